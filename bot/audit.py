@@ -1,0 +1,71 @@
+"""The audit log: every state-changing call and every approval decision, append-only."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from bot.storage.db import session
+from bot.storage.tables import AuditLog
+
+log = logging.getLogger(__name__)
+
+_MAX_RESULT = 20_000
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+class AuditLogger:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def record(
+        self,
+        *,
+        actor: str,
+        via: str,
+        action: str,
+        args: dict[str, Any] | None,
+        outcome: str,
+        result: str = "",
+        approval_id: str | None = None,
+        thread_id: str | None = None,
+    ) -> AuditLog:
+        row = AuditLog(
+            actor=actor,
+            via=via,
+            action=action,
+            args=_jsonable(args or {}),
+            outcome=outcome,
+            result=result[:_MAX_RESULT],
+            approval_id=approval_id,
+            thread_id=thread_id,
+        )
+        with session(self._engine) as db:
+            db.add(row)
+            db.commit()
+            db.refresh(row)
+        log.info("audit %s by %s:%s -> %s", action, via, actor, outcome)
+        return row
+
+    def recent(self, limit: int = 50, action: str | None = None) -> list[AuditLog]:
+        with session(self._engine) as db:
+            query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
+            if action:
+                query = query.where(AuditLog.action == action)
+            return list(db.exec(query))
+
+    def for_approval(self, approval_id: str) -> list[AuditLog]:
+        with session(self._engine) as db:
+            query = (
+                select(AuditLog)
+                .where(AuditLog.approval_id == approval_id)
+                .order_by(col(AuditLog.id))
+            )
+            return list(db.exec(query))

@@ -1,0 +1,139 @@
+"""Core commands: run, chat, ask, approve/reject, approvals, audit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from typing import Any
+
+from tools.clock import iso
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = sub.add_parser(
+        "run", help="run the bot: Slack (or the console), monitors, HTTP endpoints"
+    )
+    run.add_argument("--no-console", action="store_true", help="never read commands from stdin")
+    run.set_defaults(handler=cmd_run, console_mode=True)
+
+    chat = sub.add_parser("chat", help="interactive local console")
+    chat.set_defaults(handler=cmd_chat, console_mode=True)
+
+    ask = sub.add_parser("ask", help="ask one question and print the answer")
+    ask.add_argument("text", help="the question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--thread", help="conversation id, to continue an earlier one")
+    ask.set_defaults(handler=cmd_ask, console_mode=True)
+
+    for verb in ("approve", "reject"):
+        parser = sub.add_parser(verb, help=f"{verb} a pending action as the console user")
+        parser.add_argument("id", help="approval id, e.g. ap-1a2b3c4d5e6f")
+        parser.add_argument("reason", nargs="*", help="optional reason, recorded in the audit log")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.set_defaults(handler=cmd_decide, approve=verb == "approve", console_mode=True)
+
+    approvals = sub.add_parser("approvals", help="list pending approvals")
+    approvals.add_argument("--json", action="store_true")
+    approvals.set_defaults(handler=cmd_approvals)
+
+    audit = sub.add_parser("audit", help="show the audit log, newest first")
+    audit.add_argument("--limit", type=int, default=20)
+    audit.add_argument("--json", action="store_true")
+    audit.set_defaults(handler=cmd_audit)
+
+
+def cmd_chat(args: argparse.Namespace, runtime: Any) -> int:
+    from bot.console import Console
+
+    _ = runtime.agent  # build before the prompt so errors show at once
+    return Console(runtime).loop()
+
+
+def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
+    from bot.console import render_turn
+
+    thread = args.thread or f"cli:{uuid.uuid4().hex[:12]}"
+    caller = runtime.console_caller(thread)
+    turn = runtime.agent.ask(args.text, thread_id=thread, caller=caller)
+    if args.json:
+        payload = turn.to_json() | {"thread": turn.thread_id}
+        print(json.dumps(payload, default=str))
+    else:
+        print(render_turn(turn))
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
+    from bot.approvals import ApprovalError
+    from bot.cli import CliError
+    from bot.console import render_turn
+
+    reason = " ".join(args.reason) or None
+    try:
+        decision, turn = runtime.decide_and_resume(
+            args.id,
+            user=runtime.settings.console_user,
+            approve=args.approve,
+            via="cli",
+            reason=reason,
+        )
+    except ApprovalError as exc:
+        raise CliError(str(exc), code=3) from None
+    final = runtime.approvals.view(decision.approval.id)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "id": final.id,
+                    "status": final.status,
+                    "changed": decision.changed,
+                    "message": decision.message,
+                    "result": final.result,
+                    "answer": turn.answer if turn else None,
+                },
+                default=str,
+            )
+        )
+        return 0
+    print(f"{final.id}: {decision.message}")
+    if turn is not None:
+        print(render_turn(turn))
+    elif final.result:
+        print(f"{final.status}: {final.result}")
+    return 0
+
+
+def cmd_approvals(args: argparse.Namespace, runtime: Any) -> int:
+    views = runtime.approvals.pending()
+    if args.json:
+        print(json.dumps([v.to_json() | {"thread": v.thread_id} for v in views], default=str))
+        return 0
+    if not views:
+        print("No pending approvals.")
+    for view in views:
+        print(
+            f"{view.id}  {view.tool}  risk={view.risk}  requested by {view.requested_by}  "
+            f"expires {iso(view.expires_at)}"
+        )
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, runtime: Any) -> int:
+    rows = runtime.audit.recent(limit=max(1, min(args.limit, 1000)))
+    if args.json:
+        print(json.dumps([r.model_dump() for r in rows], default=str))
+        return 0
+    for row in rows:
+        print(
+            f"{iso(row.at)}  {row.via}:{row.actor}  {row.action}  "
+            f"{row.outcome}  {json.dumps(row.args)[:80]}"
+        )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, runtime: Any) -> int:
+    from bot.service import serve
+
+    return serve(runtime, interactive=not args.no_console and sys.stdin.isatty())

@@ -1,0 +1,150 @@
+"""The local console: `opsbot chat` (interactive) and the text rendering of replies."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from typing import Any, TextIO
+
+from bot.reply import (
+    ApprovalCard,
+    Attachment,
+    Code,
+    Context,
+    Fields,
+    Reply,
+    Section,
+    Table,
+    reply_from_turn,
+)
+from tools.clock import iso
+from tools.format import text_table
+
+HELP = """\
+Type a question, e.g. "how's the box doing?", "is bike-demand drifting?", "list prompts".
+Commands:
+  approve ID [reason]   approve a pending action (ID as shown, e.g. ap-1a2b3c4d5e6f)
+  reject ID [reason]    reject it
+  pending               list pending approvals
+  new                   start a new conversation (forget context)
+  help                  this text
+  quit                  leave (Ctrl-D works too)"""
+
+
+def render_text(reply: Reply) -> str:
+    out: list[str] = []
+    for block in reply.blocks:
+        if isinstance(block, Section):
+            out.append(block.text)
+        elif isinstance(block, Fields):
+            out.append("\n".join(f"{k}: {v}" for k, v in block.pairs))
+        elif isinstance(block, Code):
+            title = f"{block.title}\n" if block.title else ""
+            out.append(f"{title}{block.text}")
+        elif isinstance(block, Table):
+            title = f"{block.title}\n" if block.title else ""
+            out.append(title + text_table(block.headers, block.rows))
+        elif isinstance(block, Context):
+            out.append(f"  ({block.text})")
+        elif isinstance(block, Attachment):
+            out.append(f"[{block.title}] written to {block.path}")
+        elif isinstance(block, ApprovalCard):
+            view = block.approval
+            needed = (
+                f", needs {view.approvals_needed} approvers" if view.approvals_needed > 1 else ""
+            )
+            out.append(
+                "┌ APPROVAL NEEDED " + view.id + f" (risk {view.risk}{needed}, expires "
+                f"{iso(view.expires_at)})\n"
+                f"│ action: {view.tool} {view.args}\n"
+                + "\n".join("│ " + line for line in (view.preview or "").splitlines())
+                + f"\n└ type: approve {view.id}   or: reject {view.id}"
+            )
+    return "\n".join(out)
+
+
+def render_turn(turn: Any) -> str:
+    return render_text(reply_from_turn(turn))
+
+
+class Console:
+    def __init__(
+        self, runtime: Any, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    ) -> None:
+        self.runtime = runtime
+        self.stdin = stdin
+        self.stdout = stdout
+        self.thread_id = f"console:{uuid.uuid4().hex[:8]}"
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)
+
+    def handle(self, line: str) -> bool:
+        """Process one input line; False means quit."""
+        from bot.approvals import ApprovalError
+
+        text = line.strip()
+        if not text:
+            return True
+        word, _, rest = text.partition(" ")
+        command = word.lower()
+        if command in ("quit", "exit", ":q"):
+            return False
+        if command == "help":
+            self.say(HELP)
+            return True
+        if command == "new":
+            self.thread_id = f"console:{uuid.uuid4().hex[:8]}"
+            self.say("(new conversation)")
+            return True
+        if command == "pending":
+            views = self.runtime.approvals.pending()
+            if not views:
+                self.say("No pending approvals.")
+            for view in views:
+                self.say(render_text(Reply([ApprovalCard(view)])))
+            return True
+        if command in ("approve", "reject") and rest.strip():
+            approval_id, _, reason = rest.strip().partition(" ")
+            try:
+                decision, turn = self.runtime.decide_and_resume(
+                    approval_id,
+                    user=self.runtime.settings.console_user,
+                    approve=command == "approve",
+                    via="console",
+                    reason=reason or None,
+                )
+            except ApprovalError as exc:
+                self.say(f"Refused: {exc}")
+                return True
+            self.say(f"{decision.approval.id}: {decision.message}")
+            if turn is not None:
+                self.say(render_turn(turn))
+            elif decision.ready:
+                final = self.runtime.approvals.view(decision.approval.id)
+                if final.result:
+                    self.say(f"{final.status}: {final.result}")
+            return True
+        caller = self.runtime.console_caller(self.thread_id)
+        turn = self.runtime.agent.ask(text, thread_id=self.thread_id, caller=caller)
+        for call in turn.tool_calls:
+            args = ", ".join(f"{k}={v!r}" for k, v in call.args.items())
+            self.say(f"  → {call.name}({args})")
+        self.say(render_turn(turn))
+        return True
+
+    def loop(self) -> int:
+        interactive = self.stdin.isatty()
+        if interactive:
+            self.say("opsbot console. Type 'help' for commands, 'quit' to leave.")
+        while True:
+            if interactive:
+                print("you> ", end="", file=self.stdout, flush=True)
+            line = self.stdin.readline()
+            if not line:
+                return 0
+            try:
+                if not self.handle(line):
+                    return 0
+            except KeyboardInterrupt:
+                self.say("(interrupted)")

@@ -1,0 +1,1 @@
+"""opsbot's HTTP endpoints: health, metrics, Alertmanager intake, prompt serving, Slack events."""

@@ -1,0 +1,54 @@
+"""The Starlette application behind `opsbot run`'s HTTP port.
+
+Routes are added by area: health and metrics here; Alertmanager intake, prompt serving and
+Slack events register themselves through `extra_routes` when those areas are enabled.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.metrics import REGISTRY
+
+STARTED = time.time()
+
+
+def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    def healthz(_: Request) -> Response:
+        checks: dict[str, str] = {}
+        status = 200
+        try:
+            from sqlalchemy import text
+
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+            status = 503
+        body = {
+            "status": "ok" if status == 200 else "degraded",
+            "checks": checks,
+            "uptime_seconds": round(time.time() - STARTED, 1),
+            "mode": runtime.settings.slack_mode,
+            "llm": "anthropic" if runtime.settings.use_anthropic else "offline",
+        }
+        return JSONResponse(body, status_code=status)
+
+    def metrics(_: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        *extra_routes,
+    ]
+    return Starlette(routes=routes)

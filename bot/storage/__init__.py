@@ -1,0 +1,1 @@
+"""Database access: engine, migrations and the tables opsbot itself owns."""

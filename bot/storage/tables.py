@@ -1,0 +1,79 @@
+"""Tables the application core owns: the audit log, approvals and processed chat events.
+
+Capabilities in `tools/` own their own tables (registry, prompts); `bot/incidents` owns the
+incident tables. All of them share `SQLModel.metadata` and are migrated by Alembic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from tools.clock import utcnow
+
+
+class AuditLog(SQLModel, table=True):
+    """One row per state-changing tool call or decision: who, what, args, result, when."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=200)
+    via: str = Field(max_length=32)
+    action: str = Field(max_length=100, index=True)
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    outcome: str = Field(max_length=32)  # ok | error | requested | approved | rejected | expired
+    result: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    approval_id: str | None = Field(default=None, max_length=64, index=True)
+    thread_id: str | None = Field(default=None, max_length=300)
+
+
+class Approval(SQLModel, table=True):
+    """A pending (or decided) request to run a gated action.
+
+    The id is derived from the conversation and the tool call, so re-running the graph node
+    that creates it is idempotent. Status moves only forward, by compare-and-set updates:
+    pending -> approved -> executing -> executed | failed, or pending -> rejected | expired.
+    """
+
+    __tablename__ = "approval"
+    __table_args__ = (Index("ix_approval_status_expires", "status", "expires_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    thread_id: str = Field(max_length=300, index=True)
+    tool_call_id: str = Field(max_length=200)
+    tool: str = Field(max_length=100)
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    risk: str = Field(max_length=16)
+    preview: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    requested_by: str = Field(max_length=200)
+    requested_via: str = Field(max_length=32)
+    channel: str | None = Field(default=None, max_length=100)
+    status: str = Field(default="pending", max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    approvals_needed: int = Field(default=1)
+    approvers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    revision: int = Field(default=0)  # optimistic lock for concurrent decisions
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = None
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    verification: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    executed_at: datetime | None = None
+    incident_id: int | None = Field(default=None, index=True)
+    message_channel: str | None = Field(default=None, max_length=100)
+    message_ts: str | None = Field(default=None, max_length=64)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Chat events already handled (Slack event_id, or channel+ts), so retries are ignored."""
+
+    __tablename__ = "processed_event"
+
+    key: str = Field(primary_key=True, max_length=200)
+    at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""LangGraph graphs (the chat agent, incident triage) and the model layer."""

@@ -1,0 +1,69 @@
+"""The model layer: Claude through langchain-anthropic when a key is set, otherwise the
+offline planner. Both are LangChain chat models, so the graph does not care which it has."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphs.offline.entities import Vocabulary
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    use_anthropic: bool
+    model: str
+    api_key: str | None = None
+    base_url: str | None = None
+    max_tokens: int = 4096
+    timeout: float = 60.0
+    max_retries: int = 2
+
+
+def build_chat_model(config: ModelConfig, vocabulary: Callable[[], Vocabulary]) -> Any:
+    if not config.use_anthropic:
+        from graphs.offline.model import OfflinePlanner
+
+        return OfflinePlanner(vocabulary=vocabulary)
+    from langchain_anthropic import ChatAnthropic
+
+    kwargs: dict[str, Any] = {
+        "model": config.model,
+        "api_key": config.api_key,
+        "max_tokens": config.max_tokens,
+        "timeout": config.timeout,
+        "max_retries": config.max_retries,
+        # the graph is invoked synchronously; streaming adds nothing and complicates emulation
+        "disable_streaming": True,
+    }
+    if config.base_url:
+        kwargs["base_url"] = config.base_url
+    return ChatAnthropic(**kwargs)
+
+
+def is_offline(model: Any) -> bool:
+    return type(model).__name__ == "OfflinePlanner"
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A clear sentence for a failed model call, without leaking internals or secrets."""
+    name = type(exc).__name__
+    status = getattr(exc, "status_code", None)
+    message = str(getattr(exc, "message", "") or exc)
+    if "Timeout" in name or "timed out" in message.lower():
+        return "the language model did not answer in time (timeout)"
+    if status == 529 or "overloaded" in message.lower():
+        return "the language model service is overloaded (HTTP 529)"
+    if status == 429:
+        return "the language model service is rate limiting us (HTTP 429)"
+    if status in (401, 403):
+        return "the language model service rejected our API key (check ANTHROPIC_API_KEY)"
+    if isinstance(status, int) and status >= 500:
+        return f"the language model service failed (HTTP {status})"
+    if isinstance(status, int) and status >= 400:
+        detail = message.split("\n")[0][:200]
+        return f"the language model service refused the request (HTTP {status}: {detail})"
+    if "Connection" in name or "connect" in message.lower():
+        return "the language model service could not be reached (connection error)"
+    return f"the language model call failed ({name})"

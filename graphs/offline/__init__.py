@@ -1,0 +1,1 @@
+"""The offline planner: opsbot's built-in brain when no language model is configured."""

@@ -1,0 +1,443 @@
+"""Turn one chat message into tool calls, without a language model.
+
+Rules, not magic: the message is normalised, words are matched to a lexicon with typo
+tolerance, names are matched against what the registries really hold, and a short list of
+intent rules picks the tools and fills their arguments. When a name is missing the planner
+asks for it (listing the names it knows); when nothing matches it says what it can do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphs.offline.entities import Entities, Vocabulary, extract
+from graphs.offline.text import Lexicon, normalise, tokens
+
+HELP = {"help", "commands", "capabilities", "usage"}
+HOST = {
+    "box",
+    "host",
+    "server",
+    "machine",
+    "node",
+    "health",
+    "healthy",
+    "cpu",
+    "load",
+    "memory",
+    "ram",
+    "swap",
+    "uptime",
+    "system",
+    "vm",
+    "overall",
+    "doing",
+    "utilisation",
+    "utilization",
+}
+MEMORY_WORDS = {"memory", "ram", "rss", "mem"}
+PROCESS = {
+    "process",
+    "processes",
+    "top",
+    "hog",
+    "hogging",
+    "consuming",
+    "eating",
+    "procs",
+    "busiest",
+}
+DISK = {
+    "disk",
+    "disks",
+    "space",
+    "storage",
+    "full",
+    "inode",
+    "inodes",
+    "df",
+    "du",
+    "filesystem",
+    "volume",
+    "partition",
+    "mount",
+    "filling",
+    "biggest",
+    "largest",
+}
+ENDPOINT = {
+    "endpoint",
+    "endpoints",
+    "url",
+    "site",
+    "website",
+    "reachable",
+    "probe",
+    "ping",
+    "tls",
+    "cert",
+    "certificate",
+    "ssl",
+    "latency",
+    "responding",
+    "uptime-check",
+}
+UPDOWN = {"up", "down", "alive", "reachable", "responding"}
+METRICS = {"promql", "prometheus"}
+MODEL = {"model", "models", "registry", "champion", "ml", "aliases", "alias"}
+VERSION_WORDS = {
+    "version",
+    "versions",
+    "production",
+    "status",
+    "serving",
+    "deployed",
+    "current",
+    "metrics",
+    "accuracy",
+    "rmse",
+    "mae",
+    "performance",
+}
+DRIFT = {"drift", "drifting", "drifted", "shift", "shifted", "distribution", "skew"}
+PROMPT = {"prompt", "prompts", "template", "templates"}
+DIFF = {"diff", "changed", "change", "changes", "difference", "differences", "compare", "between"}
+RUNBOOK = {
+    "runbook",
+    "runbooks",
+    "playbook",
+    "mitigate",
+    "troubleshoot",
+    "procedure",
+    "guide",
+    "docs",
+    "documentation",
+    "remediate",
+}
+INCIDENT = {
+    "incident",
+    "incidents",
+    "alert",
+    "alerts",
+    "firing",
+    "outage",
+    "broken",
+    "problems",
+    "issues",
+    "paging",
+    "pages",
+}
+ROLLBACK = {"rollback", "revert", "undo"}
+PROMOTE = {"promote", "deploy", "release", "ship", "set", "move", "point"}
+RESTART = {"restart", "reboot", "bounce", "reload"}
+CLEAN = {"clean", "cleanup", "purge", "prune", "clear", "delete", "remove", "rotate"}
+KILL = {"kill", "terminate", "sigterm"}
+SCRIPT = {"script", "scripts"}
+LIST = {"list", "all", "which", "show", "what", "any", "anything"}
+QUESTION = {"how", "what", "why", "where", "when", "which", "who", "should", "can", "is", "are",
+            "does", "do"}  # fmt: skip
+
+_ALL_WORDS = set().union(
+    HELP, HOST, MEMORY_WORDS, PROCESS, DISK, ENDPOINT, UPDOWN, METRICS, MODEL, VERSION_WORDS,
+    DRIFT, PROMPT, DIFF, RUNBOOK, INCIDENT, ROLLBACK, PROMOTE, RESTART, CLEAN, KILL, SCRIPT,
+    LIST, {"roll", "back", "back-out", "older", "than", "days", "running", "service", "services"},
+)  # fmt: skip
+LEXICON = Lexicon(w for w in _ALL_WORDS if len(w) >= 3)
+
+CAPABILITIES = [
+    ("host_health", 'host health: CPU, memory, swap, load, disks, uptime ("how\'s the box?")'),
+    ("top_processes", 'the busiest processes ("what\'s eating memory?")'),
+    ("disk_usage", 'disk space and the largest directories ("what\'s filling /var?")'),
+    ("check_endpoint", 'probe configured endpoints, TLS expiry ("is api up?")'),
+    ("query_metrics", 'Prometheus queries ("promql: up == 0")'),
+    ("list_models", 'the model registry ("list models")'),
+    ("model_status", 'a model\'s versions, aliases and metrics ("status of bike-demand")'),
+    ("model_drift", 'drift of a model\'s live data ("is bike-demand drifting?")'),
+    ("set_model_alias", "promote or roll back a model alias, with approval"),
+    ("list_prompts", 'the prompt registry ("list prompts")'),
+    ("show_prompt", 'a prompt version or label ("show support-triage production")'),
+    ("diff_prompts", 'what changed between prompt versions ("diff support-triage v1 v2")'),
+    ("set_prompt_label", "promote or roll back a prompt label, with approval"),
+    ("search_runbooks", 'runbooks ("how do I fix a full disk?")'),
+    ("list_incidents", 'open incidents ("what\'s open?")'),
+    ("show_incident", 'one incident ("incident 3")'),
+    ("run_remediation", "restart a service, clean a directory, kill a process, with approval"),
+]
+
+
+@dataclass
+class Plan:
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    reply: str | None = None
+
+
+def capabilities_text(available: set[str]) -> str:
+    lines = [f"- {text}" for name, text in CAPABILITIES if name in available]
+    return "Here is what I can do:\n" + "\n".join(lines)
+
+
+def _names_list(kind: str, names: tuple[str, ...]) -> str:
+    if not names:
+        return f"No {kind}s are registered yet."
+    shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
+    return f"Known {kind}s: {shown}."
+
+
+def _promql(text: str) -> str | None:
+    quoted = re.search(r"`([^`]+)`", text)
+    if quoted:
+        return quoted.group(1).strip()
+    after = re.search(r"(?i)\b(?:promql|query)\s*:?\s+(.+)$", text.strip())
+    return after.group(1).strip() if after else None
+
+
+def _ref(version: int | None, label: str | None) -> str | None:
+    if version is not None:
+        return f"v{version}"
+    return label
+
+
+class Planner:
+    def __init__(self, vocabulary: Vocabulary, available: set[str]) -> None:
+        self.vocab = vocabulary
+        self.available = available
+
+    def _has(self, name: str) -> bool:
+        return name in self.available
+
+    def plan(self, text: str, history: list[str] | None = None) -> Plan:
+        raw_words = tokens(text)
+        ents = extract(text, raw_words, self.vocab)
+        words = {LEXICON.canonical(w) for i, w in enumerate(raw_words) if i not in ents.used}
+        low = normalise(text)
+        context = self._context(history or [])
+        plan = Plan()
+
+        if words & HELP or "what can you do" in low or low.strip() in {"?", "hi", "hello", "hey"}:
+            plan.reply = capabilities_text(self.available)
+            return plan
+
+        if self._plan_changes(text, low, words, ents, context, plan):
+            return plan
+        self._plan_reads(text, low, words, ents, context, plan)
+        if not plan.calls and plan.reply is None:
+            question = bool(words & QUESTION) or text.strip().endswith("?")
+            if self._has("search_runbooks") and (question or len(raw_words) >= 3):
+                plan.calls.append(("search_runbooks", {"query": text.strip()[:500], "k": 3}))
+            else:
+                plan.reply = (
+                    "I'm not sure what you need. I run without a language model here, so I "
+                    "understand the everyday questions below.\n" + capabilities_text(self.available)
+                )
+        return plan
+
+    # ------------------------------------------------------------------ helpers
+    def _context(self, history: list[str]) -> Entities:
+        """Names from earlier messages of the conversation, most recent first."""
+        merged = Entities()
+        for earlier in reversed(history[-6:]):
+            ents = extract(earlier, tokens(earlier), self.vocab)
+            for attr in ("models", "prompts", "endpoints", "services"):
+                current = getattr(merged, attr)
+                for name in getattr(ents, attr):
+                    if name not in current:
+                        current.append(name)
+        return merged
+
+    def _model(self, ents: Entities, context: Entities, words: set[str]) -> str | None:
+        if ents.models:
+            return ents.models[0]
+        if words & (MODEL | DRIFT | VERSION_WORDS | ROLLBACK | {"it", "its"}) and context.models:
+            return context.models[0]
+        if len(self.vocab.models) == 1 and words & (MODEL | DRIFT):
+            return self.vocab.models[0]
+        return None
+
+    def _prompt(self, ents: Entities, context: Entities, words: set[str]) -> str | None:
+        if ents.prompts:
+            return ents.prompts[0]
+        if (
+            context.prompts
+            and not ents.models
+            and (words & (PROMPT | DIFF | ROLLBACK | PROMOTE) or ents.versions)
+        ):
+            return context.prompts[0]
+        return None
+
+    # ------------------------------------------------------------------ changes
+    def _plan_changes(
+        self, text: str, low: str, words: set[str], ents: Entities, ctx: Entities, plan: Plan
+    ) -> bool:
+        rollback = bool(words & ROLLBACK) or bool(re.search(r"\broll\s*-?\s*back\b", low))
+        promote = bool(words & PROMOTE) and bool(ents.versions or ents.labels)
+        if rollback or promote:
+            prompt = self._prompt(ents, ctx, words)
+            model = self._model(ents, ctx, words)
+            wants_prompt = prompt is not None and (words & PROMPT or not model)
+            label = next((lb for lb in ents.labels if lb != "latest"), "production")
+            version = ents.versions[-1] if ents.versions and promote and not rollback else None
+            if wants_prompt and self._has("set_prompt_label"):
+                plan.calls.append(
+                    ("set_prompt_label", {"name": prompt, "label": label, "version": version})
+                )
+                return True
+            if model and self._has("set_model_alias"):
+                plan.calls.append(
+                    ("set_model_alias", {"name": model, "alias": label, "version": version})
+                )
+                return True
+            if words & PROMPT:
+                plan.reply = "Which prompt? " + _names_list("prompt", self.vocab.prompts)
+                return True
+            if words & MODEL or rollback:
+                plan.reply = (
+                    "Which model or prompt should I roll back? "
+                    + _names_list("model", self.vocab.models)
+                    + " "
+                    + _names_list("prompt", self.vocab.prompts)
+                )
+                return True
+        if not self._has("run_remediation"):
+            return False
+        if words & RESTART:
+            service = (ents.services or ctx.services or [None])[0]
+            if service is None:
+                plan.reply = "Which service should I restart? " + _names_list(
+                    "restartable service", self.vocab.services
+                )
+            else:
+                plan.calls.append(
+                    (
+                        "run_remediation",
+                        {"action": "restart_service", "params": {"service": service}},
+                    )
+                )
+            return True
+        if words & KILL or (words & {"stop"} and ents.pids):
+            if not ents.pids:
+                plan.reply = "Which process? Give me its PID, e.g. `kill pid 4242`."
+            else:
+                plan.calls.append(
+                    ("run_remediation", {"action": "kill_process", "params": {"pid": ents.pids[0]}})
+                )
+            return True
+        if words & CLEAN and (ents.paths or words & {"logs", "log", "files", "directory"}):
+            if not ents.paths:
+                plan.reply = (
+                    "Which directory should I clean? e.g. `clean /var/log/myapp older than 7 days`."
+                )
+            else:
+                params: dict[str, Any] = {"path": ents.paths[0]}
+                if ents.days is not None:
+                    params["older_than_days"] = ents.days
+                plan.calls.append(
+                    ("run_remediation", {"action": "clean_directory", "params": params})
+                )
+            return True
+        if ents.scripts and (words & SCRIPT or "run" in low.split()):
+            plan.calls.append(
+                ("run_remediation", {"action": "run_script", "params": {"script": ents.scripts[0]}})
+            )
+            return True
+        return False
+
+    # ------------------------------------------------------------------ reads
+    def _plan_reads(
+        self, text: str, low: str, words: set[str], ents: Entities, ctx: Entities, plan: Plan
+    ) -> None:
+        calls = plan.calls
+
+        # incidents
+        if ents.incidents and self._has("show_incident"):
+            calls.append(("show_incident", {"id": ents.incidents[0]}))
+        elif (words & INCIDENT or re.search(r"\b(?:what|anything|something) is open\b", low)) and (
+            self._has("list_incidents")
+        ):
+            status = "all" if words & {"all"} or "resolved" in low else "open"
+            calls.append(("list_incidents", {"status": status}))
+
+        # models
+        model = self._model(ents, ctx, words)
+        prompt = self._prompt(ents, ctx, words)
+        if words & DRIFT and self._has("model_drift"):
+            if model:
+                args: dict[str, Any] = {"name": model}
+                if ents.versions:
+                    args["version"] = ents.versions[0]
+                calls.append(("model_drift", args))
+            elif self.vocab.models:
+                calls.extend(("model_drift", {"name": m}) for m in self.vocab.models[:5])
+            else:
+                plan.reply = "No models are registered yet, so there is no drift to report."
+        if model and self._has("model_status"):
+            drift_only = words & DRIFT and not (words & (VERSION_WORDS - {"status"}))
+            if not drift_only:
+                calls.append(("model_status", {"name": model}))
+        elif words & MODEL and not prompt and not model and self._has("list_models"):
+            calls.append(("list_models", {}))
+
+        # prompts
+        if prompt:
+            if (words & DIFF or len(ents.versions) >= 2) and self._has("diff_prompts"):
+                refs = [f"v{v}" for v in ents.versions] + [
+                    lb for lb in ents.labels if lb not in ("latest",)
+                ]
+                if len(refs) >= 2:
+                    old, new = refs[0], refs[1]
+                elif len(refs) == 1:
+                    old, new = refs[0], "latest"
+                    if ents.versions and ents.versions[0] > 1 and not ents.labels:
+                        old, new = f"v{ents.versions[0] - 1}", f"v{ents.versions[0]}"
+                else:
+                    old, new = "production", "latest"
+                calls.append(("diff_prompts", {"name": prompt, "old": old, "new": new}))
+            elif self._has("show_prompt"):
+                args = {"name": prompt}
+                if ents.versions:
+                    args["version"] = ents.versions[0]
+                elif ents.labels:
+                    args["label"] = ents.labels[0]
+                calls.append(("show_prompt", args))
+        elif words & PROMPT and self._has("list_prompts"):
+            calls.append(("list_prompts", {}))
+
+        # infrastructure
+        if words & DISK and self._has("disk_usage"):
+            calls.append(("disk_usage", {"path": ents.paths[0] if ents.paths else "/"}))
+        if words & PROCESS and self._has("top_processes"):
+            by = "memory" if words & MEMORY_WORDS else "cpu"
+            calls.append(("top_processes", {"by": by, "limit": 10}))
+        endpoint_words = words & ENDPOINT or (
+            words & UPDOWN and (ents.endpoints or ents.urls or not calls)
+        )
+        if (ents.endpoints or endpoint_words) and self._has("check_endpoint"):
+            targets = ents.endpoints or ents.urls or [""]
+            calls.extend(("check_endpoint", {"target": t}) for t in targets[:5])
+        if words & METRICS and self._has("query_metrics"):
+            query = _promql(text)
+            if query:
+                calls.append(("query_metrics", {"query": query}))
+            else:
+                plan.reply = "Give me the PromQL, e.g. promql: `rate(http_requests_total[5m])`."
+        host_words = words & HOST
+        if host_words and self._has("host_health"):
+            process_only = words & PROCESS and host_words <= (MEMORY_WORDS | {"cpu"})
+            already = any(name == "host_health" for name, _ in calls)
+            specific = host_words - {"status", "doing", "health", "healthy", "load"}
+            if not process_only and not already and (not calls or specific):
+                calls.append(("host_health", {}))
+        vague = "how is" in low and re.search(r"\b(it|things|everything|we)\b", low)
+        if not calls and vague and self._has("host_health"):
+            calls.append(("host_health", {}))
+
+        # runbooks, when asked for or when the question is about fixing something
+        asks_howto = bool(
+            re.search(
+                r"\bhow (?:do|can|should) (?:i|we)\b|\bhow to\b|\bwhat (?:should|do) (?:i|we) do\b",
+                low,
+            )
+        )
+        if (words & RUNBOOK or asks_howto) and self._has("search_runbooks"):
+            calls.append(("search_runbooks", {"query": text.strip()[:500], "k": 3}))

@@ -1,0 +1,106 @@
+"""The console front end: `opsbot ask`, `opsbot chat`, and `opsbot run` without Slack."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bot.console import Console
+from tests.core.helpers import opsbot
+
+
+def test_ask_json_shape_with_real_figures(tmp_path: Path) -> None:
+    result = opsbot("ask", "how's the box doing?", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert set(payload) >= {"answer", "tool_calls", "pending_approval"}
+    assert payload["tool_calls"] == [{"name": "host_health", "args": {}}]
+    assert payload["pending_approval"] is None
+    total_gib = psutil.virtual_memory().total / 1024**3
+    assert f"{total_gib:.1f} GiB" in payload["answer"]
+    assert "CPU" in payload["answer"] and "Disk /" in payload["answer"]
+    assert (tmp_path / "data" / "opsbot.sqlite3").exists()  # created on first use
+
+
+def test_ask_plain_text(tmp_path: Path) -> None:
+    result = opsbot("ask", "what can you do?", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "Here is what I can do" in result.stdout
+
+
+def test_follow_up_context_survives_a_process_restart(make_runtime) -> None:  # type: ignore[no-untyped-def]
+    first = make_runtime()
+    caller = first.console_caller()
+    first.agent.ask("how's the box?", thread_id="conv", caller=caller)
+    first.close()
+    second = make_runtime()
+    second.agent.ask("and the disk?", thread_id="conv", caller=caller)
+    state = second.agent.graph.get_state({"configurable": {"thread_id": "conv"}})
+    humans = [m.content for m in state.values["messages"] if m.type == "human"]
+    assert humans == ["how's the box?", "and the disk?"]
+
+
+def test_chat_session_handles_commands(make_runtime) -> None:  # type: ignore[no-untyped-def]
+    runtime = make_runtime()
+    script = "help\nhow's the box?\npending\napprove ap-nope\nnew\nquit\n"
+    out = io.StringIO()
+    Console(runtime, stdin=io.StringIO(script), stdout=out).loop()
+    text = out.getvalue()
+    assert "approve ID" in text  # help
+    assert "→ host_health()" in text and "Memory" in text
+    assert "No pending approvals." in text
+    assert "Refused: no approval with id ap-nope" in text
+    assert "(new conversation)" in text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_run_headless_serves_healthz_and_metrics(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ANTHROPIC_"))}
+    env.update({"PORT": str(port), "OPSBOT_DATA_DIR": str(tmp_path / "data")})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.2)
+        assert health is not None and health.status_code == 200
+        body = health.json()
+        assert body["status"] == "ok" and body["mode"] == "console" and body["llm"] == "offline"
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert metrics.status_code == 200
+        assert "opsbot_up 1.0" in metrics.text
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

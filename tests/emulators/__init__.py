@@ -1,0 +1,1 @@
+"""Local emulators of services outside the machine (Slack, Anthropic), over real HTTP."""

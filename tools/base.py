@@ -1,0 +1,181 @@
+"""The contract every opsbot tool follows.
+
+A tool is plain Python: a pydantic model for its arguments, a function that returns a
+`ToolResult`, and a declared `Access` level. The agent graph decides from `Access` alone
+whether a call runs at once (`READ`), runs and is audited (`WRITE`), or becomes a pending
+approval that a human must grant before it runs (`GATED`). The model cannot change that.
+
+Nothing here imports Slack or LangGraph. `as_langchain()` gives the thin LangChain tool a
+chat model binds to; execution always goes through `OpsTool.invoke`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+
+class Access(StrEnum):
+    READ = "read"  # no side effect; any user
+    WRITE = "write"  # changes opsbot's own state (never production); audited
+    GATED = "gated"  # changes production; needs an authorised human approval first
+
+
+class Risk(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+RISK_ORDER = {Risk.LOW: 0, Risk.MEDIUM: 1, Risk.HIGH: 2}
+
+
+class ToolError(Exception):
+    """A clear, user-facing failure: bad arguments, unknown names, refused targets."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, and where. Passed by the runtime, never chosen by the model."""
+
+    user: str
+    via: str = "console"  # console | slack | scheduler | http | cli
+    channel: str | None = None
+    thread: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.via}:{self.user}"
+
+
+@dataclass
+class ToolResult:
+    """What a tool returns. `text` is what people and the model read; `data` is structured."""
+
+    text: str
+    data: Any = None
+    files: list[Path] = field(default_factory=list)
+    ok: bool = True
+
+    @classmethod
+    def error(cls, message: str) -> ToolResult:
+        return cls(text=message, ok=False)
+
+
+class NoArgs(BaseModel):
+    """For tools that take no arguments."""
+
+
+@dataclass
+class OpsTool:
+    """One capability the agent can call."""
+
+    name: str
+    description: str
+    args: type[BaseModel]
+    run: Callable[[Any, Caller], ToolResult]
+    access: Access = Access.READ
+    risk: Risk = Risk.LOW
+    # GATED tools: a dry-run description of exactly what would change. It may raise
+    # ToolError (unknown names, invalid target), in which case no approval is created.
+    preview: Callable[[Any], str] | None = None
+    # GATED tools: optional check after execution, returning a sentence on whether it worked.
+    verify: Callable[[Any, ToolResult], str] | None = None
+    # Risk can depend on the arguments (e.g. which remediation action is asked for).
+    risk_for: Callable[[Any], Risk] | None = None
+
+    def __post_init__(self) -> None:
+        if self.access == Access.GATED and self.preview is None:
+            raise ValueError(f"gated tool {self.name} needs a preview (dry run)")
+
+    def parse(self, raw: dict[str, Any] | None) -> BaseModel:
+        """Validate raw arguments; a bad value becomes a ToolError naming the field."""
+        try:
+            return self.args.model_validate(raw or {})
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                where = ".".join(str(part) for part in err.get("loc", ())) or "arguments"
+                problems.append(f"{where}: {err.get('msg', 'invalid')}")
+            raise ToolError(f"bad arguments for {self.name}: " + "; ".join(problems)) from None
+
+    def invoke(self, raw: dict[str, Any] | None, caller: Caller) -> ToolResult:
+        """Validate and run. ToolError becomes an error result; other errors propagate."""
+        try:
+            args = self.parse(raw)
+            return self.run(args, caller)
+        except ToolError as exc:
+            return ToolResult.error(str(exc))
+
+    def risk_of(self, args: BaseModel) -> Risk:
+        return self.risk_for(args) if self.risk_for is not None else self.risk
+
+    def schema(self) -> dict[str, Any]:
+        """The Anthropic-style tool schema."""
+        schema = self.args.model_json_schema()
+        schema.pop("title", None)
+        schema.pop("description", None)
+        schema.setdefault("properties", {})
+        return {"name": self.name, "description": self.description, "input_schema": schema}
+
+    def as_langchain(self) -> Any:
+        """A LangChain StructuredTool with this tool's name, description and schema.
+
+        Its function refuses to run: opsbot executes tools only through the agent graph,
+        which applies the approval gate and the audit log.
+        """
+        from langchain_core.tools import StructuredTool
+
+        name = self.name
+
+        def _refuse(**_: Any) -> str:
+            raise RuntimeError(f"{name} runs only through the opsbot agent executor")
+
+        return StructuredTool.from_function(
+            func=_refuse,
+            name=self.name,
+            description=self.description,
+            args_schema=self.args,
+            infer_schema=False,
+        )
+
+
+class Toolbox:
+    """The tools available to one agent, by name."""
+
+    def __init__(self, tools: Iterable[OpsTool] = ()) -> None:
+        self._tools: dict[str, OpsTool] = {}
+        for tool in tools:
+            self.add(tool)
+
+    def add(self, tool: OpsTool) -> None:
+        if tool.name in self._tools:
+            raise ValueError(f"duplicate tool name {tool.name}")
+        self._tools[tool.name] = tool
+
+    def extend(self, tools: Iterable[OpsTool]) -> None:
+        for tool in tools:
+            self.add(tool)
+
+    def get(self, name: str) -> OpsTool | None:
+        return self._tools.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def __iter__(self) -> Iterator[OpsTool]:
+        return iter(self._tools.values())
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def gated(self) -> list[str]:
+        return [t.name for t in self if t.access == Access.GATED]

@@ -1,0 +1,1 @@
+"""Host and service health: psutil readings, HTTP endpoint probes, Prometheus queries."""
