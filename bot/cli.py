@@ -12,6 +12,7 @@ from collections.abc import Sequence
 # Each module adds its sub-commands with `register(subparsers)`.
 COMMAND_MODULES = [
     "bot.commands.core",
+    "bot.commands.demo",
 ]
 
 

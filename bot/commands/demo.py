@@ -1,0 +1,27 @@
+"""`opsbot demo`: load the demo workspace (models, drift data, prompts) so a newcomer can try
+everything. Idempotent: running it twice changes nothing the second time."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import Any
+
+# Each entry is "module:function"; the function takes the Runtime and returns a list of
+# one-line descriptions of what it created or found already present.
+SEEDERS: list[str] = []
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    demo = sub.add_parser("demo", help="load the demo workspace (idempotent)")
+    demo.set_defaults(handler=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace, runtime: Any) -> int:
+    for spec in SEEDERS:
+        module_name, _, function = spec.partition(":")
+        seed = getattr(importlib.import_module(module_name), function)
+        for line in seed(runtime):
+            print(line)
+    print("Demo workspace ready. Try: ./run.sh chat")
+    return 0

@@ -1,0 +1,72 @@
+"""What the incident engine and the chat front ends agree on.
+
+The engine (bot/incidents) decides *what* changed; a notifier (console or Slack) decides how
+to show it. The Slack notifier keeps one root message per incident, updated in place, and
+puts evidence and progress in its thread without pinging anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from graphs.gate import ApprovalView
+
+
+@dataclass(frozen=True)
+class RunbookRef:
+    title: str
+    section: str | None
+    source: str  # file path relative to the knowledge folder, or a URL
+    excerpt: str = ""
+
+
+@dataclass(frozen=True)
+class IncidentCard:
+    """Everything needed to render an incident's root message."""
+
+    id: int
+    title: str
+    status: str  # open | acknowledged | resolved
+    severity: str  # info | warning | critical
+    kind: str  # host | endpoint | model_drift | alertmanager | prometheus | ...
+    summary: str
+    fields: tuple[tuple[str, str], ...] = ()  # figures that show the problem
+    runbook: RunbookRef | None = None
+    actions: tuple[ApprovalView, ...] = ()  # suggested actions awaiting approval (or decided)
+    count: int = 1  # how many times the condition was seen
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_by: str | None = None
+    snoozed_until: datetime | None = None
+    message_channel: str | None = None  # where the root message lives, once posted
+    message_ts: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+class IncidentNotifier(Protocol):
+    def incident_changed(self, card: IncidentCard) -> tuple[str, str] | None:
+        """Post the root message (first time) or update it in place.
+
+        Returns (channel, ts) of the root message when it was posted, so the engine can store it;
+        None when the front end has no message identity (the console)."""
+        ...
+
+    def thread_note(self, card: IncidentCard, text: str) -> None:
+        """Add evidence or progress to the incident's thread, without notifying anyone."""
+        ...
+
+
+class IncidentActions(Protocol):
+    """What buttons and commands can do to an incident. Raises ValueError with a clear message
+    for an unknown incident or an impossible transition."""
+
+    def acknowledge(self, incident_id: int, user: str) -> IncidentCard: ...
+
+    def resolve(self, incident_id: int, user: str) -> IncidentCard: ...
+
+    def snooze(self, incident_id: int, user: str, minutes: int) -> IncidentCard: ...
+
+    def card(self, incident_id: int) -> IncidentCard: ...
