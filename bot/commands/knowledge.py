@@ -1,0 +1,131 @@
+"""`opsbot ingest` and `opsbot search`: the runbook index from the command line.
+
+`ingest [PATH...]` (default: the shipped runbooks, or KNOWLEDGE_DIR) indexes markdown
+incrementally with a progress bar on stderr and prints what changed; bad files are listed
+with the reason and skipped. Exit 0, or 1 when a PATH does not exist.
+`search TEXT` prints what the agent's `search_runbooks` tool sees. Exit 0 with hits, 1 when
+no runbook matches well (like grep); `--json` prints a list of
+`{"source", "title", "section", "score", "text"}` (empty when nothing matches) and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("ingest", help="(re)index runbooks into Chroma, incrementally")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="markdown files or folders (default: the shipped runbooks / KNOWLEDGE_DIR)",
+    )
+    p.add_argument("--rebuild", action="store_true", help="drop the index first, then ingest")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("search", help="search the runbooks as the agent does")
+    p.add_argument("text", help="symptom, question or alert name")
+    p.add_argument("--k", type=int, default=3, help="number of runbooks (1-50, default 3)")
+    p.add_argument("--service", help="only runbooks for this service")
+    p.add_argument("--tag", help="only runbooks with this tag")
+    p.add_argument("--alert", help="only runbooks for this alert name")
+    p.add_argument("--all", action="store_true", help="also show weak matches, marked as such")
+    p.add_argument("--json", action="store_true", help="print hits as a JSON list")
+    p.set_defaults(handler=cmd_search)
+
+
+def build_index(settings: Any) -> Any:
+    """The RunbookIndex for these settings (OPSBOT_DATA_DIR, CHROMA_HOST/PORT, OPSBOT_EMBEDDING)."""
+    from tools.runbooks import index_from_settings
+
+    return index_from_settings(settings)
+
+
+def _fail(message: str, code: int = 1) -> Exception:
+    from bot.cli import CliError
+
+    return CliError(message, code)
+
+
+def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.runbooks import EmbeddingError
+    from tools.runbooks.client import ChromaUnavailable
+
+    settings = runtime.settings
+    paths = list(args.paths) or [Path(settings.resolved_knowledge_dir())]
+    try:
+        index = build_index(settings)
+        if args.rebuild:
+            index.rebuild()
+        report = index.ingest(paths, progress=not args.quiet)
+    except (EmbeddingError, ChromaUnavailable) as exc:
+        raise _fail(str(exc)) from None
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "removed": report.removed,
+                    "skipped": [{"source": s.source, "reason": s.reason} for s in report.skipped],
+                    "sections": report.chunks_written,
+                    "passages": report.passages_written,
+                    "seconds": round(report.seconds, 3),
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(report.summary())
+    missing = [s.source for s in report.skipped if s.reason == "does not exist"]
+    if missing:
+        print(f"opsbot: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.runbooks import EmbeddingError, RunbookError
+    from tools.runbooks.client import ChromaUnavailable
+    from tools.runbooks.tool import format_hits, format_no_match
+
+    try:
+        index = build_index(runtime.settings)
+        if index.is_empty():
+            raise _fail("no runbooks are indexed yet; run `opsbot ingest` first")
+        hits = index.search(
+            args.text,
+            k=args.k,
+            service=args.service,
+            tag=args.tag,
+            alert=args.alert,
+            include_weak=True,
+        )
+    except RunbookError as exc:
+        raise _fail(str(exc), 2) from None
+    except (EmbeddingError, ChromaUnavailable) as exc:
+        raise _fail(str(exc)) from None
+    strong = [h for h in hits if h.strong]
+    if args.json:
+        shown = hits if args.all else strong
+        print(json.dumps([h.to_json() for h in shown], indent=2, ensure_ascii=False))
+        return 0
+    if strong:
+        print(format_hits(args.text, strong))
+    else:
+        print(format_no_match(args.text, hits[:3], index.min_score))
+    weak = [h for h in hits if not h.strong]
+    if args.all and weak and strong:
+        print("\nWeak matches (below the floor, probably unrelated):")
+        for hit in weak:
+            print(f"- {hit.title} — {hit.section} ({hit.source}; score {hit.score:.2f})")
+    return 0 if strong else 1

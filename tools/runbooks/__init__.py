@@ -1,0 +1,50 @@
+"""Runbook search over the Chroma collection: ingest, hybrid search, the agent tool.
+
+Plain Python (no Slack, no LangGraph). The app builds one `RunbookIndex` from settings
+(`index_from_settings`), ingests `settings.resolved_knowledge_dir()` at start (incremental,
+so cheap when nothing changed), registers `build_runbook_tools(index)` with the agent, and
+incident triage calls `runbooks_for_alert(index, alert_name, text)`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.runbooks.embedding import DEFAULT_EMBEDDING, EmbeddingError, make_embedder
+from tools.runbooks.index import Hit, IngestReport, RunbookError, RunbookIndex
+from tools.runbooks.tool import build_runbook_tools
+from tools.runbooks.triage import (
+    REMEDIATION_ACTIONS,
+    RunbookMatch,
+    mentioned_actions,
+    runbooks_for_alert,
+)
+
+
+def index_from_settings(settings: Any) -> RunbookIndex:
+    """RunbookIndex from opsbot Settings: `data_dir`, `chroma_host`, `chroma_port` and
+    `embedding` (OPSBOT_EMBEDDING; default minilm-int8). Raises EmbeddingError for an
+    unknown embedding name."""
+    return RunbookIndex(
+        data_dir=settings.data_dir,
+        chroma_host=settings.chroma_host,
+        chroma_port=settings.chroma_port,
+        embedding=getattr(settings, "embedding", None) or DEFAULT_EMBEDDING,
+    )
+
+
+__all__ = [
+    "DEFAULT_EMBEDDING",
+    "REMEDIATION_ACTIONS",
+    "EmbeddingError",
+    "Hit",
+    "IngestReport",
+    "RunbookError",
+    "RunbookIndex",
+    "RunbookMatch",
+    "build_runbook_tools",
+    "index_from_settings",
+    "make_embedder",
+    "mentioned_actions",
+    "runbooks_for_alert",
+]

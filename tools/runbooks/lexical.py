@@ -1,0 +1,90 @@
+"""The lexical half of hybrid search: BM25 over runbook chunks (bm25s, Snowball stemming).
+
+Local Chroma has no keyword index, so this one is built in memory from the chunk texts the
+collection holds (rebuilt when the collection's generation changes). bm25s is a maintained,
+numpy-only implementation; stemming and CamelCase expansion let "filling up" meet
+"FillingUp" and "reloads" meet "reload".
+
+`coverage` answers a different question than the BM25 score: how much of the query's
+information (IDF-weighted words) a chunk contains. It is comparable across queries, so it
+can say "this section really matches" for short, exact queries ("anthropic 429") that a
+small embedding model does not understand.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from knowledge.markdown import expand_identifiers
+
+
+class LexicalIndex:
+    def __init__(self, texts: Sequence[str]) -> None:
+        import bm25s
+        import Stemmer
+
+        # bm25s sets its own logger to DEBUG at import; its progress chatter is not ours to show
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        self._bm25s = bm25s
+        self._stemmer = Stemmer.Stemmer("english")
+        self.size = len(texts)
+        self._model = None
+        self._words: list[frozenset[str]] = []
+        self._df: dict[str, int] = {}
+        if texts:
+            words = self._tokenize([expand_identifiers(t) for t in texts])
+            self._words = [frozenset(w) for w in words]
+            for chunk_words in self._words:
+                for word in chunk_words:
+                    self._df[word] = self._df.get(word, 0) + 1
+            model = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
+            model.index(
+                self._bm25s.tokenize(
+                    [expand_identifiers(t) for t in texts],
+                    stopwords="en",
+                    stemmer=self._stemmer,
+                    show_progress=False,
+                ),
+                show_progress=False,
+            )
+            self._model = model
+
+    def _tokenize(self, texts: list[str]) -> list[list[str]]:
+        return self._bm25s.tokenize(
+            texts, stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
+        )
+
+    def query_words(self, query: str) -> list[str]:
+        return list(dict.fromkeys(self._tokenize([expand_identifiers(query)])[0]))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query` (zeros when no query word is indexed)."""
+        if self._model is None:
+            return np.zeros(0, dtype=np.float32)
+        known = [w for w in self.query_words(query) if w in self._model.vocab_dict]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._model.get_scores(known), dtype=np.float32)
+
+    def idf(self, word: str) -> float:
+        df = self._df.get(word, 0)
+        return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
+
+    def coverage(self, query: str, positions: Sequence[int]) -> list[float]:
+        """Share of the query's IDF weight found in each chunk of `positions` (0..1). Words
+        the corpus never uses count fully against it: they are what the query is about."""
+        words = self.query_words(query)
+        weights = {w: self.idf(w) for w in words}
+        total = sum(weights.values())
+        out: list[float] = []
+        for position in positions:
+            if not total or not 0 <= position < self.size:
+                out.append(0.0)
+                continue
+            chunk = self._words[position]
+            out.append(sum(weight for w, weight in weights.items() if w in chunk) / total)
+        return out
