@@ -1,0 +1,53 @@
+"""Drift engine: Evidently 0.7's per-column drift rule with numpy/scipy only.
+
+Public API:
+    run_drift(reference, current, options=None, *, engine=None, **changes) -> DriftReport
+    DriftOptions, QualityThresholds             settings (defaults = Evidently's)
+    DriftReport, FeatureDrift, QualityFinding   results; to_dict()/from_dict() round trip
+    DataSource, Table, load_csv, load_parquet, load_sql, load_file, as_table   data
+    explain(report) -> str                      a short text for people
+    plot_drift(report, path, features=None) -> Path   PNG of the drifted features
+    STAT_TESTS, default_test_name               the test catalogue and the default rule
+    DriftError, DriftInputError                 clear, user-facing failures
+
+Nothing here imports pandas or evidently; matplotlib is imported only by `plot_drift`.
+"""
+
+from tools.registry.drift.data import (
+    DataSource,
+    Table,
+    as_table,
+    load_csv,
+    load_file,
+    load_parquet,
+    load_sql,
+)
+from tools.registry.drift.engine import run_drift
+from tools.registry.drift.errors import DriftError, DriftInputError
+from tools.registry.drift.explain import explain
+from tools.registry.drift.options import DriftOptions, QualityThresholds
+from tools.registry.drift.plot import plot_drift
+from tools.registry.drift.report import DriftReport, FeatureDrift, QualityFinding
+from tools.registry.drift.stattests import STAT_TESTS, default_test_name
+
+__all__ = [
+    "STAT_TESTS",
+    "DataSource",
+    "DriftError",
+    "DriftInputError",
+    "DriftOptions",
+    "DriftReport",
+    "FeatureDrift",
+    "QualityFinding",
+    "QualityThresholds",
+    "Table",
+    "as_table",
+    "default_test_name",
+    "explain",
+    "load_csv",
+    "load_file",
+    "load_parquet",
+    "load_sql",
+    "plot_drift",
+    "run_drift",
+]
