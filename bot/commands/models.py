@@ -1,0 +1,358 @@
+"""`opsbot models ...`: the model registry from the command line.
+
+list | show | register | data | alias | drift | history.
+`alias` never moves an alias by itself: like the chat tool it creates a pending approval
+(preview: current holder, target, metric diff, drift status of the target) that an
+on-call engineer grants with `opsbot approve ID`. `drift --json` prints exactly
+`{"dataset_drift", "drift_share", "features": [{"name", "test", "statistic", "threshold",
+"drifted"}]}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    models = sub.add_parser("models", help="model registry: versions, aliases, drift")
+    verbs = models.add_subparsers(dest="models_command", metavar="ACTION")
+    verbs.required = True
+
+    p = verbs.add_parser("list", help="list models with versions, aliases and live drift")
+    p.add_argument("--filter", help="only models whose name contains this text")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+
+    p = verbs.add_parser("show", help="versions, aliases, metrics vs production, drift")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    p = verbs.add_parser("register", help="register a new immutable version (creates the model)")
+    p.add_argument("name")
+    p.add_argument("--source", required=True, help="artifact URI of the model, e.g. s3://b/m")
+    p.add_argument("--run-id", help="MLflow run id (lineage)")
+    p.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--description", default="", help="what this version is")
+    p.add_argument("--model-description", help="description of the model (sets/updates it)")
+    p.add_argument(
+        "--status",
+        default="READY",
+        choices=["READY", "PENDING_REGISTRATION", "FAILED_REGISTRATION"],
+        help="built-in registry only (MLflow sets the status itself)",
+    )
+    _data_arguments(p, required=False)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_register)
+
+    p = verbs.add_parser("data", help="set where a version's reference and current data live")
+    p.add_argument("name")
+    p.add_argument("version", help="3, v3 or an alias")
+    _data_arguments(p, required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_data)
+
+    p = verbs.add_parser("alias", help="request an alias move (needs an on-call approval)")
+    p.add_argument("name")
+    p.add_argument("alias", help="e.g. production, staging, champion")
+    p.add_argument("version", nargs="?", help="target version; omit to roll back one step")
+    p.add_argument("--reason", help="why (kept in the alias history)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_alias, console_mode=True)
+
+    p = verbs.add_parser("drift", help="drift of a version's current data vs its reference")
+    p.add_argument("name")
+    p.add_argument("--version", help="3, v3 or an alias (default: the production version)")
+    p.add_argument("--refresh", action="store_true", help="run again even if a report is current")
+    p.add_argument("--plot", type=Path, help="also write the PNG of the drifted features here")
+    p.add_argument("--history", action="store_true", help="list stored reports instead")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_drift)
+
+    p = verbs.add_parser("history", help="alias changes of a model, oldest first")
+    p.add_argument("name")
+    p.add_argument("--alias", help="only this alias")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_history)
+
+
+def _data_arguments(p: argparse.ArgumentParser, required: bool) -> None:
+    group = p.add_argument_group("drift data" + ("" if required else " (optional)"))
+    group.add_argument("--reference", help="reference data file (CSV, TSV, CSV.GZ, Parquet)")
+    group.add_argument("--current", help="current data file")
+    group.add_argument("--reference-sql", help="SELECT giving the reference data")
+    group.add_argument("--current-sql", help="SELECT giving the current data")
+    group.add_argument(
+        "--sql-url", help="SQLAlchemy URL the queries run on (default: opsbot's database)"
+    )
+    group.add_argument("--features", help="comma-separated columns to test (default: all)")
+    group.add_argument("--numerical", help="comma-separated columns to treat as numerical")
+    group.add_argument("--categorical", help="comma-separated columns to treat as categorical")
+    p.set_defaults(data_required=required)
+
+
+# ---------------------------------------------------------------------- helpers
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, default=str))
+
+
+def _fail(exc: Exception) -> Exception:
+    from bot.cli import CliError
+
+    return CliError(str(exc), 1)
+
+
+def _actor(runtime: Any) -> str:
+    return f"cli:{runtime.settings.console_user}"
+
+
+def _split(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    return items
+
+
+def _data_spec(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]] | None:
+    """(reference, current, options) from the flags; None when no data flag was given."""
+    from bot.cli import CliError
+    from tools.registry.drift import DataSource
+
+    ref_file, cur_file = args.reference, args.current
+    ref_sql, cur_sql = args.reference_sql, args.current_sql
+    given = [x is not None for x in (ref_file, cur_file, ref_sql, cur_sql)]
+    if not any(given):
+        if args.data_required:
+            raise CliError(
+                "give the data: --reference FILE --current FILE, or --reference-sql QUERY "
+                "--current-sql QUERY",
+                2,
+            )
+        return None
+    if (ref_file is None) == (ref_sql is None) or (cur_file is None) == (cur_sql is None):
+        raise CliError(
+            "give exactly one reference (--reference FILE or --reference-sql QUERY) and exactly "
+            "one current (--current FILE or --current-sql QUERY)",
+            2,
+        )
+    reference: Any = (
+        str(Path(ref_file).expanduser().resolve())
+        if ref_file
+        else DataSource.sql(ref_sql, url=args.sql_url)
+    )
+    current: Any = (
+        str(Path(cur_file).expanduser().resolve())
+        if cur_file
+        else DataSource.sql(cur_sql, url=args.sql_url)
+    )
+    options: dict[str, Any] = {}
+    for key in ("features", "numerical", "categorical"):
+        value = _split(getattr(args, key))
+        if value is not None:
+            options["columns" if key == "features" else key] = value
+    return reference, current, options
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.base import Caller, ToolError
+
+    tool = runtime.toolbox.get("list_models")
+    try:
+        result = tool.run(tool.parse({"filter": args.filter}), Caller(_actor(runtime), "cli"))
+    except ToolError as exc:
+        raise _fail(exc) from None
+    if args.json:
+        _print_json(result.data)
+    else:
+        print(result.text)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.base import Caller, ToolError
+
+    tool = runtime.toolbox.get("model_status")
+    try:
+        result = tool.run(tool.parse({"name": args.name}), Caller(_actor(runtime), "cli"))
+    except ToolError as exc:
+        raise _fail(exc) from None
+    if args.json:
+        _print_json(result.data)
+    else:
+        print(result.text)
+    return 0
+
+
+def cmd_register(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.base import ToolError
+    from tools.registry.validation import parse_pairs
+
+    registry = runtime.registry
+    actor = _actor(runtime)
+    try:
+        metrics = parse_pairs("--metric", args.metric)
+        params = parse_pairs("--param", args.param)
+        tags = parse_pairs("--tag", args.tag)
+        data = _data_spec(args)
+        reference, current, options = data if data else (None, None, None)
+        if args.model_description is not None:
+            registry.register_model(args.name, args.model_description)
+        info = registry.register_version(
+            args.name,
+            args.source,
+            run_id=args.run_id,
+            params=params,
+            metrics=metrics,
+            tags=tags,
+            description=args.description,
+            creator=actor,
+            status=args.status,
+            reference=reference,
+            current=current,
+            drift_options=options,
+        )
+    except ToolError as exc:
+        raise _fail(exc) from None
+    message = f"registered {info.name} v{info.version} ({info.status}) in {registry.describe()}"
+    if data:
+        message += "; drift data set"
+    runtime.audit.record(
+        actor=actor,
+        via="cli",
+        action="register_model_version",
+        args={"name": info.name, "version": info.version, "source": info.source},
+        outcome="ok",
+        result=message,
+    )
+    if args.json:
+        _print_json(info.to_dict())
+    else:
+        print(message)
+    return 0
+
+
+def cmd_data(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.base import ToolError
+
+    actor = _actor(runtime)
+    try:
+        data = _data_spec(args)
+        assert data is not None
+        reference, current, options = data
+        spec = runtime.registry.set_drift_data(
+            args.name, args.version, reference, current, options, actor=actor
+        )
+    except ToolError as exc:
+        raise _fail(exc) from None
+    message = (
+        f"drift data of {spec.model} v{spec.version}: reference {spec.reference.describe()}, "
+        f"current {spec.current.describe()}"
+    )
+    runtime.audit.record(
+        actor=actor,
+        via="cli",
+        action="set_model_drift_data",
+        args=spec.to_dict(),
+        outcome="ok",
+        result=message,
+    )
+    if args.json:
+        _print_json(spec.to_dict())
+    else:
+        print(message)
+    return 0
+
+
+def cmd_alias(args: argparse.Namespace, runtime: Any) -> int:
+    from bot.console import render_text
+    from bot.reply import ApprovalCard, Reply
+    from tools.base import Caller, ToolError
+    from tools.redact import redact
+
+    tool = runtime.toolbox.get("set_model_alias")
+    raw = {"name": args.name, "alias": args.alias, "version": args.version, "reason": args.reason}
+    try:
+        parsed = tool.parse(raw)
+        preview = tool.preview(parsed)
+        risk = tool.risk_of(parsed)
+    except ToolError as exc:
+        raise _fail(exc) from None
+    view = runtime.approvals.request(
+        thread_id=f"cli:models:{uuid.uuid4().hex[:12]}",
+        tool_call_id="set_model_alias",
+        tool=tool,
+        args=parsed.model_dump(mode="json"),
+        caller=Caller(user=runtime.settings.console_user, via="cli"),
+        preview=redact(preview),
+        risk=risk,
+    )
+    if args.json:
+        _print_json(view.to_json())
+        return 0
+    print(render_text(Reply([ApprovalCard(view)])).replace("type: approve", "run: opsbot approve"))
+    return 0
+
+
+def cmd_drift(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.base import ToolError
+    from tools.registry import render
+
+    registry = runtime.registry
+    try:
+        if args.history:
+            reports = registry.drift_history(args.name, args.version)
+            if args.json:
+                _print_json([r.to_dict() for r in reports])
+            elif not reports:
+                print(f"No drift reports stored for {args.name}.")
+            else:
+                for r in reports:
+                    print(
+                        f"#{r.id} {r.to_dict()['created_at']} v{r.version} ({r.trigger}): {r.headline()}"
+                    )
+            return 0
+        outcome = registry.drift(
+            args.name, args.version, refresh=args.refresh, actor=_actor(runtime), trigger="cli"
+        )
+        plot = None
+        if args.plot is not None:
+            from tools.registry.drift import plot_drift
+
+            if outcome.report.drifted_features:
+                plot = plot_drift(outcome.report, args.plot)
+    except ToolError as exc:
+        raise _fail(exc) from None
+    if args.json:
+        data = render.drift_data(outcome)
+        _print_json({k: data[k] for k in ("dataset_drift", "drift_share", "features")})
+        return 0
+    live_alias, live = registry.live_version(outcome.stored.model)
+    print(render.drift_text(outcome, live_alias if live == outcome.stored.version else None))
+    if args.plot is not None:
+        print(f"plot written to {plot}" if plot else "no feature drifted: no plot written")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.base import ToolError
+    from tools.registry import render
+
+    try:
+        changes = runtime.registry.alias_history(
+            args.name, args.alias, limit=max(1, min(args.limit, 1000))
+        )
+    except ToolError as exc:
+        raise _fail(exc) from None
+    if args.json:
+        _print_json([c.to_dict() for c in changes])
+    else:
+        print(render.history_text(args.name, changes))
+    return 0

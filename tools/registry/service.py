@@ -1,0 +1,528 @@
+"""`ModelRegistry`: the one object tools, CLI, monitors and the demo use.
+
+It picks the backend (built-in SQL store, or MLflow when a tracking URI is given) and adds
+what a registry alone does not have, always kept in opsbot's database: the alias history
+(so "roll back" is one step to the previous holder), the drift data registered per
+version, and every drift report. Every method validates its input first and raises
+`RegistryError` (or the drift engine's `DriftError`) with a clear message before changing
+anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from tools.clock import iso, utcnow
+from tools.registry.compare import MetricDelta, diff_summary, metric_diff
+from tools.registry.drift import DriftError, DriftReport, run_drift
+from tools.registry.drift_store import DriftSpec, DriftStore, StoredReport
+from tools.registry.entities import ModelInfo, NewVersion, RegistryBackend, VersionInfo
+from tools.registry.errors import RegistryError
+from tools.registry.history import ROLLBACK, SET, AliasChange, AliasHistory
+from tools.registry.validation import (
+    READY,
+    RESERVED_ALIAS,
+    parse_version,
+    validate_alias,
+    validate_metrics,
+    validate_model_name,
+    validate_source,
+    validate_status,
+    validate_text_map,
+)
+
+PRODUCTION = "production"
+# Which alias means "what is live", in order of preference, when none is named.
+LIVE_ALIASES = ("production", "champion")
+
+
+@dataclass
+class DriftOutcome:
+    """A drift report for one version, and whether it was read from storage or run now."""
+
+    stored: StoredReport
+    reused: bool
+    spec: DriftSpec
+
+    @property
+    def report(self) -> DriftReport:
+        return self.stored.report
+
+
+@dataclass
+class AliasPlan:
+    """The dry run of an alias move: what would change, and what a reviewer should know."""
+
+    model: str
+    alias: str
+    current: int | None
+    target: int
+    rollback: bool
+    target_version: VersionInfo
+    current_version: VersionInfo | None
+    deltas: list[MetricDelta]
+    drift: StoredReport | None
+    drift_note: str
+    stack: list[int] = field(default_factory=list)
+
+    def text(self) -> str:
+        old = f"v{self.current}" if self.current is not None else "(unset)"
+        how = "roll back one step" if self.rollback else "set"
+        lines = [
+            f"Move {self.alias} of {self.model} from {old} to v{self.target} ({how}).",
+        ]
+        if self.rollback and self.stack:
+            lines.append("History of this alias: " + " → ".join(f"v{v}" for v in self.stack))
+        tv = self.target_version
+        lines.append(
+            f"Target v{self.target}: {tv.status}, registered {iso(tv.created_at) or '?'}"
+            + (f" by {tv.creator}" if tv.creator else "")
+            + f", source {tv.source}"
+        )
+        if self.current_version is not None:
+            summary = diff_summary(self.deltas)
+            head = f"Metrics of v{self.target} vs v{self.current} (current {self.alias})"
+            lines.append(head + (f": {summary}" if summary else "") + ":")
+            lines.extend(f"• {d.describe()}" for d in self.deltas)
+            if not self.deltas:
+                lines.append("• neither version has metrics recorded")
+        else:
+            metrics = ", ".join(f"{k} {v:g}" for k, v in tv.metrics.items()) or "none recorded"
+            lines.append(f"No current holder to compare with; v{self.target} metrics: {metrics}")
+        lines.append(f"Drift of v{self.target}: {self.drift_note}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "alias": self.alias,
+            "from_version": self.current,
+            "to_version": self.target,
+            "rollback": self.rollback,
+            "metric_diff": [d.to_dict() for d in self.deltas],
+            "drift": self.drift.to_dict() if self.drift else None,
+            "drift_note": self.drift_note,
+            "history": list(self.stack),
+        }
+
+
+@dataclass
+class ModelStatus:
+    model: ModelInfo
+    versions: list[VersionInfo]
+    live_alias: str | None
+    live_version: int | None
+    comparisons: dict[int, list[MetricDelta]]
+    drift: dict[int, StoredReport]
+    history: list[AliasChange]
+
+
+class ModelRegistry:
+    def __init__(
+        self,
+        engine: Engine,
+        backend: RegistryBackend,
+        *,
+        drift_max_age_seconds: float = 3600.0,
+    ) -> None:
+        self.engine = engine
+        self.backend = backend
+        self.key = backend.key
+        self.history_log = AliasHistory(engine, backend.key)
+        self.drift_store = DriftStore(engine, backend.key)
+        self.drift_max_age_seconds = drift_max_age_seconds
+
+    def describe(self) -> str:
+        return self.backend.describe()
+
+    def close(self) -> None:
+        self.backend.close()
+
+    # ------------------------------------------------------------------ reads
+    def model_names(self) -> list[str]:
+        return self.backend.model_names()
+
+    def list_models(self, filter_text: str | None = None) -> list[ModelInfo]:
+        return self.backend.list_models(filter_text.strip() if filter_text else None)
+
+    def get_model(self, name: str) -> ModelInfo:
+        return self.backend.get_model(validate_model_name(name))
+
+    def versions(self, name: str) -> list[VersionInfo]:
+        return self.backend.list_versions(validate_model_name(name))
+
+    def resolve(self, name: str, ref: Any) -> int:
+        """A version number from 3 / "v3" / an alias / "latest"."""
+        name = validate_model_name(name)
+        if isinstance(ref, str) and ref.strip():
+            text = ref.strip()
+            if text.lower() == RESERVED_ALIAS:
+                latest = self.backend.get_model(name).latest_version
+                if latest is None:
+                    raise RegistryError(f"model {name!r} has no versions yet")
+                return latest
+            if not text.lstrip("vV").isdigit():
+                holder = self.backend.get_alias(name, validate_alias(text))
+                if holder is None:
+                    aliases = self.backend.get_model(name).aliases
+                    known = ", ".join(f"{a} → v{v}" for a, v in aliases.items()) or "none"
+                    raise RegistryError(
+                        f"model {name!r} has no alias {text!r}; its aliases: {known}"
+                    )
+                return holder
+        return parse_version(ref)
+
+    def version(self, name: str, ref: Any) -> VersionInfo:
+        name = validate_model_name(name)
+        return self.backend.get_version(name, self.resolve(name, ref))
+
+    def live_version(self, name: str) -> tuple[str | None, int | None]:
+        """(alias, version) of what is live: production, else champion, else nothing."""
+        aliases = self.backend.get_model(validate_model_name(name)).aliases
+        for alias in LIVE_ALIASES:
+            if alias in aliases:
+                return alias, aliases[alias]
+        return None, None
+
+    def status(self, name: str, max_versions: int = 10) -> ModelStatus:
+        name = validate_model_name(name)
+        model = self.backend.get_model(name)
+        versions = self.backend.list_versions(name)[:max_versions]
+        live_alias, live = self.live_version(name)
+        live_info = next((v for v in versions if v.version == live), None)
+        if live is not None and live_info is None:
+            live_info = self.backend.get_version(name, live)
+        comparisons: dict[int, list[MetricDelta]] = {}
+        if live_info is not None:
+            for v in versions:
+                if v.version != live:
+                    comparisons[v.version] = metric_diff(live_info.metrics, v.metrics)
+        drift: dict[int, StoredReport] = {}
+        for v in versions:
+            latest = self.drift_store.latest(name, v.version)
+            if latest is not None:
+                drift[v.version] = latest
+        history = self.history_log.changes(name, limit=5)
+        return ModelStatus(model, versions, live_alias, live, comparisons, drift, history)
+
+    def alias_history(
+        self, name: str, alias: str | None = None, limit: int = 20
+    ) -> list[AliasChange]:
+        name = validate_model_name(name)
+        self.backend.get_model(name)
+        if alias is not None:
+            validate_alias(alias)
+        return self.history_log.changes(name, alias, limit=limit)
+
+    # ------------------------------------------------------------------ aliases
+    def _rollback_target(self, name: str, alias: str, current: int | None) -> tuple[int, list[int]]:
+        stack = self.history_log.stack(name, alias)
+        if current is None:
+            raise RegistryError(
+                f"{alias} of {name!r} is not set, so there is nothing to roll back; "
+                "give the version to point it at"
+            )
+        if not stack or stack[-1] != current:
+            known = (
+                f"opsbot last set it to v{stack[-1]}" if stack else "opsbot has no history of it"
+            )
+            raise RegistryError(
+                f"cannot roll back {alias} of {name!r} automatically: it points to v{current} "
+                f"but {known} (it was moved outside opsbot); give the version to point it at"
+            )
+        if len(stack) < 2:
+            raise RegistryError(
+                f"{alias} of {name!r} has no earlier holder to roll back to (it has only "
+                f"ever pointed to v{current}); give the version to point it at"
+            )
+        return stack[-2], stack
+
+    def plan_alias(self, name: str, alias: str, version: Any = None) -> AliasPlan:
+        """Validate an alias move and describe it; changes nothing (but may store a fresh
+        drift report of the target, which is opsbot's own state)."""
+        name = validate_model_name(name)
+        alias = validate_alias(alias)
+        model = self.backend.get_model(name)
+        current = model.aliases.get(alias)
+        rollback = version is None
+        stack: list[int] = []
+        if rollback:
+            target, stack = self._rollback_target(name, alias, current)
+        else:
+            target = parse_version(version)
+        target_version = self.backend.get_version(name, target)
+        if target_version.status != READY:
+            detail = f" ({target_version.status_message})" if target_version.status_message else ""
+            raise RegistryError(
+                f"{name} v{target} is {target_version.status}{detail}, not READY: only READY "
+                "versions can hold an alias"
+            )
+        if current == target:
+            raise RegistryError(
+                f"{alias} of {name!r} already points to v{target}; nothing to change"
+            )
+        current_version = self.backend.get_version(name, current) if current is not None else None
+        deltas = (
+            metric_diff(current_version.metrics, target_version.metrics) if current_version else []
+        )
+        drift, note = self._drift_note(name, target)
+        return AliasPlan(
+            model=name,
+            alias=alias,
+            current=current,
+            target=target,
+            rollback=rollback,
+            target_version=target_version,
+            current_version=current_version,
+            deltas=deltas,
+            drift=drift,
+            drift_note=note,
+            stack=stack,
+        )
+
+    def _drift_note(self, name: str, version: int) -> tuple[StoredReport | None, str]:
+        if self.drift_store.spec(name, version) is None:
+            latest = self.drift_store.latest(name, version)
+            if latest is None:
+                return None, "unknown: no reference/current data registered for this version"
+            return latest, f"{latest.headline()} (report of {iso(latest.created_at)})"
+        try:
+            outcome = self.drift(name, version, trigger="preview", actor="opsbot")
+        except DriftError as exc:
+            return None, f"could not be checked: {exc}"
+        stored = outcome.stored
+        return stored, f"{stored.headline()} (report of {iso(stored.created_at)})"
+
+    def set_alias(
+        self,
+        name: str,
+        alias: str,
+        version: Any = None,
+        *,
+        actor: str,
+        reason: str = "",
+        expected_current: int | None = None,
+        expected_target: int | None = None,
+        approval_id: str | None = None,
+    ) -> AliasChange:
+        """Move the alias (version None = roll back one step) and record it in the history.
+
+        expected_current / expected_target: what the dry run saw; when given, the move is
+        refused if the alias or the rollback target changed since (state can change while
+        an approval waits).
+        """
+        plan = self.plan_alias(name, alias, version)
+        if expected_current is not None and plan.current != expected_current:
+            now = f"v{plan.current}" if plan.current is not None else "nothing"
+            raise RegistryError(
+                f"{plan.alias} of {plan.model} changed since this was previewed: it pointed to "
+                f"v{expected_current} and now points to {now}; nothing was changed, ask again"
+            )
+        if expected_target is not None and plan.target != expected_target:
+            raise RegistryError(
+                f"the rollback target of {plan.alias} of {plan.model} changed since this was "
+                f"previewed (v{expected_target}, now v{plan.target}); nothing was changed, ask again"
+            )
+        self.backend.set_alias(plan.model, plan.alias, plan.target)
+        return self.history_log.record(
+            model=plan.model,
+            alias=plan.alias,
+            from_version=plan.current,
+            to_version=plan.target,
+            kind=ROLLBACK if plan.rollback else SET,
+            actor=actor,
+            reason=reason,
+            approval_id=approval_id,
+        )
+
+    # ------------------------------------------------------------------ registration
+    def register_model(
+        self, name: str, description: str | None = None, tags: dict[str, Any] | None = None
+    ) -> tuple[ModelInfo, bool]:
+        """Create the model, or update its description/tags; returns (model, created)."""
+        name = validate_model_name(name)
+        clean_tags = validate_text_map("tag", tags)
+        if name in self.backend.model_names():
+            if description is None and not clean_tags:
+                return self.backend.get_model(name), False
+            return self.backend.update_model(name, description, clean_tags), False
+        return self.backend.create_model(name, description or "", clean_tags), True
+
+    def register_version(
+        self,
+        name: str,
+        source: str,
+        *,
+        run_id: str | None = None,
+        params: dict[str, Any] | None = None,
+        metrics: dict[str, Any] | None = None,
+        tags: dict[str, Any] | None = None,
+        description: str = "",
+        creator: str | None = None,
+        status: str = READY,
+        reference: Any = None,
+        current: Any = None,
+        drift_options: dict[str, Any] | None = None,
+    ) -> VersionInfo:
+        """Register a new immutable version (creating the model if needed), optionally with
+        its drift data. Everything is validated before anything is written."""
+        name = validate_model_name(name)
+        new = NewVersion(
+            source=validate_source(source),
+            run_id=run_id.strip() if run_id and run_id.strip() else None,
+            params=validate_text_map("param", params),
+            metrics=validate_metrics(metrics),
+            tags=validate_text_map("tag", tags),
+            description=description or "",
+            creator=creator,
+            status=validate_status(status),
+        )
+        spec = None
+        if (reference is None) != (current is None):
+            raise RegistryError("drift data needs both a reference and a current data source")
+        if reference is not None:
+            spec = self.drift_store.make_spec(
+                name, 0, reference, current, drift_options, creator or ""
+            )
+        if name not in self.backend.model_names():
+            self.backend.create_model(name)
+        created = self.backend.create_version(name, new)
+        if spec is not None:
+            self.drift_store.save_spec(replace(spec, version=created.version))
+        return created
+
+    def set_drift_data(
+        self,
+        name: str,
+        version: Any,
+        reference: Any,
+        current: Any,
+        options: dict[str, Any] | None = None,
+        *,
+        actor: str = "",
+    ) -> DriftSpec:
+        name = validate_model_name(name)
+        number = self.resolve(name, version)
+        self.backend.get_version(name, number)
+        spec = self.drift_store.make_spec(name, number, reference, current, options, actor)
+        return self.drift_store.save_spec(spec)
+
+    def drift_spec(self, name: str, version: int) -> DriftSpec | None:
+        return self.drift_store.spec(name, version)
+
+    # ------------------------------------------------------------------ drift
+    def default_drift_version(self, name: str) -> int:
+        """The live version (production, else champion), else the newest with drift data."""
+        name = validate_model_name(name)
+        _, live = self.live_version(name)
+        if live is not None:
+            return live
+        with_data = self.drift_store.versions_with_data(name)
+        if with_data:
+            return with_data[-1]
+        latest = self.backend.get_model(name).latest_version
+        if latest is None:
+            raise RegistryError(f"model {name!r} has no versions yet")
+        return latest
+
+    def drift(
+        self,
+        name: str,
+        version: Any = None,
+        *,
+        refresh: bool = False,
+        actor: str = "opsbot",
+        trigger: str = "manual",
+    ) -> DriftOutcome:
+        """The drift report of a version: the stored one while it still describes the data
+        (same sources, options and files, younger than the maximum age), else a new run,
+        stored before it is returned."""
+        name = validate_model_name(name)
+        number = (
+            self.default_drift_version(name) if version is None else self.resolve(name, version)
+        )
+        self.backend.get_version(name, number)  # unknown version -> clear error
+        spec = self.drift_store.spec(name, number)
+        if spec is None:
+            with_data = self.drift_store.versions_with_data(name)
+            hint = (
+                f"versions with data: {', '.join(f'v{v}' for v in with_data)}"
+                if with_data
+                else "no version of it has data yet"
+            )
+            raise RegistryError(
+                f"no reference/current data is registered for {name} v{number} ({hint}); "
+                f"register it with `opsbot models data {name} {number} --reference FILE "
+                "--current FILE`"
+            )
+        fingerprint = spec.fingerprint()
+        latest = self.drift_store.latest(name, number)
+        if not refresh and latest is not None and latest.fingerprint == fingerprint:
+            age = (utcnow() - latest.created_at).total_seconds()
+            if age < self.drift_max_age_seconds:
+                return DriftOutcome(latest, reused=True, spec=spec)
+        report = run_drift(spec.reference, spec.current, spec.drift_options(), engine=self.engine)
+        stored = self.drift_store.save_report(
+            spec, report, trigger=trigger, actor=actor, fingerprint=fingerprint
+        )
+        return DriftOutcome(stored, reused=False, spec=spec)
+
+    def drift_history(self, name: str, version: Any = None, limit: int = 20) -> list[StoredReport]:
+        name = validate_model_name(name)
+        self.backend.get_model(name)
+        number = None if version is None else self.resolve(name, version)
+        return self.drift_store.history(name, number, limit=limit)
+
+    def plot(self, stored: StoredReport, directory: Path) -> Path | None:
+        """PNG of the drifted features (None when nothing drifted); reused when present."""
+        from tools.registry.drift import plot_drift
+
+        if not stored.report.drifted_features:
+            return None
+        path = directory / f"{stored.model}-v{stored.version}-drift-{stored.id}.png"
+        if path.exists():
+            return path
+        title = (
+            f"{stored.model} v{stored.version}: {stored.report.n_drifted} of "
+            f"{stored.report.n_features} features drifted ({iso(stored.created_at)})"
+        )
+        tmp = path.with_suffix(".tmp.png")
+        plot_drift(stored.report, tmp, title=title)
+        tmp.replace(path)
+        return path
+
+
+def build_backend(engine: Engine, mlflow_tracking_uri: str | None) -> RegistryBackend:
+    """MLflow when a tracking URI is configured, else the built-in store."""
+    if mlflow_tracking_uri:
+        from tools.registry.mlflow_backend import MlflowBackend
+
+        return MlflowBackend(mlflow_tracking_uri)
+    from tools.registry.store import BuiltinBackend
+
+    return BuiltinBackend(engine)
+
+
+def build_registry(
+    engine: Engine, mlflow_tracking_uri: str | None = None, *, drift_max_age_seconds: float = 3600.0
+) -> ModelRegistry:
+    return ModelRegistry(
+        engine,
+        build_backend(engine, mlflow_tracking_uri),
+        drift_max_age_seconds=drift_max_age_seconds,
+    )
+
+
+__all__ = [
+    "PRODUCTION",
+    "AliasPlan",
+    "DriftOutcome",
+    "ModelRegistry",
+    "ModelStatus",
+    "build_backend",
+    "build_registry",
+]

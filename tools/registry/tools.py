@@ -1,0 +1,216 @@
+"""The agent tools of the model registry.
+
+`list_models`, `model_status` and `model_drift` read (any user); `set_model_alias` changes
+what production serves, so it is GATED: its dry run (`preview`) shows the current holder,
+the target, the metric diff between them and the target's drift status, and pins what it
+saw (`expected_current`, `expected_target`) into the approved arguments, so `run` refuses
+if the alias moved while the approval waited. `run` re-validates everything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from tools.base import Access, Caller, OpsTool, Risk, ToolResult
+from tools.registry import render
+from tools.registry.drift import DriftError
+from tools.registry.service import ModelRegistry
+from tools.registry.validation import parse_version
+
+LIVE_LIKE = {"production", "prod", "champion", "live"}
+
+
+def _version_arg(value: Any) -> Any:
+    """Numbers and 'v3' become ints (a clear error for 0 or negatives); alias names stay text."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"version must be a positive whole number such as 3 or v3, got {value!r}")
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().lstrip("vV").isdigit()):
+        return parse_version(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+class ListModelsArgs(BaseModel):
+    filter: str | None = Field(
+        None, max_length=200, description="Only models whose name contains this text"
+    )
+
+
+class ModelStatusArgs(BaseModel):
+    name: str = Field(..., min_length=1, max_length=200, description="Registered model name")
+
+
+class ModelDriftArgs(BaseModel):
+    name: str = Field(..., min_length=1, max_length=200, description="Registered model name")
+    version: int | str | None = Field(
+        None,
+        description="Version number (3 or 'v3') or alias; default: the production version",
+    )
+    refresh: bool = Field(
+        False, description="Run the drift tests again even if a current stored report exists"
+    )
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return _version_arg(value)
+
+
+class SetAliasArgs(BaseModel):
+    name: str = Field(..., min_length=1, max_length=200, description="Registered model name")
+    alias: str = Field(
+        "production", min_length=1, max_length=255, description="Alias to move, e.g. production"
+    )
+    version: int | None = Field(
+        None,
+        description="Version to point the alias at (3 or 'v3'); omit to roll back one step "
+        "to the alias's previous holder",
+    )
+    reason: str | None = Field(None, max_length=1000, description="Why; kept in the history")
+    expected_current: int | None = Field(
+        None,
+        description="Filled in by the dry run: the version the alias pointed to when the "
+        "change was previewed. The change is refused if the alias moved since.",
+    )
+    expected_target: int | None = Field(
+        None,
+        description="Filled in by the dry run: the version a rollback resolved to.",
+    )
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return _version_arg(value)
+
+
+def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsTool]:
+    plots = data_dir / "plots"
+
+    def list_models(args: ListModelsArgs, _: Caller) -> ToolResult:
+        models = registry.list_models(args.filter)
+        drift = {}
+        for model in models:
+            for alias in ("production", "champion"):
+                if alias in model.aliases:
+                    stored = registry.drift_store.latest(model.name, model.aliases[alias])
+                    if stored is not None:
+                        drift[model.name] = stored
+                    break
+        return ToolResult(
+            text=render.models_text(models, drift, registry.describe()),
+            data=render.models_data(models, drift),
+        )
+
+    def model_status(args: ModelStatusArgs, _: Caller) -> ToolResult:
+        status = registry.status(args.name)
+        return ToolResult(text=render.status_text(status), data=render.status_data(status))
+
+    def model_drift(args: ModelDriftArgs, caller: Caller) -> ToolResult:
+        version = _version_arg(args.version)
+        outcome = registry.drift(
+            args.name, version, refresh=args.refresh, actor=caller.label, trigger=caller.via
+        )
+        live_alias, live = registry.live_version(outcome.stored.model)
+        label = live_alias if live == outcome.stored.version else None
+        files: list[Path] = []
+        data = render.drift_data(outcome)
+        text = render.drift_text(outcome, label)
+        try:
+            plot = registry.plot(outcome.stored, plots)
+        except (DriftError, OSError) as exc:
+            text += f"\n(No picture: {exc})"
+        else:
+            if plot is not None:
+                files.append(plot)
+                data["plot"] = str(plot)
+        return ToolResult(text=text, data=data, files=files)
+
+    def _plan(args: SetAliasArgs) -> Any:
+        return registry.plan_alias(args.name, args.alias, _version_arg(args.version))
+
+    def preview(args: SetAliasArgs) -> str:
+        plan = _plan(args)
+        # pin what the reviewer sees, so `run` can refuse if it changed meanwhile
+        args.expected_current = plan.current
+        args.expected_target = plan.target if plan.rollback else None
+        return plan.text()
+
+    def set_alias(args: SetAliasArgs, caller: Caller) -> ToolResult:
+        version = _version_arg(args.version)
+        reason = args.reason or ("rollback" if version is None else "set")
+        change = registry.set_alias(
+            args.name,
+            args.alias,
+            version,
+            actor=caller.label,
+            reason=reason,
+            expected_current=args.expected_current,
+            expected_target=args.expected_target,
+        )
+        old = f"v{change.from_version}" if change.from_version is not None else "(unset)"
+        verb = "rolled back" if change.kind == "rollback" else "moved"
+        text = (
+            f"{change.alias} of {change.model} {verb} from {old} to v{change.to_version}; "
+            f"recorded in the alias history (#{change.id})."
+        )
+        return ToolResult(text=text, data=change.to_dict())
+
+    def verify(args: SetAliasArgs, result: ToolResult) -> str:
+        data = result.data or {}
+        holder = registry.backend.get_alias(data["model"], data["alias"])
+        if holder == data["to_version"]:
+            return f"{registry.describe()} now resolves {data['alias']} of {data['model']} to v{holder}."
+        return (
+            f"WARNING: {registry.describe()} resolves {data['alias']} of {data['model']} to "
+            f"v{holder}, not v{data['to_version']}"
+        )
+
+    def risk(args: SetAliasArgs) -> Risk:
+        return Risk.HIGH if args.alias.lower() in LIVE_LIKE else Risk.MEDIUM
+
+    return [
+        OpsTool(
+            name="list_models",
+            description="List registered ML models with their version count, aliases (e.g. "
+            "production → v3) and the drift status of the live version.",
+            args=ListModelsArgs,
+            run=list_models,
+        ),
+        OpsTool(
+            name="model_status",
+            description="One model: its versions (status, aliases, key metrics), which version "
+            "is in production, each version's metric diff against production, the latest drift "
+            "check and the last alias change.",
+            args=ModelStatusArgs,
+            run=model_status,
+        ),
+        OpsTool(
+            name="model_drift",
+            description="Is a model's live data drifting? Compares the version's current data "
+            "with its reference data feature by feature (Evidently's default tests), drifted "
+            "features first, with a PNG of their distributions. Reads the stored report while "
+            "it is current, else runs the tests and stores the result.",
+            args=ModelDriftArgs,
+            run=model_drift,
+        ),
+        OpsTool(
+            name="set_model_alias",
+            description="Point a model alias (production, staging, champion...) at a version, or "
+            "omit version to roll the alias back one step to its previous holder. Needs an "
+            "on-call approval; the approval shows the metric diff and the target's drift status.",
+            args=SetAliasArgs,
+            run=set_alias,
+            access=Access.GATED,
+            preview=preview,
+            verify=verify,
+            risk=Risk.HIGH,
+            risk_for=risk,
+        ),
+    ]
+
+
+__all__ = ["build_registry_tools"]
