@@ -1,0 +1,90 @@
+"""`POST /alerts/alertmanager`: Alertmanager's webhook (version 4), bearer-token protected.
+
+Off (404 with the reason) while ALERTMANAGER_TOKEN is unset. A body that is not a valid
+version-4 payload gets 400 with every problem found and changes nothing; a valid one is
+applied in one transaction per group and answered with the incident it opened or updated.
+
+Alertmanager config to point at it:
+
+    receivers:
+      - name: opsbot
+        webhook_configs:
+          - url: http://opsbot:3000/alerts/alertmanager
+            send_resolved: true
+            http_config:
+              authorization: {type: Bearer, credentials: <ALERTMANAGER_TOKEN>}
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.metrics import HTTP_REQUESTS
+
+log = logging.getLogger(__name__)
+
+PATH = "/alerts/alertmanager"
+MAX_BODY = 4 * 1024 * 1024
+
+
+def _reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    HTTP_REQUESTS.labels(route=PATH, status=str(status)).inc()
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def alertmanager_routes(runtime: Any) -> list[Route]:
+    from bot.incidents.alertmanager import PayloadError, parse_payload
+
+    async def intake(request: Request) -> Response:
+        secret = runtime.settings.alertmanager_token
+        if secret is None or not secret.get_secret_value():
+            return _reply(
+                404, {"error": "Alertmanager intake is off: set ALERTMANAGER_TOKEN to enable it"}
+            )
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), secret.get_secret_value().encode()
+        ):
+            return _reply(
+                401,
+                {
+                    "error": "missing or wrong bearer token (Authorization: Bearer <ALERTMANAGER_TOKEN>)"
+                },
+                {"WWW-Authenticate": "Bearer"},
+            )
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+            return _reply(413, {"error": f"body larger than {MAX_BODY} bytes"})
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return _reply(413, {"error": f"body larger than {MAX_BODY} bytes"})
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            return _reply(400, {"error": f"the body is not JSON: {exc}"})
+        try:
+            payload = parse_payload(data)
+        except PayloadError as exc:
+            return _reply(
+                400,
+                {"error": "not a valid Alertmanager webhook v4 payload", "problems": exc.problems},
+            )
+        try:
+            incident_id, change = await run_in_threadpool(
+                runtime.incidents.ingest_alertmanager, payload
+            )
+        except Exception as exc:
+            log.exception("Alertmanager intake failed")
+            return _reply(503, {"error": f"could not record the alerts: {type(exc).__name__}"})
+        return _reply(200, {"status": "ok", "incident": incident_id, "change": change})
+
+    return [Route(PATH, intake, methods=["POST"])]

@@ -1,0 +1,112 @@
+"""Build the `IncidentCard` the front ends render, from the database rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from bot.approvals import to_view
+from bot.incidents.contract import IncidentCard, RunbookRef
+from bot.incidents.tables import Incident
+from bot.storage.db import session
+from bot.storage.tables import Approval
+from graphs.gate import ApprovalView
+from tools.clock import as_utc, iso
+
+
+def runbook_ref(data: dict[str, Any] | None) -> RunbookRef | None:
+    if not data:
+        return None
+    return RunbookRef(
+        title=str(data.get("title", "")),
+        section=data.get("section"),
+        source=str(data.get("source", "")),
+        excerpt=str(data.get("excerpt", "")),
+    )
+
+
+def incident_approvals(db_engine: Engine, incident_id: int) -> list[ApprovalView]:
+    with session(db_engine) as db:
+        rows = db.exec(
+            select(Approval)
+            .where(Approval.incident_id == incident_id)
+            .order_by(col(Approval.created_at))
+        ).all()
+    return [to_view(r) for r in rows]
+
+
+def build_card(row: Incident, actions: list[ApprovalView]) -> IncidentCard:
+    assert row.id is not None
+    return IncidentCard(
+        id=row.id,
+        title=row.title,
+        status=row.status,
+        severity=row.severity,
+        kind=row.kind,
+        summary=row.summary,
+        fields=tuple((str(k), str(v)) for k, v in (row.fields or [])),
+        runbook=runbook_ref(row.runbook),
+        actions=tuple(actions),
+        count=row.count,
+        first_seen=as_utc(row.first_seen) if row.first_seen else None,
+        last_seen=as_utc(row.last_seen) if row.last_seen else None,
+        acknowledged_by=row.acknowledged_by,
+        resolved_by=row.resolved_by,
+        snoozed_until=as_utc(row.snoozed_until) if row.snoozed_until else None,
+        message_channel=row.message_channel,
+        message_ts=row.message_ts,
+        labels={str(k): str(v) for k, v in (row.labels or {}).items()}
+        | {"alertname": row.alertname},
+    )
+
+
+def card_json(card: IncidentCard) -> dict[str, Any]:
+    """The card as JSON (for `--json` output and the HTTP API)."""
+    return {
+        "id": card.id,
+        "title": card.title,
+        "status": card.status,
+        "severity": card.severity,
+        "kind": card.kind,
+        "summary": card.summary,
+        "fields": [list(pair) for pair in card.fields],
+        "runbook": None
+        if card.runbook is None
+        else {
+            "title": card.runbook.title,
+            "section": card.runbook.section,
+            "source": card.runbook.source,
+        },
+        "actions": [
+            a.to_json() | {"result": a.result, "verification": a.verification} for a in card.actions
+        ],
+        "count": card.count,
+        "first_seen": iso(card.first_seen),
+        "last_seen": iso(card.last_seen),
+        "acknowledged_by": card.acknowledged_by,
+        "resolved_by": card.resolved_by,
+        "snoozed_until": iso(card.snoozed_until),
+        "message": None
+        if card.message_ts is None
+        else {"channel": card.message_channel, "ts": card.message_ts},
+        "labels": card.labels,
+    }
+
+
+def row_summary(row: Incident) -> dict[str, Any]:
+    """One incident as a list entry (CLI `--json` and the `list_incidents` tool)."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "severity": row.severity,
+        "alertname": row.alertname,
+        "title": row.title,
+        "count": row.count,
+        "first_seen": iso(row.first_seen),
+        "last_seen": iso(row.last_seen),
+        "message": (
+            {"channel": row.message_channel, "ts": row.message_ts} if row.message_ts else None
+        ),
+    }

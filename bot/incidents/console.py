@@ -1,0 +1,101 @@
+"""The console front end for incidents: the same information as the Slack message, as text.
+
+Used by `opsbot run` without Slack and by `opsbot check`. A terminal cannot edit what it
+printed, so each change prints the card again (the engine only reports significant changes)
+and thread notes print as indented lines under the incident's number.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TextIO
+
+from bot.incidents.contract import IncidentCard
+from graphs.gate import ApprovalView
+from tools.clock import iso
+
+_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+_STATUS_ICON = {"open": "", "acknowledged": "👀 ", "resolved": "✅ "}
+
+
+def _action_lines(view: ApprovalView) -> list[str]:
+    args = view.args
+    if view.tool == "run_remediation":
+        what = f"{args.get('action')} {args.get('params', {})}"
+    else:
+        what = f"{view.tool} {args}"
+    head = f"  ▸ {view.id} {what} · risk {view.risk} · {view.status}"
+    lines = [head]
+    if view.status == "pending":
+        lines.extend("    │ " + line for line in (view.preview or "").splitlines()[:12])
+        needed = f" ({view.approvals_needed} approvers needed)" if view.approvals_needed > 1 else ""
+        lines.append(
+            f"    └ approve: opsbot approve {view.id}   reject: opsbot reject {view.id}{needed}"
+            f"   (expires {iso(view.expires_at)})"
+        )
+    elif view.result:
+        by = f" (by {view.decided_by})" if view.decided_by else ""
+        lines.append(f"    └ {view.status}{by}: {view.result.splitlines()[0][:200]}")
+        if view.verification:
+            lines.append(f"      verification: {view.verification}")
+    elif view.decided_by:
+        lines.append(f"    └ {view.status} by {view.decided_by}")
+    return lines
+
+
+def render_card(card: IncidentCard) -> str:
+    icon = _ICON.get(card.severity, "•")
+    status = card.status.upper()
+    lines = [
+        f"{_STATUS_ICON.get(card.status, '')}{icon} INCIDENT #{card.id} [{status} · "
+        f"{card.severity}] {card.title}"
+    ]
+    meta = f"  {card.labels.get('alertname', card.kind)} · {card.kind} · seen {card.count}×"
+    if card.first_seen:
+        meta += f" since {iso(card.first_seen)}"
+    if card.acknowledged_by and card.status != "resolved":
+        meta += f" · acknowledged by {card.acknowledged_by}"
+    if card.resolved_by and card.status == "resolved":
+        meta += f" · resolved by {card.resolved_by}"
+    if card.snoozed_until:
+        meta += f" · snoozed until {iso(card.snoozed_until)}"
+    lines.append(meta)
+    if card.fields:
+        lines.append("  " + " · ".join(f"{k}: {v}" for k, v in card.fields))
+    if card.summary:
+        lines.extend("  " + line for line in card.summary.strip().splitlines())
+    if card.runbook:
+        section = f" › {card.runbook.section}" if card.runbook.section else ""
+        lines.append(f"  Runbook: {card.runbook.title}{section} ({card.runbook.source})")
+    if card.actions:
+        lines.append("  Suggested actions:")
+        for view in card.actions:
+            lines.extend(_action_lines(view))
+    if card.status != "resolved":
+        lines.append(
+            f"  (opsbot incidents ack {card.id} · resolve {card.id} · snooze {card.id} MINUTES)"
+        )
+    return "\n".join(lines)
+
+
+class ConsoleNotifier:
+    """Implements `IncidentNotifier` by printing to a stream (stdout by default)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+        self._lock = threading.Lock()
+
+    def _write(self, text: str) -> None:
+        stream = self.stream or sys.stdout
+        with self._lock:
+            print(text, file=stream, flush=True)
+
+    def incident_changed(self, card: IncidentCard) -> tuple[str, str] | None:
+        self._write(render_card(card))
+        return None
+
+    def thread_note(self, card: IncidentCard, text: str) -> None:
+        body = text.strip().splitlines() or [""]
+        lines = [f"  #{card.id} › {body[0]}", *(f"  #{card.id}   {line}" for line in body[1:])]
+        self._write("\n".join(lines))

@@ -1,0 +1,165 @@
+"""Build the incident service, the monitor suite and the triage dependencies from a Runtime.
+
+Kept apart from `bot/runtime.py` so the runtime only grows by a few lines, and so every
+piece is reached lazily: building the service touches neither the agent nor Chroma.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from bot.incidents.engine import EngineConfig
+from bot.incidents.service import IncidentService, ServiceConfig
+
+log = logging.getLogger(__name__)
+
+MITIGATION_WORDS = ("mitigation", "remediation", "resolution", "fix", "what to do", "action")
+
+
+def build_service(runtime: Any, *, background: bool = True) -> IncidentService:
+    s = runtime.settings
+    config = ServiceConfig(
+        interval=float(s.check_interval_seconds),
+        engine=EngineConfig(
+            autoresolve_checks=s.incident_autoresolve_checks,
+            reopen_minutes=s.incident_reopen_minutes,
+        ),
+        background=background,
+    )
+    return IncidentService(
+        runtime.engine,
+        config,
+        monitors=lambda: build_monitors(runtime),
+        triage_deps=lambda: triage_deps(runtime),
+        approvals=lambda: runtime.approvals,
+        tool_lookup=lambda name: runtime.toolbox.get(name),
+    )
+
+
+def build_monitors(runtime: Any) -> Any:
+    from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
+    from bot.monitors.host import HostConfig, HostMonitor
+    from bot.monitors.prometheus import PrometheusMonitor
+    from bot.monitors.samples import SampleStore
+    from bot.monitors.suite import MonitorSuite
+
+    s = runtime.settings
+    infra = runtime.infra_config()
+    store = SampleStore(runtime.engine)
+    monitors: list[Any] = [
+        HostMonitor(
+            store,
+            HostConfig(
+                thresholds=infra.thresholds,
+                interval=float(s.check_interval_seconds),
+                sustain=s.monitor_sustain_samples,
+                forecast_hours=s.disk_forecast_hours,
+            ),
+            sampler=infra.sampler,
+        )
+    ]
+    if s.endpoints:
+        monitors.append(
+            EndpointMonitor(
+                store,
+                EndpointConfig(
+                    endpoints=dict(s.endpoints),
+                    timeout=s.endpoint_timeout_seconds,
+                    tls_warn_days=s.tls_warn_days,
+                    interval=float(s.check_interval_seconds),
+                    sustain=s.monitor_sustain_samples,
+                ),
+            )
+        )
+    if s.prometheus_url:
+        monitors.append(PrometheusMonitor(s.prometheus_url))
+    drift = _drift_monitor(runtime)
+    if drift is not None:
+        monitors.append(drift)
+    retention = max(timedelta(hours=2), timedelta(seconds=40 * s.check_interval_seconds))
+    return MonitorSuite(monitors, store, retention)
+
+
+def _drift_monitor(runtime: Any) -> Any:
+    """Model drift checks from the model registry, when the registry is part of this build."""
+    try:
+        from bot.monitors.drift import DriftMonitor
+    except ImportError:  # the registry capability is not installed
+        return None
+    if not hasattr(runtime, "registry"):
+        return None
+    return DriftMonitor(
+        lambda: runtime.registry,
+        min_interval=float(getattr(runtime.settings, "drift_check_interval_seconds", 3600)),
+    )
+
+
+def triage_deps(runtime: Any) -> Any:
+    from graphs.triage import TriageDeps
+
+    return TriageDeps(
+        toolbox=runtime.toolbox,
+        model=runtime.model,
+        runbook_lookup=runbook_lookup(runtime),
+        catalogue=runtime.remediation,
+        request_approval=runtime.incidents.request_approval,
+        prompt=lambda: incident_prompt(runtime),
+    )
+
+
+def incident_prompt(runtime: Any) -> str:
+    """The production version of the incident-summary prompt from the prompt registry, or
+    the built-in default when the registry cannot serve it."""
+    from graphs.prompts import INCIDENT_SUMMARY_PROMPT, INCIDENT_SUMMARY_PROMPT_NAME
+
+    server = getattr(runtime, "prompt_server", None)
+    if server is None:
+        return INCIDENT_SUMMARY_PROMPT
+    try:
+        view = server.fetch(INCIDENT_SUMMARY_PROMPT_NAME, label="production").view
+        return str(view.template) or INCIDENT_SUMMARY_PROMPT
+    except Exception as exc:
+        log.warning("incident summary prompt from the registry unavailable: %s", exc)
+        return INCIDENT_SUMMARY_PROMPT
+
+
+def runbook_lookup(runtime: Any) -> Any:
+    """(alertname, text) -> runbook dict: the alert's own runbook first, then by text."""
+
+    def index() -> Any:
+        return getattr(runtime, "runbooks", None)
+
+    def lookup(alertname: str, text: str) -> dict[str, Any] | None:
+        idx = index()
+        if idx is None:
+            return None
+        hits = []
+        try:
+            hits = idx.search(f"{alertname} {text}"[:500], k=1, alert=alertname)
+        except Exception as exc:
+            log.info("runbook lookup by alert %s failed: %s", alertname, exc)
+        if not hits:
+            hits = idx.search(f"{alertname} {text}"[:500], k=1)
+        if not hits:
+            return None
+        hit = hits[0]
+        section, excerpt = hit.section, hit.text
+        if getattr(hit, "match", "") == "alert" and getattr(hit, "doc_id", ""):
+            try:
+                for part in idx.sections(hit.doc_id):
+                    if any(w in (part.section or "").lower() for w in MITIGATION_WORDS):
+                        section, excerpt = part.section, part.text
+                        break
+            except Exception as exc:
+                log.info("runbook sections unavailable: %s", exc)
+        return {
+            "title": hit.title,
+            "section": section,
+            "source": hit.source,
+            "excerpt": (excerpt or "")[:1200],
+            "match": getattr(hit, "match", "text"),
+        }
+
+    return lookup

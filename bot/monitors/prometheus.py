@@ -1,0 +1,50 @@
+"""Alerts Prometheus is firing (when PROMETHEUS_URL is set), as findings.
+
+Each firing alert is identified by its full label set, as Prometheus and Alertmanager do.
+Pending alerts (still inside their `for:` period) are not reported yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.incidents.model import Finding, normalise_severity
+from tools.infra import prometheus
+
+
+class PrometheusMonitor:
+    name = "prometheus"
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url
+        self.timeout = timeout
+
+    def run(self, now: datetime) -> list[Finding]:
+        findings = []
+        for alert in prometheus.alerts(self.url, self.timeout):
+            if alert.get("state") != "firing":
+                continue
+            labels = {str(k): str(v) for k, v in (alert.get("labels") or {}).items()}
+            annotations = alert.get("annotations") or {}
+            alertname = labels.get("alertname", "PrometheusAlert")
+            identity = {k: v for k, v in labels.items() if k != "severity"}
+            fields = [("value", str(alert.get("value", "")))]
+            if alert.get("activeAt"):
+                fields.append(("active since", str(alert["activeAt"])))
+            findings.append(
+                Finding(
+                    monitor=self.name,
+                    alertname=alertname,
+                    title=str(annotations.get("summary") or f"{alertname} is firing"),
+                    severity=normalise_severity(labels.get("severity")),
+                    kind="prometheus",
+                    labels=identity,
+                    summary=str(annotations.get("description") or ""),
+                    fields=fields,
+                    source="prometheus",
+                    details={"runbook_url": annotations.get("runbook_url")}
+                    if annotations.get("runbook_url")
+                    else {},
+                )
+            )
+        return findings

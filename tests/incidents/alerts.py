@@ -1,0 +1,56 @@
+"""Alertmanager webhook v4 payloads, shaped exactly as Alertmanager sends them."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+ALERT: dict[str, Any] = {
+    "status": "firing",
+    "labels": {
+        "alertname": "HostDiskFull",
+        "instance": "web-1:9100",
+        "mountpoint": "/var",
+        "severity": "warning",
+        "job": "node",
+    },
+    "annotations": {
+        "summary": "Disk /var on web-1 is 93% full",
+        "description": "Filesystem /var on web-1 has 7% space left.",
+        "runbook_url": "https://runbooks.example.com/host-disk-full",
+    },
+    "startsAt": "2026-11-26T09:00:00.000Z",
+    "endsAt": "0001-01-01T00:00:00Z",
+    "generatorURL": "http://prometheus:9090/graph?g0.expr=...",
+    "fingerprint": "c0ffee0000000001",
+}
+
+
+def payload(
+    *alerts: dict[str, Any], status: str | None = None, group: str = "HostDiskFull"
+) -> dict[str, Any]:
+    items = [copy.deepcopy(a) for a in (alerts or (ALERT,))]
+    firing = any(a["status"] == "firing" for a in items)
+    common = dict(items[0]["labels"])
+    for alert in items[1:]:
+        common = {k: v for k, v in common.items() if alert["labels"].get(k) == v}
+    return {
+        "version": "4",
+        "groupKey": f'{{}}:{{alertname="{group}"}}',
+        "truncatedAlerts": 0,
+        "status": status or ("firing" if firing else "resolved"),
+        "receiver": "opsbot",
+        "groupLabels": {"alertname": group},
+        "commonLabels": common,
+        "commonAnnotations": dict(items[0]["annotations"]) if len(items) == 1 else {},
+        "externalURL": "http://alertmanager:9093",
+        "alerts": items,
+    }
+
+
+def alert(**changes: Any) -> dict[str, Any]:
+    item = copy.deepcopy(ALERT)
+    labels = changes.pop("labels", {})
+    item["labels"].update(labels)
+    item.update(changes)
+    return item

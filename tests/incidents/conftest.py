@@ -1,0 +1,73 @@
+"""Fixtures for the incident tests: a migrated database (SQLite and PostgreSQL), a clock we
+can move, and a notifier that records what the front end was asked to show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.incidents.contract import IncidentCard
+from bot.storage.db import make_engine, migrate
+from tools.clock import utcnow
+
+
+@pytest.fixture
+def db(database_url: str | None, tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(database_url or f"sqlite:///{tmp_path / 'incidents.sqlite3'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=utcnow)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@dataclass
+class RecordingNotifier:
+    """Implements IncidentNotifier like Slack would: posts once, then updates in place."""
+
+    posts: list[IncidentCard] = field(default_factory=list)
+    updates: list[IncidentCard] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    fail: bool = False
+
+    def incident_changed(self, card: IncidentCard) -> tuple[str, str] | None:
+        if self.fail:
+            raise ConnectionError("emulated front-end outage")
+        if card.message_ts is None:
+            self.posts.append(card)
+            return ("C_INC", f"1700000000.{card.id:06d}")
+        self.updates.append(card)
+        return None
+
+    def thread_note(self, card: IncidentCard, text: str) -> None:
+        if self.fail:
+            raise ConnectionError("emulated front-end outage")
+        assert card.message_ts is not None, "a note arrived before its root message"
+        self.notes.append((card.id, text))
+
+    def notes_for(self, incident_id: int) -> list[str]:
+        return [t for i, t in self.notes if i == incident_id]
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()

@@ -1,0 +1,151 @@
+"""`POST /alerts/alertmanager` over real HTTP on 127.0.0.1: firing opens one incident per
+Alertmanager group, re-sends are duplicates, resolved resolves, malformed bodies get 400
+with the reason and change nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.http.alertmanager import alertmanager_routes
+from bot.http.app import create_app
+from bot.http.server import HttpServer
+from tests.incidents.alerts import alert, payload
+
+TOKEN = "am-token-0123456789"
+
+
+@pytest.fixture
+def served(make_runtime, database_url) -> Iterator[tuple[Any, str]]:  # type: ignore[no-untyped-def]
+    runtime = make_runtime(database_url=database_url, alertmanager_token=TOKEN)
+    runtime.incidents.disable_triage()
+    server = HttpServer(create_app(runtime, alertmanager_routes(runtime)), "127.0.0.1", 0)
+    port = server.start()
+    yield runtime, f"http://127.0.0.1:{port}/alerts/alertmanager"
+    server.stop()
+
+
+def post(url: str, body: Any, token: str = TOKEN) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    if isinstance(body, bytes | str):
+        return httpx.post(url, content=body, headers=headers, timeout=10)
+    return httpx.post(url, json=body, headers=headers, timeout=10)
+
+
+def test_firing_then_resend_then_new_member_then_resolved(served) -> None:  # type: ignore[no-untyped-def]
+    runtime, url = served
+    first = post(url, payload())
+    assert first.status_code == 200, first.text
+    assert first.json() == {"status": "ok", "incident": 1, "change": "opened"}
+    row = runtime.incidents.engine.get(1)
+    assert (row.kind, row.alertname, row.severity) == ("alertmanager", "HostDiskFull", "warning")
+    assert row.title == "Disk /var on web-1 is 93% full"
+    assert row.details["runbook_url"] == "https://runbooks.example.com/host-disk-full"
+
+    # Alertmanager re-sends the same group every repeat_interval: a duplicate
+    assert post(url, payload()).json()["change"] == "duplicate"
+    assert runtime.incidents.engine.get(1).count == 1
+
+    # a second disk joins the group, critical: same incident, severity up, a note
+    other = alert(labels={"mountpoint": "/data", "severity": "critical"}, fingerprint="c0ffee02")
+    assert post(url, payload(alert(), other)).json() == {
+        "status": "ok",
+        "incident": 1,
+        "change": "updated",
+    }
+    row = runtime.incidents.engine.get(1)
+    assert row.severity == "critical" and row.count == 2
+    assert set(row.details["alerts"]) == {"c0ffee0000000001", "c0ffee02"}
+    notes = [e.note for e in runtime.incidents.engine.timeline(1) if e.note]
+    assert "Alert firing: mountpoint=/data" in notes
+    assert "Severity warning → critical (up)" in notes
+
+    # everything resolved: the incident resolves
+    done = payload(alert(status="resolved"), dict(other, status="resolved"))
+    assert post(url, done).json() == {"status": "ok", "incident": 1, "change": "resolved"}
+    row = runtime.incidents.engine.get(1)
+    assert row.status == "resolved" and row.resolved_by == "alertmanager"
+    # a late resolved re-send changes nothing
+    assert post(url, done).json() == {"status": "ok", "incident": None, "change": "ignored"}
+
+
+def test_groups_are_separate_incidents(served) -> None:  # type: ignore[no-untyped-def]
+    runtime, url = served
+    cpu = alert(labels={"alertname": "HostHighCpu"}, fingerprint="beef01")
+    assert post(url, payload()).json()["incident"] == 1
+    assert post(url, payload(cpu, group="HostHighCpu")).json()["incident"] == 2
+    assert [r.alertname for r in runtime.incidents.engine.list("open")] == [
+        "HostHighCpu",
+        "HostDiskFull",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"{not json", "not JSON"),
+        ([1, 2], "must be a JSON object"),
+        ({**payload(), "version": "3"}, "only webhook version 4 is supported"),
+        ({**payload(), "alerts": []}, "alerts: List should have at least 1 item"),
+        (payload(alert(status="burning")), "alerts.0.status"),
+        (payload(alert(labels={"alertname": ""})), "labels.alertname is missing"),
+        ({k: v for k, v in payload().items() if k != "groupKey"}, "groupKey: Field required"),
+        (payload(alert(labels={"severity": 3})), "alerts.0.labels.severity"),
+    ],
+)
+def test_malformed_bodies_get_400_and_change_nothing(served, body, problem) -> None:  # type: ignore[no-untyped-def]
+    runtime, url = served
+    # a valid alert in the same body must not be applied either
+    response = post(url, body)
+    assert response.status_code == 400
+    text = response.text
+    assert problem in text, text
+    assert runtime.incidents.engine.list("all") == []
+
+
+def test_token_is_required_and_checked(served, make_runtime) -> None:  # type: ignore[no-untyped-def]
+    runtime, url = served
+    assert post(url, payload(), token="wrong").status_code == 401
+    missing = httpx.post(url, json=payload(), timeout=10)
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+    assert runtime.incidents.engine.list("all") == []
+
+
+def test_intake_is_off_without_a_token(make_runtime) -> None:  # type: ignore[no-untyped-def]
+    runtime = make_runtime()
+    server = HttpServer(create_app(runtime, alertmanager_routes(runtime)), "127.0.0.1", 0)
+    port = server.start()
+    try:
+        response = httpx.post(f"http://127.0.0.1:{port}/alerts/alertmanager", json=payload())
+        assert response.status_code == 404
+        assert "set ALERTMANAGER_TOKEN" in response.json()["error"]
+    finally:
+        server.stop()
+
+
+def test_firing_alert_gets_its_runbook_and_resolves(make_runtime) -> None:  # type: ignore[no-untyped-def]
+    """Kept last: it needs the runbook index (ingest of the shipped runbooks)."""
+    runtime = make_runtime(alertmanager_token=TOKEN)
+    runtime.ingest_runbooks()
+    server = HttpServer(create_app(runtime, alertmanager_routes(runtime)), "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.start()}/alerts/alertmanager"
+    try:
+        assert post(url, payload()).json()["change"] == "opened"
+        assert runtime.incidents.drain(120)  # triage runs in the background
+        row = runtime.incidents.engine.get(1)
+        assert row.triage_status == "done"
+        assert row.runbook["source"] == "runbooks/host-disk-full.md"  # by alert name first
+        assert row.runbook["section"] == "Mitigation" and row.runbook["match"] == "alert"
+        assert "clean_directory" in row.runbook["excerpt"]
+        card = runtime.incidents.card(1)
+        assert card.runbook is not None and card.runbook.title == "Disk full or filling up"
+        assert "*Runbook:* Disk full or filling up › Mitigation" in card.summary
+        # web-1 is not this host: no local evidence, no local actions suggested
+        assert card.actions == ()
+        resolved = post(url, payload(alert(status="resolved")))
+        assert resolved.json() == {"status": "ok", "incident": 1, "change": "resolved"}
+    finally:
+        server.stop()

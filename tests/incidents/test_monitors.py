@@ -1,0 +1,186 @@
+"""Monitors against the real host, real HTTP endpoints and a Prometheus API on 127.0.0.1:
+thresholds must be sustained, the disk forecast needs a real trend, probes redact secrets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import psutil
+import pytest
+
+from bot.incidents.model import CRITICAL, WARNING
+from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
+from bot.monitors.forecast import forecast_full, linear_fit
+from bot.monitors.host import HostConfig, HostMonitor, critical_at
+from bot.monitors.prometheus import PrometheusMonitor
+from bot.monitors.samples import SampleStore
+from bot.monitors.suite import MonitorSuite, NotDue
+from tests.incidents.httpd import Answer, Scripted
+from tools.clock import utcnow
+from tools.infra.levels import Thresholds
+
+
+@pytest.fixture
+def store(db) -> SampleStore:  # type: ignore[no-untyped-def]
+    return SampleStore(db)
+
+
+def host_monitor(store: SampleStore, **config: object) -> HostMonitor:
+    defaults: dict[str, object] = {
+        "thresholds": Thresholds(cpu=100, memory=100, swap=100, disk=1, inodes=100),
+        "interval": 60.0,
+        "sustain": 3,
+        "forecast_hours": 0,
+    }
+    return HostMonitor(store, HostConfig(**(defaults | config)))  # type: ignore[arg-type]
+
+
+def only(findings, alertname):  # type: ignore[no-untyped-def]
+    return [f for f in findings if f.alertname == alertname]
+
+
+def test_disk_threshold_must_be_sustained(store: SampleStore) -> None:
+    monitor = host_monitor(store)
+    now = utcnow()
+    assert only(monitor.run(now), "HostDiskFull") == []
+    assert only(monitor.run(now + timedelta(seconds=60)), "HostDiskFull") == []
+    (finding,) = only(monitor.run(now + timedelta(seconds=120)), "HostDiskFull")
+    used = psutil.disk_usage("/").percent
+    assert finding.labels == {"host": monitor.last_report.hostname, "mountpoint": "/"}
+    assert finding.severity == (CRITICAL if used >= critical_at(1) else WARNING)
+    assert ("sustained", "3 checks") in finding.fields
+    assert finding.title.startswith("Disk / is ") and "(threshold 1%)" in finding.title
+
+
+def test_a_gap_in_the_samples_breaks_the_run(store: SampleStore) -> None:
+    monitor = host_monitor(store, sustain=2)
+    now = utcnow()
+    monitor.run(now)
+    # the next sample comes an hour later (the process was down): not "sustained"
+    assert only(monitor.run(now + timedelta(hours=1)), "HostDiskFull") == []
+    assert only(monitor.run(now + timedelta(hours=1, seconds=60)), "HostDiskFull") != []
+
+
+def test_disk_fill_forecast_from_stored_samples(store: SampleStore) -> None:
+    monitor = host_monitor(store, thresholds=Thresholds(cpu=100, memory=100, swap=100, disk=100, inodes=100), forecast_hours=6, sustain=1)  # fmt: skip
+    disk = psutil.disk_usage("/")
+    rate = disk.free / (3 * 3600)  # bytes per second: full in about 3 hours
+    now = utcnow()
+    for minutes in range(30, 0, -2):  # half an hour of history, rising steadily
+        at = now - timedelta(minutes=minutes)
+        store.record(at, {"disk.used:/": disk.used - rate * minutes * 60})
+    (finding,) = only(monitor.run(now), "HostDiskFillingUp")
+    assert finding.severity == WARNING  # 3 h is more than a quarter of the 6 h horizon
+    assert finding.title.startswith("Disk / on ")
+    assert re.search(r"will be full in (2h 5\dm|3h|3h [0-4]m) at the current rate", finding.title)
+    assert "R² 1.00" in dict(finding.fields)["fit"]
+
+
+def test_forecast_needs_a_real_upward_trend() -> None:
+    start = utcnow()
+    at = [start + timedelta(minutes=m) for m in range(0, 30, 2)]
+    rising = [(t, 1e9 + i * 1e6) for i, t in enumerate(at)]
+    flat_noise = [(t, 1e9 + (1e6 if i % 2 else -1e6)) for i, t in enumerate(at)]
+    falling = [(t, 1e9 - i * 1e6) for i, t in enumerate(at)]
+    forecast = forecast_full(rising, free_bytes=1e9)
+    assert forecast is not None and forecast.r2 > 0.99
+    assert forecast.hours_to_full == pytest.approx(1e9 / (1e6 / 120) / 3600)
+    assert forecast_full(flat_noise, free_bytes=1e9) is None  # no trend (R² ~ 0)
+    assert forecast_full(falling, free_bytes=1e9) is None
+    assert forecast_full(rising[:4], free_bytes=1e9) is None  # too few samples
+    assert forecast_full(rising, free_bytes=1e9, min_span_seconds=3600) is None  # too short
+    assert linear_fit([(0, 1), (1, 3), (2, 5)])[:2] == (2.0, 1.0)
+    with pytest.raises(ValueError, match="one x value"):
+        linear_fit([(1, 1), (1, 2)])
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Scripted]:
+    server = Scripted({"/health": Answer(503, "busy", reason="Down api_key=ak_live_0123456789")})
+    yield server
+    server.stop()
+
+
+def test_endpoint_down_must_be_sustained_and_secrets_are_redacted(  # type: ignore[no-untyped-def]
+    store: SampleStore, endpoint: Scripted
+) -> None:
+    url = endpoint.url("/health", userinfo="probe:hunter2-password")
+    monitor = EndpointMonitor(
+        store, EndpointConfig(endpoints={"api": url}, timeout=2, sustain=2, interval=60)
+    )
+    now = utcnow()
+    assert monitor.run(now) == []  # one failed probe is not an incident
+    (finding,) = monitor.run(now + timedelta(seconds=60))
+    assert finding.alertname == "EndpointDown" and finding.labels == {"endpoint": "api"}
+    assert finding.severity == CRITICAL
+    shown = repr(finding)
+    assert "hunter2-password" not in shown and "ak_live_0123456789" not in shown
+    assert "[REDACTED]" in dict(finding.fields)["url"]
+    assert "HTTP 503" in finding.title
+    endpoint.answers["/health"] = Answer(200, "ok")
+    assert monitor.run(now + timedelta(seconds=120)) == []
+
+
+def test_slow_endpoint(store: SampleStore, endpoint: Scripted) -> None:
+    endpoint.answers["/slow"] = Answer(200, "ok", delay=0.3)
+    monitor = EndpointMonitor(
+        store,
+        EndpointConfig(
+            endpoints={"slow": endpoint.url("/slow")}, slow_ms=100, sustain=1, interval=60
+        ),
+    )
+    (finding,) = monitor.run(utcnow())
+    assert finding.alertname == "EndpointSlow" and finding.severity == WARNING
+
+
+def test_prometheus_firing_alerts_become_findings() -> None:
+    alerts = {
+        "status": "success",
+        "data": {
+            "alerts": [
+                {
+                    "labels": {"alertname": "NodeFilesystemAlmostOutOfSpace", "instance": "db-1",
+                               "mountpoint": "/", "severity": "critical"},
+                    "annotations": {"summary": "Filesystem has less than 3% space left.",
+                                    "runbook_url": "https://runbooks.prometheus-operator.dev/x"},
+                    "state": "firing",
+                    "activeAt": "2026-11-26T08:00:00Z",
+                    "value": "2.1e+00",
+                },
+                {"labels": {"alertname": "Pending"}, "annotations": {}, "state": "pending"},
+            ]
+        },
+    }  # fmt: skip
+    server = Scripted({"/api/v1/alerts": Answer(200, alerts)})
+    try:
+        (finding,) = PrometheusMonitor(server.url("")).run(utcnow())
+    finally:
+        server.stop()
+    assert finding.alertname == "NodeFilesystemAlmostOutOfSpace"
+    assert finding.severity == CRITICAL and finding.source == "prometheus"
+    assert "severity" not in finding.labels and finding.labels["instance"] == "db-1"
+    assert finding.details["runbook_url"].startswith("https://runbooks")
+
+
+def test_suite_keeps_failures_and_skips_apart(store: SampleStore) -> None:
+    class Broken:
+        name = "broken"
+
+        def run(self, now):  # type: ignore[no-untyped-def]
+            raise ConnectionError("prometheus unreachable")
+
+    class Later:
+        name = "later"
+
+        def run(self, now):  # type: ignore[no-untyped-def]
+            raise NotDue("next run in 30 min")
+
+    suite = MonitorSuite([Broken(), Later(), host_monitor(store)], store)
+    runs = {r.name: r for r in suite.run(utcnow())}
+    assert (
+        not runs["broken"].ok and "ConnectionError: prometheus unreachable" in runs["broken"].error
+    )
+    assert not runs["later"].ok and runs["later"].error is None
+    assert runs["host"].ok

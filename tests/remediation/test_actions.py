@@ -1,0 +1,236 @@
+"""The catalogue's actions against real files and real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tools.base import ToolError
+from tools.remediation.catalogue import RemediationCatalogue
+from tools.remediation.config import parse_config
+
+DAY = 86400
+
+
+def old(path: Path, days: float, size: int = 1000) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    stamp = time.time() - days * DAY
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def catalogue(**config: object) -> RemediationCatalogue:
+    return RemediationCatalogue(parse_config(config, "test"))
+
+
+# ---------------------------------------------------------------------- clean_directory
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    root = tmp_path / "logs"
+    old(root / "app.log", 10, 2048)
+    old(root / "sub" / "worker.log.gz", 30, 4096)
+    old(root / "fresh.log", 1)  # too young
+    old(root / "keep.txt", 30)  # pattern does not match
+    outside = old(tmp_path / "outside" / "secret.log", 30)
+    (root / "link.log").symlink_to(outside)  # never followed, never deleted
+    (root / "linkdir").symlink_to(outside.parent, target_is_directory=True)
+    return root
+
+
+def test_clean_dry_run_lists_files_and_bytes_then_execute_deletes_only_them(logs: Path) -> None:
+    cat = catalogue(clean_directories=[{"path": str(logs), "patterns": ["*.log", "*.gz"]}])
+    action, params = cat.parse("clean_directory", {"path": str(logs), "older_than_days": 7})
+    preview = action.dry_run(params)
+    assert preview.startswith("Would delete 2 files matching *.log, *.gz older than 7 days")
+    assert "(6.0 KiB)" in preview and "worker.log.gz" in preview and "app.log" in preview
+    assert "fresh.log" not in preview and "secret.log" not in preview
+    assert list(logs.rglob("*")) != []  # the dry run changed nothing
+    result = action.execute(params)
+    assert result.ok and result.data["deleted"] == 2 and result.data["bytes"] == 6144
+    assert sorted(p.name for p in logs.rglob("*")) == [
+        "fresh.log", "keep.txt", "link.log", "linkdir", "sub",
+    ]  # fmt: skip
+    assert (logs.parent / "outside" / "secret.log").exists()
+    assert action.verify(params, result).startswith("it worked: no files matching")
+    with pytest.raises(ToolError, match="nothing to clean"):
+        action.dry_run(params)
+
+
+def test_clean_refuses_what_is_not_allowed(logs: Path, tmp_path: Path) -> None:
+    cat = catalogue(clean_directories=[{"path": str(logs), "min_age_days": 5}])
+    action = cat.get("clean_directory")
+    cases = [
+        ({"path": str(tmp_path / "outside")}, "is not under an allowed directory"),
+        ({"path": str(logs / "linkdir")}, "is not under an allowed directory"),  # symlink escape
+        ({"path": str(logs / ".." / "outside")}, "is not under an allowed directory"),
+        ({"path": "logs"}, "path must be absolute"),
+        ({"path": str(logs), "older_than_days": 2}, "older_than_days must be at least 5"),
+        ({"path": str(logs), "patterns": ["*.txt"]}, "pattern(s) *.txt are not allowed"),
+        ({"path": str(logs / "missing")}, "does not exist"),
+        ({"path": str(logs), "older_than_days": "soon"}, "bad params for clean_directory"),
+    ]
+    for raw, message in cases:
+        with pytest.raises(ToolError) as caught:
+            action.dry_run(action.parse(raw))
+        assert message in str(caught.value), (raw, str(caught.value))
+    with pytest.raises(ToolError, match="no directories may be cleaned"):
+        a = catalogue().get("clean_directory")
+        a.dry_run(a.parse({"path": str(logs)}))
+
+
+def test_a_file_rewritten_while_waiting_is_kept(logs: Path) -> None:
+    cat = catalogue(clean_directories=[{"path": str(logs)}])
+    action, params = cat.parse("clean_directory", {"path": str(logs)})
+    plan = action._plan(params)  # what the approver saw
+    (logs / "app.log").write_text("new data")  # rewritten before execution
+    result = action.execute(params)
+    assert result.data["deleted"] == 1 and (logs / "app.log").exists()
+    assert len(plan.files) == 2
+
+
+# ---------------------------------------------------------------------- commands
+def script(tmp_path: Path, body: str) -> list[str]:
+    path = tmp_path / "cmd.py"
+    path.write_text(body)
+    return [sys.executable, str(path)]
+
+
+def test_restart_service_runs_the_configured_argv(tmp_path: Path) -> None:
+    marker = tmp_path / "restarted"
+    argv = script(tmp_path, f"open({str(marker)!r}, 'a').write('x'); print('web restarted')")
+    check = [sys.executable, "-c", "pass"]
+    cat = catalogue(services={"web": {"restart": argv, "timeout_seconds": 10, "check": check}})
+    action, params = cat.parse("restart_service", {"service": "web"})
+    assert action.dry_run(params).startswith(f"Would restart web by running `{' '.join(argv)}`")
+    result = action.execute(params)
+    assert result.ok and "exited with status 0" in result.text and "web restarted" in result.text
+    assert marker.read_text() == "x"
+    assert action.verify(params, result).startswith("it worked")
+    with pytest.raises(ToolError, match="unknown service 'db'; restartable services: web"):
+        action.dry_run(action.parse({"service": "db"}))
+
+
+def test_a_hanging_command_is_killed_at_its_timeout(tmp_path: Path) -> None:
+    argv = script(
+        tmp_path, "import time, subprocess, sys\nprint('starting', flush=True)\ntime.sleep(60)"
+    )
+    cat = catalogue(scripts={"slow": {"argv": argv, "timeout_seconds": 0.5}})
+    action, params = cat.parse("run_script", {"script": "slow"})
+    started = time.monotonic()
+    result = action.execute(params)
+    assert time.monotonic() - started < 10
+    assert not result.ok and "timed out after" in result.text and "starting" in result.text
+
+
+def test_failed_and_missing_commands_report_clearly(tmp_path: Path) -> None:
+    cat = catalogue(
+        scripts={
+            "fails": {
+                "argv": script(tmp_path, "import sys; sys.stderr.write('disk locked'); sys.exit(3)")
+            },
+            "missing": {"argv": ["/nonexistent/tool"]},
+        }
+    )
+    action = cat.get("run_script")
+    failed = action.execute(action.parse({"script": "fails"}))
+    assert not failed.ok and "exited with status 3" in failed.text and "disk locked" in failed.text
+    missing = action.execute(action.parse({"script": "missing"}))
+    assert not missing.ok and "could not start" in missing.text
+    with pytest.raises(
+        ToolError, match="unknown script 'nope'; configured scripts: fails, missing"
+    ):
+        action.dry_run(action.parse({"script": "nope"}))
+
+
+# ---------------------------------------------------------------------- kill_process
+def spawn(*code: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-c", "\n".join(code)])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # wait until the interpreter is up and named
+        if psutil.Process(proc.pid).cmdline()[1:2] == ["-c"]:
+            break
+        time.sleep(0.02)
+    return proc
+
+
+def gone(proc: subprocess.Popen[bytes]) -> bool:
+    """Exited (psutil may already have reaped our child, so Popen cannot see the signal)."""
+    try:
+        return psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_kill_process_sigterm_then_gone(tmp_path: Path) -> None:
+    victim = spawn("import time", "time.sleep(60)")
+    try:
+        cat = catalogue(processes={"grace_seconds": 5})
+        action, params = cat.parse("kill_process", {"pid": victim.pid})
+        preview = action.dry_run(params)
+        assert preview.startswith(f"Would send SIGTERM to PID {victim.pid}")
+        assert "SIGKILL if it is still running after 5s" in preview
+        assert action.risk(params) == "high"
+        result = action.execute(params)
+        assert result.ok and "exited after SIGTERM" in result.text
+        assert gone(victim)
+        assert action.verify(params, result).startswith("it worked")
+    finally:
+        victim.kill()
+
+
+def test_kill_process_escalates_to_sigkill(tmp_path: Path) -> None:
+    stubborn = spawn(
+        "import signal, time", "signal.signal(signal.SIGTERM, signal.SIG_IGN)", "time.sleep(60)"
+    )
+    try:
+        time.sleep(0.3)  # let it install the handler
+        cat = catalogue(processes={"grace_seconds": 0.5})
+        action, params = cat.parse("kill_process", {"pid": stubborn.pid})
+        result = action.execute(params)
+        assert result.ok and "killed with SIGKILL" in result.text
+        assert gone(stubborn)
+    finally:
+        stubborn.kill()
+
+
+def test_kill_process_refusals() -> None:
+    victim = spawn("import time", "time.sleep(60)")
+    try:
+        cases = [
+            (catalogue(), {"pid": 1}, "refusing to kill PID 1 (init)"),
+            (catalogue(), {"pid": os.getpid()}, "that is opsbot itself"),
+            (catalogue(), {"pid": os.getppid()}, "that is opsbot's parent process"),
+            (catalogue(processes={"protected": ["python3", "python"]}), {"pid": victim.pid},
+             "is a protected process"),
+            (catalogue(processes={"users": ["nobody-else"]}), {"pid": victim.pid},
+             "opsbot may only kill processes of nobody-else"),
+            (catalogue(), {"pid": victim.pid, "name": "postgres"}, "the process changed"),
+            (catalogue(), {"pid": 4_000_000}, "no process with PID 4000000 is running"),
+            (catalogue(), {"pid": 0}, "bad params for kill_process"),
+        ]  # fmt: skip
+        for cat, raw, message in cases:
+            action = cat.get("kill_process")
+            with pytest.raises(ToolError) as caught:
+                action.dry_run(action.parse(raw))
+            assert message in str(caught.value), (raw, str(caught.value))
+        assert victim.poll() is None  # still running after all of that
+    finally:
+        victim.kill()
+
+
+def test_unknown_action_and_unavailable_delegates() -> None:
+    cat = catalogue()
+    with pytest.raises(
+        ToolError, match="unknown remediation action 'format_disk'; allowed: restart_service"
+    ):
+        cat.get("format_disk")
+    action = cat.get("set_model_alias")
+    with pytest.raises(ToolError, match="set_model_alias is not available"):
+        action.parse({"name": "m", "alias": "production"})

@@ -1,0 +1,112 @@
+"""The catalogue: action name -> typed, validated action with risk, dry run, execute, verify."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tools.base import OpsTool, Risk, ToolError, ToolResult
+from tools.remediation.config import RemediationConfig
+
+
+class Action(ABC):
+    """One kind of change. Subclasses validate against the configuration every time."""
+
+    name: str
+    params: type[BaseModel]
+    summary: str  # one line for people and the model: what it does and its arguments
+
+    @abstractmethod
+    def risk(self, params: Any) -> Risk: ...
+
+    @abstractmethod
+    def dry_run(self, params: Any) -> str:
+        """Exactly what would change. Raises ToolError when the action is impossible."""
+
+    @abstractmethod
+    def execute(self, params: Any) -> ToolResult:
+        """Do it, after validating again (state may have changed while approval waited)."""
+
+    @abstractmethod
+    def verify(self, params: Any, result: ToolResult) -> str:
+        """A sentence on whether it worked, from a fresh look at the system."""
+
+    def available(self) -> bool:
+        """False when the configuration allows nothing for this action."""
+        return True
+
+    def listed(self) -> bool:
+        """Shown in the tool description (without calling out to other capabilities)."""
+        return self.available()
+
+    def parse(self, raw: dict[str, Any] | None) -> BaseModel:
+        """Typed params from raw ones; ToolError naming each bad field."""
+        return parse_params(self, raw)
+
+
+def parse_params(action: Action, raw: dict[str, Any] | None) -> BaseModel:
+    try:
+        return action.params.model_validate(raw or {})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ())) or "params"
+            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        fields = ", ".join(action.params.model_fields)
+        raise ToolError(
+            f"bad params for {action.name}: " + "; ".join(problems) + f" (params: {fields})"
+        ) from None
+
+
+class RemediationCatalogue:
+    def __init__(
+        self,
+        config: RemediationConfig | None = None,
+        lookup: Callable[[str], OpsTool | None] | None = None,
+    ) -> None:
+        from tools.remediation.clean import CleanDirectoryAction
+        from tools.remediation.delegate import DelegatedAction
+        from tools.remediation.kill import KillProcessAction
+        from tools.remediation.restart import RestartServiceAction
+        from tools.remediation.script import RunScriptAction
+
+        self.config = config or RemediationConfig()
+        find = lookup or (lambda _name: None)
+        actions: list[Action] = [
+            RestartServiceAction(self.config),
+            CleanDirectoryAction(self.config),
+            KillProcessAction(self.config),
+            RunScriptAction(self.config),
+            DelegatedAction("set_model_alias", "the model registry", find),
+            DelegatedAction("set_prompt_label", "the prompt registry", find),
+        ]
+        self.actions: dict[str, Action] = {a.name: a for a in actions}
+
+    def names(self) -> list[str]:
+        return list(self.actions)
+
+    def get(self, name: str) -> Action:
+        action = self.actions.get(name.strip())
+        if action is None:
+            raise ToolError(
+                f"unknown remediation action {name!r}; allowed: {', '.join(self.actions)}"
+            )
+        return action
+
+    def parse(self, name: str, raw: dict[str, Any] | None) -> tuple[Action, BaseModel]:
+        action = self.get(name)
+        return action, action.parse(raw)
+
+    def services(self) -> list[str]:
+        return sorted(self.config.services)
+
+    def scripts(self) -> list[str]:
+        return sorted(self.config.scripts)
+
+    def describe(self) -> str:
+        """The actions and what the configuration allows, for the tool description."""
+        lines = [f"- {a.summary}" for a in self.actions.values() if a.listed()]
+        return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""The gated agent tool `run_remediation(action, params)` over the catalogue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from tools.base import Access, Caller, OpsTool, Risk, ToolError, ToolResult
+from tools.remediation.catalogue import RemediationCatalogue
+from tools.remediation.delegate import DelegatedAction
+
+
+class RemediationArgs(BaseModel):
+    action: str = Field(
+        ...,
+        min_length=1,
+        max_length=64,
+        description=(
+            "restart_service, clean_directory, kill_process, run_script, set_model_alias "
+            "or set_prompt_label"
+        ),
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description='The action\'s arguments, e.g. {"service": "web"}'
+    )
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _json_params(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if isinstance(value, str):  # some models send the object as a JSON string
+            try:
+                return json.loads(value) if value.strip() else {}
+            except ValueError:
+                raise ValueError('params must be an object such as {"service": "web"}') from None
+        return value
+
+
+def build_remediation_tools(catalogue: RemediationCatalogue) -> list[OpsTool]:
+    def run(args: RemediationArgs, caller: Caller) -> ToolResult:
+        action, params = catalogue.parse(args.action, args.params)
+        if isinstance(action, DelegatedAction):
+            return action.execute_as(params, caller)
+        return action.execute(params)
+
+    def preview(args: RemediationArgs) -> str:
+        action, params = catalogue.parse(args.action, args.params)
+        return action.dry_run(params)
+
+    def risk_for(args: RemediationArgs) -> Risk:
+        try:
+            action, params = catalogue.parse(args.action, args.params)
+            return action.risk(params)
+        except ToolError:
+            return Risk.HIGH
+
+    def verify(args: RemediationArgs, result: ToolResult) -> str:
+        action, params = catalogue.parse(args.action, args.params)
+        return action.verify(params, result)
+
+    description = (
+        "Run one action from the remediation catalogue. Always needs an on-call engineer's "
+        "approval; the dry run is shown to them. There is no free-form shell. Actions:\n"
+        + catalogue.describe()
+    )
+    return [
+        OpsTool(
+            name="run_remediation",
+            description=description,
+            args=RemediationArgs,
+            run=run,
+            access=Access.GATED,
+            risk=Risk.MEDIUM,
+            preview=preview,
+            verify=verify,
+            risk_for=risk_for,
+        )
+    ]
