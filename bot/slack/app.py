@@ -1,0 +1,302 @@
+"""The Slack front end of one opsbot process: credentials, Web API client, Bolt app, pools.
+
+`SlackFrontEnd(runtime)` is cheap (no network). `start()` checks the credentials, calls
+`auth.test` (a wrong token or an unreachable SLACK_API_URL stops the start with a clear
+message), learns the bot's own user id (so it never answers itself and can never approve),
+and builds the Bolt `App` with our Web API client and a listener executor. Then either
+`routes()` gives the `/slack/events` route for HTTP mode, or `start_socket_mode()` connects.
+
+Two thread pools: the intake executor (also Bolt's listener executor) dispatches queued
+events through Bolt and does the short work after each ack (dedupe, placeholder), and the
+worker pool (SLACK_WORKERS) runs agent turns, lookups and approval decisions, so a slow turn
+never delays an ack.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
+from typing import Any
+
+from bot.runtime import StartupError
+from bot.slack.approvals import ButtonSigner
+from bot.slack.client import make_web_client
+from bot.slack.config import SlackCredentials, check_credentials
+from bot.slack.conversation import BotIdentity, Conversations, KeyedLocks
+from bot.slack.dedupe import EventDeduper
+from bot.slack.outbox import ChannelPacer, Outbox, slack_error
+from bot.slack.usergroups import UsergroupMembers
+
+log = logging.getLogger(__name__)
+
+INTAKE_THREADS = 8
+# Acks are answered on the event loop thread while agent turns run Python on worker threads;
+# a shorter GIL switch interval (default 5 ms) bounds how long the loop waits for its turn.
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
+class _ClientTokenNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+class SlackFrontEnd:
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self._started = False
+        self._lock = threading.Lock()
+        self._socket: Any = None
+        self.identity: BotIdentity | None = None  # set by start()
+        self.app: Any = None  # the Bolt App, built by start()
+        self.incident_notifier_instance: Any = None
+        self.incident_clicks: Any = None  # set by incident_notifier()
+
+    # ------------------------------------------------------------------ lazily built parts
+    @cached_property
+    def credentials(self) -> SlackCredentials:
+        return check_credentials(self.settings)
+
+    @cached_property
+    def client(self) -> Any:
+        return make_web_client(self.credentials.bot_token, self.settings.slack_api_url)
+
+    @cached_property
+    def signer(self) -> ButtonSigner:
+        return ButtonSigner(self.credentials.button_secret)
+
+    @cached_property
+    def oncall_group(self) -> UsergroupMembers | None:
+        group = self.settings.oncall_usergroup
+        return UsergroupMembers(self.client, group) if group else None
+
+    def oncall_members(self) -> set[str]:
+        """Members of ONCALL_USERGROUP (cached); empty when no group is configured."""
+        group = self.oncall_group
+        return group() if group is not None else set()
+
+    @cached_property
+    def pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(
+            max_workers=self.settings.slack_workers, thread_name_prefix="opsbot-slack"
+        )
+
+    @cached_property
+    def intake(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=INTAKE_THREADS, thread_name_prefix="opsbot-bolt")
+
+    @cached_property
+    def locks(self) -> KeyedLocks:
+        return KeyedLocks()
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.client, self.signer, self.runtime.approvals.attach_message)
+
+    # ------------------------------------------------------------------ start
+    def start(self) -> BotIdentity:
+        """Check credentials and reach Slack; raise StartupError naming what is wrong."""
+        with self._lock:
+            if self._started and self.identity is not None:
+                return self.identity
+            credentials = self.credentials
+            try:
+                auth = self.client.auth_test()
+            except Exception as exc:
+                error = slack_error(exc)
+                if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+                    raise StartupError(
+                        f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token "
+                        "(xoxb-...) from your app's OAuth & Permissions page"
+                    ) from None
+                raise StartupError(
+                    f"cannot reach the Slack Web API at {self.settings.slack_api_url} "
+                    f"(SLACK_API_URL): {error}"
+                ) from None
+            identity = BotIdentity(
+                user_id=str(auth["user_id"]),
+                bot_id=auth.get("bot_id"),
+                team_id=str(auth.get("team_id") or ""),
+            )
+            self.identity = identity
+            # the bot can never approve anything, whatever ONCALL_USERS says
+            self.runtime.approvals.policy.bot_users.add(identity.user_id)
+            self.app = self._build_app(credentials)
+            # build the services now: listeners run on many threads at once, and two threads
+            # racing to create the per-conversation locks would each get their own
+            parts = (
+                "locks",
+                "pool",
+                "outbox",
+                "deduper",
+                "conversations",
+                "command",
+                "oncall_group",
+            )
+            for part in parts:
+                getattr(self, part)
+            _ = self.approval_clicks
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
+            self._started = True
+            log.info(
+                "Slack %s mode as %s (bot user %s, team %s)",
+                credentials.mode,
+                auth.get("user"),
+                identity.user_id,
+                identity.team_id,
+            )
+            self._check_oncall_group()
+            return identity
+
+    def _check_oncall_group(self) -> None:
+        if self.oncall_group is None:
+            if not self.settings.oncall_users:
+                log.warning(
+                    "neither ONCALL_USERS nor ONCALL_USERGROUP is set: nobody can approve actions in Slack"
+                )
+            return
+        try:
+            members = self.oncall_group()
+            log.info("on-call group %s: %d members", self.oncall_group.group_id, len(members))
+        except Exception as exc:  # not fatal: approvals will say the group cannot be read
+            log.warning("%s", exc)
+
+    def _build_app(self, credentials: SlackCredentials) -> Any:
+        from slack_bolt import App
+
+        from bot.slack.handlers import register
+
+        # Bolt reads SLACK_BOT_TOKEN itself and then warns that our client's token wins,
+        # which is exactly what we want: do not alarm operators with it
+        logging.getLogger("slack_bolt.App").addFilter(_ClientTokenNotice())
+
+        app = App(
+            client=self.client,
+            signing_secret=credentials.signing_secret or "",
+            token_verification_enabled=True,
+            request_verification_enabled=credentials.mode == "http",
+            ignoring_self_events_enabled=True,
+            process_before_response=False,
+            raise_error_for_unhandled_request=False,
+            listener_executor=self.intake,
+            oauth_settings=None,
+            name="opsbot",
+        )
+        register(app, self)
+        return app
+
+    # ------------------------------------------------------------------ services
+    @cached_property
+    def deduper(self) -> EventDeduper:
+        return EventDeduper(self.runtime.engine)
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        if self.identity is None:
+            raise RuntimeError("SlackFrontEnd.start() must run before handling events")
+        return Conversations(
+            self.runtime, self.outbox, self.deduper, self.identity, self.pool, self.locks
+        )
+
+    @cached_property
+    def command(self) -> Any:
+        from bot.slack.commands import OpsCommand
+
+        return OpsCommand(self.runtime, self.conversations, self.pool)
+
+    @cached_property
+    def approval_clicks(self) -> Any:
+        from bot.slack.decisions import ApprovalClicks
+
+        return ApprovalClicks(self.runtime, self.outbox, self.signer, self.locks)
+
+    def incident_notifier(
+        self, actions: Any = None, interval: float = 1.0, echo: bool = True
+    ) -> Any:
+        """The IncidentNotifier for INCIDENT_CHANNEL (None when it is not set). `actions` is
+        the IncidentActions the Acknowledge/Resolve/Snooze buttons call. `echo=False` when
+        `actions` announces its own changes through this notifier (opsbot's incident
+        service does): then clicks do not re-render or add notes themselves."""
+        from bot.slack.incidents import IncidentClicks, SlackIncidentNotifier
+        from bot.slack.users import UserNames
+
+        channel = self.settings.incident_channel
+        if not channel:
+            return None
+        notifier = SlackIncidentNotifier(
+            self.client,
+            channel,
+            self.signer,
+            pacer=ChannelPacer(interval),
+            actions=actions,
+            names=UserNames(self.client),
+        )
+        self.incident_notifier_instance = notifier
+        self.incident_clicks = IncidentClicks(notifier, self.signer, self.outbox, echo=echo)
+        self.approval_clicks.incident_update = notifier.refresh if echo else None
+        return notifier
+
+    def on_expired_turn(self, view: Any, turn: Any) -> None:
+        """An approval from a Slack conversation expired and its thread was resumed (by the
+        scheduler's sweep): show it on the card and post the agent's answer in the thread."""
+        from bot.reply import reply_from_turn
+        from bot.slack.render import render_reply
+        from bot.storage.db import session
+        from bot.storage.tables import Approval
+
+        parts = (view.thread_id or "").split(":")
+        if len(parts) < 4 or parts[0] != "slack":
+            return
+        channel, thread_ts = parts[2], parts[3].split("~")[0]
+        try:
+            with session(self.runtime.engine) as db:
+                row = db.get(Approval, view.id)
+            if row is not None and row.message_channel and row.message_ts:
+                self.outbox.update_approval(view, row.message_channel, row.message_ts)
+            self.outbox.deliver(render_reply(reply_from_turn(turn)), channel, thread_ts)
+        except Exception:
+            log.exception("could not post the expiry of %s in Slack", view.id)
+
+    # ------------------------------------------------------------------ transports
+    def enqueue_event(self, body: dict[str, Any], headers: dict[str, str]) -> None:
+        """Queue an Events API payload whose signature the HTTP route has checked; returns at
+        once (the ack must not wait for anything)."""
+        self.intake.submit(self._dispatch_verified, body, headers)
+
+    def _dispatch_verified(self, body: dict[str, Any], headers: dict[str, str]) -> None:
+        from slack_bolt.request import BoltRequest
+
+        try:
+            # "socket_mode" tells Bolt the request is already verified and parsed
+            response = self.app.dispatch(
+                BoltRequest(body=body, headers=headers, mode="socket_mode")
+            )
+        except Exception:
+            log.exception("could not dispatch a Slack event")
+            return
+        if response.status == 404:
+            event = body.get("event") if isinstance(body.get("event"), dict) else {}
+            log.info("no listener for Slack event %s; ignored", event.get("type"))
+
+    def routes(self) -> list[Any]:
+        from bot.slack.http import slack_routes
+
+        return slack_routes(self)
+
+    def start_socket_mode(self) -> None:
+        from bot.slack.socket_mode import SocketModeRunner
+
+        self._socket = SocketModeRunner(self.app, self.credentials.app_token or "", self.client)
+        self._socket.connect()
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        for name in ("intake", "pool"):
+            executor = self.__dict__.get(name)
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)

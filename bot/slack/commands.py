@@ -1,0 +1,158 @@
+"""The `/ops` slash command.
+
+`/ops help` is answered in the ack itself. Lookups (`health`, `incidents`, `models`,
+`prompts`, `search …`) are acked at once and answered ephemerally through `response_url`:
+they are for the person asking. Anything else is a question for the agent, answered in
+the channel: the question is posted as a message and the answer goes in its thread, so
+follow-ups in that thread keep the context (when the bot cannot post there, e.g. a DM
+between two people, the answer comes back ephemerally).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from bot.reply import Context, Reply, Section
+from bot.slack.conversation import Conversations, Incoming
+from bot.slack.outbox import slack_error
+from bot.slack.render import SlackMessage, escape, render_reply, section
+from tools.base import Caller
+
+log = logging.getLogger(__name__)
+
+HELP = """*opsbot* — `/ops` commands:
+• `/ops health` — CPU, memory, load and disks of the host
+• `/ops incidents` — open incidents
+• `/ops models` — registered models and their aliases
+• `/ops prompts` — prompts and their labels
+• `/ops search <words>` — search the runbooks
+• `/ops <question>` — ask the agent; the answer is posted in a thread in this channel
+• `/ops help` — this text
+You can also @-mention me in a channel, or DM me."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    tool: str
+    what: str  # shown when the tool is not available
+    args: Callable[[str], dict[str, Any]]
+
+
+LOOKUPS: dict[str, Lookup] = {
+    "health": Lookup("host_health", "host health", lambda _: {}),
+    "incidents": Lookup("list_incidents", "incidents", lambda _: {"status": "open"}),
+    "models": Lookup("list_models", "the model registry", lambda _: {}),
+    "prompts": Lookup("list_prompts", "the prompt registry", lambda _: {}),
+    "search": Lookup("search_runbooks", "runbook search", lambda q: {"query": q, "k": 3}),
+}
+
+
+class OpsCommand:
+    def __init__(self, runtime: Any, conversations: Conversations, pool: Executor) -> None:
+        self.runtime = runtime
+        self.conversations = conversations
+        self.pool = pool
+
+    def handle(self, ack: Callable[..., Any], body: dict[str, Any], respond: Any) -> None:
+        """Bolt listener body: ack within milliseconds, do the work on the pool."""
+        text = (body.get("text") or "").strip()
+        word, _, rest = text.partition(" ")
+        word = word.lower()
+        if not text or word in ("help", "?", "-h", "--help"):
+            ack(text="opsbot help", blocks=[section(HELP)], response_type="ephemeral")
+            return
+        if word == "search" and not rest.strip():
+            ack(
+                text="Usage: /ops search <words>, e.g. /ops search disk full",
+                response_type="ephemeral",
+            )
+            return
+        ack()
+        if word in LOOKUPS:
+            self.pool.submit(self._lookup, LOOKUPS[word], rest.strip(), body, respond)
+        else:
+            self.pool.submit(self._ask, text, body, respond)
+
+    # ------------------------------------------------------------------ lookups
+    def _lookup(self, lookup: Lookup, rest: str, body: dict[str, Any], respond: Any) -> None:
+        try:
+            tool = self.runtime.toolbox.get(lookup.tool)
+            if tool is None:
+                reply = Reply(
+                    [Section(f"{lookup.what.capitalize()} is not available in this opsbot.")],
+                    fallback=f"{lookup.what} is not available",
+                )
+            else:
+                caller = Caller(
+                    user=str(body.get("user_id")), via="slack", channel=body.get("channel_id")
+                )
+                result = tool.invoke(lookup.args(rest), caller)
+                prefix = "" if result.ok else "⚠️ "
+                reply = Reply(
+                    [
+                        Section(prefix + result.text),
+                        Context(f"/ops {body.get('text', '').strip()}"),
+                    ],
+                    fallback=result.text[:3000],
+                )
+            self._respond(respond, reply, "ephemeral")
+        except Exception as exc:
+            log.exception("/ops %s failed", lookup.tool)
+            self._respond_text(
+                respond, f"Sorry, that failed: {type(exc).__name__}. Nothing was changed."
+            )
+
+    def _respond(self, respond: Any, reply: Reply, response_type: str) -> None:
+        rendered = render_reply(reply)
+        first = rendered.messages[0] if rendered.messages else SlackMessage("(no answer)")
+        respond(text=first.text, blocks=first.blocks, response_type=response_type)
+
+    def _respond_text(self, respond: Any, text: str) -> None:
+        try:
+            respond(text=text, blocks=[section(escape(text))], response_type="ephemeral")
+        except Exception:
+            log.exception("could not answer through response_url")
+
+    # ------------------------------------------------------------------ questions
+    def _ask(self, text: str, body: dict[str, Any], respond: Any) -> None:
+        """Post the question in the channel and answer in its thread."""
+        channel = str(body.get("channel_id") or "")
+        user = str(body.get("user_id") or "")
+        team = str(body.get("team_id") or self.conversations.identity.team_id)
+        question = SlackMessage(
+            text=f"{user} asked: {text}",
+            blocks=[section(f"<@{user}> asked via `/ops`:\n>{escape(text)}")],
+        )
+        try:
+            root_ts = self.conversations.outbox.post(channel, question)
+        except Exception as exc:
+            log.info("cannot post in %s (%s): answering ephemerally", channel, slack_error(exc))
+            self._answer_privately(text, team, channel, user, body, respond)
+            return
+        incoming = Incoming(team, channel, root_ts, root_ts, user, text)
+        placeholder = self.conversations.outbox.placeholder(channel, root_ts)
+        self.conversations.run_turn(incoming, placeholder)
+
+    def _answer_privately(
+        self, text: str, team: str, channel: str, user: str, body: dict[str, Any], respond: Any
+    ) -> None:
+        from bot.reply import reply_from_turn
+
+        try:
+            thread_id = f"slack:{team}:{channel}:cmd-{body.get('trigger_id', 'x')}"
+            caller = Caller(user=user, via="slack", channel=channel, thread=thread_id)
+            turn = self.runtime.agent.ask(text, thread_id=thread_id, caller=caller)
+            reply = reply_from_turn(turn)
+            reply.add(
+                Context("Invite me to this channel (/invite @opsbot) to get answers in a thread.")
+            )
+            self._respond(respond, reply, "ephemeral")
+        except Exception as exc:
+            log.exception("/ops question failed")
+            self._respond_text(
+                respond, f"Sorry, that failed: {type(exc).__name__}. Nothing was changed."
+            )

@@ -1,0 +1,204 @@
+"""Approve / Reject clicks on approval cards (chat approvals and incidents' suggested actions).
+
+The click is acked at once; then, on the worker pool: the signed value is checked (tampered,
+swapped or expired values stop here), the decision is recorded through the approval service
+(which re-checks that the clicker is an authorised approver and moves the approval forward
+with a compare-and-set, so double clicks and two approvers at once decide once), the card is
+updated in place (buttons gone, who and when), the action runs exactly once, and the outcome
+is posted in the thread. Refusals go only to the clicker, ephemerally.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.metrics import APPROVAL_DECISIONS
+from bot.reply import reply_from_turn
+from bot.slack.approvals import APPROVAL, APPROVAL_ACTIONS, APPROVE, ButtonError, ButtonSigner
+from bot.slack.cards import decision_line
+from bot.slack.conversation import KeyedLocks
+from bot.slack.outbox import Outbox
+from bot.slack.render import SlackMessage, render_reply, section, truncate
+from graphs.gate import EXPIRED, FINAL, PENDING, ApprovalView
+from tools.base import Caller
+
+log = logging.getLogger(__name__)
+
+INCIDENT_THREAD_PREFIX = "incident:"
+
+
+@dataclass(frozen=True)
+class Click:
+    """Where a button was clicked, and by whom."""
+
+    user: str
+    channel: str
+    message_ts: str
+    thread_ts: str
+    action_id: str
+    value: str
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], action: dict[str, Any]) -> Click:
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+        message_ts = str(message.get("ts") or container.get("message_ts") or "")
+        return cls(
+            user=str((body.get("user") or {}).get("id") or ""),
+            channel=str(channel),
+            message_ts=message_ts,
+            thread_ts=str(message.get("thread_ts") or message_ts),
+            action_id=str(action.get("action_id") or ""),
+            value=str(action.get("value") or ""),
+        )
+
+
+class ApprovalClicks:
+    def __init__(
+        self,
+        runtime: Any,
+        outbox: Outbox,
+        signer: ButtonSigner,
+        locks: KeyedLocks,
+        incident_update: Callable[[int, ApprovalView | None], None] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.outbox = outbox
+        self.signer = signer
+        self.locks = locks
+        # set by the incident notifier: re-render incident N's root message (and, given a
+        # settled approval, note the outcome in its thread)
+        self.incident_update = incident_update
+
+    def handle(self, click: Click) -> None:
+        """Process one click (already acked). Never raises."""
+        try:
+            self._handle(click)
+        except Exception as exc:
+            log.exception("approval click failed")
+            self.outbox.ephemeral(
+                click.channel,
+                click.user,
+                f"Sorry, I could not process that click ({type(exc).__name__}). Nothing was run.",
+                click.thread_ts,
+            )
+
+    def _handle(self, click: Click) -> None:
+        from bot.approvals import ApprovalError
+
+        action = APPROVAL_ACTIONS.get(click.action_id)
+        if action is None or not click.user:
+            log.warning("ignoring an approval click with action %r", click.action_id)
+            return
+        try:
+            approval_id = self.signer.verify(APPROVAL, click.value, action).subject
+        except ButtonError as exc:
+            if exc.expired and exc.subject:
+                self._expired(click, exc.subject)
+            self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
+            return
+        view = self.runtime.approvals.find(approval_id)
+        if view is None:
+            self.outbox.ephemeral(
+                click.channel,
+                click.user,
+                f"Refused: no approval with id {approval_id}",
+                click.thread_ts,
+            )
+            return
+
+        def on_decided(decision: Any) -> None:
+            if decision.changed:  # show who decided at once, before the action runs
+                self._refresh(click, decision.approval)
+
+        approve = action == APPROVE
+        with self.locks.hold(view.thread_id or view.id):
+            try:
+                decision, turn = self.runtime.decide_and_resume(
+                    view.id, user=click.user, approve=approve, via="slack", on_decided=on_decided
+                )
+            except ApprovalError as exc:
+                self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
+                current = self.runtime.approvals.view(view.id)
+                if current.status == EXPIRED:
+                    self._expired(click, view.id)
+                return
+        if not decision.changed:
+            self.outbox.ephemeral(
+                click.channel, click.user, f"Nothing to do: {decision.message}.", click.thread_ts
+            )
+            current = self.runtime.approvals.view(view.id)
+            if current.status in FINAL:  # repair a stale card; never race the deciding worker
+                self._refresh(click, current)
+            return
+        APPROVAL_DECISIONS.labels(decision="approve" if approve else "reject").inc()
+        final = self.runtime.approvals.view(view.id)
+        self._refresh(click, final)
+        if final.status == PENDING:  # two-person rule: one of two recorded
+            return
+        if turn is not None:
+            self.outbox.deliver(render_reply(reply_from_turn(turn)), click.channel, click.thread_ts)
+        else:
+            self._post_outcome(click, final)
+
+    # ------------------------------------------------------------------ helpers
+    def _incident_id(self, view: ApprovalView) -> int | None:
+        thread = view.thread_id or ""
+        if thread.startswith(INCIDENT_THREAD_PREFIX):
+            tail = thread[len(INCIDENT_THREAD_PREFIX) :]
+            return int(tail) if tail.isdigit() else None
+        return None
+
+    def decided_at(self, approval_id: str) -> datetime | None:
+        """When the approval was decided (the view does not carry it; the row does)."""
+        from bot.storage.db import session
+        from bot.storage.tables import Approval
+
+        with session(self.runtime.engine) as db:
+            row = db.get(Approval, approval_id)
+        return row.decided_at if row is not None else None
+
+    def _refresh(self, click: Click, view: ApprovalView) -> None:
+        """Re-render whatever shows this approval: its card, or the incident's root message."""
+        incident = self._incident_id(view)
+        if incident is not None:  # the clicked message is the incident's root message
+            if self.incident_update is not None:
+                self.incident_update(incident, None)
+            return
+        if click.message_ts:
+            when = self.decided_at(view.id) if view.decided_by else None
+            self.outbox.update_approval(view, click.channel, click.message_ts, when)
+
+    def _post_outcome(self, click: Click, view: ApprovalView) -> None:
+        incident = self._incident_id(view)
+        if incident is not None:  # the thread note is the incident's to write
+            if self.incident_update is not None:
+                self.incident_update(incident, view)
+            return
+        line = decision_line(view)
+        self.outbox.post(
+            click.channel,
+            SlackMessage(text=truncate(line, 3000), blocks=[section(line)]),
+            click.thread_ts,
+        )
+
+    def _expired(self, click: Click, approval_id: str) -> None:
+        """The approval ran out of time: show it, and let a paused conversation finish."""
+        view = self.runtime.approvals.find(approval_id)
+        if view is None:
+            return
+        view = self.runtime.approvals.view(view.id)  # expires it if due
+        self._refresh(click, view)
+        thread = view.thread_id
+        if not thread or self._incident_id(view) is not None:
+            return
+        with self.locks.hold(thread):
+            if not self.runtime.agent.is_paused(thread):
+                return
+            turn = self.runtime.agent.resume(thread, Caller(user=click.user, via="slack"))
+        self.outbox.deliver(render_reply(reply_from_turn(turn)), click.channel, click.thread_ts)

@@ -1,0 +1,70 @@
+"""Bolt listeners: thin adapters from Slack payloads to the front end's services.
+
+Events are acknowledged by Bolt before these run (auto-ack); commands and button clicks call
+`ack()` first thing. Everything slow is handed to the worker pool. No listener lets an
+exception escape: Bolt would log it and, for commands, answer Slack with an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot.slack.approvals import APPROVAL_ACTIONS, INCIDENT_ACTIONS
+from bot.slack.decisions import Click
+
+log = logging.getLogger(__name__)
+
+
+def register(app: Any, front: Any) -> None:
+    """Attach opsbot's listeners to a Bolt App; `front` is the SlackFrontEnd."""
+
+    @app.event("app_mention")
+    def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
+        front.conversations.on_event(body, event, "app_mention")
+
+    @app.event("message")
+    def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        front.conversations.on_event(body, event, "message")
+
+    @app.command("/ops")
+    def on_ops(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        try:
+            front.command.handle(ack, body, respond)
+        except Exception:
+            log.exception("/ops failed")
+            ack(text="Sorry, /ops failed. Nothing was changed.", response_type="ephemeral")
+
+    approval_ids = re.compile("^(" + "|".join(map(re.escape, APPROVAL_ACTIONS)) + ")$")
+
+    @app.action(approval_ids)
+    def on_approval(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        try:
+            click = Click.from_body(body, action)
+        except Exception:
+            log.exception("malformed approval click")
+            return
+        front.pool.submit(front.approval_clicks.handle, click)
+
+    incident_ids = re.compile("^(" + "|".join(map(re.escape, INCIDENT_ACTIONS)) + ")$")
+
+    @app.action(incident_ids)
+    def on_incident(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        try:
+            click = Click.from_body(body, action)
+        except Exception:
+            log.exception("malformed incident click")
+            return
+        clicks = front.incident_clicks
+        if clicks is None:
+            front.outbox.ephemeral(
+                click.channel,
+                click.user,
+                "Incident buttons are not available: INCIDENT_CHANNEL is not set.",
+                click.thread_ts,
+            )
+            return
+        front.pool.submit(clicks.handle, click)

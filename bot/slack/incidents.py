@@ -1,0 +1,204 @@
+"""The Slack side of incidents: one root message per incident in INCIDENT_CHANNEL, updated in
+place; evidence and progress in its thread without pinging anyone; Acknowledge / Resolve /
+Snooze buttons; Approve / Reject on each suggested action (handled by `decisions.py`).
+
+Slack allows about one message per second per channel, and an incident storm opens many at
+once, so every post and update to a channel goes through a `ChannelPacer`. Thread notes are
+escaped (no `<@user>`, `<!here>` or `<!channel>` can slip in) and never broadcast.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.incidents.contract import IncidentActions, IncidentCard
+from bot.slack.approvals import (
+    ACK,
+    INCIDENT,
+    INCIDENT_ACTIONS,
+    RESOLVE,
+    SNOOZE,
+    ButtonError,
+    ButtonSigner,
+)
+from bot.slack.cards import SNOOZE_MINUTES, incident_blocks, incident_fallback
+from bot.slack.decisions import Click
+from bot.slack.outbox import ChannelPacer, Outbox, slack_error
+from bot.slack.render import SlackMessage, escape, section, split_text, truncate
+from bot.slack.users import UserNames
+from graphs.agent import outcome_text
+from graphs.gate import (
+    APPROVED,
+    EXECUTING,
+    PENDING,
+    ApprovalView,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SlackIncidentNotifier:
+    """Implements `bot.incidents.contract.IncidentNotifier` for Slack."""
+
+    def __init__(
+        self,
+        client: Any,
+        channel: str,
+        signer: ButtonSigner,
+        pacer: ChannelPacer | None = None,
+        actions: IncidentActions | None = None,
+        names: UserNames | None = None,
+    ) -> None:
+        if not channel:
+            raise ValueError("INCIDENT_CHANNEL is not set")
+        self.client = client
+        self.channel = channel
+        self.signer = signer
+        self.pacer = pacer or ChannelPacer()
+        self.actions = actions
+        self.names = names or UserNames(client)
+
+    def _message(self, card: IncidentCard) -> SlackMessage:
+        return SlackMessage(
+            text=truncate(incident_fallback(card), 3000), blocks=incident_blocks(card, self.signer)
+        )
+
+    def incident_changed(self, card: IncidentCard) -> tuple[str, str] | None:
+        """Post the root message the first time, update it in place afterwards."""
+        message = self._message(card)
+        if card.message_ts:
+            channel = card.message_channel or self.channel
+            self.pacer.wait(channel)
+            try:
+                self.client.chat_update(channel=channel, ts=card.message_ts, **message.kwargs())
+                return channel, card.message_ts
+            except Exception as exc:
+                if slack_error(exc) not in ("message_not_found", "channel_not_found"):
+                    raise
+                log.warning(
+                    "incident %s root message is gone (%s); posting a new one",
+                    card.id,
+                    slack_error(exc),
+                )
+        self.pacer.wait(self.channel)
+        response = self.client.chat_postMessage(
+            channel=self.channel, unfurl_links=False, unfurl_media=False, **message.kwargs()
+        )
+        return str(response["channel"]), str(response["ts"])
+
+    def thread_note(self, card: IncidentCard, text: str) -> None:
+        """Evidence or progress in the incident's thread: no mentions, no broadcast."""
+        if not card.message_ts:
+            log.warning(
+                "incident %s has no root message yet; note dropped: %s", card.id, text[:200]
+            )
+            return
+        channel = card.message_channel or self.channel
+        for piece in split_text(escape(text))[:5]:
+            self.pacer.wait(channel)
+            self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=card.message_ts,
+                text=piece,
+                blocks=[section(piece)],
+                reply_broadcast=False,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+
+    # ------------------------------------------------------------------ from approval clicks
+    def refresh(self, incident_id: int, view: ApprovalView | None = None) -> None:
+        """Re-render an incident after one of its suggested actions was decided; with a
+        settled `view`, also say in the thread how it went (by name, without pinging)."""
+        if self.actions is None:
+            log.warning("incident %s changed but no IncidentActions is wired", incident_id)
+            return
+        card = self.actions.card(incident_id)
+        self.incident_changed(card)
+        if view is not None and view.status not in (PENDING, APPROVED, EXECUTING):
+            self.thread_note(card, self.outcome_note(view))
+
+    def outcome_note(self, view: ApprovalView) -> str:
+        return outcome_text(view, display=self.names.name)
+
+
+class IncidentClicks:
+    """Acknowledge / Resolve / Snooze buttons on incident root messages.
+
+    With `echo`, the click's result is shown here (root message re-rendered, a note in the
+    thread). Without it, the IncidentActions implementation announces its own changes
+    through the notifier (opsbot's incident service does, via its outbox), and echoing
+    would post every note twice.
+    """
+
+    def __init__(
+        self,
+        notifier: SlackIncidentNotifier,
+        signer: ButtonSigner,
+        outbox: Outbox,
+        echo: bool = True,
+    ) -> None:
+        self.notifier = notifier
+        self.signer = signer
+        self.outbox = outbox
+        self.echo = echo
+
+    def handle(self, click: Click) -> None:
+        """Process one click (already acked). Never raises."""
+        try:
+            self._handle(click)
+        except Exception as exc:
+            log.exception("incident click failed")
+            self.outbox.ephemeral(
+                click.channel,
+                click.user,
+                f"Sorry, that failed ({type(exc).__name__}).",
+                click.thread_ts,
+            )
+
+    def _handle(self, click: Click) -> None:
+        action = INCIDENT_ACTIONS.get(click.action_id)
+        actions = self.notifier.actions
+        if action is None or actions is None:
+            self.outbox.ephemeral(
+                click.channel,
+                click.user,
+                "Incident actions are not available right now.",
+                click.thread_ts,
+            )
+            return
+        try:
+            subject = self.signer.verify(INCIDENT, click.value, action).subject
+            incident_id = int(subject)
+        except (ButtonError, ValueError) as exc:
+            self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
+            return
+        name = self.notifier.names.name(click.user) if self.echo else click.user
+        try:
+            if action == ACK:
+                card = actions.acknowledge(incident_id, click.user)
+                note = f"Acknowledged by {name}."
+            elif action == RESOLVE:
+                card = actions.resolve(incident_id, click.user)
+                note = f"Resolved by {name}."
+            elif action == SNOOZE:
+                card = actions.snooze(incident_id, click.user, SNOOZE_MINUTES)
+                note = f"Snoozed for {SNOOZE_MINUTES} minutes by {name}."
+            else:  # pragma: no cover - INCIDENT_ACTIONS holds exactly these three
+                raise ValueError(f"unknown incident action {action}")
+        except ValueError as exc:
+            self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
+            return
+        if not self.echo:
+            return
+        if not card.message_ts:
+            card = _with_message(card, click.channel, click.message_ts)
+        self.notifier.incident_changed(card)
+        self.notifier.thread_note(card, note)
+
+
+def _with_message(card: IncidentCard, channel: str, ts: str) -> IncidentCard:
+    from dataclasses import replace
+
+    return replace(card, message_channel=channel, message_ts=ts)
