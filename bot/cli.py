@@ -13,6 +13,10 @@ from collections.abc import Sequence
 COMMAND_MODULES = [
     "bot.commands.core",
     "bot.commands.demo",
+    "bot.commands.knowledge",
+    "bot.commands.prompts",
+    "bot.commands.models",
+    "bot.commands.incidents",
 ]
 
 
@@ -43,7 +47,7 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "chromadb", "urllib3", "alembic", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "chromadb", "urllib3", "alembic", "apscheduler", "bm25s"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -39,3 +41,18 @@ MONITOR_SECONDS = Histogram(
     "opsbot_monitor_cycle_seconds", "Wall time of one monitor cycle", registry=REGISTRY
 )
 UP = Gauge("opsbot_up", "1 while the process is serving", registry=REGISTRY)
+
+_READY = threading.Event()
+
+
+def set_ready(ready: bool) -> None:
+    """Serving fully (True) or starting/stopping (False): /healthz and `opsbot_up` follow it."""
+    if ready:
+        _READY.set()
+    else:
+        _READY.clear()
+    UP.set(1 if ready else 0)
+
+
+def is_ready() -> bool:
+    return _READY.is_set()

@@ -75,8 +75,102 @@ class Runtime:
             two_person_risk=s.approval_two_person_risk,
             local_operator=s.console_user if self.console_mode else None,
         )
-        service = ApprovalService(self.engine, self.audit, policy)
+        group = self.oncall_group_members if s.oncall_usergroup else None
+        service = ApprovalService(self.engine, self.audit, policy, group_members=group)
         service.set_toolbox(self.toolbox)
+        return service
+
+    @cached_property
+    def slack(self) -> Any:
+        """The Slack front end (bot.slack.app.SlackFrontEnd); built without network access,
+        `start()` reaches Slack."""
+        from bot.slack.app import SlackFrontEnd
+
+        front = SlackFrontEnd(self)
+        self._closers.append(front.close)
+        return front
+
+    def oncall_group_members(self) -> set[str]:
+        """Members of ONCALL_USERGROUP, read through Slack's usergroups.users.list, cached."""
+        return self.slack.oncall_members()
+
+    @cached_property
+    def runbooks(self) -> Any:
+        """The runbook index (Chroma + BM25 hybrid) over `knowledge/runbooks` or KNOWLEDGE_DIR."""
+        from tools.runbooks import index_from_settings
+
+        settings = self.settings.model_copy(update={"data_dir": self.data_dir})
+        return index_from_settings(settings)
+
+    def ingest_runbooks(self) -> Any:
+        """Index the knowledge folder (incremental: unchanged files cost milliseconds)."""
+        return self.runbooks.ingest([self.settings.resolved_knowledge_dir()], progress=False)
+
+    @cached_property
+    def prompts(self) -> Any:
+        """The prompt registry; opsbot's own prompts are seeded on first use (first start)."""
+        from graphs.prompts import (
+            INCIDENT_SUMMARY_PROMPT,
+            INCIDENT_SUMMARY_PROMPT_NAME,
+            SYSTEM_PROMPT,
+            SYSTEM_PROMPT_NAME,
+        )
+        from tools.prompts.seed import seed_own_prompts
+        from tools.prompts.store import PromptStore
+
+        store = PromptStore(self.engine, max_chars=self.settings.prompt_max_chars)
+        seed_own_prompts(
+            store,
+            {
+                SYSTEM_PROMPT_NAME: (SYSTEM_PROMPT, "opsbot's own system prompt"),
+                INCIDENT_SUMMARY_PROMPT_NAME: (
+                    INCIDENT_SUMMARY_PROMPT,
+                    "opsbot's incident summary prompt",
+                ),
+            },
+        )
+        return store
+
+    @cached_property
+    def registry(self) -> Any:
+        """The model registry: built-in, or MLflow when MLFLOW_TRACKING_URI is set."""
+        from tools.registry.service import build_registry
+
+        registry = build_registry(
+            self.engine,
+            self.settings.mlflow_tracking_uri,
+            drift_max_age_seconds=self.settings.drift_check_interval_seconds,
+        )
+        self._closers.append(registry.close)
+        return registry
+
+    @cached_property
+    def prompt_server(self) -> Any:
+        """Cached, always-fresh reads of live prompt versions (HTTP endpoint, system prompt)."""
+        from tools.prompts.serving import PromptServer
+
+        server = PromptServer(self.prompts)
+        self._closers.append(server.close)
+        return server
+
+    @cached_property
+    def remediation(self) -> Any:
+        """The remediation catalogue, allowlisted by the REMEDIATION_CONFIG file."""
+        from tools.remediation import RemediationCatalogue, RemediationConfigError, load_config
+
+        try:
+            config = load_config(self.settings.remediation_config)
+        except RemediationConfigError as exc:
+            raise StartupError(str(exc)) from None
+        return RemediationCatalogue(config, lookup=lambda name: self.toolbox.get(name))
+
+    @cached_property
+    def incidents(self) -> Any:
+        """Incidents: monitors, Alertmanager intake, triage, delivery to the front ends."""
+        from bot.incidents.wiring import build_service
+
+        service = build_service(self)
+        self._closers.append(service.close)
         return service
 
     # ------------------------------------------------------------------ tools
@@ -102,9 +196,21 @@ class Runtime:
 
     def capability_builders(self) -> list[Callable[[], list[OpsTool]]]:
         """Each capability contributes its tools; order is the order the model sees them."""
+        from bot.incidents.tools import build_incident_tools
         from tools.infra.tools import build_infra_tools
+        from tools.prompts.tools import build_prompt_tools
+        from tools.registry.tools import build_registry_tools
+        from tools.remediation.tools import build_remediation_tools
+        from tools.runbooks import build_runbook_tools
 
-        return [lambda: build_infra_tools(self.infra_config())]
+        return [
+            lambda: build_infra_tools(self.infra_config()),
+            lambda: build_runbook_tools(self.runbooks),
+            lambda: build_prompt_tools(self.prompts, self.data_dir / "files"),
+            lambda: build_registry_tools(self.registry, self.data_dir),
+            lambda: build_remediation_tools(self.remediation),
+            lambda: build_incident_tools(self.incidents),
+        ]
 
     @cached_property
     def toolbox(self) -> Toolbox:
@@ -121,14 +227,47 @@ class Runtime:
         cached = self._vocab_cache
         if cached is not None and now - cached[0] < 5.0:
             return cached[1]
-        vocab = Vocabulary(endpoints=tuple(self.settings.endpoints))
+        vocab = Vocabulary(
+            endpoints=tuple(self.settings.endpoints),
+            prompts=self.prompts.names(),
+            models=self._model_names(),
+            labels=self.prompts.label_names(),
+            services=tuple(self.remediation.services()),
+            scripts=tuple(self.remediation.scripts()),
+        )
         self._vocab_cache = (now, vocab)
         return vocab
 
-    def system_prompt(self) -> str:
-        from graphs.prompts import SYSTEM_PROMPT
+    def _model_names(self) -> tuple[str, ...]:
+        """Registered model names for the planner; an unreachable MLflow must not stop the
+        chat (the registry tools report that error themselves)."""
+        from tools.base import ToolError
 
-        return SYSTEM_PROMPT
+        try:
+            return tuple(self.registry.model_names())
+        except ToolError as exc:
+            log.warning("model names unavailable for the offline planner: %s", exc)
+            return ()
+
+    def system_prompt(self) -> str:
+        """The `production` version of `opsbot-system` from the prompt registry (one indexed
+        read per call, cached by revision), or the built-in default if the registry cannot
+        serve it, so a broken registry never silences the bot."""
+        from graphs.prompts import SYSTEM_PROMPT, SYSTEM_PROMPT_NAME
+
+        try:
+            view = self.prompt_server.fetch(SYSTEM_PROMPT_NAME, label="production").view
+        except Exception as exc:
+            log.warning("system prompt from the registry unavailable, using the default: %s", exc)
+            return SYSTEM_PROMPT
+        if view.kind != "text" or view.variables:
+            log.warning(
+                "%s v%s is not plain text without variables; using the built-in default",
+                SYSTEM_PROMPT_NAME,
+                view.version,
+            )
+            return SYSTEM_PROMPT
+        return view.template
 
     # ------------------------------------------------------------------ agent
     @cached_property
@@ -174,11 +313,20 @@ class Runtime:
         return Caller(user=self.settings.console_user, via="console", thread=thread)
 
     def decide_and_resume(
-        self, approval_id: str, *, user: str, approve: bool, via: str, reason: str | None = None
+        self,
+        approval_id: str,
+        *,
+        user: str,
+        approve: bool,
+        via: str,
+        reason: str | None = None,
+        on_decided: Callable[[Any], None] | None = None,
     ) -> tuple[Any, Any]:
         """Record a decision; when it settles the approval, resume the paused conversation.
 
-        Returns (Decision, TurnResult or None). Raises ApprovalError for refused decisions.
+        `on_decided(decision)` runs after the decision is recorded and before the action
+        runs (Slack uses it to update the card at once). Returns (Decision, TurnResult or
+        None). Raises ApprovalError for refused decisions.
         """
         view = self.approvals.find(approval_id)
         if view is None:
@@ -188,6 +336,8 @@ class Runtime:
         decision = self.approvals.decide(
             view.id, user=user, approve=approve, via=via, reason=reason
         )
+        if on_decided is not None:
+            on_decided(decision)
         turn = None
         if decision.ready:
             if view.thread_id and self.agent.is_paused(view.thread_id):
@@ -195,6 +345,8 @@ class Runtime:
             elif approve:
                 # not paused in a conversation (e.g. an incident's suggested action): run it here
                 self.approvals.execute(view.id)
+        if decision.changed and (view.thread_id or "").startswith("incident:"):
+            self.incidents.approval_changed(view.id)  # thread note, re-check; never raises
         return decision, turn
 
     def close(self) -> None:

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     chroma_host: str | None = Field(default=None, validation_alias="CHROMA_HOST")
     chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias="CHROMA_PORT")
+    # runbook embedding: minilm-int8 (offline default), hashing, chroma-onnx, openai:MODEL
+    embedding: str = Field(default="minilm-int8", validation_alias="OPSBOT_EMBEDDING")
     knowledge_dir: Path | None = Field(default=None, validation_alias="KNOWLEDGE_DIR")
 
     # slack
@@ -96,6 +98,7 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="ONCALL_USERS"
     )
     oncall_usergroup: str | None = Field(default=None, validation_alias="ONCALL_USERGROUP")
+    slack_workers: int = Field(default=8, ge=1, le=64, validation_alias="SLACK_WORKERS")
 
     # approvals
     approval_ttl_seconds: int = Field(
@@ -126,6 +129,9 @@ class Settings(BaseSettings):
         default=None, validation_alias="ALERTMANAGER_TOKEN"
     )
     prompts_api_token: SecretStr | None = Field(default=None, validation_alias="PROMPTS_API_TOKEN")
+    prompt_max_chars: int = Field(
+        default=100_000, ge=100, le=1_000_000, validation_alias="PROMPT_MAX_CHARS"
+    )
 
     # integrations
     prometheus_url: str | None = Field(default=None, validation_alias="PROMETHEUS_URL")
@@ -142,6 +148,9 @@ class Settings(BaseSettings):
     check_interval_seconds: int = Field(
         default=60, ge=1, le=86400, validation_alias="CHECK_INTERVAL_SECONDS"
     )
+    drift_check_interval_seconds: int = Field(
+        default=3600, ge=60, le=7 * 86400, validation_alias="DRIFT_CHECK_INTERVAL_SECONDS"
+    )
     host_cpu_pct: float = Field(default=90.0, gt=0, le=100, validation_alias="HOST_CPU_PCT")
     host_mem_pct: float = Field(default=90.0, gt=0, le=100, validation_alias="HOST_MEM_PCT")
     host_disk_pct: float = Field(default=90.0, gt=0, le=100, validation_alias="HOST_DISK_PCT")
@@ -149,6 +158,21 @@ class Settings(BaseSettings):
     host_warn_margin_pct: float = Field(
         default=10.0, ge=0, le=100, validation_alias="HOST_WARN_MARGIN_PCT"
     )
+    monitor_sustain_samples: int = Field(
+        default=3, ge=1, le=60, validation_alias="MONITOR_SUSTAIN_SAMPLES"
+    )
+    disk_forecast_hours: float = Field(
+        default=6.0, ge=0, le=720, validation_alias="DISK_FORECAST_HOURS"
+    )
+
+    # incidents and remediation
+    incident_autoresolve_checks: int = Field(
+        default=3, ge=1, le=100, validation_alias="INCIDENT_AUTORESOLVE_CHECKS"
+    )
+    incident_reopen_minutes: float = Field(
+        default=30.0, ge=0, le=1440, validation_alias="INCIDENT_REOPEN_MINUTES"
+    )
+    remediation_config: Path | None = Field(default=None, validation_alias="REMEDIATION_CONFIG")
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 

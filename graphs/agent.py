@@ -137,17 +137,21 @@ def run_tool(tool: OpsTool, raw_args: dict[str, Any], caller: Caller) -> ToolRes
         return ToolResult.error(f"{tool.name} failed unexpectedly: {type(exc).__name__}: {exc}")
 
 
-def outcome_text(view: ApprovalView) -> str:
+def outcome_text(view: ApprovalView, display: Callable[[str], str] | None = None) -> str:
+    """One sentence on what became of an approval. `display` turns a user id into a name."""
     action = f"{view.tool}({', '.join(f'{k}={v!r}' for k, v in view.args.items())})"
+    who = view.decided_by or "nobody"
+    if display is not None and view.decided_by:
+        who = display(view.decided_by)
     if view.status == EXECUTED:
-        text = f"Approved by {view.decided_by}. {action} ran: {view.result or 'done'}"
+        text = f"Approved by {who}. {action} ran: {view.result or 'done'}"
         if view.verification:
             text += f"\nVerification: {view.verification}"
         return text
     if view.status == FAILED:
-        return f"Approved by {view.decided_by}, but {action} failed: {view.result}"
+        return f"Approved by {who}, but {action} failed: {view.result}"
     if view.status == REJECTED:
-        return f"Rejected by {view.decided_by}. {action} was not run; nothing was changed."
+        return f"Rejected by {who}. {action} was not run; nothing was changed."
     if view.status == EXPIRED:
         return f"The approval for {action} expired without a decision; nothing was changed."
     if view.status == EXECUTING:

@@ -25,9 +25,16 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 
+# Byte-compile our own packages (cheap when up to date): with PYTHONDONTWRITEBYTECODE set,
+# Python would otherwise recompile every module on every start.
+compile_own() {
+  .venv/bin/python -m compileall -q -j 0 bot tools graphs knowledge >&2
+}
+
 stamp=".venv/.opsbot-${profile}.stamp"
 want="$(cat "$lock" pyproject.toml | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  compile_own
   exit 0
 fi
 
@@ -35,6 +42,7 @@ echo "bootstrap: installing $lock into .venv (first run or lock changed)" >&2
 if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.4" >&2
 fi
-.venv/bin/uv pip install --quiet --python .venv/bin/python -r "$lock" >&2
+.venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -r "$lock" >&2
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e . >&2
+compile_own
 echo "$want" > "$stamp"

@@ -9,7 +9,11 @@ from typing import Any
 
 # Each entry is "module:function"; the function takes the Runtime and returns a list of
 # one-line descriptions of what it created or found already present.
-SEEDERS: list[str] = []
+SEEDERS: list[str] = [
+    "tools.prompts.demo:seed_demo",
+    "tools.registry.demo:seed_demo",
+    "bot.incidents.demo:seed_demo",
+]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

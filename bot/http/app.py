@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.metrics import REGISTRY
+from bot.metrics import REGISTRY, is_ready
 
 STARTED = time.time()
 
@@ -34,8 +34,11 @@ def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
         except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
             status = 503
+        ready = is_ready()
+        if not ready:
+            status = 503  # starting up or shutting down: do not route traffic here yet
         body = {
-            "status": "ok" if status == 200 else "degraded",
+            "status": "ok" if status == 200 else ("degraded" if ready else "starting"),
             "checks": checks,
             "uptime_seconds": round(time.time() - STARTED, 1),
             "mode": runtime.settings.slack_mode,

@@ -8,6 +8,7 @@ owned by Alembic; `migrate()` runs at start so a new or old database is always c
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -57,8 +58,43 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every Alembic migration (all branch heads). Safe to call from several replicas."""
+_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(.+)$", re.MULTILINE)
+
+
+def script_heads() -> set[str]:
+    """Head revisions of the migration scripts, read from the files (no Alembic import).
+    An empty set means "could not tell", and the caller lets Alembic decide."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        down = _DOWN_REVISION.search(source)
+        if found is None or down is None:
+            return set()
+        revisions.add(found.group(1))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return revisions - parents
+
+
+def database_heads(engine: Engine) -> set[str] | None:
+    """Revisions recorded in the database, or None when it has no schema yet."""
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except Exception:  # no table yet (a new database), or not reachable: Alembic will tell
+        return None
+
+
+def migrate(engine: Engine) -> bool:
+    """Apply every Alembic migration (all branch heads). Safe to call from several replicas.
+
+    Returns False without importing Alembic when the database is already at every head
+    (the common case at each start; Alembic costs a quarter of a second), True otherwise."""
+    heads = script_heads()
+    if heads and database_heads(engine) == heads:
+        return False
     from alembic import command
     from alembic.config import Config
 
@@ -73,6 +109,7 @@ def migrate(engine: Engine) -> None:
             command.upgrade(cfg, "heads")
     except Exception as exc:  # surface as one clear error, with the cause chained for logs
         raise StorageError(f"could not migrate the database at {engine.url!r}: {exc}") from exc
+    return True
 
 
 def session(engine: Engine) -> Session:

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+
 from sqlmodel import SQLModel
 
-import bot.storage.tables  # noqa: F401
+# One module per area that owns tables; add yours here.
+TABLE_MODULES = (
+    "bot.storage.tables",
+    "bot.incidents.tables",
+    "tools.prompts.tables",
+    "tools.registry.tables",
+)
+
+for _module in TABLE_MODULES:
+    importlib.import_module(_module)
 
 target_metadata = SQLModel.metadata

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphs.offline.entities import Entities, Vocabulary, extract
+from graphs.offline.entities import LABEL_SYNONYMS, Entities, Vocabulary, extract
 from graphs.offline.text import Lexicon, normalise, tokens
+from graphs.prompts import SYSTEM_PROMPT_NAME
 
 HELP = {"help", "commands", "capabilities", "usage"}
 HOST = {
@@ -130,7 +131,7 @@ INCIDENT = {
     "pages",
 }
 ROLLBACK = {"rollback", "revert", "undo"}
-PROMOTE = {"promote", "deploy", "release", "ship", "set", "move", "point"}
+PROMOTE = {"promote", "deploy", "release", "ship", "set", "move", "point", "put", "switch", "pin"}
 RESTART = {"restart", "reboot", "bounce", "reload"}
 CLEAN = {"clean", "cleanup", "purge", "prune", "clear", "delete", "remove", "rotate"}
 KILL = {"kill", "terminate", "sigterm"}
@@ -143,6 +144,7 @@ _ALL_WORDS = set().union(
     HELP, HOST, MEMORY_WORDS, PROCESS, DISK, ENDPOINT, UPDOWN, METRICS, MODEL, VERSION_WORDS,
     DRIFT, PROMPT, DIFF, RUNBOOK, INCIDENT, ROLLBACK, PROMOTE, RESTART, CLEAN, KILL, SCRIPT,
     LIST, {"roll", "back", "back-out", "older", "than", "days", "running", "service", "services"},
+    set(LABEL_SYNONYMS),  # label names are words too: "staging" must not be corrected to "shift"
 )  # fmt: skip
 LEXICON = Lexicon(w for w in _ALL_WORDS if len(w) >= 3)
 
@@ -193,6 +195,34 @@ def _promql(text: str) -> str | None:
     return after.group(1).strip() if after else None
 
 
+def _bare_numbers(text: str, ents: Entities) -> list[int]:
+    """Plain numbers standing alone: the versions in "diff support-triage 2 3" or "promote
+    support-triage 3 to production". (Fuzzy name matching may have counted such a number as
+    part of the name, "support-triage 3"; names are single tokens, so a lone number is not.)"""
+    return [
+        int(word)
+        for word in tokens(text)
+        if word.isdigit() and len(word) <= 6 and int(word) > 0 and int(word) not in ents.pids
+    ]
+
+
+_INCIDENT_REF = re.compile(r"^(?:inc|incident)?[-#]?\d+$")
+_ASKS_OPEN = re.compile(
+    r"\b(?:what|anything|something)(?: is)? (?:still )?open\b|\bwhat is (?:going on|on fire)\b"
+)
+
+
+def _incident_status(low: str, words: set[str]) -> str:
+    """Which incidents a list question is about (open = not yet resolved)."""
+    if re.search(r"\bun-?ack(?:nowledged|ed)?\b", low):
+        return "unacknowledged"
+    if re.search(r"\back(?:nowledged|ed)\b", low):
+        return "acknowledged"
+    if re.search(r"\b(?:resolved|closed|fixed)\b", low):
+        return "all" if words & {"all"} else "resolved"
+    return "all" if words & {"all"} else "open"
+
+
 def _ref(version: int | None, label: str | None) -> str | None:
     if version is not None:
         return f"v{version}"
@@ -210,7 +240,11 @@ class Planner:
     def plan(self, text: str, history: list[str] | None = None) -> Plan:
         raw_words = tokens(text)
         ents = extract(text, raw_words, self.vocab)
-        words = {LEXICON.canonical(w) for i, w in enumerate(raw_words) if i not in ents.used}
+        words = {
+            LEXICON.canonical(w)
+            for i, w in enumerate(raw_words)
+            if i not in ents.used and not _INCIDENT_REF.match(w)  # "inc-12" is not "inode"
+        }
         low = normalise(text)
         context = self._context(history or [])
         plan = Plan()
@@ -253,11 +287,27 @@ class Planner:
             return context.models[0]
         if len(self.vocab.models) == 1 and words & (MODEL | DRIFT):
             return self.vocab.models[0]
+        partial = self._partial_model(words)
+        if partial and words & (MODEL | DRIFT | VERSION_WORDS | ROLLBACK | PROMOTE):
+            return partial
         return None
+
+    def _partial_model(self, words: set[str]) -> str | None:
+        """A word that is a distinctive part (4+ letters, not a keyword) of exactly one
+        registered model name: "the bike model" -> bike-demand."""
+        found = {
+            name
+            for name in self.vocab.models
+            for part in re.split(r"[-_.]", name.lower())
+            if len(part) >= 4 and part not in _ALL_WORDS and part in words
+        }
+        return found.pop() if len(found) == 1 else None
 
     def _prompt(self, ents: Entities, context: Entities, words: set[str]) -> str | None:
         if ents.prompts:
             return ents.prompts[0]
+        if {"system"} <= words and words & PROMPT and SYSTEM_PROMPT_NAME in self.vocab.prompts:
+            return SYSTEM_PROMPT_NAME  # "roll back the system prompt": opsbot's own
         if (
             context.prompts
             and not ents.models
@@ -270,7 +320,9 @@ class Planner:
     def _plan_changes(
         self, text: str, low: str, words: set[str], ents: Entities, ctx: Entities, plan: Plan
     ) -> bool:
-        rollback = bool(words & ROLLBACK) or bool(re.search(r"\broll\s*-?\s*back\b", low))
+        rollback = bool(words & ROLLBACK) or bool(
+            re.search(r"\broll\s*-?\s*(?:(?:it|that|this|them)\s+)?back\b", low)
+        )
         promote = bool(words & PROMOTE) and bool(ents.versions or ents.labels)
         if rollback or promote:
             prompt = self._prompt(ents, ctx, words)
@@ -278,12 +330,27 @@ class Planner:
             wants_prompt = prompt is not None and (words & PROMPT or not model)
             label = next((lb for lb in ents.labels if lb != "latest"), "production")
             version = ents.versions[-1] if ents.versions and promote and not rollback else None
+            if promote and not rollback and version is None:
+                # "promote X to production" names no version: a bare number, or ask; never
+                # fall through to a rollback, which is what version=None means
+                bare = _bare_numbers(text, ents)
+                target = prompt if wants_prompt else model
+                if len(bare) == 1:
+                    version = bare[0]
+                elif target is not None:
+                    plan.reply = (
+                        f"Which version should {label} of {target} point to? For example: "
+                        f"promote {target} v2 to {label}."
+                    )
+                    return True
             if wants_prompt and self._has("set_prompt_label"):
                 plan.calls.append(
                     ("set_prompt_label", {"name": prompt, "label": label, "version": version})
                 )
                 return True
             if model and self._has("set_model_alias"):
+                if rollback and version is None and ents.versions:
+                    version = ents.versions[-1]  # "roll back bike-demand to v1": that version
                 plan.calls.append(
                     ("set_model_alias", {"name": model, "alias": label, "version": version})
                 )
@@ -352,11 +419,8 @@ class Planner:
         # incidents
         if ents.incidents and self._has("show_incident"):
             calls.append(("show_incident", {"id": ents.incidents[0]}))
-        elif (words & INCIDENT or re.search(r"\b(?:what|anything|something) is open\b", low)) and (
-            self._has("list_incidents")
-        ):
-            status = "all" if words & {"all"} or "resolved" in low else "open"
-            calls.append(("list_incidents", {"status": status}))
+        elif (words & INCIDENT or _ASKS_OPEN.search(low)) and self._has("list_incidents"):
+            calls.append(("list_incidents", {"status": _incident_status(low, words)}))
 
         # models
         model = self._model(ents, ctx, words)
@@ -375,13 +439,20 @@ class Planner:
             drift_only = words & DRIFT and not (words & (VERSION_WORDS - {"status"}))
             if not drift_only:
                 calls.append(("model_status", {"name": model}))
-        elif words & MODEL and not prompt and not model and self._has("list_models"):
+        elif (
+            words & MODEL
+            and not prompt
+            and not model
+            and self._has("list_models")
+            and not any(name == "model_drift" for name, _ in calls)
+        ):
             calls.append(("list_models", {}))
 
         # prompts
         if prompt:
             if (words & DIFF or len(ents.versions) >= 2) and self._has("diff_prompts"):
-                refs = [f"v{v}" for v in ents.versions] + [
+                versions = ents.versions or _bare_numbers(text, ents)
+                refs = [f"v{v}" for v in versions] + [
                     lb for lb in ents.labels if lb not in ("latest",)
                 ]
                 if len(refs) >= 2:

@@ -88,7 +88,10 @@ def test_run_headless_serves_healthz_and_metrics(tmp_path: Path) -> None:
         while time.monotonic() < deadline:
             try:
                 health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
+                if health.status_code == 200:
+                    break
+                assert health.json()["status"] == "starting"  # 503 until fully started
+                time.sleep(0.1)
             except httpx.HTTPError:
                 assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
                 time.sleep(0.2)

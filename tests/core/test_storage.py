@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.audit import AuditLogger
-from bot.storage.db import StorageError, make_engine, migrate
+from bot.storage.db import StorageError, database_heads, make_engine, migrate, script_heads
 from bot.storage.metadata import target_metadata
 
 
@@ -18,8 +18,12 @@ def _engine(database_url: str | None, tmp_path):  # type: ignore[no-untyped-def]
 
 def test_migrations_create_every_table_and_match_models(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     engine = _engine(database_url, tmp_path)
-    migrate(engine)
-    migrate(engine)  # idempotent: a second start changes nothing
+    heads = script_heads()
+    assert "core_0001" in heads
+    assert len(heads) == 4  # one branch per area: core, incidents, prompts, registry
+    assert migrate(engine) is True
+    assert database_heads(engine) == script_heads()
+    assert migrate(engine) is False  # a second start sees the schema current and skips Alembic
     tables = set(inspect(engine).get_table_names())
     assert {"audit_log", "approval", "processed_event"} <= tables
     with engine.connect() as conn:
