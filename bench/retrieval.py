@@ -1,6 +1,6 @@
 """Runbook retrieval on a real corpus: opsbot's hybrid search against plain BM25.
 
-Corpus: the 108 prometheus-operator runbooks in ../shared/data/runbooks/prometheus-operator/.
+Corpus: the 108 prometheus-operator runbooks in tests/fixtures/runbooks/prometheus-operator/.
 Queries: the 99 kube-prometheus alerts that have a runbook there
 (kube-prometheus-alert-runbook-map.csv), each asked twice: with its `description` and with
 its `summary` (first rule of that alert; kube-prometheus-alerts.yml). The alert name is
@@ -45,7 +45,7 @@ from knowledge.ingest import SourceFile, discover, load, read_bytes  # noqa: E40
 from knowledge.markdown import search_text  # noqa: E402
 from tools.runbooks.index import LEXICAL_STRONG, RunbookIndex  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = ROOT / "tests" / "fixtures"
 CORPUS = SHARED / "runbooks" / "prometheus-operator"
 ALERTS = SHARED / "alerts" / "kube-prometheus-alerts.yml"
 MAP = SHARED / "alerts" / "kube-prometheus-alert-runbook-map.csv"

@@ -1,4 +1,4 @@
-"""Building signed Slack requests from the real example payloads in ../shared/slack-payloads/."""
+"""Building signed Slack requests from the real example payloads in tests/fixtures/slack-payloads/."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "slack-payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "slack-payloads"
 SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token"
 
