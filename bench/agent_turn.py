@@ -22,11 +22,21 @@ QUESTIONS = [
     "list models",
     "list prompts",
     "any open incidents?",
-    "what's filling /tmp?",
+    "what's filling /var/log?",
     "is bike-demand drifting?",
     "show support-triage production",
     "what can you do?",
 ]
+
+
+def seed_demo(runtime: object) -> None:
+    import importlib
+
+    from bot.commands.demo import SEEDERS
+
+    for spec in SEEDERS:
+        module, _, function = spec.partition(":")
+        getattr(importlib.import_module(module), function)(runtime)
 
 
 def main() -> None:
@@ -40,6 +50,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         runtime = Runtime(load_settings(data_dir=Path(tmp)), console_mode=True)
+        seed_demo(runtime)  # models, drift reports and prompts, as after `opsbot demo`
         agent = runtime.agent
         caller = runtime.console_caller()
         available = set(runtime.toolbox.names())

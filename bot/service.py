@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import subprocess
 import sys
 import threading
 from typing import Any
@@ -24,20 +26,56 @@ def _wait_for_signal() -> None:
         pass
 
 
-def _ingest_in_background(runtime: Any) -> threading.Thread:
-    """Index the runbooks without delaying start-up (first start: seconds; later: ms)."""
+class BackgroundIngest:
+    """Index the runbooks at start in a child `opsbot ingest` process.
 
-    def work() -> None:
-        try:
-            report = runtime.ingest_runbooks()
-        except Exception as exc:  # search then says the index is empty; start-up goes on
-            log.error("runbook ingest failed: %s: %s", type(exc).__name__, exc)
-            return
-        log.info("%s", report.summary())
+    A child keeps the embedding model and the ingest's peak memory out of the long-lived
+    server (which loads the model only when someone searches), never delays start-up, and
+    can be stopped at shutdown without tearing down native threads mid-run. Ingest is
+    incremental by content hash, so an interrupted run simply resumes at the next start.
+    """
 
-    thread = threading.Thread(target=work, name="opsbot-ingest", daemon=True)
-    thread.start()
-    return thread
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.proc: subprocess.Popen[str] | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        settings = self.runtime.settings
+        env = dict(os.environ)
+        env["OPSBOT_DATA_DIR"] = str(self.runtime.data_dir)
+        knowledge = settings.resolved_knowledge_dir()
+        command = [sys.executable, "-m", "bot", "ingest", "--quiet", "--json", str(knowledge)]
+        self.proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self.thread = threading.Thread(target=self._report, name="opsbot-ingest", daemon=True)
+        self.thread.start()
+
+    def _report(self) -> None:
+        assert self.proc is not None
+        out, err = self.proc.communicate()
+        if self.proc.returncode == 0:
+            log.info("runbooks indexed: %s", out.strip()[:500])
+        elif self.proc.returncode < 0:
+            log.info(
+                "runbook ingest stopped (signal %s); it resumes at the next start",
+                -self.proc.returncode,
+            )
+        else:
+            detail = (err.strip().splitlines() or ["no output"])[-1]
+            log.error("runbook ingest failed (exit %s): %s", self.proc.returncode, detail)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.thread is not None:
+            self.thread.join(timeout=timeout)
 
 
 def serve(runtime: Any, *, interactive: bool) -> int:
@@ -57,7 +95,8 @@ def serve(runtime: Any, *, interactive: bool) -> int:
         slack = runtime.slack
         slack.start()  # auth.test: a wrong token or SLACK_API_URL stops the start here
     _ = runtime.agent
-    ingest = _ingest_in_background(runtime)
+    ingest = BackgroundIngest(runtime)
+    ingest.start()
     mode = settings.slack_mode
     routes: list[Any] = []
     if slack is not None and mode == "http":
@@ -99,8 +138,7 @@ def serve(runtime: Any, *, interactive: bool) -> int:
         set_ready(False)
         scheduler.stop()
         server.stop()
-        # native embedding threads must not be torn down mid-run at interpreter exit
-        ingest.join(timeout=120)
+        ingest.stop()
     return 0
 
 
