@@ -14,24 +14,33 @@ search latency p50/p95. Baselines, measured in the same run over the same files:
   words, no stemming) over the same section texts opsbot indexes; a runbook ranks by its best
   section;
 - "BM25 plain (files)": the same over whole files.
-Also printed: the two halves of the hybrid alone, the ceiling set by alerts that share the
-same query text, exact-alert-name lookups, and the score distributions behind the
+Also printed: the rankings the hybrid fuses, each alone; the previous fusion weights
+(k=60, no exact-form or whole-runbook vote) for comparison; the ceiling set by alerts that
+share the same query text; exact-alert-name lookups; and the score distributions behind the
 "no runbook matches" floor. No assertions: tests/runbooks holds the floors.
 
-Usage: .venv/bin/python bench/retrieval.py [--embedding minilm-int8] [--with-shipped]
+`--held-out` guards the fusion weights against overfitting: every weight combination of a
+small grid is scored, the best is chosen on one half of the alerts (even/odd positions in
+the map, then 50 random halves) and reported on the other half, beside the BM25 baselines
+on that same half.
+
+Usage: .venv/bin/python -m bench.retrieval [--embedding minilm-int8] [--with-shipped]
+       [--held-out]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import os
+import random
 import re
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from knowledge import SHIPPED_RUNBOOKS  # noqa: E402
 from knowledge.ingest import SourceFile, discover, load, read_bytes  # noqa: E402
 from knowledge.markdown import search_text  # noqa: E402
-from tools.runbooks.index import LEXICAL_STRONG, RunbookIndex  # noqa: E402
+from tools.runbooks.index import LEXICAL_STRONG, Fusion, RunbookIndex  # noqa: E402
 
 SHARED = ROOT / "tests" / "fixtures"
 CORPUS = SHARED / "runbooks" / "prometheus-operator"
@@ -114,21 +123,34 @@ def rank_of(gold: str, ranked: list[str]) -> int | None:
     return ranked.index(gold) + 1 if gold in ranked else None
 
 
-def figures(ranks: list[int | None], latencies: list[float]) -> str:
+def quality(ranks: Sequence[int | None]) -> tuple[float, float, float]:
+    """(recall@1, recall@3, MRR) of the gold runbook's ranks (None: not in the first 10)."""
     n = len(ranks)
     r1 = sum(1 for r in ranks if r == 1) / n
     r3 = sum(1 for r in ranks if r is not None and r <= 3) / n
     mrr = sum(1.0 / r for r in ranks if r is not None) / n
+    return r1, r3, mrr
+
+
+def figures(ranks: list[int | None], latencies: list[float]) -> str:
+    r1, r3, mrr = quality(ranks)
     p50 = statistics.median(latencies) * 1000
     p95 = float(np.percentile(latencies, 95)) * 1000
     return f"r@1 {r1:.3f}  r@3 {r3:.3f}  MRR {mrr:.3f}  p50 {p50:6.2f} ms  p95 {p95:6.2f} ms"
 
 
+Ranks = dict[str, list[int | None]]  # query set -> the gold runbook's rank for each alert
+QUERY_SETS = (("descriptions", 2), ("summaries", 3))
+
+
 def evaluate(
-    name: str, search: Callable[[str], list[str]], queries: list[tuple[str, str, str, str]]
-) -> dict[str, list[int | None]]:
-    out: dict[str, list[int | None]] = {}
-    for label, column in (("descriptions", 2), ("summaries", 3)):
+    name: str,
+    search: Callable[[str], list[str]],
+    queries: list[tuple[str, str, str, str]],
+    quiet: bool = False,
+) -> Ranks:
+    out: Ranks = {}
+    for label, column in QUERY_SETS:
         ranks: list[int | None] = []
         latencies: list[float] = []
         for query in queries:
@@ -137,8 +159,135 @@ def evaluate(
             latencies.append(time.perf_counter() - started)
             ranks.append(rank_of(query[1], ranked))
         out[label] = ranks
-        print(f"  {name:34s} {label:12s} {figures(ranks, latencies)}")
+        if not quiet:
+            print(f"  {name:34s} {label:12s} {figures(ranks, latencies)}")
     return out
+
+
+# -- held-out check of the fusion weights ----------------------------------------------------
+GRID = [
+    Fusion(k=k, exact=exact, runbook=runbook)
+    for k, exact, runbook in itertools.product((5, 10, 20, 30, 60), (0, 0.5, 1), (0, 0.5, 1))
+]
+LEAD_CAP = 0.05  # a lead counts up to this much, so a big one cannot pay for a loss elsewhere
+GOALS = {"r@1": 0.85, "r@3": 0.95}  # on descriptions
+
+
+def pick(ranks: Ranks, idx: Sequence[int]) -> Ranks:
+    return {label: [values[i] for i in idx] for label, values in ranks.items()}
+
+
+def objective(ours: Ranks, baselines: Sequence[Ranks]) -> float:
+    """Lead over the better BM25 baseline, summed over the six figures (each lead capped at
+    LEAD_CAP); -inf when the description goals are missed."""
+    r1, r3, _ = quality(ours["descriptions"])
+    if r1 < GOALS["r@1"] or r3 < GOALS["r@3"]:
+        return float("-inf")
+    total = 0.0
+    for label, _column in QUERY_SETS:
+        best = np.max([quality(b[label]) for b in baselines], axis=0)
+        total += sum(min(o - b, LEAD_CAP) for o, b in zip(quality(ours[label]), best, strict=True))
+    return total
+
+
+def _describe(fusion: Fusion) -> str:
+    return f"k={fusion.k:g} exact={fusion.exact:g} runbook={fusion.runbook:g}"
+
+
+def _line(name: str, ranks: Ranks) -> str:
+    parts = []
+    for label, _column in QUERY_SETS:
+        r1, r3, mrr = quality(ranks[label])
+        parts.append(f"{label[:4]} {r1:.3f} / {r3:.3f} / {mrr:.3f}")
+    return f"    {name:18s} " + "   ".join(parts)
+
+
+class _CachedEmbedder:
+    """The index's embedder with a memory: the grid asks the same queries many times."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.name = inner.name  # type: ignore[attr-defined]
+        self.min_score = inner.min_score  # type: ignore[attr-defined]
+        self._cache: dict[tuple[str, ...], np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        key = tuple(texts)
+        if key not in self._cache:
+            self._cache[key] = self.inner.embed(texts)  # type: ignore[attr-defined]
+        return self._cache[key]
+
+
+def held_out(
+    index: RunbookIndex,
+    queries: list[tuple[str, str, str, str]],
+    baselines: dict[str, Ranks],
+    splits: int = 50,
+) -> None:
+    """Choose the fusion weights on one half of the alerts, report them on the other."""
+    shipped, embedder = index.fusion, index.embedder
+    index.embedder = _CachedEmbedder(embedder)  # type: ignore[assignment]
+    by_config: dict[Fusion, Ranks] = {}
+    try:
+        for fusion in GRID:
+            index.fusion = fusion
+            by_config[fusion] = evaluate(
+                "",
+                lambda q: [h.source for h in index.search(q, k=10, include_weak=True)],
+                queries,
+                quiet=True,
+            )
+    finally:
+        index.fusion, index.embedder = shipped, embedder
+    bases = list(baselines.values())
+
+    def choose(idx: Sequence[int]) -> Fusion:
+        return max(
+            GRID, key=lambda f: objective(pick(by_config[f], idx), [pick(b, idx) for b in bases])
+        )
+
+    print(
+        f"\nheld-out check: fusion weights chosen on one half of the alerts from {len(GRID)} "
+        "combinations (k 5-60, exact 0/0.5/1, runbook 0/0.5/1), figures on the other half "
+        "(r@1 / r@3 / MRR):"
+    )
+    n = len(queries)
+    even, odd = list(range(0, n, 2)), list(range(1, n, 2))
+    for train, test, names in ((even, odd, ("even", "odd")), (odd, even, ("odd", "even"))):
+        chosen = choose(train)
+        print(
+            f"  chosen on the {names[0]} half ({len(train)} alerts): {_describe(chosen)}; "
+            f"{names[1]} half ({len(test)} alerts):"
+        )
+        print(_line("ours", pick(by_config[chosen], test)))
+        for name, ranks in baselines.items():
+            print(_line(name, pick(ranks, test)))
+    rng = random.Random(0)
+    held: list[list[tuple[float, float, float]]] = []
+    shipped_chosen = 0
+    for _ in range(splits):
+        order = list(range(n))
+        rng.shuffle(order)
+        halves = sorted(order[: n // 2]), sorted(order[n // 2 :])
+        for train, test in (halves, halves[::-1]):
+            chosen = choose(train)
+            shipped_chosen += chosen == shipped
+            rows = [pick(by_config[chosen], test)] + [pick(b, test) for b in bases]
+            held.append([quality(r[label]) for r in rows for label, _column in QUERY_SETS])
+    mean = np.mean(np.asarray(held), axis=0)
+    print(
+        f"  {splits} random halves, both ways ({2 * splits} choices; the shipped "
+        f"{_describe(shipped)} chosen {shipped_chosen} times); mean held-out figures:"
+    )
+    for row, name in enumerate(["ours", *baselines]):
+        parts = [
+            f"{label[:4]} {' / '.join(f'{v:.3f}' for v in mean[2 * row + col])}"
+            for col, (label, _column) in enumerate(QUERY_SETS)
+        ]
+        print(f"    {name:18s} " + "   ".join(parts))
+    full = by_config[shipped]
+    print(f"  all {n} alerts with the shipped weights:")
+    print(_line("ours", full))
 
 
 class PlainBM25:
@@ -214,6 +363,11 @@ def main() -> int:
     parser.add_argument(
         "--with-shipped", action="store_true", help="also index knowledge/runbooks as distractors"
     )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="choose fusion weights on half of the alerts, report the other half (about 1 min)",
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
@@ -274,14 +428,57 @@ def main() -> int:
                     break
             return ranked
 
+        def lexical_view(view: object, rows: list[str]) -> Callable[[str], list[str]]:
+            def search(query: str) -> list[str]:
+                scores = view.scores(query)  # type: ignore[attr-defined]
+                ranked: list[str] = []
+                for i in np.argsort(-scores, kind="stable"):
+                    source = rows[int(i)]
+                    if scores[i] > 0 and source not in ranked:
+                        ranked.append(source)
+                    if len(ranked) == 10:
+                        break
+                return ranked
+
+            return search
+
+        chunk_sources = [str(m["source"]) for m in snapshot.metas]
+        runbook_sources = [
+            next(str(m["source"]) for m in snapshot.metas if m["doc_id"] == doc_id)
+            for doc_id in snapshot.runbook_ids
+        ]
         sections, files = corpus_items(paths)
         print("\nmethod                               query set    figures")
-        ours = evaluate("opsbot hybrid (dense+BM25, RRF)", hybrid, queries)
-        evaluate("  its dense half (passages)", dense_only, queries)
-        evaluate("  its BM25 half (stemmed)", lexical_only, queries)
-        evaluate("BM25 plain (sections) [baseline]", PlainBM25(sections), queries)
-        evaluate("BM25 plain (files)    [baseline]", PlainBM25(files), queries)
+        ours = evaluate("opsbot hybrid (weighted RRF)", hybrid, queries)
+        evaluate("  dense (passages)", dense_only, queries)
+        evaluate("  BM25 sections, stemmed", lexical_only, queries)
+        evaluate(
+            "  BM25 sections, exact forms", lexical_view(snapshot.exact, chunk_sources), queries
+        )
+        evaluate(
+            "  BM25 whole runbooks, stemmed",
+            lexical_view(snapshot.runbooks, runbook_sources),
+            queries,
+        )
+        shipped = index.fusion
+        index.fusion = Fusion(k=60, exact=0, runbook=0)
+        evaluate("  previous weights (k=60, 2 views)", hybrid, queries)
+        index.fusion = shipped
+        baselines = {
+            "BM25 sections": evaluate(
+                "BM25 plain (sections) [baseline]", PlainBM25(sections), queries
+            ),
+            "BM25 files": evaluate("BM25 plain (files)    [baseline]", PlainBM25(files), queries),
+        }
         print(f"  (load average now {os.getloadavg()[0]:.2f}; latency figures rise with it)")
+        for label, _column in QUERY_SETS:
+            lead = [
+                f"{name} {o - max(quality(b[label])[k] for b in baselines.values()):+.3f}"
+                for k, (name, o) in enumerate(
+                    zip(("r@1", "r@3", "MRR"), quality(ours[label]), strict=True)
+                )
+            ]
+            print(f"  lead over the better BM25 baseline, {label}: {', '.join(lead)}")
 
         named = [rank_of(q[1], [h.source for h in index.search(q[0], k=3)]) for q in queries]
         print(
@@ -312,8 +509,15 @@ def main() -> int:
             f"  alert queries whose top hit is weak: {weak_in}/{len(top_in)}; off-topic "
             f"questions given a runbook: {len(answered)}/{len(OFF_TOPIC)} {answered or ''}"
         )
-        misses = [q[0] for q, r in zip(queries, ours["descriptions"], strict=True) if r != 1]
-        print(f"\ndescriptions not first ({len(misses)}): {', '.join(misses)}")
+        for label, _column in QUERY_SETS:
+            misses = [
+                f"{q[0]} ({r or '>10'})"
+                for q, r in zip(queries, ours[label], strict=True)
+                if r != 1
+            ]
+            print(f"\n{label} not first ({len(misses)}): {', '.join(misses)}")
+        if args.held_out:
+            held_out(index, queries, baselines)
     return 0
 
 

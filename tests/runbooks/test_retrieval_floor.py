@@ -1,6 +1,11 @@
 """Retrieval quality on the real corpus stays above a floor a little under what bench/
-retrieval.py measured (descriptions r@1 0.859 r@3 0.970 MRR 0.911; summaries r@1 0.889
-r@3 0.949 MRR 0.926), so a regression fails CI. Timing is measured by the bench, not here."""
+retrieval.py measured (descriptions r@1 0.869 r@3 0.980 MRR 0.920; summaries r@1 0.919
+r@3 0.970 MRR 0.946), so a regression fails CI, and stays where the README says it is
+against plain BM25 measured on the same queries: ahead on every figure, except recall@3 on
+summaries, where it equals BM25 over sections (0.970) and is one query of 99 behind BM25
+over whole files (0.980: NodeFilesystemSpaceFillingUp, whose summary a sibling runbook,
+NodeFilesystemFilesFillingUp, repeats almost word for word). Timing is measured by the
+bench, not here."""
 
 from __future__ import annotations
 
@@ -8,13 +13,17 @@ import importlib.util
 import sys
 from types import ModuleType
 
+import pytest
+
 from tests.runbooks.conftest import CORPUS, REPO
-from tools.runbooks.index import RunbookIndex
+from tools.runbooks.index import Fusion, RunbookError, RunbookIndex
 
 FLOORS = {
-    "descriptions": {"r@1": 0.83, "r@3": 0.94, "mrr": 0.88},
-    "summaries": {"r@1": 0.86, "r@3": 0.93, "mrr": 0.90},
+    "descriptions": {"r@1": 0.85, "r@3": 0.96, "mrr": 0.90},
+    "summaries": {"r@1": 0.90, "r@3": 0.95, "mrr": 0.93},
 }
+# Figures where we may trail a baseline, by how much (in queries), and why: see the docstring.
+ALLOWED_GAP = {("summaries", "r@3", "BM25 files"): 1, ("summaries", "r@3", "BM25 sections"): 0}
 
 
 def _bench() -> ModuleType:
@@ -28,39 +37,38 @@ def _bench() -> ModuleType:
     return module
 
 
-def _figures(ranks: list[int | None]) -> dict[str, float]:
-    n = len(ranks)
-    return {
-        "r@1": sum(1 for r in ranks if r == 1) / n,
-        "r@3": sum(1 for r in ranks if r is not None and r <= 3) / n,
-        "mrr": sum(1.0 / r for r in ranks if r is not None) / n,
-    }
+def _figures(bench: ModuleType, ranks: list[int | None]) -> dict[str, float]:
+    return dict(zip(("r@1", "r@3", "mrr"), bench.quality(ranks), strict=True))
 
 
 def test_hybrid_search_keeps_its_floor_and_beats_bm25(corpus_index: RunbookIndex) -> None:
     bench = _bench()
     queries = bench.load_queries(CORPUS.name)
     assert len(queries) == 99
-    sections, _files = bench.corpus_items([CORPUS])
-    plain = bench.PlainBM25(sections)
-    for label, column in (("descriptions", 2), ("summaries", 3)):
+    sections, files = bench.corpus_items([CORPUS])
+    baselines = {"BM25 sections": bench.PlainBM25(sections), "BM25 files": bench.PlainBM25(files)}
+    for label, column in bench.QUERY_SETS:
         ours = _figures(
+            bench,
             [
                 bench.rank_of(
                     q[1],
                     [h.source for h in corpus_index.search(q[column], k=10, include_weak=True)],
                 )
                 for q in queries
-            ]
+            ],
         )
         for name, floor in FLOORS[label].items():
             assert ours[name] >= floor, f"{label} {name} {ours[name]:.3f} < floor {floor}"
-        if label == "descriptions":
-            baseline = _figures([bench.rank_of(q[1], plain(q[column])) for q in queries])
+        for baseline, search in baselines.items():
+            theirs = _figures(bench, [bench.rank_of(q[1], search(q[column])) for q in queries])
             for name in ("r@1", "r@3", "mrr"):
-                assert ours[name] > baseline[name], (
-                    f"{name}: ours {ours[name]:.3f} vs BM25 {baseline[name]:.3f}"
-                )
+                gap = ALLOWED_GAP.get((label, name, baseline))
+                message = f"{label} {name}: ours {ours[name]:.3f} vs {baseline} {theirs[name]:.3f}"
+                if gap is None:
+                    assert ours[name] > theirs[name], message
+                else:
+                    assert ours[name] >= theirs[name] - gap / len(queries) - 1e-9, message
 
 
 def test_exact_alert_names_and_off_topic_questions(corpus_index: RunbookIndex) -> None:
@@ -69,3 +77,11 @@ def test_exact_alert_names_and_off_topic_questions(corpus_index: RunbookIndex) -
         assert corpus_index.search(alert, k=1)[0].source == gold, alert
     answered = [q for q in bench.OFF_TOPIC if corpus_index.search(q, k=3)]
     assert answered == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("k", -1), ("exact", "half"), ("runbook", True), ("k", None)]
+)
+def test_bad_fusion_weights_are_clear_errors(field: str, value: object) -> None:
+    with pytest.raises(RunbookError, match=f"fusion {field} must be a number >= 0"):
+        Fusion(**{field: value})  # type: ignore[arg-type]

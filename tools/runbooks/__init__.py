@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.runbooks.embedding import DEFAULT_EMBEDDING, EmbeddingError, make_embedder
-from tools.runbooks.index import Hit, IngestReport, RunbookError, RunbookIndex
+from tools.runbooks.index import Fusion, Hit, IngestReport, RunbookError, RunbookIndex
 from tools.runbooks.tool import build_runbook_tools
 from tools.runbooks.triage import (
     REMEDIATION_ACTIONS,
@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_EMBEDDING",
     "REMEDIATION_ACTIONS",
     "EmbeddingError",
+    "Fusion",
     "Hit",
     "IngestReport",
     "RunbookError",

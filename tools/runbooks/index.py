@@ -4,9 +4,24 @@ Storage (see store.py): per embedding, a collection of runbook sections ("chunks
 of their passages (sentences, list items, command lines). A query is matched against the
 passages (small units embed sharply: an alert description is one sentence, and so is the
 line of a runbook that answers it; the hit returned is still the whole section) and against
-the sections with BM25. The two rankings are fused with reciprocal rank fusion (k=60) and
-each runbook is represented by its best section. An alert name written in the query puts
-that alert's runbook first. bench/retrieval.py measures all of it against plain BM25.
+the sections with BM25. Rankings are fused with weighted reciprocal rank fusion (`Fusion`):
+
+- per section: dense (best passage) and stemmed BM25 get a full vote each, BM25 on exact
+  word forms half a vote (the query's own wording - "reconciling" rather than "reconcile" -
+  is stronger evidence than a shared stem, but it re-reads the same words, so it refines the
+  lexical vote rather than doubling it);
+- per runbook: its best section's fused score, plus half a vote from BM25 over the whole
+  runbook (a short query such as an alert summary names a topic whose words are spread over
+  several sections of the right runbook);
+- equal fused scores (rank fusion throws the magnitudes away) are ordered by dense
+  similarity instead of by file name.
+
+The constant k is 10, not the customary 60: 60 was tuned for lists of a thousand web
+documents, where the hundredth result still matters; here the answer is among the first few
+sections, and k=10 gives a section at rank 12 half the vote of rank 1. The weights were
+picked from a small grid (k 5-60, extra votes 0/0.5/1) and checked on held-out halves of the
+alerts: `bench/retrieval.py --held-out`. An alert name written in the query puts that
+alert's runbook first. bench/retrieval.py measures all of it against plain BM25.
 
 Ingest is incremental by content hash; see `RunbookIndex.ingest`.
 """
@@ -45,7 +60,6 @@ from tools.runbooks.embedding import (
 from tools.runbooks.lexical import LexicalIndex
 from tools.runbooks.store import Records, RunbookStore
 
-RRF_K = 60
 DENSE_CANDIDATES = 100  # passages fetched from Chroma per query
 LEXICAL_CANDIDATES = 200  # chunks taken from the BM25 ranking
 # A section whose words carry this share of the query's IDF weight matches even when the
@@ -60,6 +74,23 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 
 class RunbookError(ValueError):
     """A bad search or ingest request; the message names the bad value and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Weighted reciprocal rank fusion: each ranking adds weight / (k + rank) (see the module
+    docstring for why these rankings and these values). Dense and stemmed-BM25 section
+    votes weigh 1."""
+
+    k: float = 10.0
+    exact: float = 0.5  # BM25 over sections, exact word forms (no stemming)
+    runbook: float = 0.5  # BM25 over whole runbooks, added to each runbook's best section
+
+    def __post_init__(self) -> None:
+        for name in ("k", "exact", "runbook"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise RunbookError(f"fusion {name} must be a number >= 0, got {value!r}")
 
 
 @dataclass
@@ -136,7 +167,11 @@ class _Snapshot:
     ids: list[str]
     metas: list[dict[str, Any]]
     docs: list[str]
-    lexical: LexicalIndex
+    lexical: LexicalIndex  # sections, stemmed
+    exact: LexicalIndex  # sections, exact word forms
+    runbooks: LexicalIndex  # whole runbooks (their sections' texts joined), stemmed
+    runbook_ids: list[str]  # doc id of each row of `runbooks`
+    doc_of: np.ndarray  # row in `runbooks` of each chunk
     position: dict[str, int]
     alert_docs: dict[str, list[str]]  # lower-case alert name -> doc ids
     passages: int
@@ -158,8 +193,10 @@ class RunbookIndex:
         *,
         embedder: Embedder | None = None,
         min_score: float | None = None,
+        fusion: Fusion | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.fusion = fusion or Fusion()
         self.chroma_host = chroma_host or None
         self.chroma_port = chroma_port
         self.embedding = embedding
@@ -212,12 +249,21 @@ class RunbookIndex:
                     bucket = alert_docs.setdefault(str(name).lower(), [])
                     if meta["doc_id"] not in bucket:
                         bucket.append(str(meta["doc_id"]))
+            runbook_texts: dict[str, list[str]] = {}
+            for meta, text in zip(metas, texts, strict=True):
+                runbook_texts.setdefault(str(meta["doc_id"]), []).append(text)
+            runbook_ids = list(runbook_texts)
+            row = {doc_id: i for i, doc_id in enumerate(runbook_ids)}
             self._snapshot = _Snapshot(
                 generation=generation,
                 ids=ids,
                 metas=metas,
                 docs=docs,
                 lexical=LexicalIndex(texts),
+                exact=LexicalIndex(texts, stem=False),
+                runbooks=LexicalIndex(["\n".join(runbook_texts[d]) for d in runbook_ids]),
+                runbook_ids=runbook_ids,
+                doc_of=np.asarray([row[str(m["doc_id"])] for m in metas], dtype=np.int64),
                 position={cid: i for i, cid in enumerate(ids)},
                 alert_docs=alert_docs,
                 passages=sum(int(m.get("passages", 0)) for m in metas),
@@ -403,10 +449,8 @@ class RunbookIndex:
             return []
         pinned = _named_alerts(snapshot, query, allowed)
         vector = self.embedder.embed([expand_identifiers(query)])[0]
-        fused, similarity = self._rank_chunks(snapshot, query, vector, allowed)
-        best: dict[str, int] = {}
-        for position in fused:
-            best.setdefault(str(snapshot.metas[position]["doc_id"]), position)
+        ranked, similarity = self._rank_runbooks(snapshot, query, vector, allowed)
+        best = dict(ranked)  # doc id -> position of its best section, best runbook first
         order = pinned + [d for d in best if d not in pinned]
         if alert is not None and allowed:  # every runbook of the asked-for alert is a match
             order += [d for d in sorted(allowed) if d not in order]
@@ -445,10 +489,12 @@ class RunbookIndex:
                 break
         return hits[:k]
 
-    def _rank_chunks(
+    def _rank_runbooks(
         self, snapshot: _Snapshot, query: str, vector: np.ndarray, allowed: set[str] | None
-    ) -> tuple[list[int], dict[int, float]]:
-        """Chunk positions by fused rank, and each dense-matched chunk's best similarity."""
+    ) -> tuple[list[tuple[str, int]], dict[int, float]]:
+        """(doc id, position of its best section) by fused score, best first, and each
+        dense-matched section's best similarity. See `Fusion` and the module docstring."""
+        fusion = self.fusion
         n = max(1, min(DENSE_CANDIDATES, snapshot.passages))
         nearest = self.store.nearest_passages(
             vector, n, sorted(allowed) if allowed is not None else None
@@ -464,19 +510,38 @@ class RunbookIndex:
         dense_order = sorted(
             (p for p, sim in similarity.items() if sim > vote), key=lambda p: (-similarity[p], p)
         )
-        scores = snapshot.lexical.scores(query)
+        keep = None
         if allowed is not None:
             keep = np.array([m["doc_id"] in allowed for m in snapshot.metas], dtype=bool)
-            scores = np.where(keep, scores, 0.0)
-        top = np.argsort(-scores, kind="stable")[:LEXICAL_CANDIDATES]
-        lexical_order = [int(i) for i in top if scores[i] > 0]
         fused: dict[int, float] = {}
         for rank, position in enumerate(dense_order, start=1):
             weight = min(1.0, (similarity[position] - vote) / (self.min_score - vote))
-            fused[position] = weight / (RRF_K + rank)
-        for rank, position in enumerate(lexical_order, start=1):
-            fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank)
-        return sorted(fused, key=lambda p: (-fused[p], p)), similarity
+            fused[position] = weight / (fusion.k + rank)
+        for lexicon, weight in ((snapshot.lexical, 1.0), (snapshot.exact, fusion.exact)):
+            if weight <= 0:
+                continue
+            for rank, position in enumerate(_by_score(lexicon.scores(query), keep), start=1):
+                fused[position] = fused.get(position, 0.0) + weight / (fusion.k + rank)
+        # Each runbook is represented by its best section ...
+        best: dict[int, int] = {}
+        for position in sorted(fused, key=lambda p: (-fused[p], p)):
+            best.setdefault(int(snapshot.doc_of[position]), position)
+        score = {row: fused[position] for row, position in best.items()}
+        # ... plus a vote from BM25 over the whole runbook.
+        if fusion.runbook > 0 and score:
+            rows = None
+            if allowed is not None:
+                rows = np.array([d in allowed for d in snapshot.runbook_ids], dtype=bool)
+            for rank, row in enumerate(_by_score(snapshot.runbooks.scores(query), rows), start=1):
+                if row in score:
+                    score[row] += fusion.runbook / (fusion.k + rank)
+        # Equal fused scores: the runbook with the more similar passage first.
+        closest: dict[int, float] = {}
+        for position, sim in similarity.items():
+            row = int(snapshot.doc_of[position])
+            closest[row] = max(closest.get(row, -2.0), sim)
+        order = sorted(score, key=lambda r: (-round(score[r], 12), -closest.get(r, -2.0), r))
+        return [(snapshot.runbook_ids[row], best[row]) for row in order], similarity
 
     def _fill_similarity(self, vector: np.ndarray, hits: list[Hit]) -> None:
         """Similarity for hits only BM25 found (outside the dense candidates)."""
@@ -511,6 +576,14 @@ def _kept(skipped: Skipped, previous: tuple[str, str, str, str] | None) -> Skipp
     if previous is None:
         return skipped
     return Skipped(skipped.source, f"{skipped.reason} (the previously indexed version is kept)")
+
+
+def _by_score(scores: np.ndarray, keep: np.ndarray | None) -> list[int]:
+    """Positions with a positive BM25 score, best first (at most LEXICAL_CANDIDATES)."""
+    if keep is not None:
+        scores = np.where(keep, scores, 0.0)
+    top = np.argsort(-scores, kind="stable")[:LEXICAL_CANDIDATES]
+    return [int(i) for i in top if scores[i] > 0]
 
 
 def _allowed(

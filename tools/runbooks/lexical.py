@@ -1,9 +1,10 @@
-"""The lexical half of hybrid search: BM25 over runbook chunks (bm25s, Snowball stemming).
+"""The lexical half of hybrid search: BM25 over runbook texts (bm25s, Snowball stemming).
 
-Local Chroma has no keyword index, so this one is built in memory from the chunk texts the
+Local Chroma has no keyword index, so these are built in memory from the chunk texts the
 collection holds (rebuilt when the collection's generation changes). bm25s is a maintained,
 numpy-only implementation; stemming and CamelCase expansion let "filling up" meet
-"FillingUp" and "reloads" meet "reload".
+"FillingUp" and "reloads" meet "reload". The same class without stemming gives the
+exact-word-form view the fusion also uses ("reconciling" meets only "reconciling").
 
 `coverage` answers a different question than the BM25 score: how much of the query's
 information (IDF-weighted words) a chunk contains. It is comparable across queries, so it
@@ -16,21 +17,49 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from knowledge.markdown import expand_identifiers
 
 
+@lru_cache(maxsize=1)
+def _english_stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=512)
+def _query_words(query: str, stem: bool) -> tuple[str, ...]:
+    """A query's words without English stop words (stemmed if `stem`), each once. Cached:
+    one search reads the same query in four lexical views (scores and coverage)."""
+    import bm25s
+
+    words = bm25s.tokenize(
+        [expand_identifiers(query)],
+        stopwords="en",
+        stemmer=_english_stemmer() if stem else None,
+        show_progress=False,
+        return_ids=False,
+    )[0]
+    return tuple(dict.fromkeys(words))
+
+
 class LexicalIndex:
-    def __init__(self, texts: Sequence[str]) -> None:
+    """BM25 (Lucene variant, k1=1.5, b=0.75) over `texts`, English stop words removed;
+    words are Snowball-stemmed unless `stem=False`."""
+
+    def __init__(self, texts: Sequence[str], stem: bool = True) -> None:
         import bm25s
-        import Stemmer
 
         # bm25s sets its own logger to DEBUG at import; its progress chatter is not ours to show
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self._bm25s = bm25s
-        self._stemmer = Stemmer.Stemmer("english")
+        self._stem = stem
+        self._stemmer = _english_stemmer() if stem else None
         self.size = len(texts)
         self._model = None
         self._words: list[frozenset[str]] = []
@@ -59,7 +88,7 @@ class LexicalIndex:
         )
 
     def query_words(self, query: str) -> list[str]:
-        return list(dict.fromkeys(self._tokenize([expand_identifiers(query)])[0]))
+        return list(_query_words(query, self._stem))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query word is indexed)."""
