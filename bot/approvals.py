@@ -2,7 +2,9 @@
 
 Every state change is a compare-and-set UPDATE on the `approval` row (status plus a revision
 number), so double clicks, two approvers at once, two replicas, or a retried resume can never
-run an action twice: only the caller whose UPDATE matched one row goes on.
+run an action twice: only the caller whose UPDATE matched one row goes on. The same
+transaction adds the change to the approval feed (`bot.approval_events`), so the chat thread
+the approval came from hears of it whichever process made it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from bot.approval_events import (
+    ANSWER,
+    OUTCOME,
+    PENDING_MORE,
+    ApprovalEvents,
+    add_event,
+    turn_payload,
+)
 from bot.audit import AuditLogger
 from bot.storage.db import session
 from bot.storage.tables import Approval
@@ -99,16 +109,19 @@ class ApprovalService:
         self.policy = policy
         self._toolbox = toolbox or Toolbox()
         self._group_members = group_members
+        self.events = ApprovalEvents(engine)
 
     def set_toolbox(self, toolbox: Toolbox) -> None:
         self._toolbox = toolbox
 
     # ---------------------------------------------------------------- authorisation
-    def check_approver(self, user: str, row: Approval | ApprovalView) -> None:
-        """Raise ApprovalError unless `user` may decide on this approval."""
+    def check_oncall(self, user: str, what: str = "approve or reject actions") -> None:
+        """Raise ApprovalError unless `user` is an on-call engineer (ONCALL_USERS, a member of
+        ONCALL_USERGROUP, or the console's local operator) and not a bot. `what` completes
+        the refusal: "only on-call engineers can <what>"."""
         policy = self.policy
         if user in policy.bot_users:
-            raise ApprovalError("a bot cannot approve actions")
+            raise ApprovalError(f"a bot cannot {what}")
         allowed = user in policy.oncall_users or (
             policy.local_operator is not None and user == policy.local_operator
         )
@@ -122,9 +135,13 @@ class ApprovalService:
                 ) from exc
         if not allowed:
             raise ApprovalError(
-                "only on-call engineers can approve or reject actions "
-                "(ONCALL_USERS / ONCALL_USERGROUP)"
+                f"only on-call engineers can {what} (ONCALL_USERS / ONCALL_USERGROUP)"
             )
+
+    def check_approver(self, user: str, row: Approval | ApprovalView) -> None:
+        """Raise ApprovalError unless `user` may decide on this approval."""
+        policy = self.policy
+        self.check_oncall(user)
         if not policy.allow_self and user == row.requested_by:
             raise ApprovalError(
                 "you requested this action; another on-call engineer must approve it"
@@ -220,8 +237,9 @@ class ApprovalService:
         )
         return to_view(row)
 
-    def _cas(self, row: Approval, **values: Any) -> bool:
-        """Move `row` forward if nobody else did since we read it."""
+    def _cas(self, row: Approval, event: str | None = None, **values: Any) -> bool:
+        """Move `row` forward if nobody else did since we read it; with `event`, add that
+        change to the approval feed in the same transaction."""
         with session(self._engine) as db:
             result = db.execute(
                 update(Approval)
@@ -230,11 +248,14 @@ class ApprovalService:
                 .where(col(Approval.revision) == row.revision)
                 .values(revision=row.revision + 1, **values)
             )
+            moved = result.rowcount == 1
+            if moved and event is not None:
+                add_event(db, approval_id=row.id, thread_id=row.thread_id, kind=event)
             db.commit()
-            return result.rowcount == 1
+            return moved
 
     def _expire(self, row: Approval) -> bool:
-        if self._cas(row, status=EXPIRED):
+        if self._cas(row, event=EXPIRED, status=EXPIRED):
             self._audit.record(
                 actor="opsbot",
                 via="system",
@@ -278,7 +299,13 @@ class ApprovalService:
             now = utcnow()
             if not approve:
                 moved = self._cas(
-                    row, status=REJECTED, decided_by=user, decided_at=now, reason=reason
+                    row,
+                    event=REJECTED,
+                    status=REJECTED,
+                    decided_by=user,
+                    decided_at=now,
+                    decided_via=via,
+                    reason=reason,
                 )
                 outcome = "rejected"
             else:
@@ -286,8 +313,8 @@ class ApprovalService:
                 done = len(approvers) >= row.approvals_needed
                 values: dict[str, Any] = {"approvers": approvers}
                 if done:
-                    values.update(status=APPROVED, decided_by=user, decided_at=now)
-                moved = self._cas(row, **values)
+                    values.update(status=APPROVED, decided_by=user, decided_at=now, decided_via=via)
+                moved = self._cas(row, event=APPROVED if done else PENDING_MORE, **values)
                 outcome = "approved" if done else "approved (1 of 2)"
             if not moved:
                 continue  # someone else changed it at the same moment; re-read and re-check
@@ -344,6 +371,7 @@ class ApprovalService:
         claimed = self._row(approval_id)
         self._cas(
             claimed,
+            event=status,
             status=status,
             result=result.text,
             verification=verification,
@@ -360,6 +388,21 @@ class ApprovalService:
             thread_id=row.thread_id,
         )
         return to_view(self._row(approval_id))
+
+    def record_reply(self, approval_id: str, turn: Any | None) -> bool:
+        """After a decision settled an approval: store what its chat thread should be told,
+        the reply of the resumed conversation (`turn`), or, when no conversation was resumed
+        (None), how the approval ended. False when no front end shows that thread."""
+        row = self._row(approval_id)
+        if turn is None:
+            return self.events.record(row.id, row.thread_id, OUTCOME)
+        return self.events.record(row.id, row.thread_id, ANSWER, turn_payload(turn))
+
+    def has_message(self, approval_id: str) -> bool:
+        """True when a chat message (an approval card) already shows this approval."""
+        with session(self._engine) as db:
+            row = db.get(Approval, approval_id)
+        return row is not None and bool(row.message_ts)
 
     def attach_message(self, approval_id: str, channel: str, ts: str) -> None:
         """Remember the chat message that shows this approval, to update it in place."""

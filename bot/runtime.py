@@ -326,7 +326,9 @@ class Runtime:
 
         `on_decided(decision)` runs after the decision is recorded and before the action
         runs (Slack uses it to update the card at once). Returns (Decision, TurnResult or
-        None). Raises ApprovalError for refused decisions.
+        None). Raises ApprovalError for refused decisions. The resumed turn's reply (or, with
+        no conversation to resume, the outcome) is stored in the approval feed, so the chat
+        thread the approval came from is told whichever process decided.
         """
         view = self.approvals.find(approval_id)
         if view is None:
@@ -339,12 +341,16 @@ class Runtime:
         if on_decided is not None:
             on_decided(decision)
         turn = None
-        if decision.ready:
-            if view.thread_id and self.agent.is_paused(view.thread_id):
-                turn = self.agent.resume(view.thread_id, Caller(user=user, via=via))
-            elif approve:
-                # not paused in a conversation (e.g. an incident's suggested action): run it here
-                self.approvals.execute(view.id)
+        try:
+            if decision.ready:
+                if view.thread_id and self.agent.is_paused(view.thread_id):
+                    turn = self.agent.resume(view.thread_id, Caller(user=user, via=via))
+                elif approve:
+                    # not paused in a conversation (e.g. an incident's suggested action): run it
+                    self.approvals.execute(view.id)
+        finally:  # even when the resume failed, the thread learns how the approval stands
+            if decision.ready:
+                self.approvals.record_reply(view.id, turn)
         if decision.changed and (view.thread_id or "").startswith("incident:"):
             self.incidents.approval_changed(view.id)  # thread note, re-check; never raises
         return decision, turn

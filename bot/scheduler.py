@@ -243,7 +243,13 @@ class OpsScheduler:
             log.exception("monitor cycle failed")
 
     def sweep(self) -> None:
-        """Expire due approvals; let paused conversations learn of it; sync incidents."""
+        """Expire due approvals; let paused conversations learn of it; sync incidents.
+
+        A conversation whose chat front end reads the approval feed (Slack) is left to it:
+        the expiry is in the feed, and the front end resumes the conversation and posts the
+        answer in its thread, whichever process noticed the expiry."""
+        from bot.approval_events import announced
+
         try:
             expired = self.runtime.incidents.sweep_approvals()
         except Exception:
@@ -251,7 +257,7 @@ class OpsScheduler:
             return
         for view in expired:
             thread = view.thread_id
-            if not thread:
+            if not thread or announced(thread):
                 continue
             try:
                 agent = self.runtime.agent

@@ -138,6 +138,8 @@ def serve(runtime: Any, *, interactive: bool) -> int:
         set_ready(False)
         scheduler.stop()
         server.stop()
+        if slack is not None:
+            slack.approval_feed.stop()  # finish a delivery before the checkpointer closes
         ingest.stop()
     return 0
 
@@ -156,8 +158,7 @@ def _start_scheduler(runtime: Any, mode: str) -> Any:
         def on_expired(_view: Any, turn: Any) -> None:
             print(render_turn(turn), flush=True)
 
-    else:
-        on_expired = runtime.slack.on_expired_turn  # card updated, answer in the thread
+    # in Slack mode the approval feed resumes an expired conversation and posts the answer
 
     scheduler = OpsScheduler(runtime, on_expired_turn=on_expired)
     scheduler.start()

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     )
     oncall_usergroup: str | None = Field(default=None, validation_alias="ONCALL_USERGROUP")
     slack_workers: int = Field(default=8, ge=1, le=64, validation_alias="SLACK_WORKERS")
+    # only on-call engineers (ONCALL_USERS / ONCALL_USERGROUP, never a bot) may press an
+    # incident's Acknowledge / Resolve / Snooze buttons; the CLI (the local operator) always may
+    incident_actions_oncall_only: bool = Field(
+        default=True, validation_alias="INCIDENT_ACTIONS_ONCALL_ONLY"
+    )
 
     # approvals
     approval_ttl_seconds: int = Field(

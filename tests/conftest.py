@@ -13,18 +13,22 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("OPSBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
-# Environment variables opsbot reads; every test starts without them.
-_OPSBOT_ENV = [
-    "OPSBOT_DATA_DIR", "DATABASE_URL", "CHROMA_HOST", "CHROMA_PORT", "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "INCIDENT_CHANNEL",
-    "ONCALL_USERS", "ONCALL_USERGROUP", "LLM_PROVIDER", "LLM_MODEL", "ANTHROPIC_API_KEY",
-    "ANTHROPIC_BASE_URL", "ANTHROPIC_API_URL", "ANTHROPIC_AUTH_TOKEN", "PORT", "HOST",
-    "ALERTMANAGER_TOKEN", "PROMPTS_API_TOKEN", "PROMETHEUS_URL", "MLFLOW_TRACKING_URI",
-    "CHECK_INTERVAL_SECONDS", "HOST_CPU_PCT", "HOST_MEM_PCT", "HOST_DISK_PCT", "HOST_SWAP_PCT",
-    "ENDPOINTS", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "OPSBOT_CONSOLE_USER",
-    "APPROVAL_TTL_SECONDS", "APPROVAL_ALLOW_SELF", "APPROVAL_TWO_PERSON_RISK", "LOG_LEVEL",
-    "KNOWLEDGE_DIR", "OPSBOT_EMBEDDING",
-]  # fmt: skip
+
+# Environment variables opsbot reads (every setting, plus what its libraries read); every
+# test starts without them.
+def _opsbot_env() -> list[str]:
+    from bot.settings import Settings
+
+    names = [
+        field.validation_alias
+        for field in Settings.model_fields.values()
+        if isinstance(field.validation_alias, str)
+    ]
+    return [*names, "ANTHROPIC_API_URL", "ANTHROPIC_AUTH_TOKEN", "SLACK_CLIENT_ID",
+            "SLACK_CLIENT_SECRET", "OPENAI_BASE_URL", "OPENAI_API_KEY"]  # fmt: skip
+
+
+_OPSBOT_ENV = _opsbot_env()
 
 
 @pytest.fixture(autouse=True)

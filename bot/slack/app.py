@@ -9,7 +9,8 @@ and builds the Bolt `App` with our Web API client and a listener executor. Then 
 Two thread pools: the intake executor (also Bolt's listener executor) dispatches queued
 events through Bolt and does the short work after each ack (dedupe, placeholder), and the
 worker pool (SLACK_WORKERS) runs agent turns, lookups and approval decisions, so a slow turn
-never delays an ack.
+never delays an ack. One more thread, the approval feed, shows approval changes made by any
+process (a click here or on another replica, `opsbot approve`, an expiry) in their threads.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ class SlackFrontEnd:
 
     @cached_property
     def outbox(self) -> Outbox:
-        return Outbox(self.client, self.signer, self.runtime.approvals.attach_message)
+        approvals = self.runtime.approvals
+        return Outbox(self.client, self.signer, approvals.attach_message, approvals.has_message)
 
     # ------------------------------------------------------------------ start
     def start(self) -> BotIdentity:
@@ -135,10 +137,13 @@ class SlackFrontEnd:
                 "conversations",
                 "command",
                 "oncall_group",
+                "approval_feed",
             )
             for part in parts:
                 getattr(self, part)
             _ = self.approval_clicks
+            self.approval_feed.start()
+            self.approval_feed.kick()  # what was decided while no front end ran
             sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
             self._started = True
             log.info(
@@ -208,10 +213,23 @@ class SlackFrontEnd:
         return OpsCommand(self.runtime, self.conversations, self.pool)
 
     @cached_property
+    def approval_feed(self) -> Any:
+        from bot.slack.approval_feed import ApprovalFeed
+
+        return ApprovalFeed(self.runtime, self.outbox, self.locks)
+
+    @cached_property
     def approval_clicks(self) -> Any:
         from bot.slack.decisions import ApprovalClicks
 
-        return ApprovalClicks(self.runtime, self.outbox, self.signer, self.locks)
+        return ApprovalClicks(
+            self.runtime, self.outbox, self.signer, self.locks, kick=self.approval_feed.kick
+        )
+
+    def authorise_incident_action(self, user: str) -> None:
+        """Raise ApprovalError unless `user` may press Acknowledge / Resolve / Snooze: an
+        on-call engineer (the approvers' check), when INCIDENT_ACTIONS_ONCALL_ONLY is on."""
+        self.runtime.approvals.check_oncall(user, "acknowledge, resolve or snooze incidents")
 
     def incident_notifier(
         self, actions: Any = None, interval: float = 1.0, echo: bool = True
@@ -235,30 +253,14 @@ class SlackFrontEnd:
             names=UserNames(self.client),
         )
         self.incident_notifier_instance = notifier
-        self.incident_clicks = IncidentClicks(notifier, self.signer, self.outbox, echo=echo)
+        authorise = (
+            self.authorise_incident_action if self.settings.incident_actions_oncall_only else None
+        )
+        self.incident_clicks = IncidentClicks(
+            notifier, self.signer, self.outbox, echo=echo, authorise=authorise
+        )
         self.approval_clicks.incident_update = notifier.refresh if echo else None
         return notifier
-
-    def on_expired_turn(self, view: Any, turn: Any) -> None:
-        """An approval from a Slack conversation expired and its thread was resumed (by the
-        scheduler's sweep): show it on the card and post the agent's answer in the thread."""
-        from bot.reply import reply_from_turn
-        from bot.slack.render import render_reply
-        from bot.storage.db import session
-        from bot.storage.tables import Approval
-
-        parts = (view.thread_id or "").split(":")
-        if len(parts) < 4 or parts[0] != "slack":
-            return
-        channel, thread_ts = parts[2], parts[3].split("~")[0]
-        try:
-            with session(self.runtime.engine) as db:
-                row = db.get(Approval, view.id)
-            if row is not None and row.message_channel and row.message_ts:
-                self.outbox.update_approval(view, row.message_channel, row.message_ts)
-            self.outbox.deliver(render_reply(reply_from_turn(turn)), channel, thread_ts)
-        except Exception:
-            log.exception("could not post the expiry of %s in Slack", view.id)
 
     # ------------------------------------------------------------------ transports
     def enqueue_event(self, body: dict[str, Any], headers: dict[str, str]) -> None:
@@ -296,6 +298,9 @@ class SlackFrontEnd:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+        feed = self.__dict__.get("approval_feed")
+        if feed is not None:
+            feed.stop()
         for name in ("intake", "pool"):
             executor = self.__dict__.get(name)
             if executor is not None:

@@ -93,10 +93,17 @@ def approval_buttons(view: ApprovalView, signer: ButtonSigner) -> dict[str, Any]
     return {"type": "actions", "block_id": f"approval:{view.id}", "elements": [approve, reject]}
 
 
-def decision_line(view: ApprovalView, decided_at: datetime | None = None) -> str:
+# how a decision taken outside Slack is described on the card ("Approved by console from
+# the command line"); a click in Slack needs no words
+VIA_TEXT = {"cli": "from the command line", "console": "in the opsbot console"}
+
+
+def decision_line(
+    view: ApprovalView, decided_at: datetime | None = None, via: str | None = None
+) -> str:
     """One line on where the approval stands, for the card and the thread."""
     when = f" {slack_date(decided_at)}" if decided_at else ""
-    by = who(view.decided_by)
+    by = who(view.decided_by) + (f" {VIA_TEXT[via]}" if via in VIA_TEXT else "")
     result = f"\n>{escape(truncate(view.result, 1500))}" if view.result else ""
     if view.status == PENDING:
         if view.approvers:
@@ -120,12 +127,15 @@ def decision_line(view: ApprovalView, decided_at: datetime | None = None) -> str
     if view.status == REJECTED:
         return f"❌ Rejected by {by}{when}. Nothing was changed."
     if view.status == EXPIRED:
-        return "⌛ Expired without a decision. Nothing was changed."
+        return f"⌛ Expired without a decision {slack_date(view.expires_at)}. Nothing was changed."
     return f"Status: {escape(view.status)}"
 
 
 def approval_blocks(
-    view: ApprovalView, signer: ButtonSigner, decided_at: datetime | None = None
+    view: ApprovalView,
+    signer: ButtonSigner,
+    decided_at: datetime | None = None,
+    via: str | None = None,
 ) -> list[dict[str, Any]]:
     """The card for one approval; buttons only while it is pending."""
     title = "Approval needed" if view.status == PENDING else "Approval"
@@ -153,7 +163,7 @@ def approval_blocks(
             )
         )
     else:
-        blocks.append(section(truncate(decision_line(view, decided_at), MAX_TEXT)))
+        blocks.append(section(truncate(decision_line(view, decided_at, via), MAX_TEXT)))
         blocks.append(context(escape(view.id)))
     return blocks
 

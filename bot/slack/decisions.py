@@ -3,9 +3,14 @@
 The click is acked at once; then, on the worker pool: the signed value is checked (tampered,
 swapped or expired values stop here), the decision is recorded through the approval service
 (which re-checks that the clicker is an authorised approver and moves the approval forward
-with a compare-and-set, so double clicks and two approvers at once decide once), the card is
-updated in place (buttons gone, who and when), the action runs exactly once, and the outcome
-is posted in the thread. Refusals go only to the clicker, ephemerally.
+with a compare-and-set, so double clicks and two approvers at once decide once), and the
+action runs exactly once. Refusals go only to the clicker, ephemerally.
+
+What the channel sees is not posted from here. A chat approval's card update (buttons gone,
+who and when, the outcome) and the resumed conversation's answer come from the approval
+feed (`approval_feed.py`), exactly as for a decision taken with `opsbot approve` or by
+another replica; the click only kicks the feed so it shows at once. An incident's suggested
+action is shown by the incident's root message and thread (`incident_update`).
 """
 
 from __future__ import annotations
@@ -17,14 +22,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.metrics import APPROVAL_DECISIONS
-from bot.reply import reply_from_turn
 from bot.slack.approvals import APPROVAL, APPROVAL_ACTIONS, APPROVE, ButtonError, ButtonSigner
-from bot.slack.cards import decision_line
 from bot.slack.conversation import KeyedLocks
 from bot.slack.outbox import Outbox
-from bot.slack.render import SlackMessage, render_reply, section, truncate
 from graphs.gate import EXPIRED, FINAL, PENDING, ApprovalView
-from tools.base import Caller
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class ApprovalClicks:
         signer: ButtonSigner,
         locks: KeyedLocks,
         incident_update: Callable[[int, ApprovalView | None], None] | None = None,
+        kick: Callable[[], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.outbox = outbox
@@ -74,6 +76,8 @@ class ApprovalClicks:
         # set by the incident notifier: re-render incident N's root message (and, given a
         # settled approval, note the outcome in its thread)
         self.incident_update = incident_update
+        # wakes the approval feed, which shows chat approvals' changes (ApprovalFeed.kick)
+        self.kick = kick or (lambda: None)
 
     def handle(self, click: Click) -> None:
         """Process one click (already acked). Never raises."""
@@ -112,14 +116,20 @@ class ApprovalClicks:
             )
             return
 
+        incident = self._incident_id(view)
+
         def on_decided(decision: Any) -> None:
-            if decision.changed:  # show who decided at once, before the action runs
+            if not decision.changed:
+                return
+            if incident is None:
+                self.kick()  # the feed shows who decided at once, while the action runs
+            else:
                 self._refresh(click, decision.approval)
 
         approve = action == APPROVE
         with self.locks.hold(view.thread_id or view.id):
             try:
-                decision, turn = self.runtime.decide_and_resume(
+                decision, _turn = self.runtime.decide_and_resume(
                     view.id, user=click.user, approve=approve, via="slack", on_decided=on_decided
                 )
             except ApprovalError as exc:
@@ -137,13 +147,12 @@ class ApprovalClicks:
                 self._refresh(click, current)
             return
         APPROVAL_DECISIONS.labels(decision="approve" if approve else "reject").inc()
+        if incident is None:
+            self.kick()  # the card's final state and the resumed conversation's answer
+            return
         final = self.runtime.approvals.view(view.id)
         self._refresh(click, final)
-        if final.status == PENDING:  # two-person rule: one of two recorded
-            return
-        if turn is not None:
-            self.outbox.deliver(render_reply(reply_from_turn(turn)), click.channel, click.thread_ts)
-        else:
+        if final.status != PENDING:  # settled (not one of two approvals)
             self._post_outcome(click, final)
 
     # ------------------------------------------------------------------ helpers
@@ -154,14 +163,14 @@ class ApprovalClicks:
             return int(tail) if tail.isdigit() else None
         return None
 
-    def decided_at(self, approval_id: str) -> datetime | None:
-        """When the approval was decided (the view does not carry it; the row does)."""
+    def decided(self, approval_id: str) -> tuple[datetime | None, str | None]:
+        """When and through which front end the approval was decided (the row knows)."""
         from bot.storage.db import session
         from bot.storage.tables import Approval
 
         with session(self.runtime.engine) as db:
             row = db.get(Approval, approval_id)
-        return row.decided_at if row is not None else None
+        return (row.decided_at, row.decided_via) if row is not None else (None, None)
 
     def _refresh(self, click: Click, view: ApprovalView) -> None:
         """Re-render whatever shows this approval: its card, or the incident's root message."""
@@ -171,34 +180,21 @@ class ApprovalClicks:
                 self.incident_update(incident, None)
             return
         if click.message_ts:
-            when = self.decided_at(view.id) if view.decided_by else None
-            self.outbox.update_approval(view, click.channel, click.message_ts, when)
+            when, via = self.decided(view.id) if view.decided_by else (None, None)
+            self.outbox.update_approval(view, click.channel, click.message_ts, when, via)
 
     def _post_outcome(self, click: Click, view: ApprovalView) -> None:
+        """An incident's suggested action settled: the thread note is the incident's to write."""
         incident = self._incident_id(view)
-        if incident is not None:  # the thread note is the incident's to write
-            if self.incident_update is not None:
-                self.incident_update(incident, view)
-            return
-        line = decision_line(view)
-        self.outbox.post(
-            click.channel,
-            SlackMessage(text=truncate(line, 3000), blocks=[section(line)]),
-            click.thread_ts,
-        )
+        if incident is not None and self.incident_update is not None:
+            self.incident_update(incident, view)
 
     def _expired(self, click: Click, approval_id: str) -> None:
-        """The approval ran out of time: show it, and let a paused conversation finish."""
+        """The approval ran out of time: show it on the card. Expiring it added it to the
+        approval feed, which lets a paused conversation learn of it and posts the answer."""
         view = self.runtime.approvals.find(approval_id)
         if view is None:
             return
         view = self.runtime.approvals.view(view.id)  # expires it if due
         self._refresh(click, view)
-        thread = view.thread_id
-        if not thread or self._incident_id(view) is not None:
-            return
-        with self.locks.hold(thread):
-            if not self.runtime.agent.is_paused(thread):
-                return
-            turn = self.runtime.agent.resume(thread, Caller(user=click.user, via="slack"))
-        self.outbox.deliver(render_reply(reply_from_turn(turn)), click.channel, click.thread_ts)
+        self.kick()

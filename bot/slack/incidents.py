@@ -10,6 +10,7 @@ escaped (no `<@user>`, `<!here>` or `<!channel>` can slip in) and never broadcas
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.incidents.contract import IncidentActions, IncidentCard
@@ -130,6 +131,9 @@ class IncidentClicks:
     thread). Without it, the IncidentActions implementation announces its own changes
     through the notifier (opsbot's incident service does, via its outbox), and echoing
     would post every note twice.
+
+    `authorise(user)` raises (with the refusal to show) when `user` may not use these
+    buttons; None lets anyone who can click (INCIDENT_ACTIONS_ONCALL_ONLY=false).
     """
 
     def __init__(
@@ -138,11 +142,13 @@ class IncidentClicks:
         signer: ButtonSigner,
         outbox: Outbox,
         echo: bool = True,
+        authorise: Callable[[str], None] | None = None,
     ) -> None:
         self.notifier = notifier
         self.signer = signer
         self.outbox = outbox
         self.echo = echo
+        self.authorise = authorise
 
     def handle(self, click: Click) -> None:
         """Process one click (already acked). Never raises."""
@@ -174,6 +180,20 @@ class IncidentClicks:
         except (ButtonError, ValueError) as exc:
             self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
             return
+        if self.authorise is not None:
+            from bot.approvals import ApprovalError
+
+            try:
+                self.authorise(click.user)  # checked at every click: on-call lists change
+            except ApprovalError as exc:
+                log.info("incident %s %s by %s refused: %s", incident_id, action, click.user, exc)
+                self.outbox.ephemeral(
+                    click.channel,
+                    click.user,
+                    f"Refused: {exc}. Nothing was changed.",
+                    click.thread_ts,
+                )
+                return
         name = self.notifier.names.name(click.user) if self.echo else click.user
         try:
             if action == ACK:

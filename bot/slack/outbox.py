@@ -69,10 +69,15 @@ class Outbox:
         client: Any,
         signer: ButtonSigner,
         attach_message: Callable[[str, str, str], None] | None = None,
+        has_card: Callable[[str], bool] | None = None,
     ) -> None:
         self.client = client
         self.signer = signer
         self._attach = attach_message
+        # True when an approval already has its card: a reply that lists it again (a thread
+        # still waiting for it, an answer posted after a decision) must not post a second
+        # card, which would take over the in-place updates and leave the first one stale
+        self._has_card = has_card or (lambda _approval_id: False)
 
     # ------------------------------------------------------------------ basic sends
     def post(self, channel: str, message: SlackMessage, thread_ts: str | None = None) -> str:
@@ -168,7 +173,8 @@ class Outbox:
         if replace_ts and replace_ts not in written and not messages:
             self._delete_quietly(channel, replace_ts)
         for view in rendered.approvals:
-            written.append(self.post_approval(view, channel, thread_ts))
+            if not self._has_card(view.id):
+                written.append(self.post_approval(view, channel, thread_ts))
         for upload in rendered.uploads:
             self.upload(upload, channel, thread_ts)
         return written
@@ -204,11 +210,11 @@ class Outbox:
 
     # ------------------------------------------------------------------ approvals
     def approval_message(
-        self, view: ApprovalView, decided_at: datetime | None = None
+        self, view: ApprovalView, decided_at: datetime | None = None, via: str | None = None
     ) -> SlackMessage:
         return SlackMessage(
             text=truncate(approval_fallback(view), 3000),
-            blocks=approval_blocks(view, self.signer, decided_at),
+            blocks=approval_blocks(view, self.signer, decided_at, via),
         )
 
     def post_approval(self, view: ApprovalView, channel: str, thread_ts: str | None) -> str:
@@ -218,9 +224,14 @@ class Outbox:
         return ts
 
     def update_approval(
-        self, view: ApprovalView, channel: str, ts: str, decided_at: datetime | None = None
+        self,
+        view: ApprovalView,
+        channel: str,
+        ts: str,
+        decided_at: datetime | None = None,
+        via: str | None = None,
     ) -> None:
         try:
-            self.update(channel, ts, self.approval_message(view, decided_at))
+            self.update(channel, ts, self.approval_message(view, decided_at, via))
         except Exception as exc:
             log.warning("could not update the approval card %s: %s", view.id, slack_error(exc))

@@ -1,4 +1,5 @@
-"""Tables the application core owns: the audit log, approvals and processed chat events.
+"""Tables the application core owns: the audit log, approvals, their change feed for the
+chat front ends, and processed chat events.
 
 Capabilities in `tools/` own their own tables (registry, prompts); `bot/incidents` owns the
 incident tables. All of them share `SQLModel.metadata` and are migrated by Alembic.
@@ -61,6 +62,7 @@ class Approval(SQLModel, table=True):
     revision: int = Field(default=0)  # optimistic lock for concurrent decisions
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = None
+    decided_via: str | None = Field(default=None, max_length=32)  # slack | cli | console
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     verification: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -77,3 +79,30 @@ class ProcessedEvent(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ApprovalEvent(SQLModel, table=True):
+    """A change to an approval that a chat front end must show: the outbox between the
+    process that changed the approval (a Slack click, `opsbot approve` in a terminal, another
+    replica, the expiry sweep) and the process that runs the front end.
+
+    State changes are written in the same transaction as the approval's compare-and-set, so
+    none is lost; `answer` rows carry the reply of the conversation resumed by a decision.
+    A front end claims a row (`claimed_by`, lease until `claimed_until`), shows it, then sets
+    `delivered_at`; an expired lease (a crashed front end) lets another one deliver it.
+    """
+
+    __tablename__ = "approval_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    approval_id: str = Field(max_length=64, index=True)
+    thread_id: str = Field(max_length=300)
+    # pending (one of two approvals) | approved | rejected | expired | executed | failed |
+    # answer (the resumed turn's reply) | outcome (no conversation resumed: say how it went)
+    kind: str = Field(max_length=16)
+    at: datetime = Field(default_factory=utcnow)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    delivered_at: datetime | None = Field(default=None, index=True)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_until: datetime | None = None
+    attempts: int = Field(default=0)

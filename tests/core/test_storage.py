@@ -19,7 +19,7 @@ def _engine(database_url: str | None, tmp_path):  # type: ignore[no-untyped-def]
 def test_migrations_create_every_table_and_match_models(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     engine = _engine(database_url, tmp_path)
     heads = script_heads()
-    assert "core_0001" in heads
+    assert any(h.startswith("core_") for h in heads)  # the core branch's latest revision
     assert len(heads) == 4  # one branch per area: core, incidents, prompts, registry
     assert migrate(engine) is True
     assert database_heads(engine) == script_heads()

@@ -15,6 +15,7 @@ import pytest
 from bot.slack.approvals import APPROVAL
 from tests.emulators.slack import SlackEmulator
 from tests.slack.helpers import click_body, mention
+from tests.slack.helpers import message as message_event
 from tests.slack.stack import Stack, start_stack
 
 CHANNEL = "C0APPROVE"
@@ -200,3 +201,35 @@ def test_two_person_rule_keeps_buttons_until_the_second_approval(
         assert len(stack.runs()) == 1
     finally:
         stack.close()
+
+
+def test_a_thread_still_waiting_does_not_post_the_card_again(stack: Stack) -> None:
+    """A message in a thread waiting for a decision (its aside conversation waiting too) is
+    answered with what it waits for, without a second card for the same approval: a second
+    card would take over the in-place updates and leave the first one with live buttons."""
+    emu = stack.emulator
+    card = _ask_for_restart(stack)
+    thread = card["thread_ts"]
+    stack.sender.event(message_event("please restart worker", channel=CHANNEL, thread_ts=thread))
+    emu.wait_for(
+        lambda: len([m for m in emu.thread(CHANNEL, thread) if _has_buttons(m)]) == 2,
+        what="the card of the aside request",
+    )
+    stack.sender.event(message_event("and now?", channel=CHANNEL, thread_ts=thread))
+    emu.wait_for(
+        lambda: [m for m in emu.thread(CHANNEL, thread) if "waiting for decisions" in m["text"]],
+        what="the answer that the thread is waiting",
+    )
+    time.sleep(0.5)
+    assert len([m for m in emu.thread(CHANNEL, thread) if _has_buttons(m)]) == 2
+    approval_id = card["blocks"][-1]["elements"][0]["text"].split(" ")[0]
+    _click(stack, card, "U0ONCALL", "approval_reject")
+    emu.wait_for(
+        lambda: "Rejected by" in str((emu.message(CHANNEL, card["ts"]) or {}).get("blocks")),
+        what="the first card updated in place",
+    )
+    assert stack.runtime.approvals.view(approval_id).status == "rejected"
+
+
+def _has_buttons(message: dict[str, Any]) -> bool:
+    return any(b.get("type") == "actions" for b in message.get("blocks") or [])

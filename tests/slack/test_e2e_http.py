@@ -8,13 +8,9 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +22,6 @@ from tests.emulators.slack import SlackEmulator
 from tests.slack.helpers import (
     BOT_TOKEN,
     SECRET,
-    SlackSender,
     click_body,
     mention,
     message,
@@ -35,75 +30,10 @@ from tests.slack.helpers import (
     sign,
     slash_body,
 )
+from tests.slack.process import Bot
 
 REPO = Path(__file__).resolve().parents[2]
 BOT = "U0BOT"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Bot:
-    """The running opsbot process and how to reach it."""
-
-    emulator: SlackEmulator
-    data_dir: Path
-    workdir: Path
-    env: dict[str, str]
-    proc: subprocess.Popen[bytes] | None = None
-    sender: SlackSender | None = None
-
-    def start(self) -> None:
-        port = _free_port()
-        self.env["PORT"] = str(port)
-        log = (self.workdir / "opsbot.log").open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--no-console"],
-            cwd=self.workdir,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"opsbot did not start:\n{self.log()[-4000:]}")
-            time.sleep(0.2)
-        self.sender = SlackSender(base)
-
-    def stop(self) -> None:
-        if self.sender is not None:
-            self.sender.close()
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def log(self) -> str:
-        path = self.workdir / "opsbot.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    @property
-    def send(self) -> SlackSender:
-        assert self.sender is not None
-        return self.sender
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
 
 
 @pytest.fixture(scope="module")

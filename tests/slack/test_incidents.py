@@ -293,3 +293,31 @@ def test_suggested_action_approved_from_the_incident_message(stack: Stack) -> No
     assert "approval_approve" not in updated and "Approved by <@U0ONCALL>" in updated
     notes = [c.params["text"] for c in emu.posts(CHANNEL, thread_ts=ts)]
     assert len(notes) == 1 and "<@" not in notes[0]
+
+
+def test_incident_buttons_can_be_limited_to_on_call_engineers(
+    notifier: SlackIncidentNotifier, slack_emulator: SlackEmulator
+) -> None:
+    from bot.approvals import ApprovalError
+
+    actions: FakeIncidents = notifier.actions  # type: ignore[assignment]
+    channel, ts = notifier.incident_changed(actions.add(_card()))  # type: ignore[misc]
+    actions.stored(7, channel, ts)
+    asked: list[str] = []
+
+    def oncall_only(user: str) -> None:
+        asked.append(user)
+        if user != "U0ONCALL":
+            raise ApprovalError("only on-call engineers can acknowledge, resolve or snooze")
+
+    outbox = Outbox(notifier.client, notifier.signer)
+    clicks = IncidentClicks(notifier, notifier.signer, outbox, authorise=oncall_only)
+    for action in ("ack", "resolve", "snooze"):
+        clicks.handle(_incident_click(notifier, action, "U0STRANGER", ts))
+    assert actions.calls == []  # nothing changed
+    texts = [e["text"] for e in slack_emulator.ephemerals]
+    assert len(texts) == 3 and all("Refused: only on-call engineers" in t for t in texts)
+    assert not slack_emulator.posts(CHANNEL, thread_ts=ts)  # no note, no root update
+    clicks.handle(_incident_click(notifier, "ack", "U0ONCALL", ts))
+    assert actions.calls == [("ack", 7, "U0ONCALL")]
+    assert asked == ["U0STRANGER"] * 3 + ["U0ONCALL"]  # checked at every click

@@ -1,0 +1,262 @@
+"""Shows approval changes in Slack, wherever they were made: the reader of the approval feed.
+
+Every change to an approval requested in a Slack thread is a row in `approval_event`
+(see `bot.approval_events`), written by whichever process made it: a click handled by this
+process or another replica, `opsbot approve` / `opsbot reject` in a terminal, an expiry. This
+worker, run by every process with the Slack front end, delivers each row once, in order per
+approval:
+
+- a state change updates the approval card in place (who decided, how, when, the outcome);
+- `answer` posts the reply of the conversation the decision resumed, in its thread;
+- `outcome` posts one line on how it ended when no conversation was resumed;
+- `expired` also lets the paused conversation learn of it (its answer becomes the next
+  row), so an approval that ran out of time in any process still closes its thread.
+
+Clicks in Slack take the same path (the click handler only kicks this worker), so an answer
+is never posted twice. `kick()` delivers local changes at once; rows from other processes
+are found by polling every `period` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.approval_events import (
+    ANSWER,
+    MAX_ATTEMPTS,
+    OUTCOME,
+    STATE_KINDS,
+    ApprovalEvents,
+    stored_turn,
+)
+from bot.reply import reply_from_turn
+from bot.slack.cards import decision_line
+from bot.slack.conversation import KeyedLocks
+from bot.slack.outbox import Outbox, slack_error
+from bot.slack.render import SlackMessage, render_reply, section, truncate
+from bot.storage.db import session
+from bot.storage.tables import Approval, ApprovalEvent
+from graphs.gate import EXPIRED, PENDING, ApprovalView
+from tools.base import Caller
+from tools.clock import as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_POST_AGE = 24 * 3600.0  # seconds: an older answer is not posted any more (the card still is)
+PRUNE_EVERY = 3600.0  # seconds between deletions of long-delivered rows
+SYSTEM = Caller(user="opsbot", via="system")
+_SLACK_TS = re.compile(r"^\d+\.\d+$")
+# Slack errors that retrying cannot fix: the card or the channel is gone, or off limits
+GONE = frozenset(
+    {
+        "message_not_found",
+        "channel_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "not_in_channel",
+        "is_archived",
+    }
+)
+
+
+def slack_place(thread_id: str | None) -> tuple[str, str] | None:
+    """(channel, thread_ts) of a Slack conversation's thread id, None when it has no real
+    thread (e.g. a `/ops` question answered privately)."""
+    parts = (thread_id or "").split(":")
+    if len(parts) < 4 or parts[0] != "slack":
+        return None
+    channel, thread_ts = parts[2], parts[3].split("~")[0]
+    if not channel or not _SLACK_TS.match(thread_ts):
+        return None
+    return channel, thread_ts
+
+
+class ApprovalFeed:
+    def __init__(
+        self,
+        runtime: Any,
+        outbox: Outbox,
+        locks: KeyedLocks,
+        events: ApprovalEvents | None = None,
+        period: float = 1.0,
+    ) -> None:
+        self.runtime = runtime
+        self.outbox = outbox
+        self.locks = locks
+        self.events = events or runtime.approvals.events
+        self.period = period
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._pump_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pruned = 0.0
+
+    # ------------------------------------------------------------------ worker
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def kick(self) -> None:
+        """Deliver what is waiting now (a change this process just made)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._work, name="opsbot-approval-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.period)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.pump()
+            except Exception:  # e.g. the database is briefly unreachable: poll again later
+                log.exception("approval feed failed")
+
+    # ------------------------------------------------------------------ delivery
+    def pump(self) -> int:
+        """Deliver every row that can be delivered now; returns how many were."""
+        delivered = 0
+        with self._pump_lock:
+            for approval_id in self.events.backlog():
+                if self._stop.is_set():
+                    break
+                delivered += self._drain(approval_id)
+            now = time.monotonic()
+            if now - self._pruned > PRUNE_EVERY:
+                self._pruned = now
+                self.events.prune()
+        return delivered
+
+    def _drain(self, approval_id: str) -> int:
+        """Deliver one approval's rows in order, while this reader can claim the oldest."""
+        delivered = 0
+        while not self._stop.is_set():
+            event = self.events.oldest(approval_id)
+            if event is None or not self.events.claim(event):
+                return delivered  # all done, or another reader (or a retry backoff) has it
+            try:
+                self.deliver(event)
+            except Exception as exc:
+                if not (isinstance(exc, SlackApiError) and slack_error(exc) in GONE):
+                    self._retry_later(event, exc)
+                    return delivered  # keep this approval's rows in order: stop here for now
+                log.warning(  # the thread or channel is gone: retrying cannot help
+                    "cannot show %s of %s in Slack: %s", event.kind, approval_id, slack_error(exc)
+                )
+            if self.events.done(event):
+                delivered += 1
+        return delivered
+
+    def _retry_later(self, event: ApprovalEvent, exc: Exception) -> None:
+        error = slack_error(exc)
+        retry = self.events.failed(event, error)
+        log.warning(
+            "could not show %s of %s in Slack (attempt %d of %d%s): %s",
+            event.kind,
+            event.approval_id,
+            event.attempts + 1,
+            MAX_ATTEMPTS,
+            ", will retry" if retry else "",
+            error,
+            exc_info=not isinstance(exc, (SlackApiError, OSError)),  # a bug: show where
+        )
+
+    def deliver(self, event: ApprovalEvent) -> None:
+        """Show one row in Slack. Raises when Slack could not be reached (retried later)."""
+        with session(self.runtime.engine) as db:
+            row = db.get(Approval, event.approval_id)
+        if row is None:
+            log.warning("approval %s of feed row %s is gone", event.approval_id, event.id)
+            return
+        from bot.approvals import to_view
+
+        view = to_view(row)
+        place = slack_place(row.thread_id)
+        if event.kind in STATE_KINDS:
+            if not self.events.superseded(event):
+                self._update_card(row, view)
+            if event.kind == EXPIRED and place is not None and self._fresh(event):
+                self._expired(row)
+            return
+        if place is None or not self._fresh(event):
+            return
+        if event.kind == ANSWER:
+            turn = stored_turn(event.payload or {}, self.runtime.approvals.find)
+            self._post_reply(turn, place)
+        elif event.kind == OUTCOME:
+            self._post_line(row, view, place)
+
+    # ------------------------------------------------------------------ pieces
+    def _fresh(self, event: ApprovalEvent) -> bool:
+        age = (utcnow() - as_utc(event.at)).total_seconds()
+        if age > MAX_POST_AGE:
+            log.info(
+                "not posting %s of %s in Slack: %.0f h old",
+                event.kind,
+                event.approval_id,
+                age / 3600,
+            )
+            return False
+        return True
+
+    def _update_card(self, row: Approval, view: ApprovalView) -> None:
+        if not row.message_channel or not row.message_ts:
+            return  # the card was never posted (or its post failed): nothing to update
+        message = self.outbox.approval_message(view, row.decided_at, row.decided_via)
+        try:
+            self.outbox.update(row.message_channel, row.message_ts, message)
+        except SlackApiError as exc:
+            if slack_error(exc) not in GONE:
+                raise
+            log.warning("approval card of %s cannot be updated: %s", row.id, slack_error(exc))
+
+    def _post_line(self, row: Approval, view: ApprovalView, place: tuple[str, str]) -> None:
+        line = decision_line(view, row.decided_at, row.decided_via)
+        message = SlackMessage(text=truncate(line, 3000), blocks=[section(line)])
+        self.outbox.post(place[0], message, place[1])
+
+    def _post_reply(self, turn: Any, place: tuple[str, str]) -> None:
+        # approvals the conversation still waits for keep their card (the outbox posts cards
+        # only for new ones, e.g. the next step the agent asks for)
+        self.outbox.deliver(render_reply(reply_from_turn(turn)), place[0], place[1])
+
+    def _expired(self, row: Approval) -> None:
+        """Let the conversation paused on this approval learn it expired. Its answer (or,
+        when it is not waiting on it any more, the outcome line) is added to the feed and
+        posted as the next row, so a failed post is retried without resuming again."""
+        thread = row.thread_id
+        turn = None
+        with self.locks.hold(thread):
+            if self._waits_only_for_decided(thread, row.id):
+                turn = self.runtime.agent.resume(thread, SYSTEM)
+        self.runtime.approvals.record_reply(row.id, turn)
+
+    def _waits_only_for_decided(self, thread: str, approval_id: str) -> bool:
+        """True when the conversation is paused on this approval and nothing it waits for is
+        still pending (otherwise resuming would only pause it again)."""
+        agent = self.runtime.agent
+        if not agent.is_paused(thread):
+            return False
+        waiting = agent.pending(thread)
+        return any(v.id == approval_id for v in waiting) and all(
+            v.status != PENDING for v in waiting
+        )
