@@ -1,4 +1,4 @@
-"""`opsbot demo`: load the demo workspace (models, drift data, prompts) so a newcomer can try
+"""`opsbot demo`: load the demo workspace (models, drift data, prompts, runbook index) so a newcomer can try
 everything. Idempotent: running it twice changes nothing the second time."""
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ SEEDERS: list[str] = [
     "tools.prompts.demo:seed_demo",
     "tools.registry.demo:seed_demo",
     "bot.incidents.demo:seed_demo",
+    "bot.commands.demo:seed_runbooks",
 ]
+
+
+def seed_runbooks(runtime: Any) -> list[str]:
+    """Index the shipped runbooks, as `opsbot run` does at start, so questions asked with
+    `opsbot ask` right after the demo are answered from them."""
+    report = runtime.ingest_runbooks()
+    return [report.summary().splitlines()[0]]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

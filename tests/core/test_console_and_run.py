@@ -107,3 +107,22 @@ def test_run_headless_serves_healthz_and_metrics(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_demo_then_the_readme_questions(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The README's five-minute tour, in process: demo, then answers from every area."""
+    from bot.cli import main
+
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "runbooks: 15 added" in out and "bike-demand" in out and "support-triage" in out
+
+    def ask(text: str) -> str:
+        assert main(["ask", text, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)["answer"]
+
+    assert "Disk full or filling up" in ask("how do I fix a full disk?")
+    drift = ask("is bike-demand drifting?")
+    assert "6 features drifted" in drift and "temp" in drift
+    assert "production → v3" in ask("which bike-demand version is in production?")
+    assert "+++ support-triage v2" in ask("what changed between v1 and v2 of support-triage")
