@@ -180,14 +180,7 @@ class Runtime:
 
         s = self.settings
         return InfraConfig(
-            thresholds=Thresholds(
-                cpu=s.host_cpu_pct,
-                memory=s.host_mem_pct,
-                disk=s.host_disk_pct,
-                swap=s.host_swap_pct,
-                inodes=s.host_disk_pct,
-                warn_margin=s.host_warn_margin_pct,
-            ),
+            thresholds=Thresholds(**s.thresholds(), warn_margin=s.host_warn_margin_pct),
             endpoints=dict(s.endpoints),
             endpoint_timeout=s.endpoint_timeout_seconds,
             tls_warn_days=s.tls_warn_days,

@@ -160,6 +160,7 @@ class Settings(BaseSettings):
     host_mem_pct: float = Field(default=90.0, gt=0, le=100, validation_alias="HOST_MEM_PCT")
     host_disk_pct: float = Field(default=90.0, gt=0, le=100, validation_alias="HOST_DISK_PCT")
     host_swap_pct: float = Field(default=80.0, gt=0, le=100, validation_alias="HOST_SWAP_PCT")
+    host_inodes_pct: float = Field(default=90.0, gt=0, le=100, validation_alias="HOST_INODES_PCT")
     host_warn_margin_pct: float = Field(
         default=10.0, ge=0, le=100, validation_alias="HOST_WARN_MARGIN_PCT"
     )
@@ -281,11 +282,13 @@ class Settings(BaseSettings):
         return "console"
 
     def thresholds(self) -> dict[str, float]:
+        """The host thresholds by resource, as `tools.infra.levels.Thresholds` takes them."""
         return {
             "cpu": self.host_cpu_pct,
             "memory": self.host_mem_pct,
             "disk": self.host_disk_pct,
             "swap": self.host_swap_pct,
+            "inodes": self.host_inodes_pct,
         }
 
     def resolved_knowledge_dir(self) -> Path:

@@ -3,6 +3,7 @@ thresholds must be sustained, the disk forecast needs a real trend, probes redac
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,8 +19,10 @@ from bot.monitors.prometheus import PrometheusMonitor
 from bot.monitors.samples import SampleStore
 from bot.monitors.suite import MonitorSuite, NotDue
 from tests.incidents.httpd import Answer, Scripted
+from tools.base import Caller
 from tools.clock import utcnow
 from tools.infra.levels import Thresholds
+from tools.infra.tools import build_infra_tools
 
 
 @pytest.fixture
@@ -52,6 +55,33 @@ def test_disk_threshold_must_be_sustained(store: SampleStore) -> None:
     assert finding.severity == (CRITICAL if used >= critical_at(1) else WARNING)
     assert ("sustained", "3 checks") in finding.fields
     assert finding.title.startswith("Disk / is ") and "(threshold 1%)" in finding.title
+
+
+def test_inodes_follow_host_inodes_pct_not_host_disk_pct(make_runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    stat = os.statvfs("/")
+    if not stat.f_files or stat.f_files == stat.f_ffree:
+        pytest.skip("the root filesystem reports no inodes in use (e.g. btrfs)")
+    quiet = {"host_cpu_pct": 100, "host_mem_pct": 100, "host_swap_pct": 100}
+    common = {"monitor_sustain_samples": 1, "disk_forecast_hours": 0, **quiet}
+
+    def check(data_dir: str, **thresholds: float) -> tuple[set[str], dict[str, str]]:
+        (tmp_path / data_dir).mkdir()
+        runtime = make_runtime(data_dir=tmp_path / data_dir, **common, **thresholds)
+        runtime.incidents.disable_triage()
+        alerts = {f.alertname for f in runtime.incidents.run_checks(only={"host"}).findings}
+        (health,) = [
+            t for t in build_infra_tools(runtime.infra_config()) if t.name == "host_health"
+        ]
+        levels = health.invoke({}, Caller("test", "cli")).data["levels"]
+        return alerts, levels
+
+    alerts, levels = check("inodes-low", host_disk_pct=100, host_inodes_pct=0.001)
+    assert "HostInodesExhausted" in alerts and "HostDiskFull" not in alerts
+    assert levels["inodes /"] == "crit" and levels["disk /"] != "crit"
+
+    alerts, levels = check("disk-low", host_disk_pct=0.001, host_inodes_pct=100)
+    assert "HostDiskFull" in alerts and "HostInodesExhausted" not in alerts
+    assert levels["disk /"] == "crit" and levels["inodes /"] != "crit"
 
 
 def test_a_gap_in_the_samples_breaks_the_run(store: SampleStore) -> None:
