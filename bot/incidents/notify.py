@@ -18,7 +18,6 @@ seconds for changes made by other processes.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -30,6 +29,7 @@ from sqlmodel import col, select
 from bot.incidents.contract import IncidentCard, IncidentNotifier
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.storage.db import session
+from bot.worker import PollingWorker
 from tools.clock import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,11 @@ MAX_NOTE_AGE = timedelta(hours=1)  # older undelivered notes are dropped, not po
 RETRY_AFTER = 10.0  # seconds before retrying an incident whose root update failed
 
 
-class Outbox:
+class Outbox(PollingWorker):
+    thread_name = "opsbot-incident-outbox"
+    failure = "incident outbox failed"
+    pump_on_stop = True  # deliver what is left before exiting
+
     def __init__(
         self,
         db: Engine,
@@ -46,57 +50,14 @@ class Outbox:
         notifiers: list[IncidentNotifier] | None = None,
         period: float = 2.0,
     ) -> None:
+        super().__init__(period)
         self.db = db
         self._load = load_card
         self.notifiers: list[IncidentNotifier] = list(notifiers or [])
-        self.period = period
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._pump_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self._failed: dict[int, float] = {}
 
     def add_notifier(self, notifier: IncidentNotifier) -> None:
         self.notifiers.append(notifier)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    # ------------------------------------------------------------------ worker
-    def kick(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._work, name="opsbot-incident-outbox", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
-
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.period)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                self.pump()
-            except Exception:  # the database may be briefly unavailable; try again later
-                log.exception("incident outbox failed")
-        try:
-            self.pump()  # deliver what is left before exiting
-        except Exception:
-            log.exception("incident outbox failed while stopping")
 
     # ------------------------------------------------------------------ delivery
     def pump(self) -> int:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from typing import Any
 
@@ -42,6 +41,7 @@ from bot.slack.outbox import Outbox, slack_error
 from bot.slack.render import SlackMessage, render_reply, section, truncate
 from bot.storage.db import session
 from bot.storage.tables import Approval, ApprovalEvent
+from bot.worker import PollingWorker
 from graphs.gate import EXPIRED, PENDING, ApprovalView
 from tools.base import Caller
 from tools.clock import as_utc, utcnow
@@ -77,7 +77,10 @@ def slack_place(thread_id: str | None) -> tuple[str, str] | None:
     return channel, thread_ts
 
 
-class ApprovalFeed:
+class ApprovalFeed(PollingWorker):
+    thread_name = "opsbot-approval-feed"
+    failure = "approval feed failed"
+
     def __init__(
         self,
         runtime: Any,
@@ -86,50 +89,12 @@ class ApprovalFeed:
         events: ApprovalEvents | None = None,
         period: float = 1.0,
     ) -> None:
+        super().__init__(period)
         self.runtime = runtime
         self.outbox = outbox
         self.locks = locks
         self.events = events or runtime.approvals.events
-        self.period = period
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._pump_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self._pruned = 0.0
-
-    # ------------------------------------------------------------------ worker
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def kick(self) -> None:
-        """Deliver what is waiting now (a change this process just made)."""
-        self._wake.set()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._work, name="opsbot-approval-feed", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
-
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.period)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                self.pump()
-            except Exception:  # e.g. the database is briefly unreachable: poll again later
-                log.exception("approval feed failed")
 
     # ------------------------------------------------------------------ delivery
     def pump(self) -> int:
