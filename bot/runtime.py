@@ -323,6 +323,8 @@ class Runtime:
         no conversation to resume, the outcome) is stored in the approval feed, so the chat
         thread the approval came from is told whichever process decided.
         """
+        from bot.incidents.contract import incident_of_thread
+
         view = self.approvals.find(approval_id)
         if view is None:
             from bot.approvals import ApprovalError
@@ -344,7 +346,7 @@ class Runtime:
         finally:  # even when the resume failed, the thread learns how the approval stands
             if decision.ready:
                 self.approvals.record_reply(view.id, turn)
-        if decision.changed and (view.thread_id or "").startswith("incident:"):
+        if decision.changed and incident_of_thread(view.thread_id) is not None:
             self.incidents.approval_changed(view.id)  # thread note, re-check; never raises
         return decision, turn
 

@@ -13,6 +13,17 @@ from typing import Protocol
 
 from graphs.gate import ApprovalView
 
+# The thread id of an incident's suggested actions (their approvals): "incident:<id>".
+THREAD_PREFIX = "incident:"
+
+
+def incident_of_thread(thread_id: str | None) -> int | None:
+    """The incident whose suggested action an approval with this thread id is, if any."""
+    if thread_id and thread_id.startswith(THREAD_PREFIX):
+        tail = thread_id[len(THREAD_PREFIX) :]
+        return int(tail) if tail.isdigit() else None
+    return None
+
 
 @dataclass(frozen=True)
 class RunbookRef:

@@ -24,7 +24,12 @@ from sqlmodel import col, select
 
 from bot.incidents.alertmanager import AmPayload, ingest
 from bot.incidents.cards import build_card, incident_approvals
-from bot.incidents.contract import IncidentCard, IncidentNotifier
+from bot.incidents.contract import (
+    THREAD_PREFIX,
+    IncidentCard,
+    IncidentNotifier,
+    incident_of_thread,
+)
 from bot.incidents.engine import (
     EngineConfig,
     IncidentEngine,
@@ -42,15 +47,7 @@ from tools.redact import redact
 
 log = logging.getLogger(__name__)
 
-THREAD_PREFIX = "incident:"
 TRIAGE_STALE = timedelta(minutes=5)  # untriaged this long (e.g. a crash): triage again
-
-
-def incident_of_thread(thread_id: str | None) -> int | None:
-    if thread_id and thread_id.startswith(THREAD_PREFIX):
-        tail = thread_id[len(THREAD_PREFIX) :]
-        return int(tail) if tail.isdigit() else None
-    return None
 
 
 def describe_action(view: ApprovalView) -> str:
@@ -140,16 +137,6 @@ class IncidentService:
 
     def add_notifier(self, notifier: IncidentNotifier) -> None:
         self.outbox.add_notifier(notifier)
-
-    def refresh(self, incident_id: int, note: str = "") -> None:
-        """Re-render the incident's message (and add `note` to its thread when given)."""
-        self.engine.record(
-            incident_id,
-            "note" if note else "refresh",
-            note or "message refreshed",
-            note=note or None,
-            force_note=bool(note),
-        )
 
     # ------------------------------------------------------------------ IncidentActions
     def acknowledge(self, incident_id: int, user: str) -> IncidentCard:

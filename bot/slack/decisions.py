@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.incidents.contract import incident_of_thread
 from bot.metrics import APPROVAL_DECISIONS
 from bot.slack.approvals import APPROVAL, APPROVAL_ACTIONS, APPROVE, ButtonError, ButtonSigner
 from bot.slack.conversation import KeyedLocks
@@ -28,8 +29,6 @@ from bot.slack.outbox import Outbox
 from graphs.gate import EXPIRED, FINAL, PENDING, ApprovalView
 
 log = logging.getLogger(__name__)
-
-INCIDENT_THREAD_PREFIX = "incident:"
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ class ApprovalClicks:
             )
             return
 
-        incident = self._incident_id(view)
+        incident = incident_of_thread(view.thread_id)
 
         def on_decided(decision: Any) -> None:
             if not decision.changed:
@@ -156,13 +155,6 @@ class ApprovalClicks:
             self._post_outcome(click, final)
 
     # ------------------------------------------------------------------ helpers
-    def _incident_id(self, view: ApprovalView) -> int | None:
-        thread = view.thread_id or ""
-        if thread.startswith(INCIDENT_THREAD_PREFIX):
-            tail = thread[len(INCIDENT_THREAD_PREFIX) :]
-            return int(tail) if tail.isdigit() else None
-        return None
-
     def decided(self, approval_id: str) -> tuple[datetime | None, str | None]:
         """When and through which front end the approval was decided (the row knows)."""
         from bot.storage.db import session
@@ -174,7 +166,7 @@ class ApprovalClicks:
 
     def _refresh(self, click: Click, view: ApprovalView) -> None:
         """Re-render whatever shows this approval: its card, or the incident's root message."""
-        incident = self._incident_id(view)
+        incident = incident_of_thread(view.thread_id)
         if incident is not None:  # the clicked message is the incident's root message
             if self.incident_update is not None:
                 self.incident_update(incident, None)
@@ -185,7 +177,7 @@ class ApprovalClicks:
 
     def _post_outcome(self, click: Click, view: ApprovalView) -> None:
         """An incident's suggested action settled: the thread note is the incident's to write."""
-        incident = self._incident_id(view)
+        incident = incident_of_thread(view.thread_id)
         if incident is not None and self.incident_update is not None:
             self.incident_update(incident, view)
 
