@@ -8,6 +8,7 @@ import sys
 import uuid
 from typing import Any
 
+from bot.cli import CliError
 from tools.clock import iso
 
 
@@ -67,7 +68,6 @@ def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
 
 def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
     from bot.approvals import ApprovalError
-    from bot.cli import CliError
     from bot.console import render_turn
 
     reason = " ".join(args.reason) or None

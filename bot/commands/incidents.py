@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from bot.cli import CliError
+
 STATUSES = ["open", "unacknowledged", "acknowledged", "resolved", "all"]
 
 
@@ -47,10 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     snooze.set_defaults(handler=cmd_act, action="snooze")
 
 
-def _refused(exc: Exception) -> Exception:
-    from bot.cli import CliError
-
-    return CliError(str(exc), code=3)
+REFUSED = 3  # exit code: no such incident, or a change it cannot take
 
 
 def cmd_check(args: argparse.Namespace, runtime: Any) -> int:
@@ -105,7 +104,7 @@ def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
     try:
         rows = runtime.incidents.engine.list(args.status, max(1, min(args.limit, 1000)))
     except IncidentError as exc:
-        raise _refused(exc) from None
+        raise CliError(str(exc), REFUSED) from None
     if args.json:
         print(json.dumps([row_summary(r) for r in rows]))
         return 0
@@ -121,27 +120,31 @@ def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
 
 
 def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
+    from bot.incidents.console import render_card
     from bot.incidents.engine import IncidentError
-    from bot.incidents.tools import ShowArgs, build_incident_tools
-    from tools.base import Caller
+    from bot.incidents.tools import ShowArgs, build_incident_tools, timeline_lines
+    from tools.base import Caller, ToolError
 
-    tool = next(t for t in build_incident_tools(runtime.incidents) if t.name == "show_incident")
-    try:
-        runtime.incidents.engine.get(args.id)
-    except IncidentError as exc:
-        raise _refused(exc) from None
-    result = tool.run(ShowArgs(id=args.id), Caller(user=runtime.settings.console_user, via="cli"))
-    if args.json:
+    service = runtime.incidents
+    if args.json:  # exactly what the agent's show_incident tool sees
+        tool = next(t for t in build_incident_tools(service) if t.name == "show_incident")
+        caller = Caller(user=runtime.settings.console_user, via="cli")
+        try:
+            result = tool.run(ShowArgs(id=args.id), caller)
+        except ToolError as exc:
+            raise CliError(str(exc), REFUSED) from None
         print(json.dumps(result.data, default=str))
-    else:
-        from bot.incidents.console import render_card
-
-        print(render_card(runtime.incidents.card(args.id)))
-        timeline = [line for line in result.text.splitlines() if line.startswith("- ")]
-        if timeline:
-            print("  Timeline:")
-            for line in timeline:
-                print("  " + line)
+        return 0
+    try:
+        card = service.card(args.id)
+    except IncidentError as exc:
+        raise CliError(str(exc), REFUSED) from None
+    print(render_card(card))
+    timeline = timeline_lines(service.engine.timeline(args.id, limit=30))
+    if timeline:
+        print("  Timeline:")
+        for line in timeline:
+            print("  " + line)
     return 0
 
 
@@ -162,7 +165,7 @@ def cmd_act(args: argparse.Namespace, runtime: Any) -> int:
             card = service.snooze(args.id, user, args.minutes)
             message = f"Incident #{args.id} snoozed for {args.minutes} min by {user}."
     except IncidentError as exc:
-        raise _refused(exc) from None
+        raise CliError(str(exc), REFUSED) from None
     if args.json:
         print(json.dumps(card_json(card), default=str))
     else:

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli import CliError
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("ingest", help="(re)index runbooks into Chroma, incrementally")
@@ -49,12 +51,6 @@ def build_index(settings: Any) -> Any:
     return index_from_settings(settings)
 
 
-def _fail(message: str, code: int = 1) -> Exception:
-    from bot.cli import CliError
-
-    return CliError(message, code)
-
-
 def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
     from tools.runbooks import EmbeddingError
     from tools.runbooks.client import ChromaUnavailable
@@ -67,7 +63,7 @@ def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
             index.rebuild()
         report = index.ingest(paths, progress=not args.quiet)
     except (EmbeddingError, ChromaUnavailable) as exc:
-        raise _fail(str(exc)) from None
+        raise CliError(str(exc)) from None
     if args.json:
         print(
             json.dumps(
@@ -101,7 +97,7 @@ def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
     try:
         index = build_index(runtime.settings)
         if index.is_empty():
-            raise _fail("no runbooks are indexed yet; run `opsbot ingest` first")
+            raise CliError("no runbooks are indexed yet; run `opsbot ingest` first")
         hits = index.search(
             args.text,
             k=args.k,
@@ -111,9 +107,9 @@ def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
             include_weak=True,
         )
     except RunbookError as exc:
-        raise _fail(str(exc), 2) from None
+        raise CliError(str(exc), 2) from None
     except (EmbeddingError, ChromaUnavailable) as exc:
-        raise _fail(str(exc)) from None
+        raise CliError(str(exc)) from None
     strong = [h for h in hits if h.strong]
     if args.json:
         shown = hits if args.all else strong

@@ -11,10 +11,11 @@ on-call engineer grants with `opsbot approve ID`. `drift --json` prints exactly
 from __future__ import annotations
 
 import argparse
-import json
-import uuid
 from pathlib import Path
 from typing import Any
+
+from bot.cli import CliError
+from bot.commands.common import approval_card, print_json, request_approval, run_tool
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -99,16 +100,6 @@ def _data_arguments(p: argparse.ArgumentParser, required: bool) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, default=str))
-
-
-def _fail(exc: Exception) -> Exception:
-    from bot.cli import CliError
-
-    return CliError(str(exc), 1)
-
-
 def _actor(runtime: Any) -> str:
     return f"cli:{runtime.settings.console_user}"
 
@@ -122,7 +113,6 @@ def _split(text: str | None) -> list[str] | None:
 
 def _data_spec(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]] | None:
     """(reference, current, options) from the flags; None when no data flag was given."""
-    from bot.cli import CliError
     from tools.registry.drift import DataSource
 
     ref_file, cur_file = args.reference, args.current
@@ -162,33 +152,13 @@ def _data_spec(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]] | No
 
 # ---------------------------------------------------------------------- commands
 def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
-    from tools.base import Caller, ToolError
-
-    tool = runtime.toolbox.get("list_models")
-    try:
-        result = tool.run(tool.parse({"filter": args.filter}), Caller(_actor(runtime), "cli"))
-    except ToolError as exc:
-        raise _fail(exc) from None
-    if args.json:
-        _print_json(result.data)
-    else:
-        print(result.text)
-    return 0
+    raw = {"filter": args.filter}
+    return run_tool(runtime, "list_models", raw, user=_actor(runtime), as_json=args.json)
 
 
 def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
-    from tools.base import Caller, ToolError
-
-    tool = runtime.toolbox.get("model_status")
-    try:
-        result = tool.run(tool.parse({"name": args.name}), Caller(_actor(runtime), "cli"))
-    except ToolError as exc:
-        raise _fail(exc) from None
-    if args.json:
-        _print_json(result.data)
-    else:
-        print(result.text)
-    return 0
+    raw = {"name": args.name}
+    return run_tool(runtime, "model_status", raw, user=_actor(runtime), as_json=args.json)
 
 
 def cmd_register(args: argparse.Namespace, runtime: Any) -> int:
@@ -220,7 +190,7 @@ def cmd_register(args: argparse.Namespace, runtime: Any) -> int:
             drift_options=options,
         )
     except ToolError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     message = f"registered {info.name} v{info.version} ({info.status}) in {registry.describe()}"
     if data:
         message += "; drift data set"
@@ -233,7 +203,7 @@ def cmd_register(args: argparse.Namespace, runtime: Any) -> int:
         result=message,
     )
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
     else:
         print(message)
     return 0
@@ -251,7 +221,7 @@ def cmd_data(args: argparse.Namespace, runtime: Any) -> int:
             args.name, args.version, reference, current, options, actor=actor
         )
     except ToolError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     message = (
         f"drift data of {spec.model} v{spec.version}: reference {spec.reference.describe()}, "
         f"current {spec.current.describe()}"
@@ -265,39 +235,19 @@ def cmd_data(args: argparse.Namespace, runtime: Any) -> int:
         result=message,
     )
     if args.json:
-        _print_json(spec.to_dict())
+        print_json(spec.to_dict())
     else:
         print(message)
     return 0
 
 
 def cmd_alias(args: argparse.Namespace, runtime: Any) -> int:
-    from bot.console import render_text
-    from bot.reply import ApprovalCard, Reply
-    from tools.base import Caller, ToolError
-    from tools.redact import redact
-
-    tool = runtime.toolbox.get("set_model_alias")
     raw = {"name": args.name, "alias": args.alias, "version": args.version, "reason": args.reason}
-    try:
-        parsed = tool.parse(raw)
-        preview = tool.preview(parsed)
-        risk = tool.risk_of(parsed)
-    except ToolError as exc:
-        raise _fail(exc) from None
-    view = runtime.approvals.request(
-        thread_id=f"cli:models:{uuid.uuid4().hex[:12]}",
-        tool_call_id="set_model_alias",
-        tool=tool,
-        args=parsed.model_dump(mode="json"),
-        caller=Caller(user=runtime.settings.console_user, via="cli"),
-        preview=redact(preview),
-        risk=risk,
-    )
+    view = request_approval(runtime, "set_model_alias", raw, area="models")
     if args.json:
-        _print_json(view.to_json())
-        return 0
-    print(render_text(Reply([ApprovalCard(view)])).replace("type: approve", "run: opsbot approve"))
+        print_json(view.to_json())
+    else:
+        print(approval_card(view))
     return 0
 
 
@@ -310,7 +260,7 @@ def cmd_drift(args: argparse.Namespace, runtime: Any) -> int:
         if args.history:
             reports = registry.drift_history(args.name, args.version)
             if args.json:
-                _print_json([r.to_dict() for r in reports])
+                print_json([r.to_dict() for r in reports])
             elif not reports:
                 print(f"No drift reports stored for {args.name}.")
             else:
@@ -329,10 +279,10 @@ def cmd_drift(args: argparse.Namespace, runtime: Any) -> int:
             if outcome.report.drifted_features:
                 plot = plot_drift(outcome.report, args.plot)
     except ToolError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     if args.json:
         data = render.drift_data(outcome)
-        _print_json({k: data[k] for k in ("dataset_drift", "drift_share", "features")})
+        print_json({k: data[k] for k in ("dataset_drift", "drift_share", "features")})
         return 0
     live_alias, live = registry.live_version(outcome.stored.model)
     print(render.drift_text(outcome, live_alias if live == outcome.stored.version else None))
@@ -350,9 +300,9 @@ def cmd_history(args: argparse.Namespace, runtime: Any) -> int:
             args.name, args.alias, limit=max(1, min(args.limit, 1000))
         )
     except ToolError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     if args.json:
-        _print_json([c.to_dict() for c in changes])
+        print_json([c.to_dict() for c in changes])
     else:
         print(render.history_text(args.name, changes))
     return 0

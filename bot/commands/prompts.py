@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
+from bot.cli import CliError
+from bot.commands.common import approval_card, print_json, request_approval
 from tools.clock import iso
 
 
@@ -106,14 +107,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=cmd_import)
 
 
-def _fail(exc: Exception) -> Exception:
-    from bot.cli import CliError
-
-    return CliError(str(exc), code=1)
-
-
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, default=str, ensure_ascii=False))
+    print_json(value, ensure_ascii=False)
 
 
 def _actor(runtime: Any) -> str:
@@ -152,7 +147,7 @@ def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
     try:
         view = runtime.prompts.get(args.name, args.version, args.label)
     except PromptError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     if args.json:
         _print_json(view.to_dict())
         return 0
@@ -168,7 +163,7 @@ def cmd_history(args: argparse.Namespace, runtime: Any) -> int:
     try:
         changes = runtime.prompts.history(args.name, args.label, max(1, min(args.limit, 1000)))
     except PromptError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     if args.json:
         _print_json([c.to_dict() for c in changes])
         return 0
@@ -189,7 +184,7 @@ def cmd_diff(args: argparse.Namespace, runtime: Any) -> int:
     try:
         diff = runtime.prompts.diff(args.name, args.old, args.new)
     except PromptError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     if args.json:
         _print_json(diff.to_dict())
         return 0
@@ -200,7 +195,6 @@ def cmd_diff(args: argparse.Namespace, runtime: Any) -> int:
 
 
 def _read(path: Path) -> str:
-    from bot.cli import CliError
 
     try:
         return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
@@ -209,7 +203,6 @@ def _read(path: Path) -> str:
 
 
 def _json_arg(text: str, what: str) -> Any:
-    from bot.cli import CliError
 
     try:
         return json.loads(text)
@@ -239,7 +232,7 @@ def cmd_create(args: argparse.Namespace, runtime: Any) -> int:
             tags=args.tags,
         )
     except PromptError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     runtime.audit.record(
         actor=actor,
         via="cli",
@@ -261,7 +254,6 @@ def cmd_create(args: argparse.Namespace, runtime: Any) -> int:
 
 
 def cmd_render(args: argparse.Namespace, runtime: Any) -> int:
-    from bot.cli import CliError
     from tools.prompts.errors import PromptError
     from tools.prompts.templates import as_text
 
@@ -275,7 +267,7 @@ def cmd_render(args: argparse.Namespace, runtime: Any) -> int:
         view = runtime.prompts.get(args.name, args.version, args.label)
         result = view.render(values)
     except PromptError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     if args.json:
         _print_json({"name": view.name, "version": view.version, "rendered": result})
         return 0
@@ -284,43 +276,17 @@ def cmd_render(args: argparse.Namespace, runtime: Any) -> int:
 
 
 def cmd_label(args: argparse.Namespace, runtime: Any) -> int:
-    from bot.cli import CliError
-    from bot.console import render_text
-    from bot.reply import ApprovalCard, Reply
-    from tools.base import Caller, ToolError
-
-    tool = runtime.toolbox.get("set_prompt_label")
     raw = {
         "name": args.name,
         "label": args.label,
         "version": None if args.rollback else args.version,
         "reason": args.reason,
     }
-    try:
-        parsed = tool.parse(raw)
-        preview = tool.preview(parsed)
-        risk = tool.risk_of(parsed)
-    except ToolError as exc:
-        raise CliError(str(exc)) from None
-    caller = Caller(user=_actor(runtime), via="cli")
-    view = runtime.approvals.request(
-        thread_id=f"cli:prompts:{uuid.uuid4().hex[:12]}",
-        tool_call_id="set_prompt_label",
-        tool=tool,
-        args=parsed.model_dump(mode="json"),
-        caller=caller,
-        preview=preview,
-        risk=risk,
-    )
+    view = request_approval(runtime, "set_prompt_label", raw, area="prompts")
     if args.json:
         _print_json(view.to_json())
-        return 0
-    card = render_text(Reply([ApprovalCard(view)]))
-    print(
-        card.replace("type: approve", "run: opsbot approve").replace(
-            "or: reject", "or: opsbot reject"
-        )
-    )
+    else:
+        print(approval_card(view))
     return 0
 
 
@@ -339,7 +305,7 @@ def cmd_delete(args: argparse.Namespace, runtime: Any) -> int:
             removed = []
             message = f"deleted prompt {args.name}"
     except PromptError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     runtime.audit.record(
         actor=actor,
         via="cli",
@@ -356,7 +322,6 @@ def cmd_delete(args: argparse.Namespace, runtime: Any) -> int:
 
 
 def cmd_export(args: argparse.Namespace, runtime: Any) -> int:
-    from bot.cli import CliError
     from tools.prompts.errors import PromptError
     from tools.prompts.yamlio import export_yaml
 
@@ -374,7 +339,7 @@ def cmd_export(args: argparse.Namespace, runtime: Any) -> int:
             return 0
         text = export_yaml(store, names)
     except PromptError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot write the export: {exc}") from None
     if args.output is not None:
@@ -396,7 +361,7 @@ def cmd_import(args: argparse.Namespace, runtime: Any) -> int:
     try:
         report = import_paths(runtime.prompts, args.paths, actor=actor)
     except PromptError as exc:
-        raise _fail(exc) from None
+        raise CliError(str(exc)) from None
     runtime.audit.record(
         actor=actor,
         via="cli",

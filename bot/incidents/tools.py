@@ -25,6 +25,11 @@ class ShowArgs(BaseModel):
     id: int = Field(..., ge=1, description="Incident number, e.g. 3")
 
 
+def timeline_lines(events: list[Any]) -> list[str]:
+    """An incident's timeline events, one line each: "- <when> <who>: <first line>"."""
+    return [f"- {iso(e.at)} {e.actor}: {e.text.splitlines()[0]}" for e in events]
+
+
 def build_incident_tools(service: Any) -> list[OpsTool]:
     def list_incidents(args: ListArgs, _: Caller) -> ToolResult:
         try:
@@ -76,7 +81,7 @@ def build_incident_tools(service: Any) -> list[OpsTool]:
         events = service.engine.timeline(args.id, limit=30)
         if events:
             lines.append("Timeline:")
-            lines.extend(f"- {iso(e.at)} {e.actor}: {e.text.splitlines()[0]}" for e in events)
+            lines.extend(timeline_lines(events))
         data = card_json(card) | {
             "timeline": [
                 {"at": iso(e.at), "kind": e.kind, "actor": e.actor, "text": e.text} for e in events
