@@ -1,10 +1,17 @@
 """Errors of the prompt registry. Each message names the bad thing and what is allowed, so
-the CLI, the HTTP endpoint and the agent can show it as is."""
+the CLI, the HTTP endpoint and the agent can show it as is.
+
+`PromptError` subclasses `ToolError`, so the agent's tool layer shows the message as it is
+(like the model registry's `RegistryError`), and `ValueError`, so plain-Python callers (CLI,
+HTTP endpoint) can catch it the usual way.
+"""
 
 from __future__ import annotations
 
+from tools.base import ToolError
 
-class PromptError(ValueError):
+
+class PromptError(ToolError, ValueError):
     """Bad input: an invalid name, label, template, variable or config."""
 
 

@@ -64,7 +64,8 @@ class PromptServer:
         self._lock = threading.Lock()
 
     def invalidate(self, name: str) -> None:
-        for key in [k for k in self._cache if k[0] == name]:
+        # list() copies the keys in one step: request threads may add entries meanwhile
+        for key in [k for k in list(self._cache) if k[0] == name]:
             self._cache.pop(key, None)
 
     def _connection(self) -> Any:
@@ -154,7 +155,7 @@ class PromptServer:
         except PromptNotFound:
             self._cache.pop(key, None)
             raise
-        served_label = key[1] if version is None and not key[1].startswith("v") else None
+        served_label = ref if isinstance(ref, str) else None  # a label, not a version number
         served = Served(view, body_for(view, served_label), f'"{view.sha256}"')
         if len(self._cache) >= self.max_entries:
             self._cache.clear()

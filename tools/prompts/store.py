@@ -213,6 +213,49 @@ class ImportReport:
         }
 
 
+def _template(row: PromptVersion) -> Template:
+    """The stored content: text, or the list of chat messages."""
+    return row.template if row.kind == "text" else list(row.messages or [])  # type: ignore[return-value]
+
+
+def _busy(name: str) -> PromptConflict:
+    return PromptConflict(f"{name} is being changed by others right now; try again")
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A prompt with all its versions (oldest first) and its labels, read in one session."""
+
+    prompt: Prompt
+    rows: list[PromptVersion]
+    labels: dict[str, PromptLabel]
+
+    @property
+    def latest(self) -> PromptVersion | None:
+        """The newest version that is not deleted."""
+        return next((r for r in reversed(self.rows) if r.deleted_at is None), None)
+
+    def view(self, row: PromptVersion) -> VersionView:
+        names = sorted(label for label, lr in self.labels.items() if lr.version == row.version)
+        latest = self.latest
+        if latest is not None and latest.version == row.version:
+            names.append(LATEST)
+        return VersionView(
+            name=self.prompt.name,
+            version=row.version,
+            kind=row.kind,  # type: ignore[arg-type]
+            template=_template(row),
+            variables=tuple(row.variables),
+            config=dict(row.config),
+            message=row.message,
+            author=row.author,
+            sha256=row.sha256,
+            created_at=row.created_at,
+            labels=tuple(names),
+            deleted=row.deleted_at is not None,
+        )
+
+
 def _suggest(name: str, known: Iterable[str]) -> str:
     names = sorted(known)
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
@@ -267,45 +310,19 @@ class PromptStore:
         rows = db.exec(select(PromptLabel).where(PromptLabel.prompt_id == prompt.id)).all()
         return {r.label: r for r in rows}
 
-    @staticmethod
-    def _latest(versions: list[PromptVersion]) -> PromptVersion | None:
-        live = [v for v in versions if v.deleted_at is None]
-        return live[-1] if live else None
+    def _load(self, db: Session, name: str) -> _Loaded:
+        prompt = self._prompt(db, name)
+        return _Loaded(prompt, self._all_versions(db, prompt), self._labels(db, prompt))
 
-    def _view(
-        self,
-        prompt: Prompt,
-        row: PromptVersion,
-        labels: Mapping[str, PromptLabel],
-        latest: int | None,
-    ) -> VersionView:
-        names = sorted(label for label, lr in labels.items() if lr.version == row.version)
-        if latest == row.version:
-            names.append(LATEST)
-        template: Template = row.template if row.kind == "text" else list(row.messages or [])  # type: ignore[assignment]
-        return VersionView(
-            name=prompt.name,
-            version=row.version,
-            kind=row.kind,  # type: ignore[arg-type]
-            template=template,
-            variables=tuple(row.variables),
-            config=dict(row.config),
-            message=row.message,
-            author=row.author,
-            sha256=row.sha256,
-            created_at=row.created_at,
-            labels=tuple(names),
-            deleted=row.deleted_at is not None,
-        )
-
-    def _bump(self, db: Session, prompt: Prompt, now: datetime) -> bool:
-        """Compare-and-set the prompt's revision; False means someone changed it first."""
+    def _bump(self, db: Session, prompt: Prompt, now: datetime, **values: Any) -> bool:
+        """Compare-and-set the prompt's revision (setting `values` too); False means someone
+        changed it first."""
         result = db.execute(
             update(Prompt)
             .where(col(Prompt.id) == prompt.id)
             .where(col(Prompt.revision) == prompt.revision)
             .where(col(Prompt.deleted_at).is_(None))
-            .values(revision=prompt.revision + 1, updated_at=now)
+            .values(revision=prompt.revision + 1, updated_at=now, **values)
         )
         return result.rowcount == 1
 
@@ -376,24 +393,11 @@ class PromptStore:
 
     def versions(self, name: str, include_deleted: bool = False) -> list[VersionView]:
         with self._session() as db:
-            prompt = self._prompt(db, check_name(name))
-            rows = self._all_versions(db, prompt)
-            labels = self._labels(db, prompt)
-        latest = self._latest(rows)
-        latest_number = latest.version if latest else None
-        return [
-            self._view(prompt, r, labels, latest_number)
-            for r in rows
-            if include_deleted or r.deleted_at is None
-        ]
+            loaded = self._load(db, check_name(name))
+        return [loaded.view(r) for r in loaded.rows if include_deleted or r.deleted_at is None]
 
-    def _resolve(
-        self,
-        prompt: Prompt,
-        rows: list[PromptVersion],
-        labels: Mapping[str, PromptLabel],
-        ref: int | str,
-    ) -> PromptVersion:
+    def _resolve(self, loaded: _Loaded, ref: int | str) -> PromptVersion:
+        prompt, rows, labels = loaded.prompt, loaded.rows, loaded.labels
         if isinstance(ref, int):
             for row in rows:
                 if row.version == ref:
@@ -407,7 +411,7 @@ class PromptStore:
             have = f"v1..v{max(live)}" if live else "none"
             raise PromptNotFound(f"{prompt.name} has no version {ref} (versions: {have})")
         if ref == LATEST:
-            latest = self._latest(rows)
+            latest = loaded.latest
             if latest is None:
                 raise PromptNotFound(f"{prompt.name} has no versions")
             return latest
@@ -415,18 +419,14 @@ class PromptStore:
         if holder is None:
             known = ", ".join([*sorted(labels), LATEST])
             raise PromptNotFound(f"{prompt.name} has no label {ref!r} (labels: {known})")
-        return self._resolve(prompt, rows, labels, holder.version)
+        return self._resolve(loaded, holder.version)
 
     def resolve(self, name: str, ref: str | int) -> VersionView:
         """A version by reference: 'v3', '3', 3, 'latest' or a label such as 'production'."""
         parsed = parse_ref(ref)
         with self._session() as db:
-            prompt = self._prompt(db, check_name(name))
-            rows = self._all_versions(db, prompt)
-            labels = self._labels(db, prompt)
-        latest = self._latest(rows)
-        row = self._resolve(prompt, rows, labels, parsed)
-        return self._view(prompt, row, labels, latest.version if latest else None)
+            loaded = self._load(db, check_name(name))
+        return loaded.view(self._resolve(loaded, parsed))
 
     def get(self, name: str, version: int | None = None, label: str | None = None) -> VersionView:
         """By version, or by label; with neither: `production` if set, else `latest`."""
@@ -437,9 +437,9 @@ class PromptStore:
         if label is not None:
             return self.resolve(name, label)
         with self._session() as db:
-            prompt = self._prompt(db, check_name(name))
-            has_production = PRODUCTION in self._labels(db, prompt)
-        return self.resolve(name, PRODUCTION if has_production else LATEST)
+            loaded = self._load(db, check_name(name))
+        ref = PRODUCTION if PRODUCTION in loaded.labels else LATEST
+        return loaded.view(self._resolve(loaded, ref))
 
     def render(
         self,
@@ -566,7 +566,7 @@ class PromptStore:
                     continue  # the number or the content was taken concurrently: re-check
             self._changed(name)
             return self.resolve(name, number), created
-        raise PromptConflict(f"{name} is being changed by others right now; try again")
+        raise _busy(name)
 
     def delete_version(self, name: str, version: int, *, actor: str) -> list[str]:
         """Soft-delete a version. Refused for the holder of `production`; other labels on it
@@ -574,10 +574,9 @@ class PromptStore:
         for _attempt in range(_ATTEMPTS):
             now = utcnow()
             with self._session() as db:
-                prompt = self._prompt(db, check_name(name))
-                rows = self._all_versions(db, prompt)
-                labels = self._labels(db, prompt)
-                row = self._resolve(prompt, rows, labels, int(version))
+                loaded = self._load(db, check_name(name))
+                prompt, labels = loaded.prompt, loaded.labels
+                row = self._resolve(loaded, int(version))
                 held = sorted(lb for lb, r in labels.items() if r.version == row.version)
                 if PRODUCTION in held:
                     raise PromptConflict(
@@ -609,7 +608,7 @@ class PromptStore:
                 db.commit()
             self._changed(name)
             return held
-        raise PromptConflict(f"{name} is being changed by others right now; try again")
+        raise _busy(name)
 
     def delete_prompt(self, name: str, *, actor: str) -> None:
         """Soft-delete a whole prompt. Refused while it has a `production` label."""
@@ -623,25 +622,13 @@ class PromptStore:
                         f"{name} has a production label (v{labels[PRODUCTION].version}); a "
                         "prompt in production cannot be deleted"
                     )
-                result = db.execute(
-                    update(Prompt)
-                    .where(col(Prompt.id) == prompt.id)
-                    .where(col(Prompt.revision) == prompt.revision)
-                    .where(col(Prompt.deleted_at).is_(None))
-                    .values(
-                        revision=prompt.revision + 1,
-                        updated_at=now,
-                        deleted_at=now,
-                        deleted_by=actor,
-                    )
-                )
-                if result.rowcount != 1:
+                if not self._bump(db, prompt, now, deleted_at=now, deleted_by=actor):
                     db.rollback()
                     continue
                 db.commit()
             self._changed(name)
             return
-        raise PromptConflict(f"{name} is being changed by others right now; try again")
+        raise _busy(name)
 
     # ------------------------------------------------------------------ labels
     @staticmethod
@@ -666,15 +653,13 @@ class PromptStore:
         return None
 
     def _plan(
-        self, db: Session, name: str, label: str, version: int | None
-    ) -> tuple[Prompt, PromptLabel | None, PromptVersion, PromptVersion | None, bool]:
-        prompt = self._prompt(db, name)
-        rows = self._all_versions(db, prompt)
-        labels = self._labels(db, prompt)
+        self, db: Session, loaded: _Loaded, label: str, version: int | None
+    ) -> tuple[PromptVersion, bool]:
+        """(the version `label` would move to, whether that is a rollback); PromptError when
+        the move is not possible."""
+        prompt, rows, labels = loaded.prompt, loaded.rows, loaded.labels
+        name = prompt.name
         holder = labels.get(label)
-        current_row = None
-        if holder is not None:
-            current_row = next((r for r in rows if r.version == holder.version), None)
         rollback = version is None
         if rollback:
             if holder is None:
@@ -703,29 +688,29 @@ class PromptStore:
                     "name a version to move it to instead"
                 )
             version = previous
-        target = self._resolve(prompt, rows, labels, int(version))  # type: ignore[arg-type]
+        target = self._resolve(loaded, int(version))  # type: ignore[arg-type]
         if holder is not None and holder.version == target.version:
             raise PromptConflict(f"{label} of {name} already points to v{target.version}")
-        return prompt, holder, target, current_row, rollback
+        return target, rollback
 
     def plan_label(self, name: str, label: str, version: int | None = None) -> LabelPlan:
         """The dry run of a label move: current holder, target, and the diff between them."""
         label = check_label(label)
         with self._session() as db:
-            prompt, holder, target, current_row, rollback = self._plan(
-                db, check_name(name), label, version
-            )
-            labels = self._labels(db, prompt)
-            rows = self._all_versions(db, prompt)
-        latest = self._latest(rows)
-        latest_number = latest.version if latest else None
-        target_view = self._view(prompt, target, labels, latest_number)
+            loaded = self._load(db, check_name(name))
+            target, rollback = self._plan(db, loaded, label, version)
+        holder = loaded.labels.get(label)
+        current_row = None
+        if holder is not None:
+            current_row = next((r for r in loaded.rows if r.version == holder.version), None)
         diff = None
         if current_row is not None:
-            current_view = self._view(prompt, current_row, labels, latest_number)
-            diff = diff_versions(current_view.side(label), target_view.side(f"v{target.version}"))
+            diff = diff_versions(
+                loaded.view(current_row).side(label),
+                loaded.view(target).side(f"v{target.version}"),
+            )
         return LabelPlan(
-            name=prompt.name,
+            name=loaded.prompt.name,
             label=label,
             current=holder.version if holder else None,
             target=target.version,
@@ -759,8 +744,8 @@ class PromptStore:
         for _attempt in range(_ATTEMPTS):
             now = utcnow()
             with self._session() as db:
-                prompt = self._prompt(db, name)
-                holder = self._labels(db, prompt).get(label)
+                loaded = self._load(db, name)
+                prompt, holder = loaded.prompt, loaded.labels.get(label)
                 current = holder.version if holder else 0
                 if expected is None:
                     expected = current
@@ -772,7 +757,7 @@ class PromptStore:
                         f"{was} then and points to {now_at} now. Nothing was changed; ask again "
                         "to see the new diff"
                     )
-                prompt, holder, target, _, rollback = self._plan(db, name, label, version)
+                target, rollback = self._plan(db, loaded, label, version)
                 from_version = holder.version if holder is not None else None
                 if not self._bump(db, prompt, now):
                     db.rollback()
@@ -838,7 +823,7 @@ class PromptStore:
                 change.reason,
                 now,
             )
-        raise PromptConflict(f"{name} is being changed by others right now; try again")
+        raise _busy(name)
 
     # ------------------------------------------------------------------ export / import
     def export_docs(self, names: Iterable[str] | None = None) -> list[PromptDoc]:
@@ -847,14 +832,13 @@ class PromptStore:
         docs = []
         with self._session() as db:
             for name in wanted:
-                prompt = self._prompt(db, check_name(name))
-                rows = self._all_versions(db, prompt)
-                labels = self._labels(db, prompt)
+                loaded = self._load(db, check_name(name))
+                prompt = loaded.prompt
                 versions = [
                     VersionDoc(
                         version=r.version,
                         kind=r.kind,  # type: ignore[arg-type]
-                        template=r.template if r.kind == "text" else list(r.messages or []),  # type: ignore[arg-type]
+                        template=_template(r),
                         config=dict(r.config),
                         message=r.message,
                         author=r.author,
@@ -864,7 +848,7 @@ class PromptStore:
                         deleted_at=r.deleted_at,
                         deleted_by=r.deleted_by,
                     )
-                    for r in rows
+                    for r in loaded.rows
                 ]
                 docs.append(
                     PromptDoc(
@@ -873,7 +857,7 @@ class PromptStore:
                         tags=list(prompt.tags),
                         created_by=prompt.created_by,
                         created_at=prompt.created_at,
-                        labels={k: v.version for k, v in sorted(labels.items())},
+                        labels={k: v.version for k, v in sorted(loaded.labels.items())},
                         versions=versions,
                     )
                 )

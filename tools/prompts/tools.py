@@ -4,23 +4,22 @@ Reads (`list_prompts`, `show_prompt`, `diff_prompts`) run for anyone. `create_pr
 changes only opsbot's own state (a new immutable version; no label moves) and is audited.
 `set_prompt_label` changes what LLM applications are served, so it is GATED: its preview is
 the diff of the target against the label's current holder, and it runs only after approval.
+Registry errors are `PromptError`s, which are `ToolError`s: the agent shows them as they are.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tools.base import Access, Caller, OpsTool, Risk, ToolError, ToolResult
+from tools.base import Access, Caller, OpsTool, Risk, ToolResult
 from tools.clock import iso
 from tools.format import text_table
 from tools.prompts.diffing import PromptDiff
-from tools.prompts.errors import PromptError
 from tools.prompts.store import PRODUCTION, LabelChange, LabelPlan, PromptStore, VersionView
 from tools.prompts.templates import as_text
 
@@ -83,18 +82,6 @@ class LabelArgs(BaseModel):
         ),
     )
     rollback: bool = Field(False, description="Set by the dry run when this is a rollback")
-
-
-def _guard(fn: Callable[..., ToolResult]) -> Callable[..., ToolResult]:
-    """Registry errors become ToolErrors with the same clear message."""
-
-    def wrapped(*args: Any) -> ToolResult:
-        try:
-            return fn(*args)
-        except PromptError as exc:
-            raise ToolError(str(exc)) from None
-
-    return wrapped
 
 
 def _fence(text: str, lang: str = "") -> str:
@@ -187,7 +174,6 @@ def build_prompt_tools(store: PromptStore, files_dir: Path | None = None) -> lis
         path.write_text(text, encoding="utf-8")
         return path
 
-    @_guard
     def list_prompts(args: ListArgs, _: Caller) -> ToolResult:
         items = store.list_prompts(args.tag)
         if not items:
@@ -209,7 +195,6 @@ def build_prompt_tools(store: PromptStore, files_dir: Path | None = None) -> lis
         )
         return ToolResult(text=f"{len(items)} prompts:\n{table}", data=[p.to_dict() for p in items])
 
-    @_guard
     def show_prompt(args: ShowArgs, _: Caller) -> ToolResult:
         view = store.get(args.name, args.version, args.label)
         body = as_text(view.kind, view.template)
@@ -231,7 +216,6 @@ def build_prompt_tools(store: PromptStore, files_dir: Path | None = None) -> lis
         data = view.to_dict() | {"label_history": [c.to_dict() for c in moves]}
         return ToolResult(text=text, data=data, files=files)
 
-    @_guard
     def diff_prompts(args: DiffArgs, _: Caller) -> ToolResult:
         diff = store.diff(args.name, args.old, args.new)
         text = diff_summary(diff)
@@ -251,7 +235,6 @@ def build_prompt_tools(store: PromptStore, files_dir: Path | None = None) -> lis
                 text += "\n" + _fence(diff.text, "diff")
         return ToolResult(text=text, data=diff.to_dict(), files=files)
 
-    @_guard
     def create_version(args: CreateArgs, caller: Caller) -> ToolResult:
         view, created = store.create_version(
             args.name,
@@ -277,10 +260,7 @@ def build_prompt_tools(store: PromptStore, files_dir: Path | None = None) -> lis
         return ToolResult(text=text, data=view.to_dict() | {"created_prompt": created})
 
     def preview_label(args: LabelArgs) -> str:
-        try:
-            plan = store.plan_label(args.name, args.label, args.version)
-        except PromptError as exc:
-            raise ToolError(str(exc)) from None
+        plan = store.plan_label(args.name, args.label, args.version)
         # Pin what the approver sees: the holder now, and the rollback target. `run` refuses
         # if the label has moved by the time the approval is granted.
         if args.expected_version is None:
@@ -290,7 +270,6 @@ def build_prompt_tools(store: PromptStore, files_dir: Path | None = None) -> lis
             args.rollback = plan.rollback
         return plan_text(plan)
 
-    @_guard
     def set_label(args: LabelArgs, caller: Caller) -> ToolResult:
         change = store.set_label(
             args.name,
