@@ -19,8 +19,10 @@ from typing import Any
 from tools.registry.service import ModelRegistry
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
-BIKE_DIR = DEMO_DIR / "bike-sharing"
-FRAUD_DIR = DEMO_DIR / "fraud-detector"
+BIKE_REFERENCE = DEMO_DIR / "bike-sharing" / "reference_2011-01-01_2011-01-28.csv"
+BIKE_CURRENT = DEMO_DIR / "bike-sharing" / "current_2011-01-29_2011-02-28.csv"
+FRAUD_REFERENCE = DEMO_DIR / "fraud-detector" / "reference.csv"
+FRAUD_CURRENT = DEMO_DIR / "fraud-detector" / "current.csv"
 BIKE_FEATURES = [
     "season", "mnth", "hr", "holiday", "weekday", "workingday", "weathersit",
     "temp", "atemp", "hum", "windspeed",
@@ -37,8 +39,8 @@ MODELS: list[dict[str, Any]] = [
         "description": "Hourly bike rental demand (Capital Bikeshare), regression on weather "
         "and calendar features.",
         "tags": {"team": "mobility", "task": "regression"},
-        "reference": BIKE_DIR / "reference_2011-01-01_2011-01-28.csv",
-        "current": BIKE_DIR / "current_2011-01-29_2011-02-28.csv",
+        "reference": BIKE_REFERENCE,
+        "current": BIKE_CURRENT,
         "options": {"columns": BIKE_FEATURES, "numerical": BIKE_FEATURES},
         "versions": [
             {
@@ -71,8 +73,8 @@ MODELS: list[dict[str, Any]] = [
         "name": "fraud-detector",
         "description": "Card transaction fraud scores (synthetic demo data).",
         "tags": {"team": "payments", "task": "classification"},
-        "reference": FRAUD_DIR / "reference.csv",
-        "current": FRAUD_DIR / "current.csv",
+        "reference": FRAUD_REFERENCE,
+        "current": FRAUD_CURRENT,
         "options": {"columns": FRAUD_FEATURES},
         "versions": [
             {

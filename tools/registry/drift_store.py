@@ -148,6 +148,14 @@ class DriftStore:
         return Session(self._engine, expire_on_commit=False)
 
     # ------------------------------------------------------------------ sources
+    def _source_row(self, db: Session, model: str, version: int) -> DriftSourceRow | None:
+        return db.exec(
+            select(DriftSourceRow)
+            .where(DriftSourceRow.registry == self.registry_key)
+            .where(DriftSourceRow.model == model)
+            .where(DriftSourceRow.version == version)
+        ).first()
+
     def make_spec(
         self,
         model: str,
@@ -169,12 +177,7 @@ class DriftStore:
 
     def save_spec(self, spec: DriftSpec) -> DriftSpec:
         with self._session() as db:
-            row = db.exec(
-                select(DriftSourceRow)
-                .where(DriftSourceRow.registry == self.registry_key)
-                .where(DriftSourceRow.model == spec.model)
-                .where(DriftSourceRow.version == spec.version)
-            ).first()
+            row = self._source_row(db, spec.model, spec.version)
             if row is None:
                 row = DriftSourceRow(
                     registry=self.registry_key,
@@ -194,12 +197,7 @@ class DriftStore:
 
     def spec(self, model: str, version: int) -> DriftSpec | None:
         with self._session() as db:
-            row = db.exec(
-                select(DriftSourceRow)
-                .where(DriftSourceRow.registry == self.registry_key)
-                .where(DriftSourceRow.model == model)
-                .where(DriftSourceRow.version == version)
-            ).first()
+            row = self._source_row(db, model, version)
         if row is None:
             return None
         return DriftSpec(

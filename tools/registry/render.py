@@ -5,7 +5,6 @@ Figures keep their units and names; the verdict comes first.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from tools.clock import iso, utcnow
 from tools.format import human_duration, text_table
 from tools.registry.compare import diff_summary, fmt
 from tools.registry.drift import explain
-from tools.registry.drift.report import FeatureDrift
+from tools.registry.drift.explain import strength
 from tools.registry.drift_store import StoredReport
 from tools.registry.entities import ModelInfo, VersionInfo
 from tools.registry.history import AliasChange
@@ -152,15 +151,6 @@ def status_data(status: ModelStatus) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- drift
-def _strength(feature: FeatureDrift) -> float:
-    x, t = feature.statistic, feature.threshold
-    if not math.isfinite(x):
-        return 0.0
-    if feature.kind == "p_value":
-        return math.log10(t / max(x, 1e-300))
-    return x / t if t else 0.0
-
-
 def _short(described: str, path: str | None) -> str:
     """The data description with the file's folder left out (people need the file name)."""
     if not path:
@@ -197,7 +187,7 @@ def drift_data(outcome: DriftOutcome) -> dict[str, Any]:
     summary = report.summary_dict()
     by_name = {f.name: f for f in report.features}
     summary["features"].sort(
-        key=lambda item: (not item["drifted"], -_strength(by_name[item["name"]]))
+        key=lambda item: (not item["drifted"], -strength(by_name[item["name"]]))
     )
     return summary | {
         "model": stored.model,

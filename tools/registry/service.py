@@ -10,6 +10,7 @@ anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,15 @@ from tools.registry.validation import (
 PRODUCTION = "production"
 # Which alias means "what is live", in order of preference, when none is named.
 LIVE_ALIASES = ("production", "champion")
+
+
+def live_of(aliases: Mapping[str, int]) -> tuple[str | None, int | None]:
+    """(alias, version) of what is live among a model's aliases: production, else champion,
+    else (None, None)."""
+    for alias in LIVE_ALIASES:
+        if alias in aliases:
+            return alias, aliases[alias]
+    return None, None
 
 
 @dataclass
@@ -182,17 +192,13 @@ class ModelRegistry:
 
     def live_version(self, name: str) -> tuple[str | None, int | None]:
         """(alias, version) of what is live: production, else champion, else nothing."""
-        aliases = self.backend.get_model(validate_model_name(name)).aliases
-        for alias in LIVE_ALIASES:
-            if alias in aliases:
-                return alias, aliases[alias]
-        return None, None
+        return live_of(self.backend.get_model(validate_model_name(name)).aliases)
 
     def status(self, name: str, max_versions: int = 10) -> ModelStatus:
         name = validate_model_name(name)
         model = self.backend.get_model(name)
         versions = self.backend.list_versions(name)[:max_versions]
-        live_alias, live = self.live_version(name)
+        live_alias, live = live_of(model.aliases)
         live_info = next((v for v in versions if v.version == live), None)
         if live is not None and live_info is None:
             live_info = self.backend.get_version(name, live)
@@ -525,4 +531,5 @@ __all__ = [
     "ModelStatus",
     "build_backend",
     "build_registry",
+    "live_of",
 ]

@@ -96,6 +96,14 @@ class BuiltinBackend:
         )
 
     @staticmethod
+    def _alias_row(db: Session, model: RegisteredModelRow, alias: str) -> ModelAliasRow | None:
+        return db.exec(
+            select(ModelAliasRow)
+            .where(ModelAliasRow.model_id == model.id)
+            .where(ModelAliasRow.alias == alias)
+        ).first()
+
+    @staticmethod
     def _version(name: str, row: ModelVersionRow, aliases: dict[str, int]) -> VersionInfo:
         return VersionInfo(
             name=name,
@@ -175,11 +183,7 @@ class BuiltinBackend:
         with self._session() as db:
             model = self._model_row(db, name)
             assert model.id is not None
-            row = db.exec(
-                select(ModelAliasRow)
-                .where(ModelAliasRow.model_id == model.id)
-                .where(ModelAliasRow.alias == alias)
-            ).first()
+            row = self._alias_row(db, model, alias)
             now = utcnow()
             if row is None:
                 row = ModelAliasRow(model_id=model.id, alias=alias, version=version, updated_at=now)
@@ -194,11 +198,7 @@ class BuiltinBackend:
     def delete_alias(self, name: str, alias: str) -> None:
         with self._session() as db:
             model = self._model_row(db, name)
-            row = db.exec(
-                select(ModelAliasRow)
-                .where(ModelAliasRow.model_id == model.id)
-                .where(ModelAliasRow.alias == alias)
-            ).first()
+            row = self._alias_row(db, model, alias)
             if row is None:
                 raise RegistryError(f"model {name!r} has no alias {alias!r}")
             db.delete(row)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 from tools.base import Access, Caller, OpsTool, Risk, ToolResult
 from tools.registry import render
 from tools.registry.drift import DriftError
-from tools.registry.service import ModelRegistry
+from tools.registry.service import ModelRegistry, live_of
 from tools.registry.validation import parse_version
 
 LIVE_LIKE = {"production", "prod", "champion", "live"}
@@ -94,12 +94,10 @@ def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsToo
         models = registry.list_models(args.filter)
         drift = {}
         for model in models:
-            for alias in ("production", "champion"):
-                if alias in model.aliases:
-                    stored = registry.drift_store.latest(model.name, model.aliases[alias])
-                    if stored is not None:
-                        drift[model.name] = stored
-                    break
+            _, live = live_of(model.aliases)
+            stored = registry.drift_store.latest(model.name, live) if live is not None else None
+            if stored is not None:
+                drift[model.name] = stored
         return ToolResult(
             text=render.models_text(models, drift, registry.describe()),
             data=render.models_data(models, drift),
@@ -110,9 +108,8 @@ def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsToo
         return ToolResult(text=render.status_text(status), data=render.status_data(status))
 
     def model_drift(args: ModelDriftArgs, caller: Caller) -> ToolResult:
-        version = _version_arg(args.version)
         outcome = registry.drift(
-            args.name, version, refresh=args.refresh, actor=caller.label, trigger=caller.via
+            args.name, args.version, refresh=args.refresh, actor=caller.label, trigger=caller.via
         )
         live_alias, live = registry.live_version(outcome.stored.model)
         label = live_alias if live == outcome.stored.version else None
@@ -129,23 +126,19 @@ def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsToo
                 data["plot"] = str(plot)
         return ToolResult(text=text, data=data, files=files)
 
-    def _plan(args: SetAliasArgs) -> Any:
-        return registry.plan_alias(args.name, args.alias, _version_arg(args.version))
-
     def preview(args: SetAliasArgs) -> str:
-        plan = _plan(args)
+        plan = registry.plan_alias(args.name, args.alias, args.version)
         # pin what the reviewer sees, so `run` can refuse if it changed meanwhile
         args.expected_current = plan.current
         args.expected_target = plan.target if plan.rollback else None
         return plan.text()
 
     def set_alias(args: SetAliasArgs, caller: Caller) -> ToolResult:
-        version = _version_arg(args.version)
-        reason = args.reason or ("rollback" if version is None else "set")
+        reason = args.reason or ("rollback" if args.version is None else "set")
         change = registry.set_alias(
             args.name,
             args.alias,
-            version,
+            args.version,
             actor=caller.label,
             reason=reason,
             expected_current=args.expected_current,

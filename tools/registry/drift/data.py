@@ -25,7 +25,7 @@ import datetime as dt
 import gzip
 import io
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -210,27 +210,36 @@ def _is_number(value: Any) -> bool:
     )
 
 
+def _coded_text(
+    name: str, raw_codes: Any, uniques: Iterable[Any], label: Callable[[Any], str | None]
+) -> Column:
+    """A text column from codes into `uniques` (-1: missing). Labels are worked out once per
+    distinct value: equal labels share one code, and a value labelled None is missing."""
+    labels: dict[str, int] = {}
+    remap = [
+        -1 if (text := label(value)) is None else labels.setdefault(text, len(labels))
+        for value in uniques
+    ]
+    remap.append(-1)  # raw code -1 indexes this last slot and stays missing
+    codes = np.asarray(remap, dtype=np.int32)[np.asarray(raw_codes, dtype=np.int64)]
+    return Column(name, TEXT, codes, tuple(labels))
+
+
+def _value_label(value: Any) -> str | None:
+    return None if _is_missing(value) else _text_label(value)
+
+
 def _text_column(name: str, values: list[Any]) -> Column:
     """Factorise raw values first, then label and drop missing per distinct value only:
     one dict lookup per row keeps 100,000-row columns at a few milliseconds."""
     index: dict[Any, int] = {}
     setdefault = index.setdefault
     try:
-        raw_codes = np.array([setdefault(v, len(index)) for v in values], dtype=np.int64)
+        raw_codes = [setdefault(v, len(index)) for v in values]
     except TypeError:  # unhashable cells (lists, dicts): compare them by their text
         index.clear()
-        raw_codes = np.array(
-            [setdefault(v if _is_hashable(v) else str(v), len(index)) for v in values],
-            dtype=np.int64,
-        )
-    labels: dict[str, int] = {}
-    remap = np.empty(len(index), dtype=np.int32)
-    for position, value in enumerate(index):
-        remap[position] = (
-            -1 if _is_missing(value) else labels.setdefault(_text_label(value), len(labels))
-        )
-    codes = remap[raw_codes] if len(values) else np.empty(0, dtype=np.int32)
-    return Column(name, TEXT, codes, tuple(labels))
+        raw_codes = [setdefault(v if _is_hashable(v) else str(v), len(index)) for v in values]
+    return _coded_text(name, raw_codes, index, _value_label)
 
 
 def _frame_text_column(name: str, series: Any) -> Column:
@@ -243,15 +252,7 @@ def _frame_text_column(name: str, series: Any) -> Column:
         raw_codes, uniques = factorize()
     except TypeError:  # unhashable cells
         return _text_column(name, series.to_numpy(dtype=object).tolist())
-    labels: dict[str, int] = {}
-    remap = np.empty(len(uniques) + 1, dtype=np.int32)
-    remap[-1] = -1  # raw code -1 (missing) indexes the last slot
-    for position, value in enumerate(list(uniques)):
-        remap[position] = (
-            -1 if _is_missing(value) else labels.setdefault(_text_label(value), len(labels))
-        )
-    codes = remap[np.asarray(raw_codes, dtype=np.int64)]
-    return Column(name, TEXT, codes, tuple(labels))
+    return _coded_text(name, raw_codes, list(uniques), _value_label)
 
 
 def _is_hashable(value: Any) -> bool:
@@ -386,12 +387,8 @@ def column_from_strings(name: str, cells: Sequence[str]) -> Column:
         return Column(name, BOOL, codes, _BOOL_CATEGORIES)
     index: dict[str, int] = {}
     setdefault = index.setdefault
-    raw_codes = np.array([setdefault(c, len(index)) for c in cells], dtype=np.int64)
-    labels: dict[str, int] = {}
-    remap = np.empty(len(index), dtype=np.int32)
-    for position, token in enumerate(index):
-        remap[position] = -1 if token in NA_TOKENS else labels.setdefault(token, len(labels))
-    return Column(name, TEXT, remap[raw_codes], tuple(labels))
+    raw_codes = [setdefault(c, len(index)) for c in cells]
+    return _coded_text(name, raw_codes, index, lambda token: None if token in NA_TOKENS else token)
 
 
 # ---------------------------------------------------------------------------------------
@@ -583,18 +580,30 @@ def load_sql(
     return Table(columns=parsed, n_rows=len(rows), source=f"SQL on {where}")
 
 
+def _file_kind(path: Path) -> str | None:
+    """The reader a file name calls for: "csv" or "parquet"; None for any other suffix."""
+    name = path.name.lower()
+    if name.endswith((".csv", ".csv.gz", ".tsv")):
+        return "csv"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    return None
+
+
+def _unsupported(path: Path) -> DriftInputError:
+    return DriftInputError(
+        f"unsupported data file type: {path.name}; allowed: {', '.join(FILE_SUFFIXES)}"
+    )
+
+
 def load_file(path: str | Path, *, columns: Sequence[str] | None = None) -> Table:
     """Read a data file, choosing the reader from its suffix."""
     p = Path(path)
-    name = p.name.lower()
-    if name.endswith((".csv", ".csv.gz", ".tsv")):
-        return load_csv(p, columns=columns)
-    if name.endswith((".parquet", ".pq")):
-        return load_parquet(p, columns=columns)
-    _require_file(p)
-    raise DriftInputError(
-        f"unsupported data file type: {p.name}; allowed: {', '.join(FILE_SUFFIXES)}"
-    )
+    kind = _file_kind(p)
+    if kind is None:
+        _require_file(p)  # a missing file is the clearer error
+        raise _unsupported(p)
+    return (load_csv if kind == "csv" else load_parquet)(p, columns=columns)
 
 
 @dataclass(frozen=True)
@@ -629,15 +638,9 @@ class DataSource:
 
     @classmethod
     def file(cls, path: str | Path, columns: Sequence[str] | None = None) -> DataSource:
-        name = Path(path).name.lower()
-        if name.endswith((".parquet", ".pq")):
-            kind = "parquet"
-        elif name.endswith((".csv", ".csv.gz", ".tsv")):
-            kind = "csv"
-        else:
-            raise DriftInputError(
-                f"unsupported data file type: {Path(path).name}; allowed: {', '.join(FILE_SUFFIXES)}"
-            )
+        kind = _file_kind(Path(path))
+        if kind is None:
+            raise _unsupported(Path(path))
         return cls(kind=kind, path=str(path), columns=tuple(columns) if columns else None)
 
     @classmethod

@@ -42,13 +42,14 @@ from tools.registry.drift.stattests import (
     CAT,
     NUM,
     P_VALUE,
-    STAT_TESTS,
     CatSample,
     NumSample,
     Sample,
     default_test_name,
     get_test,
     psi_value,
+    tests_for,
+    type_word,
 )
 
 # Evidently's default ColumnMapping reserves a column named "datetime" as the timestamp.
@@ -59,10 +60,6 @@ RESERVED_DATETIME_NAME = "datetime"
 class _Plan:
     name: str
     column_type: str
-
-
-def _type_word(column_type: str) -> str:
-    return "numerical" if column_type == NUM else "categorical"
 
 
 def _examples(column: Column) -> str:
@@ -262,10 +259,9 @@ def check_feature(
         method = default_test_name(column_type, n_ref, sample.n_unique)
     test = get_test(method)
     if source == "override" and column_type not in test.column_types:
-        allowed = [n for n, t in STAT_TESTS.items() if column_type in t.column_types]
         raise DriftError(
-            f"test {method!r} cannot be used on {_type_word(column_type)} column {name!r}; "
-            f"allowed for {_type_word(column_type)} columns: {', '.join(allowed)}"
+            f"test {method!r} cannot be used on {type_word(column_type)} column {name!r}; "
+            f"allowed for {type_word(column_type)} columns: {tests_for(column_type)}"
         )
     threshold = opts.resolve_threshold(name, column_type)
     if threshold is None:

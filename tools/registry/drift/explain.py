@@ -118,7 +118,7 @@ def describe_feature(feature: FeatureDrift) -> str:
     return f"{feature.name}: {change} ({_test_text(feature)})"
 
 
-def _strength(feature: FeatureDrift) -> float:
+def strength(feature: FeatureDrift) -> float:
     """How far past its threshold a feature is (higher = clearer drift)."""
     x, t = feature.statistic, feature.threshold
     if not math.isfinite(x):
@@ -142,7 +142,7 @@ def _headline(report: DriftReport) -> str:
 def explain(report: DriftReport, max_features: int = 8, max_findings: int = 5) -> str:
     """A short plain-text explanation: headline, drifted features, watch list, quality."""
     lines = [_headline(report)]
-    drifted = sorted(report.drifted_features, key=_strength, reverse=True)
+    drifted = sorted(report.drifted_features, key=strength, reverse=True)
     for feature in drifted[:max_features]:
         lines.append(f"• {describe_feature(feature)}")
     if len(drifted) > max_features:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from tools.registry.drift.errors import DriftError
-from tools.registry.drift.stattests import CAT, NUM, STAT_TESTS
+from tools.registry.drift.stattests import CAT, NUM, STAT_TESTS, tests_for, type_word
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ class DriftOptions:
             method = getattr(self, name)
             if method is not None and test_type not in STAT_TESTS[method].column_types:
                 raise DriftError(
-                    f"{name}={method!r} cannot test {_type_word(test_type)} columns; allowed: "
-                    f"{', '.join(n for n, t in STAT_TESTS.items() if test_type in t.column_types)}"
+                    f"{name}={method!r} cannot test {type_word(test_type)} columns; allowed: "
+                    f"{tests_for(test_type)}"
                 )
         if not 0 < self.drift_share <= 1:
             raise DriftError(f"drift_share must be in (0, 1], got {self.drift_share!r}")
@@ -163,10 +163,6 @@ class DriftOptions:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DriftOptions:
         return cls().with_changes(**dict(data)) if data else cls()
-
-
-def _type_word(column_type: str) -> str:
-    return "numerical" if column_type == NUM else "categorical"
 
 
 def _check_method(name: str, method: Any) -> None:

@@ -33,6 +33,11 @@ BINARY_MAX = 2
 BINNING_MIN_UNIQUE = 20
 
 
+def type_word(column_type: str) -> str:
+    """NUM / CAT as people say it, for messages."""
+    return "numerical" if column_type == NUM else "categorical"
+
+
 def _sorted(values: np.ndarray, owned: bool) -> np.ndarray:
     if owned:
         values.sort()
@@ -353,6 +358,11 @@ STAT_TESTS: dict[str, StatTest] = {
         ),
     )
 }
+
+
+def tests_for(column_type: str) -> str:
+    """The names of the tests that apply to NUM or CAT columns, for messages."""
+    return ", ".join(n for n, t in STAT_TESTS.items() if column_type in t.column_types)
 
 
 def get_test(name: str) -> StatTest:
