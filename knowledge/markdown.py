@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,22 +168,33 @@ def _as_list(value: Any, name: str) -> list[str]:
     )
 
 
-def _sections(body: str) -> list[tuple[int, str, str]]:
-    """(level, heading, text) for each ATX heading outside code fences; level 0 = preamble."""
-    found: list[tuple[int, str, list[str]]] = [(0, "", [])]
+TEXT, FENCE, CODE = "text", "fence", "code"
+
+
+def _fenced(text: str) -> Iterator[tuple[str, str]]:
+    """Each line with its role: FENCE (opens or closes a ``` or ~~~ code block), CODE (inside
+    one) or TEXT. A block closes only with the marker that opened it."""
     fence: str | None = None
-    for line in body.split("\n"):
+    for line in text.split("\n"):
         opened = _FENCE.match(line)
         if fence is not None:
             if opened and opened.group(1) == fence:
                 fence = None
-            found[-1][2].append(line)
-            continue
-        if opened:
+                yield line, FENCE
+            else:
+                yield line, CODE
+        elif opened:
             fence = opened.group(1)
-            found[-1][2].append(line)
-            continue
-        heading = _ATX.match(line)
+            yield line, FENCE
+        else:
+            yield line, TEXT
+
+
+def _sections(body: str) -> list[tuple[int, str, str]]:
+    """(level, heading, text) for each ATX heading outside code fences; level 0 = preamble."""
+    found: list[tuple[int, str, list[str]]] = [(0, "", [])]
+    for line, role in _fenced(body):
+        heading = _ATX.match(line) if role == TEXT else None
         if heading:
             found.append((len(heading.group(1)), _clean_inline(heading.group(2)), []))
         else:
@@ -312,22 +324,16 @@ def _logical_lines(markdown: str) -> list[str]:
     """Soft-wrapped paragraph lines joined; list items, headings and code lines kept apart."""
     units: list[str] = []
     current: list[str] = []
-    fence: str | None = None
 
     def flush() -> None:
         if current:
             units.append(" ".join(current))
             current.clear()
 
-    for line in markdown.split("\n"):
-        opened = _FENCE.match(line)
-        if fence is not None or opened:
+    for line, role in _fenced(markdown):
+        if role != TEXT:
             flush()
-            if fence is not None and opened and opened.group(1) == fence:
-                fence = None
-            elif fence is None and opened:
-                fence = opened.group(1)
-            elif line.strip():
+            if role == CODE and line.strip():
                 units.append(line.strip())
             continue
         if not line.strip():
@@ -359,19 +365,8 @@ def _paragraphs(body: str) -> list[str]:
     """Blank-line separated blocks; a fenced code block is never cut."""
     blocks: list[str] = []
     current: list[str] = []
-    fence: str | None = None
-    for line in body.split("\n"):
-        opened = _FENCE.match(line)
-        if fence is not None:
-            current.append(line)
-            if opened and opened.group(1) == fence:
-                fence = None
-            continue
-        if opened:
-            fence = opened.group(1)
-            current.append(line)
-            continue
-        if not line.strip():
+    for line, role in _fenced(body):
+        if role == TEXT and not line.strip():
             if current:
                 blocks.append("\n".join(current))
                 current = []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -57,35 +58,25 @@ class LexicalIndex:
 
         # bm25s sets its own logger to DEBUG at import; its progress chatter is not ours to show
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        self._bm25s = bm25s
         self._stem = stem
-        self._stemmer = _english_stemmer() if stem else None
         self.size = len(texts)
         self._model = None
         self._words: list[frozenset[str]] = []
         self._df: dict[str, int] = {}
         if texts:
-            words = self._tokenize([expand_identifiers(t) for t in texts])
-            self._words = [frozenset(w) for w in words]
-            for chunk_words in self._words:
-                for word in chunk_words:
-                    self._df[word] = self._df.get(word, 0) + 1
-            model = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
-            model.index(
-                self._bm25s.tokenize(
-                    [expand_identifiers(t) for t in texts],
-                    stopwords="en",
-                    stemmer=self._stemmer,
-                    show_progress=False,
-                ),
+            # tokenized once: the BM25 model indexes the ids, the coverage reads the words
+            tokenized = bm25s.tokenize(
+                [expand_identifiers(t) for t in texts],
+                stopwords="en",
+                stemmer=_english_stemmer() if stem else None,
                 show_progress=False,
             )
+            word_of = {i: w for w, i in tokenized.vocab.items()}
+            self._words = [frozenset(word_of[i] for i in ids) for ids in tokenized.ids]
+            self._df = Counter(word for words in self._words for word in words)
+            model = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
+            model.index(tokenized, show_progress=False)
             self._model = model
-
-    def _tokenize(self, texts: list[str]) -> list[list[str]]:
-        return self._bm25s.tokenize(
-            texts, stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
-        )
 
     def query_words(self, query: str) -> list[str]:
         return list(_query_words(query, self._stem))

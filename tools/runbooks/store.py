@@ -45,6 +45,9 @@ class Records:
         self.documents.extend(documents)
         self.metadatas.extend(metadatas)
 
+    def append(self, other: Records) -> None:
+        self.extend(other.ids, other.embeddings, other.documents, other.metadatas)
+
     def take(self) -> Records:
         taken = Records(self.ids, self.embeddings, self.documents, self.metadatas)
         self.ids, self.embeddings, self.documents, self.metadatas = [], [], [], []
@@ -136,18 +139,8 @@ class RunbookStore:
 
     def add(self, chunk_records: Records, passage_records: Records) -> None:
         """Queue records; they are written in batches by `flush` (or when the queue fills)."""
-        self._pending_chunks.extend(
-            chunk_records.ids,
-            chunk_records.embeddings,
-            chunk_records.documents,
-            chunk_records.metadatas,
-        )
-        self._pending_passages.extend(
-            passage_records.ids,
-            passage_records.embeddings,
-            passage_records.documents,
-            passage_records.metadatas,
-        )
+        self._pending_chunks.append(chunk_records)
+        self._pending_passages.append(passage_records)
         if len(self._pending_passages.ids) + len(self._pending_chunks.ids) >= WRITE_BATCH:
             self.flush()
 
