@@ -250,7 +250,7 @@ class Lexicon:
     def __init__(self, words: Iterable[str]) -> None:
         self.words = frozenset(words)
         self._by_initial: dict[str, list[str]] = {}
-        for word in self.words:
+        for word in sorted(self.words):  # sorted: equally close words resolve the same way
             self._by_initial.setdefault(word[:1], []).append(word)
         self._cache: dict[str, str] = {}
 
@@ -268,10 +268,11 @@ class Lexicon:
                 w for w in self._by_initial.get(token[1:2], []) if len(token) > 1
             ]
             for word in candidates:
-                if abs(len(word) - len(token)) > limit or max_typos(word) == 0:
+                cap = min(limit, max_typos(word))
+                if abs(len(word) - len(token)) > cap or cap == 0:
                     continue
-                d = distance(token, word, min(limit, max_typos(word)))
-                if d < best_distance:
+                d = distance(token, word, cap)  # cap + 1 means "further than cap"
+                if d <= cap and d < best_distance:
                     best, best_distance = word, d
                     if d == 1:
                         break

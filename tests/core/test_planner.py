@@ -140,3 +140,37 @@ def test_unknown_falls_back_to_runbooks_or_says_what_it_can_do() -> None:
 
 def test_unavailable_tools_are_never_planned() -> None:
     assert plan("is bike-demand drifting?", available={"host_health"}).calls == []
+
+
+def test_a_word_is_only_corrected_within_the_typos_the_keyword_allows() -> None:
+    from graphs.offline.text import Lexicon
+
+    # "resolved" is two letters longer than "reboot" and "revert" (one typo allowed each):
+    # neither is a correction of it, whatever order the words are tried in
+    assert Lexicon(["reboot", "revert"]).canonical("resolved") == "resolved"
+    assert Lexicon(["reboot", "revert", "resolve"]).canonical("resolved") == "resolve"
+    assert Lexicon(["reboot"]).canonical("rebot") == "reboot"
+
+
+def test_list_resolved_incidents_is_not_a_rollback_whatever_the_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from graphs.offline.entities import Vocabulary;"
+        "from graphs.offline.planner import CAPABILITIES, Planner;"
+        "tools = {name for name, _ in CAPABILITIES};"
+        "print(Planner(Vocabulary(), tools).plan('list resolved incidents').calls)"
+    )
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert out.strip() == "[('list_incidents', {'status': 'resolved'})]", seed
