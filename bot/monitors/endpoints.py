@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.incidents.model import CRITICAL, WARNING, Finding
-from bot.monitors.samples import SampleStore, window_for
+from bot.monitors.samples import SampleStore
 from tools.infra.endpoints import ProbeResult, probe
 from tools.redact import redact
 
@@ -58,19 +58,13 @@ class EndpointMonitor:
                 1.0 if r.ok and r.latency_ms is not None and r.latency_ms >= cfg.slow_ms else 0.0
             )
         self.store.record(now, values)
-        recent = self.store.recent(
-            values, now - window_for(cfg.sustain, cfg.interval), limit=cfg.sustain
-        )
-
-        def sustained(series: str) -> bool:
-            readings = recent.get(series, [])
-            return len(readings) >= cfg.sustain and all(v >= 1.0 for _, v in readings)
-
+        # 1.0 is "down" / "slow" on that probe
+        over = self.store.sustained(dict.fromkeys(values, 1.0), now, cfg.sustain, cfg.interval)
         findings: list[Finding] = []
         for r in results:
             url = redact(r.url)
             labels = {"endpoint": r.name}
-            if sustained(f"endpoint.down:{r.name}"):
+            if f"endpoint.down:{r.name}" in over:
                 findings.append(
                     Finding(
                         monitor=self.name,
@@ -87,7 +81,7 @@ class EndpointMonitor:
                         ],
                     )
                 )
-            elif sustained(f"endpoint.slow:{r.name}"):
+            elif f"endpoint.slow:{r.name}" in over:
                 findings.append(
                     Finding(
                         monitor=self.name,

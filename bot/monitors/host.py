@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.incidents.model import CRITICAL, WARNING, Finding
 from bot.monitors.forecast import forecast_full
-from bot.monitors.samples import SampleStore, window_for
+from bot.monitors.samples import SampleStore
 from tools.format import human_bytes, human_duration, pct
 from tools.infra.host import CpuSampler, HostReport, read_host
 from tools.infra.levels import Thresholds
@@ -74,17 +74,12 @@ class HostMonitor:
         for disk in report.disks:
             limits[f"disk:{disk.mountpoint}"] = cfg.thresholds.disk
             limits[f"inodes:{disk.mountpoint}"] = cfg.thresholds.inodes
-        watched = [s for s in limits if s in values]
-        recent = self.store.recent(
-            watched, now - window_for(cfg.sustain, cfg.interval), limit=cfg.sustain
-        )
-        findings: list[Finding] = []
-        for series in watched:
-            readings = recent.get(series, [])
-            threshold = limits[series]
-            if len(readings) < cfg.sustain or any(v < threshold for _, v in readings):
-                continue
-            findings.append(self._finding(series, report, [v for _, v in readings], threshold))
+        watched = {series: limit for series, limit in limits.items() if series in values}
+        over = self.store.sustained(watched, now, cfg.sustain, cfg.interval)
+        findings = [
+            self._finding(series, report, readings, watched[series])
+            for series, readings in over.items()
+        ]
         if cfg.forecast_hours > 0:
             findings.extend(self._forecasts(report, now))
         return findings
@@ -95,93 +90,55 @@ class HostMonitor:
     ) -> Finding:
         value = readings[0]
         n = len(readings)
+        limit = ("threshold", f"{threshold:g}%")
         sustained = ("sustained", f"{n} check{'s' if n != 1 else ''}")
-        host = report.hostname
-        severity = _severity(value, threshold)
+        labels = {"host": report.hostname}
         if series == "cpu":
-            return Finding(
-                monitor=self.name,
-                alertname="HostHighCpu",
-                title=f"CPU at {pct(value)} on {host} (threshold {threshold:g}%)",
-                severity=severity,
-                kind="host",
-                labels={"host": host},
-                summary=f"CPU use has been at or above {threshold:g}% for {n} checks in a row.",
-                fields=[
-                    ("CPU", pct(value)),
-                    ("threshold", f"{threshold:g}%"),
-                    ("load per core", f"{report.load_per_core:.2f}"),
+            alertname, what = "HostHighCpu", f"CPU at {pct(value)}"
+            summary = f"CPU use has been at or above {threshold:g}% for {n} checks in a row."
+            load = ("load per core", f"{report.load_per_core:.2f}")
+            fields = [("CPU", pct(value)), limit, load, sustained]
+        elif series == "memory":
+            alertname, what = "HostMemoryPressure", f"Memory {pct(value)} used"
+            summary = f"Memory use has been at or above {threshold:g}% for {n} checks in a row."
+            available = ("available", human_bytes(report.memory_available))
+            fields = [("memory used", pct(value)), available, limit, sustained]
+        elif series == "swap":
+            alertname, what = "HostSwapHigh", f"Swap {pct(value)} used"
+            summary = f"Swap use has been at or above {threshold:g}% for {n} checks in a row."
+            total = ("swap total", human_bytes(report.swap_total))
+            fields = [("swap used", pct(value)), total, limit, sustained]
+        else:
+            kind, mount = series.split(":", 1)
+            disk = next(d for d in report.disks if d.mountpoint == mount)
+            labels["mountpoint"] = mount
+            if kind == "inodes":
+                alertname, what = "HostInodesExhausted", f"Inodes on {mount} {pct(value)} used"
+                summary = f"{mount} is running out of inodes (file entries), not bytes."
+                free = ("inodes free", f"{disk.inodes_total - disk.inodes_used:,}")
+                fields = [("inodes used", pct(value)), free, limit, sustained]
+            else:
+                alertname, what = "HostDiskFull", f"Disk {mount} is {pct(value)} full"
+                summary = (
+                    f"{mount} has been at or above {threshold:g}% used for {n} checks in a row; "
+                    f"{human_bytes(disk.free)} free of {human_bytes(disk.total)}."
+                )
+                fields = [
+                    ("used", pct(value)),
+                    ("free", human_bytes(disk.free)),
+                    ("size", human_bytes(disk.total)),
+                    limit,
                     sustained,
-                ],
-            )
-        if series == "memory":
-            return Finding(
-                monitor=self.name,
-                alertname="HostMemoryPressure",
-                title=f"Memory {pct(value)} used on {host} (threshold {threshold:g}%)",
-                severity=severity,
-                kind="host",
-                labels={"host": host},
-                summary=f"Memory use has been at or above {threshold:g}% for {n} checks in a row.",
-                fields=[
-                    ("memory used", pct(value)),
-                    ("available", human_bytes(report.memory_available)),
-                    ("threshold", f"{threshold:g}%"),
-                    sustained,
-                ],
-            )
-        if series == "swap":
-            return Finding(
-                monitor=self.name,
-                alertname="HostSwapHigh",
-                title=f"Swap {pct(value)} used on {host} (threshold {threshold:g}%)",
-                severity=severity,
-                kind="host",
-                labels={"host": host},
-                summary=f"Swap use has been at or above {threshold:g}% for {n} checks in a row.",
-                fields=[
-                    ("swap used", pct(value)),
-                    ("swap total", human_bytes(report.swap_total)),
-                    ("threshold", f"{threshold:g}%"),
-                    sustained,
-                ],
-            )
-        kind, mount = series.split(":", 1)
-        disk = next(d for d in report.disks if d.mountpoint == mount)
-        if kind == "inodes":
-            return Finding(
-                monitor=self.name,
-                alertname="HostInodesExhausted",
-                title=f"Inodes on {mount} {pct(value)} used on {host} (threshold {threshold:g}%)",
-                severity=severity,
-                kind="host",
-                labels={"host": host, "mountpoint": mount},
-                summary=f"{mount} is running out of inodes (file entries), not bytes.",
-                fields=[
-                    ("inodes used", pct(value)),
-                    ("inodes free", f"{disk.inodes_total - disk.inodes_used:,}"),
-                    ("threshold", f"{threshold:g}%"),
-                    sustained,
-                ],
-            )
+                ]
         return Finding(
             monitor=self.name,
-            alertname="HostDiskFull",
-            title=f"Disk {mount} is {pct(value)} full on {host} (threshold {threshold:g}%)",
-            severity=severity,
+            alertname=alertname,
+            title=f"{what} on {report.hostname} (threshold {threshold:g}%)",
+            severity=_severity(value, threshold),
             kind="host",
-            labels={"host": host, "mountpoint": mount},
-            summary=(
-                f"{mount} has been at or above {threshold:g}% used for {n} checks in a row; "
-                f"{human_bytes(disk.free)} free of {human_bytes(disk.total)}."
-            ),
-            fields=[
-                ("used", pct(value)),
-                ("free", human_bytes(disk.free)),
-                ("size", human_bytes(disk.total)),
-                ("threshold", f"{threshold:g}%"),
-                sustained,
-            ],
+            labels=labels,
+            summary=summary,
+            fields=fields,
         )
 
     def _forecasts(self, report: HostReport, now: datetime) -> list[Finding]:

@@ -48,6 +48,20 @@ class SampleStore:
                     bucket.append((as_utc(at), float(value)))
         return out
 
+    def sustained(
+        self, limits: dict[str, float], now: datetime, count: int, interval: float
+    ) -> dict[str, list[float]]:
+        """The series (of `limits`: series -> limit) whose last `count` samples, taken
+        `interval` seconds apart up to `now`, are all at or over their limit, with those
+        readings newest first; in the order of `limits`."""
+        recent = self.recent(limits, now - window_for(count, interval), limit=count)
+        over: dict[str, list[float]] = {}
+        for series, limit in limits.items():
+            readings = [value for _, value in recent.get(series, [])]
+            if len(readings) >= count and all(value >= limit for value in readings):
+                over[series] = readings
+        return over
+
     def prune(self, before: datetime) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(delete(_TABLE).where(_TABLE.c.at < before))
