@@ -40,7 +40,7 @@ from graphs.gate import (
     ApprovalView,
     GateBackend,
 )
-from graphs.llm import describe_failure, is_offline
+from graphs.llm import describe_failure, is_offline, message_text
 from tools.base import Access, Caller, OpsTool, Toolbox, ToolError, ToolResult
 from tools.redact import redact, redact_data
 
@@ -288,17 +288,6 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
     return graph.compile(checkpointer=checkpointer)
 
 
-def _text(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(
-        part.get("text", "")
-        for part in content
-        if isinstance(part, dict) and part.get("type") == "text"
-    )
-
-
 class Agent:
     """One conversation turn at a time, keyed by thread id."""
 
@@ -393,14 +382,14 @@ class Agent:
                 for call in message.tool_calls:
                     records[call["id"]] = ToolCallRecord(call["name"], dict(call.get("args") or {}))
                 if not message.tool_calls:
-                    answer = _text(message)
+                    answer = message_text(message)
             elif isinstance(message, ToolMessage):
                 record = records.get(message.tool_call_id)
                 if record is None:
                     continue
                 artifact = message.artifact if isinstance(message.artifact, dict) else {}
                 record.ok = artifact.get("ok", message.status != "error")
-                record.text = _text(message)
+                record.text = message_text(message)
                 record.data = artifact.get("data")
                 record.files = list(artifact.get("files", []))
                 if isinstance(record.data, dict) and "approval_id" in record.data:

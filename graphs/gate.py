@@ -23,7 +23,6 @@ EXECUTING = "executing"
 EXECUTED = "executed"
 FAILED = "failed"
 
-UNDECIDED = {PENDING}
 FINAL = {REJECTED, EXPIRED, EXECUTED, FAILED}
 
 

@@ -42,6 +42,19 @@ def build_chat_model(config: ModelConfig, vocabulary: Callable[[], Vocabulary]) 
     return ChatAnthropic(**kwargs)
 
 
+def message_text(message: Any) -> str:
+    """The text of a chat message, whether its content is a string or a list of parts (a
+    Claude reply: text parts, and tool calls or thinking, which are not text)."""
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(
+        part.get("text", "")
+        for part in content
+        if isinstance(part, dict) and part.get("type") == "text"
+    )
+
+
 def is_offline(model: Any) -> bool:
     return type(model).__name__ == "OfflinePlanner"
 

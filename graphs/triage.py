@@ -20,7 +20,7 @@ from typing import Any, TypedDict
 from langchain_core.messages import HumanMessage
 from langgraph.graph import END, START, StateGraph
 
-from graphs.llm import describe_failure, is_offline
+from graphs.llm import describe_failure, is_offline, message_text
 from tools.base import Caller, Toolbox
 from tools.format import human_bytes
 from tools.redact import redact, redact_data
@@ -327,10 +327,7 @@ def build_triage_graph(deps: TriageDeps) -> Any:
             reason = describe_failure(exc)
             log.warning("triage summary by the model failed: %s", reason)
             return {"summary": fallback, "writer": "offline", "error": reason}
-        content = reply.content
-        if not isinstance(content, str):
-            content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
-        text = content.strip() or fallback
+        text = message_text(reply).strip() or fallback
         return {"summary": redact(text), "writer": "model", "error": None}
 
     graph = StateGraph(TriageState)

@@ -67,6 +67,16 @@ class ToolResult:
         return cls(text=message, ok=False)
 
 
+def validation_problems(exc: ValidationError, whole: str) -> str:
+    """'field: what is wrong; ...' for each problem pydantic found (`whole` names a problem
+    with the input as a whole), for ToolError messages."""
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(part) for part in err.get("loc", ())) or whole
+        problems.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(problems)
+
+
 class NoArgs(BaseModel):
     """For tools that take no arguments."""
 
@@ -98,11 +108,9 @@ class OpsTool:
         try:
             return self.args.model_validate(raw or {})
         except ValidationError as exc:
-            problems = []
-            for err in exc.errors():
-                where = ".".join(str(part) for part in err.get("loc", ())) or "arguments"
-                problems.append(f"{where}: {err.get('msg', 'invalid')}")
-            raise ToolError(f"bad arguments for {self.name}: " + "; ".join(problems)) from None
+            raise ToolError(
+                f"bad arguments for {self.name}: {validation_problems(exc, 'arguments')}"
+            ) from None
 
     def invoke(self, raw: dict[str, Any] | None, caller: Caller) -> ToolResult:
         """Validate and run. ToolError becomes an error result; other errors propagate."""
@@ -150,8 +158,7 @@ class Toolbox:
 
     def __init__(self, tools: Iterable[OpsTool] = ()) -> None:
         self._tools: dict[str, OpsTool] = {}
-        for tool in tools:
-            self.add(tool)
+        self.extend(tools)
 
     def add(self, tool: OpsTool) -> None:
         if tool.name in self._tools:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -159,6 +159,18 @@ class IncidentEngine:
             if not self._postgres:
                 db.execute(text("UPDATE incident SET revision = revision WHERE 1 = 0"))
             yield db
+
+    @contextmanager
+    def _change(self, incident_id: int) -> Iterator[tuple[Session, Incident, _Effects]]:
+        """One change to one incident, by id: its row locked, saved and committed when the
+        block ends (rolled back if it raises), and the effects emitted after the commit."""
+        effects = _Effects()
+        with self._tx() as db:
+            row = self._get(db, incident_id)
+            yield db, row, effects
+            db.add(row)
+            db.commit()
+        self._emit(effects)
 
     # ---------------------------------------------------------------- effects
     def _emit(self, effects: _Effects) -> None:
@@ -478,9 +490,7 @@ class IncidentEngine:
         return row
 
     def acknowledge(self, incident_id: int, user: str) -> None:
-        effects = _Effects()
-        with self._tx() as db:
-            row = self._get(db, incident_id)
+        with self._change(incident_id) as (db, row, effects):
             if row.status == RESOLVED:
                 raise IncidentError(f"incident #{incident_id} is already resolved")
             if row.status == ACKNOWLEDGED:
@@ -493,29 +503,19 @@ class IncidentEngine:
             text = f"Acknowledged by {user}"
             self._event(db, row, "acknowledged", text, actor=user, note=text, force_note=True)
             self._touch(row, effects)
-            db.add(row)
-            db.commit()
-        self._emit(effects)
 
     def resolve(self, incident_id: int, user: str) -> None:
-        effects = _Effects()
-        with self._tx() as db:
-            row = self._get(db, incident_id)
+        with self._change(incident_id) as (db, row, effects):
             if row.status == RESOLVED:
                 raise IncidentError(
                     f"incident #{incident_id} is already resolved (by {row.resolved_by})"
                 )
             self._resolve(db, row, user, f"Resolved by {user}", effects)
-            db.add(row)
-            db.commit()
-        self._emit(effects)
 
     def snooze(self, incident_id: int, user: str, minutes: int) -> datetime:
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 10080:
             raise IncidentError(f"snooze minutes must be 1 to 10080 (7 days), got {minutes!r}")
-        effects = _Effects()
-        with self._tx() as db:
-            row = self._get(db, incident_id)
+        with self._change(incident_id) as (db, row, effects):
             if row.status == RESOLVED:
                 raise IncidentError(f"incident #{incident_id} is resolved; nothing to snooze")
             until = self.clock() + timedelta(minutes=minutes)
@@ -527,9 +527,6 @@ class IncidentEngine:
             row.snoozed_until = until
             row.snoozed_by = user
             self._touch(row, effects)
-            db.add(row)
-            db.commit()
-        self._emit(effects)
         return until
 
     def end_snoozes(self) -> list[int]:
@@ -573,18 +570,13 @@ class IncidentEngine:
         force_note: bool = False,
     ) -> None:
         """Add a timeline event, optionally change the row and post a thread note."""
-        effects = _Effects()
-        with self._tx() as db:
-            row = self._get(db, incident_id)
+        with self._change(incident_id) as (db, row, effects):
             if update is not None:
                 update(row)
             self._event(
                 db, row, kind, text, actor=actor, data=data, note=note, force_note=force_note
             )
             self._touch(row, effects)
-            db.add(row)
-            db.commit()
-        self._emit(effects)
 
     def sync_approvals(
         self, incident_id: int, views: list[Any], describe: Callable[[Any], str | None]
@@ -685,9 +677,8 @@ class IncidentEngine:
 
     def open_count(self) -> int:
         with session(self.db) as db:
-            return len(
-                db.exec(select(Incident.id).where(col(Incident.open_key).is_not(None))).all()
-            )
+            query = select(func.count()).where(col(Incident.open_key).is_not(None))
+            return int(db.exec(query).one())
 
 
 def event_hash_for_cycle(finding: Finding, slot: int) -> str:

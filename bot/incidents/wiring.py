@@ -39,6 +39,7 @@ def build_service(runtime: Any, *, background: bool = True) -> IncidentService:
 
 
 def build_monitors(runtime: Any) -> Any:
+    from bot.monitors.drift import DriftMonitor
     from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
     from bot.monitors.host import HostConfig, HostMonitor
     from bot.monitors.prometheus import PrometheusMonitor
@@ -75,25 +76,12 @@ def build_monitors(runtime: Any) -> Any:
         )
     if s.prometheus_url:
         monitors.append(PrometheusMonitor(s.prometheus_url))
-    drift = _drift_monitor(runtime)
-    if drift is not None:
-        monitors.append(drift)
+    # the registry is reached on the first drift check, not now
+    monitors.append(
+        DriftMonitor(lambda: runtime.registry, min_interval=float(s.drift_check_interval_seconds))
+    )
     retention = max(timedelta(hours=2), timedelta(seconds=40 * s.check_interval_seconds))
     return MonitorSuite(monitors, store, retention)
-
-
-def _drift_monitor(runtime: Any) -> Any:
-    """Model drift checks from the model registry, when the registry is part of this build."""
-    try:
-        from bot.monitors.drift import DriftMonitor
-    except ImportError:  # the registry capability is not installed
-        return None
-    if not hasattr(runtime, "registry"):
-        return None
-    return DriftMonitor(
-        lambda: runtime.registry,
-        min_interval=float(getattr(runtime.settings, "drift_check_interval_seconds", 3600)),
-    )
 
 
 def triage_deps(runtime: Any) -> Any:
@@ -114,11 +102,8 @@ def incident_prompt(runtime: Any) -> str:
     the built-in default when the registry cannot serve it."""
     from graphs.prompts import INCIDENT_SUMMARY_PROMPT, INCIDENT_SUMMARY_PROMPT_NAME
 
-    server = getattr(runtime, "prompt_server", None)
-    if server is None:
-        return INCIDENT_SUMMARY_PROMPT
     try:
-        view = server.fetch(INCIDENT_SUMMARY_PROMPT_NAME, label="production").view
+        view = runtime.prompt_server.fetch(INCIDENT_SUMMARY_PROMPT_NAME, label="production").view
         return str(view.template) or INCIDENT_SUMMARY_PROMPT
     except Exception as exc:
         log.warning("incident summary prompt from the registry unavailable: %s", exc)
@@ -128,27 +113,23 @@ def incident_prompt(runtime: Any) -> str:
 def runbook_lookup(runtime: Any) -> Any:
     """(alertname, text) -> runbook dict: the alert's own runbook first, then by text."""
 
-    def index() -> Any:
-        return getattr(runtime, "runbooks", None)
-
     def lookup(alertname: str, text: str) -> dict[str, Any] | None:
-        idx = index()
-        if idx is None:
-            return None
+        index = runtime.runbooks
+        query = f"{alertname} {text}"[:500]
         hits = []
         try:
-            hits = idx.search(f"{alertname} {text}"[:500], k=1, alert=alertname)
+            hits = index.search(query, k=1, alert=alertname)
         except Exception as exc:
             log.info("runbook lookup by alert %s failed: %s", alertname, exc)
         if not hits:
-            hits = idx.search(f"{alertname} {text}"[:500], k=1)
+            hits = index.search(query, k=1)
         if not hits:
             return None
         hit = hits[0]
         section, excerpt = hit.section, hit.text
-        if getattr(hit, "match", "") == "alert" and getattr(hit, "doc_id", ""):
+        if hit.match == "alert" and hit.doc_id:
             try:
-                for part in idx.sections(hit.doc_id):
+                for part in index.sections(hit.doc_id):
                     if any(w in (part.section or "").lower() for w in MITIGATION_WORDS):
                         section, excerpt = part.section, part.text
                         break
@@ -159,7 +140,7 @@ def runbook_lookup(runtime: Any) -> Any:
             "section": section,
             "source": hit.source,
             "excerpt": (excerpt or "")[:1200],
-            "match": getattr(hit, "match", "text"),
+            "match": hit.match,
         }
 
     return lookup

@@ -53,7 +53,6 @@ class SlackFrontEnd:
         self._socket: Any = None
         self.identity: BotIdentity | None = None  # set by start()
         self.app: Any = None  # the Bolt App, built by start()
-        self.incident_notifier_instance: Any = None
         self.incident_clicks: Any = None  # set by incident_notifier()
 
     # ------------------------------------------------------------------ lazily built parts
@@ -252,7 +251,6 @@ class SlackFrontEnd:
             actions=actions,
             names=UserNames(self.client),
         )
-        self.incident_notifier_instance = notifier
         authorise = (
             self.authorise_incident_action if self.settings.incident_actions_oncall_only else None
         )

@@ -403,8 +403,3 @@ def render_reply(reply: Reply) -> Rendered:
         )
         messages = paginate(keep_blocks, fallback)
     return Rendered(messages=messages, approvals=approvals, uploads=uploads)
-
-
-def text_reply(text: str) -> Rendered:
-    """A one-section message from plain agent-style text."""
-    return render_reply(Reply(blocks=[Section(text)], fallback=text[:MAX_FALLBACK]))

@@ -223,12 +223,6 @@ def _incident_status(low: str, words: set[str]) -> str:
     return "all" if words & {"all"} else "open"
 
 
-def _ref(version: int | None, label: str | None) -> str | None:
-    if version is not None:
-        return f"v{version}"
-    return label
-
-
 class Planner:
     def __init__(self, vocabulary: Vocabulary, available: set[str]) -> None:
         self.vocab = vocabulary

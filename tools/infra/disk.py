@@ -45,6 +45,12 @@ def mount_of(path: Path) -> str:
     return best
 
 
+def _allocated(st: os.stat_result) -> int:
+    """Bytes a file takes on disk: its blocks (a sparse file counts what it uses), or its
+    size where the platform reports no blocks."""
+    return st.st_blocks * 512 if hasattr(st, "st_blocks") else st.st_size
+
+
 def _tree_size(root: str, device: int, deadline: float, totals: list[int]) -> tuple[int, int, bool]:
     """(bytes, files, complete) for everything under root on the same device."""
     size = files = 0
@@ -65,7 +71,7 @@ def _tree_size(root: str, device: int, deadline: float, totals: list[int]) -> tu
                         if st.st_dev == device:
                             stack.append(entry.path)
                     else:
-                        size += st.st_blocks * 512 if hasattr(st, "st_blocks") else st.st_size
+                        size += _allocated(st)
                         files += 1
                         totals[0] += 1
         except OSError:
@@ -107,7 +113,7 @@ def disk_usage(path: str, top: int = 8, budget_seconds: float = 3.0) -> DiskUsag
             complete = complete and done
             largest.append(DirSize(entry.path, size, files))
         else:
-            loose_bytes += st.st_blocks * 512
+            loose_bytes += _allocated(st)
             loose_files += 1
         if time.monotonic() > deadline:
             complete = False

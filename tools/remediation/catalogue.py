@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from tools.base import OpsTool, Risk, ToolError, ToolResult
+from tools.base import OpsTool, Risk, ToolError, ToolResult, validation_problems
 from tools.remediation.config import RemediationConfig
 
 
@@ -44,21 +44,14 @@ class Action(ABC):
 
     def parse(self, raw: dict[str, Any] | None) -> BaseModel:
         """Typed params from raw ones; ToolError naming each bad field."""
-        return parse_params(self, raw)
-
-
-def parse_params(action: Action, raw: dict[str, Any] | None) -> BaseModel:
-    try:
-        return action.params.model_validate(raw or {})
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ())) or "params"
-            problems.append(f"{where}: {err.get('msg', 'invalid')}")
-        fields = ", ".join(action.params.model_fields)
-        raise ToolError(
-            f"bad params for {action.name}: " + "; ".join(problems) + f" (params: {fields})"
-        ) from None
+        try:
+            return self.params.model_validate(raw or {})
+        except ValidationError as exc:
+            fields = ", ".join(self.params.model_fields)
+            raise ToolError(
+                f"bad params for {self.name}: {validation_problems(exc, 'params')} "
+                f"(params: {fields})"
+            ) from None
 
 
 class RemediationCatalogue:

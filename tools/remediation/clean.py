@@ -59,6 +59,12 @@ def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def _used_percent(path: str) -> float:
+    """How full the filesystem holding `path` is, in percent."""
+    usage = shutil.disk_usage(path)
+    return round(100.0 * usage.used / usage.total, 1) if usage.total else 0.0
+
+
 def scan(directory: str, patterns: list[str], cutoff: float, limit: int = MAX_FILES) -> Scan:
     result = Scan(directory, patterns, cutoff)
 
@@ -191,8 +197,7 @@ class CleanDirectoryAction(Action):
                 continue
             deleted += 1
             freed += info.st_size
-        usage = shutil.disk_usage(plan.directory)
-        percent = round(100.0 * usage.used / usage.total, 1) if usage.total else 0.0
+        percent = _used_percent(plan.directory)
         text = (
             f"Deleted {deleted} files ({human_bytes(freed)}) matching {', '.join(plan.patterns)} "
             f"older than {params.older_than_days} days under {plan.directory}; its filesystem "
@@ -218,8 +223,7 @@ class CleanDirectoryAction(Action):
             plan = self._plan(params)
         except ToolError as exc:
             return f"could not re-check: {exc}"
-        usage = shutil.disk_usage(plan.directory)
-        percent = round(100.0 * usage.used / usage.total, 1) if usage.total else 0.0
+        percent = _used_percent(plan.directory)
         if plan.files:
             return (
                 f"not fully: {len(plan.files)} matching files ({human_bytes(plan.total)}) are "

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from tools.base import Risk, ToolError, ToolResult
 from tools.remediation.catalogue import Action
 from tools.remediation.config import RemediationConfig, ServiceConfig
-from tools.remediation.runner import run_argv
+from tools.remediation.runner import command_result, run_argv
 
 
 class RestartParams(BaseModel):
@@ -57,13 +57,7 @@ class RestartServiceAction(Action):
     def execute(self, params: RestartParams) -> ToolResult:
         service = self._service(params.service)
         outcome = run_argv(service.restart, service.timeout_seconds)
-        data = {
-            "service": params.service,
-            "exit_code": outcome.exit_code,
-            "seconds": round(outcome.seconds, 2),
-            "timed_out": outcome.timed_out,
-        }
-        return ToolResult(text=outcome.describe(), data=data, ok=outcome.ok)
+        return command_result(outcome, service=params.service)
 
     def verify(self, params: RestartParams, result: ToolResult) -> str:
         service = self._service(params.service)

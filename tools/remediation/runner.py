@@ -14,6 +14,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from tools.base import ToolResult
+
 MAX_OUTPUT = 4000
 
 
@@ -46,6 +48,17 @@ class CommandOutcome:
         if self.stderr.strip():
             parts.append("stderr:\n" + self.stderr.strip())
         return "\n".join(parts)
+
+
+def command_result(outcome: CommandOutcome, **subject: str) -> ToolResult:
+    """A configured command's result: `subject` (e.g. service="web") and how it ended."""
+    data = {
+        **subject,
+        "exit_code": outcome.exit_code,
+        "seconds": round(outcome.seconds, 2),
+        "timed_out": outcome.timed_out,
+    }
+    return ToolResult(text=outcome.describe(), data=data, ok=outcome.ok)
 
 
 def _clip(text: str) -> str:

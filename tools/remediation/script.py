@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from tools.base import Risk, ToolError, ToolResult
 from tools.remediation.catalogue import Action
 from tools.remediation.config import RemediationConfig, ScriptConfig
-from tools.remediation.runner import run_argv
+from tools.remediation.runner import command_result, run_argv
 
 
 class ScriptParams(BaseModel):
@@ -52,13 +52,7 @@ class RunScriptAction(Action):
     def execute(self, params: ScriptParams) -> ToolResult:
         script = self._script(params.script)
         outcome = run_argv(script.argv, script.timeout_seconds)
-        data = {
-            "script": params.script,
-            "exit_code": outcome.exit_code,
-            "seconds": round(outcome.seconds, 2),
-            "timed_out": outcome.timed_out,
-        }
-        return ToolResult(text=outcome.describe(), data=data, ok=outcome.ok)
+        return command_result(outcome, script=params.script)
 
     def verify(self, params: ScriptParams, result: ToolResult) -> str:
         data = result.data if isinstance(result.data, dict) else {}
