@@ -33,7 +33,10 @@ from bot.slack.usergroups import UsergroupMembers
 
 log = logging.getLogger(__name__)
 
-INTAKE_THREADS = 8
+# The intake only does short work (dedupe, placeholder); every extra Python thread is one more
+# contender for the GIL that the ack path needs (bench/slack_ack.py: 8 -> 4 cut ack p99 by a
+# third at 20 concurrent events on 2 cores, with the same time to reply).
+INTAKE_THREADS = 4
 # Acks are answered on the event loop thread while agent turns run Python on worker threads;
 # a shorter GIL switch interval (default 5 ms) bounds how long the loop waits for its turn.
 SWITCH_INTERVAL_SECONDS = 0.001
