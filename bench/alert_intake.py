@@ -28,12 +28,13 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._util import clean_env, free_port, percentile, summary
+from bench._util import clean_env, free_port, percentile, scratch_database, summary
 
 TOKEN = "bench-token-0123456789"
 
@@ -216,14 +217,12 @@ def main() -> int:
     )
     ok = True
     for name, admin in targets:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             data = Path(tmp) / "data"
             data.mkdir()
             db_url = f"sqlite:///{data / 'opsbot.sqlite3'}"
-            scratch = None
             if admin:
-                scratch = _create_db(admin)
-                db_url = scratch[1]
+                db_url = stack.enter_context(scratch_database(admin, "opsbot_bench"))
             port = free_port()
             cmd = [sys.executable, __file__, "--serve", "--port", str(port), "--data", str(data)]
             if admin:
@@ -241,8 +240,6 @@ def main() -> int:
                 server.send_signal(signal.SIGTERM)
                 server.wait(30)
             problems = verify(db_url, facts, args.groups)
-            if scratch:
-                _drop_db(admin, scratch[0])
         ok = ok and not problems
         print(
             f"{name}: {requests / elapsed:.0f} requests/s, {facts['alerts'] / elapsed:.0f} alerts/s "
@@ -255,26 +252,6 @@ def main() -> int:
             f" (p99 latency {percentile(latencies, 99):.1f} ms)"
         )
     return 0 if ok else 1
-
-
-def _create_db(admin_url: str) -> tuple[str, str]:
-    import uuid
-
-    import psycopg
-
-    admin = admin_url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"opsbot_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, "postgresql+psycopg://" + admin.split("://", 1)[1].rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_db(admin_url: str, name: str) -> None:
-    import psycopg
-
-    admin = admin_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -24,9 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
 
-from bench._util import REPO, clean_env, free_port, percentile, summary
+from bench._util import REPO, percentile, start_opsbot, stop, summary
 from bench.slack_ack import EmulatorProcess
 from tests.incidents.httpd import Answer, Scripted
 from tests.slack.helpers import BOT_TOKEN, SECRET
@@ -36,51 +35,27 @@ CHANNEL = "C0INCIDENTS"
 
 def start_bot(
     workdir: Path, emulator_url: str, endpoints: dict[str, str], args: argparse.Namespace
-) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = clean_env(
-        OPSBOT_DATA_DIR=str(workdir / "data"),
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_API_URL=emulator_url,
-        INCIDENT_CHANNEL=CHANNEL,
-        PORT=str(port),
-        HOST="127.0.0.1",
-        LOG_LEVEL="WARNING",
-        CHECK_INTERVAL_SECONDS=str(args.interval),
-        MONITOR_SUSTAIN_SAMPLES=str(args.sustain),
-        ENDPOINTS=",".join(f"{k}={v}" for k, v in endpoints.items()),
-        ENDPOINT_TIMEOUT_SECONDS="2",
-        DISK_FORECAST_HOURS="0",
-        HOST_CPU_PCT="100",
-        HOST_MEM_PCT="100",
-        HOST_SWAP_PCT="100",
-        HOST_DISK_PCT="100",
-    )
-    for name in ("DATABASE_URL", "ONCALL_USERS", "LLM_PROVIDER", "REMEDIATION_CONFIG"):
-        env.pop(name, None)
+) -> subprocess.Popen[bytes]:
+    settings = {
+        "OPSBOT_DATA_DIR": str(workdir / "data"),
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": emulator_url,
+        "INCIDENT_CHANNEL": CHANNEL,
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "CHECK_INTERVAL_SECONDS": str(args.interval),
+        "MONITOR_SUSTAIN_SAMPLES": str(args.sustain),
+        "ENDPOINTS": ",".join(f"{k}={v}" for k, v in endpoints.items()),
+        "ENDPOINT_TIMEOUT_SECONDS": "2",
+        "DISK_FORECAST_HOURS": "0",
+        "HOST_CPU_PCT": "100",
+        "HOST_MEM_PCT": "100",
+        "HOST_SWAP_PCT": "100",
+        "HOST_DISK_PCT": "100",
+    }
     (workdir / "data").mkdir()
-    log = (workdir / "opsbot.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--no-console"],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc, port
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("opsbot did not start:\n" + (workdir / "opsbot.log").read_text()[-3000:])
+    return start_opsbot(workdir, settings, cwd=REPO)[0]
 
 
 def main() -> int:
@@ -96,9 +71,7 @@ def main() -> int:
     latencies: list[float] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            proc, _port = start_bot(
-                Path(tmp), emulator.url, {n: site.url(f"/{n}") for n in names}, args
-            )
+            proc = start_bot(Path(tmp), emulator.url, {n: site.url(f"/{n}") for n in names}, args)
             try:
                 time.sleep(2 * args.interval)  # a couple of healthy cycles first
                 for name in names:
@@ -121,8 +94,7 @@ def main() -> int:
                     latencies.append(seen - broken_at)
                     print(f"{name}: posted {seen - broken_at:.2f} s after it broke")
             finally:
-                proc.terminate()
-                proc.wait(30)
+                stop(proc)
     finally:
         emulator.stop()
         site.stop()

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench._util import clean_env, free_port, python
+from bench._util import clean_env, python, start_opsbot, stop
 
 ALERT = {
     "version": "4",
@@ -52,27 +52,10 @@ def rss(pid: int) -> str:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        data = Path(tmp) / "data"
-        env = clean_env(PORT=str(port), OPSBOT_DATA_DIR=str(data), ALERTMANAGER_TOKEN="bench")
-        proc = subprocess.Popen(
-            [python(), "-m", "bot", "run", "--no-console"],
-            env=env,
-            cwd=tmp,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        settings = {"OPSBOT_DATA_DIR": str(Path(tmp) / "data"), "ALERTMANAGER_TOKEN": "bench"}
+        started = time.perf_counter()
+        proc, base = start_opsbot(Path(tmp), settings)
         try:
-            started = time.perf_counter()
-            while time.perf_counter() - started < 120:
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
             print(
                 f"ready in {time.perf_counter() - started:.1f} s: {rss(proc.pid)}   goal <= 250 MB"
             )
@@ -90,12 +73,11 @@ def main() -> None:
             print(f"after triaging one alert (embedding model loaded): {rss(proc.pid)}")
             listing = subprocess.run(
                 [python(), "-m", "bot", "incidents", "list", "--json"],
-                env=env, cwd=tmp, capture_output=True, text=True, check=True,
+                env=clean_env(**settings), cwd=tmp, capture_output=True, text=True, check=True,
             )  # fmt: skip
             print(f"incidents open: {len(json.loads(listing.stdout))}")
         finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+            stop(proc, timeout=60)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,12 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._util import percentile, summary
+from bench._util import percentile, scratch_database, summary
 
 
 def measure(
@@ -56,24 +55,6 @@ def measure(
         return cpu, wall, len(report.findings)
     finally:
         runtime.close()
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database for the run, dropped afterwards."""
-    import uuid
-
-    import psycopg
-
-    admin = admin_url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"opsbot_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield "postgresql+psycopg://" + admin.split("://", 1)[1].rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def baseline(cycles: int) -> list[float]:
@@ -104,7 +85,7 @@ def main() -> int:
     worst = 0.0
     for name, admin in targets:
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-            url = stack.enter_context(scratch_database(admin)) if admin else None
+            url = stack.enter_context(scratch_database(admin, "opsbot_bench")) if admin else None
             cpu, wall, findings = measure(url, args.cycles, Path(tmp))
         p50 = percentile(cpu, 50)
         worst = max(worst, percentile(cpu, 95))

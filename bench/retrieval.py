@@ -40,7 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,6 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge import SHIPPED_RUNBOOKS  # noqa: E402
 from knowledge.ingest import SourceFile, discover, load, read_bytes  # noqa: E402
-from knowledge.markdown import search_text  # noqa: E402
 from tools.runbooks.index import LEXICAL_STRONG, Fusion, RunbookIndex  # noqa: E402
 
 SHARED = ROOT / "tests" / "fixtures"
@@ -117,6 +116,22 @@ def load_queries(corpus_label: str) -> list[tuple[str, str, str, str]]:
 def clean(text: str, alert: str) -> str:
     text = re.sub(re.escape(alert), " ", text, flags=re.IGNORECASE)
     return " ".join(TEMPLATE.sub(" ", text).split())
+
+
+def distinct(sources: Iterable[str], limit: int = 10) -> list[str]:
+    """The first `limit` different sources, in order."""
+    ranked: list[str] = []
+    for source in sources:
+        if source not in ranked:
+            ranked.append(source)
+            if len(ranked) == limit:
+                break
+    return ranked
+
+
+def by_score(scores: np.ndarray, sources: Sequence[str]) -> list[str]:
+    """The sources of the rows with a positive (BM25) score, best first, each once."""
+    return distinct(sources[int(i)] for i in np.argsort(-scores, kind="stable") if scores[i] > 0)
 
 
 def rank_of(gold: str, ranked: list[str]) -> int | None:
@@ -311,16 +326,7 @@ class PlainBM25:
         words = [w for w in words if w in self.model.vocab_dict]
         if not words:
             return []
-        scores = self.model.get_scores(words)
-        ranked: list[str] = []
-        for i in np.argsort(-scores, kind="stable"):
-            if scores[i] <= 0:
-                break
-            if self.sources[i] not in ranked:
-                ranked.append(self.sources[i])
-            if len(ranked) == 10:
-                break
-        return ranked
+        return by_score(self.model.get_scores(words), self.sources)
 
 
 def corpus_items(paths: list[Path]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -337,10 +343,7 @@ def corpus_items(paths: list[Path]) -> tuple[list[tuple[str, str]], list[tuple[s
             loaded = load(file, data)
             if not hasattr(loaded, "chunks"):
                 continue
-            for chunk in loaded.chunks:
-                sections.append(
-                    (file.source, search_text(chunk.context, chunk.section, chunk.text))
-                )
+            sections.extend((file.source, chunk.search_text) for chunk in loaded.chunks)
             files.append((file.source, data.decode("utf-8", "replace")))
     return sections, files
 
@@ -410,35 +413,12 @@ def main() -> int:
             from knowledge.markdown import expand_identifiers
 
             vector = index.embedder.embed([expand_identifiers(query)])[0]
-            ranked: list[str] = []
-            for chunk_id, _ in index.store.nearest_passages(vector, 100):
-                source = snapshot.metas[snapshot.position[chunk_id]]["source"]
-                if source not in ranked:
-                    ranked.append(source)
-            return ranked[:10]
-
-        def lexical_only(query: str) -> list[str]:
-            scores = snapshot.lexical.scores(query)
-            ranked: list[str] = []
-            for i in np.argsort(-scores, kind="stable"):
-                source = snapshot.metas[int(i)]["source"]
-                if scores[i] > 0 and source not in ranked:
-                    ranked.append(source)
-                if len(ranked) == 10:
-                    break
-            return ranked
+            nearest = index.store.nearest_passages(vector, 100)
+            return distinct(snapshot.metas[snapshot.position[c]]["source"] for c, _ in nearest)
 
         def lexical_view(view: object, rows: list[str]) -> Callable[[str], list[str]]:
             def search(query: str) -> list[str]:
-                scores = view.scores(query)  # type: ignore[attr-defined]
-                ranked: list[str] = []
-                for i in np.argsort(-scores, kind="stable"):
-                    source = rows[int(i)]
-                    if scores[i] > 0 and source not in ranked:
-                        ranked.append(source)
-                    if len(ranked) == 10:
-                        break
-                return ranked
+                return by_score(view.scores(query), rows)  # type: ignore[attr-defined]
 
             return search
 
@@ -451,7 +431,7 @@ def main() -> int:
         print("\nmethod                               query set    figures")
         ours = evaluate("opsbot hybrid (weighted RRF)", hybrid, queries)
         evaluate("  dense (passages)", dense_only, queries)
-        evaluate("  BM25 sections, stemmed", lexical_only, queries)
+        evaluate("  BM25 sections, stemmed", lexical_view(snapshot.lexical, chunk_sources), queries)
         evaluate(
             "  BM25 sections, exact forms", lexical_view(snapshot.exact, chunk_sources), queries
         )

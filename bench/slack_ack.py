@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from bench._util import REPO, clean_env, free_port, percentile, summary
+from bench._util import REPO, clean_env, percentile, start_opsbot, stop, summary
 from tests.slack.helpers import BOT_TOKEN, SECRET, mention, sign
 
 BOT = "U0BOT"
@@ -66,41 +66,25 @@ class EmulatorProcess:
 
 
 def start_bot(emulator_url: str, workdir: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = clean_env(
-        OPSBOT_DATA_DIR=str(workdir / "data"),
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_API_URL=emulator_url,
-        PORT=str(port),
-        HOST="127.0.0.1",
-        LOG_LEVEL="WARNING",
-        SLACK_WORKERS=str(workers),
-    )
-    for name in ("DATABASE_URL", "ONCALL_USERS", "INCIDENT_CHANNEL", "LLM_PROVIDER"):
-        env.pop(name, None)
-    log = (workdir / "opsbot.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--no-console"],
-        cwd=workdir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("opsbot did not start:\n" + (workdir / "opsbot.log").read_text()[-3000:])
+    settings = {
+        "OPSBOT_DATA_DIR": str(workdir / "data"),
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": emulator_url,
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "SLACK_WORKERS": str(workers),
+    }
+    return start_opsbot(workdir, settings)
+
+
+def signed(body: dict[str, Any], retry: int | None = None) -> tuple[str, dict[str, str]]:
+    """The raw JSON of an event and its headers: signed, marked as Slack's Nth retry."""
+    raw = json.dumps(body)
+    headers = {"Content-Type": "application/json", **sign(raw)}
+    if retry:
+        headers["X-Slack-Retry-Num"] = str(retry)
+    return raw, headers
 
 
 def send_all_threads(
@@ -127,10 +111,7 @@ def send_all_threads(
 
     def one(job: tuple[dict[str, Any], int | None]) -> None:
         body, retry = job
-        raw = json.dumps(body)
-        headers = {"Content-Type": "application/json", **sign(raw)}
-        if retry:
-            headers["X-Slack-Retry-Num"] = str(retry)
+        raw, headers = signed(body, retry)
         sent_at.setdefault(body["event"]["ts"], time.monotonic())
         started = time.monotonic()
         status = client().post(url, content=raw, headers=headers).status_code
@@ -166,10 +147,7 @@ async def send_all_aiohttp(
         gate = asyncio.Semaphore(concurrency)
 
         async def one(body: dict[str, Any], retry: int | None) -> None:
-            raw = json.dumps(body)
-            headers = {"Content-Type": "application/json", **sign(raw)}
-            if retry:
-                headers["X-Slack-Retry-Num"] = str(retry)
+            raw, headers = signed(body, retry)
             async with gate:
                 sent_at.setdefault(body["event"]["ts"], time.monotonic())
                 started = time.monotonic()
@@ -198,10 +176,7 @@ async def send_all(
         gate = asyncio.Semaphore(concurrency)
 
         async def one(body: dict[str, Any], retry: int | None) -> None:
-            raw = json.dumps(body)
-            headers = {"Content-Type": "application/json", **sign(raw)}
-            if retry:
-                headers["X-Slack-Retry-Num"] = str(retry)
+            raw, headers = signed(body, retry)
             async with gate:
                 sent_at.setdefault(body["event"]["ts"], time.monotonic())
                 started = time.monotonic()
@@ -223,9 +198,9 @@ def one_at_a_time(
     with httpx.Client(timeout=30) as client:
         for index in range(count):
             body = mention(question, channel=f"CIDLE{index}", bot_user=BOT)
-            raw = json.dumps(body)
+            raw, headers = signed(body)
             started = time.monotonic()
-            client.post(url, content=raw, headers={"Content-Type": "application/json", **sign(raw)})
+            client.post(url, content=raw, headers=headers)
             acks.append((time.monotonic() - started) * 1000)
             deadline = started + 30
             while time.monotonic() < deadline:
@@ -317,11 +292,7 @@ def main() -> None:
         calls = emulator.calls()[skip:]
         metrics = httpx.get(base + "/metrics", timeout=10).text
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         emulator.stop()
 
     expected = {b["event"]["ts"] for b in events}

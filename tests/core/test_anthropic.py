@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.emulators.anthropic import AnthropicEmulator, Error, Hang, Reply
 
 
-@pytest.fixture
-def claude() -> Iterator[AnthropicEmulator]:
-    emulator = AnthropicEmulator().start()
-    yield emulator
-    emulator.stop()
-
-
 def _runtime(make_runtime, claude: AnthropicEmulator, **extra):  # type: ignore[no-untyped-def]
-    return make_runtime(
-        anthropic_api_key="sk-ant-test-key-0000000000",
-        anthropic_base_url=claude.url,
-        llm_max_retries=0,
-        **extra,
-    )
+    return make_runtime(**claude.settings(), **extra)
 
 
 def test_tool_use_then_answer(make_runtime, claude: AnthropicEmulator) -> None:  # type: ignore[no-untyped-def]

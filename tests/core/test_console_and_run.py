@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +11,7 @@ import httpx
 import psutil
 
 from bot.console import Console
-from tests.core.helpers import opsbot
+from tests.bot_process import OpsbotRun, free_port, opsbot
 
 
 def test_ask_json_shape_with_real_figures(tmp_path: Path) -> None:
@@ -63,25 +58,9 @@ def test_chat_session_handles_commands(make_runtime) -> None:  # type: ignore[no
     assert "(new conversation)" in text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_run_headless_serves_healthz_and_metrics(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ANTHROPIC_"))}
-    env.update({"PORT": str(port), "OPSBOT_DATA_DIR": str(tmp_path / "data")})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    port = free_port()
+    run = OpsbotRun(tmp_path, {"PORT": str(port), "OPSBOT_DATA_DIR": str(tmp_path / "data")})
     try:
         deadline = time.monotonic() + 60
         health = None
@@ -93,7 +72,7 @@ def test_run_headless_serves_healthz_and_metrics(tmp_path: Path) -> None:
                 assert health.json()["status"] == "starting"  # 503 until fully started
                 time.sleep(0.1)
             except httpx.HTTPError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert run.proc.poll() is None, run.log()
                 time.sleep(0.2)
         assert health is not None and health.status_code == 200
         body = health.json()
@@ -101,12 +80,9 @@ def test_run_headless_serves_healthz_and_metrics(tmp_path: Path) -> None:
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
         assert metrics.status_code == 200
         assert "opsbot_up 1.0" in metrics.text
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert run.stop(timeout=20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        run.kill()
 
 
 def test_demo_then_the_readme_questions(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

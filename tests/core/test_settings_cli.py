@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import LLMProvider, SettingsError, load_settings
-from tests.core.helpers import opsbot
+from tests.bot_process import opsbot
 
 
 def test_defaults() -> None:
@@ -17,7 +17,13 @@ def test_defaults() -> None:
     assert not settings.use_anthropic
     assert settings.slack_mode == "console"
     assert settings.sqlalchemy_url.startswith("sqlite:///")
-    assert settings.thresholds() == {"cpu": 90.0, "memory": 90.0, "disk": 90.0, "swap": 80.0}
+    assert settings.thresholds() == {
+        "cpu": 90.0,
+        "memory": 90.0,
+        "disk": 90.0,
+        "swap": 80.0,
+        "inodes": 90.0,
+    }
 
 
 def test_env_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,6 +54,7 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("PORT", "70000", "PORT"),
         ("LLM_PROVIDER", "gpt", "LLM_PROVIDER"),
         ("HOST_DISK_PCT", "120", "HOST_DISK_PCT"),
+        ("HOST_INODES_PCT", "0", "HOST_INODES_PCT"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
         ("ENDPOINTS", "api", "ENDPOINTS"),
         ("ENDPOINTS", "api=ftp://x", "ENDPOINTS"),

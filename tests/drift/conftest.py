@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BIKE_DIR = Path(__file__).resolve().parents[2] / "tools" / "registry" / "demo_data" / "bike-sharing"
-BIKE_REFERENCE = BIKE_DIR / "reference_2011-01-01_2011-01-28.csv"
-BIKE_CURRENT = BIKE_DIR / "current_2011-01-29_2011-02-28.csv"
-BIKE_FEATURES = [
-    "season",
-    "mnth",
-    "hr",
-    "holiday",
-    "weekday",
-    "workingday",
-    "weathersit",
-    "temp",
-    "atemp",
-    "hum",
-    "windspeed",
-]
+from tools.registry.demo import BIKE_CURRENT, BIKE_FEATURES, BIKE_REFERENCE
+
+__all__ = ["BIKE_CURRENT", "BIKE_FEATURES", "BIKE_REFERENCE", "synthetic_columns"]
 
 
 def synthetic_columns(n: int, seed: int, current: bool) -> dict[str, np.ndarray]:

@@ -155,6 +155,14 @@ class AnthropicEmulator:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    def settings(self) -> dict[str, Any]:
+        """Settings overrides that point opsbot's model layer at this emulator, no retries."""
+        return {
+            "anthropic_api_key": "sk-ant-test-key-0000000000",
+            "anthropic_base_url": self.url,
+            "llm_max_retries": 0,
+        }
+
     def start(self) -> AnthropicEmulator:
         self.thread.start()
         return self

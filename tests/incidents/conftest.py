@@ -3,25 +3,20 @@ can move, and a notifier that records what the front end was asked to show."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from bot.incidents.contract import IncidentCard
-from bot.storage.db import make_engine, migrate
 from tools.clock import utcnow
 
 
 @pytest.fixture
-def db(database_url: str | None, tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(database_url or f"sqlite:///{tmp_path / 'incidents.sqlite3'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+def db(engine: Engine) -> Engine:
+    """The migrated `engine` of tests/conftest.py (SQLite and PostgreSQL)."""
+    return engine
 
 
 @dataclass

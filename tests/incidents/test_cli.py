@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.incidents.proc import opsbot_cli
@@ -82,3 +83,25 @@ def test_unknown_incident_and_bad_arguments(tmp_path: Path) -> None:
     assert bad_config.returncode == 1
     assert "REMEDIATION_CONFIG" in bad_config.stderr and "cannot be read" in bad_config.stderr
     assert "Traceback" not in bad_config.stderr
+
+
+def test_show_keeps_summary_bullets_out_of_the_timeline(tmp_path: Path, make_runtime) -> None:  # type: ignore[no-untyped-def]
+    from bot.incidents.alertmanager import parse_payload
+    from tests.incidents.alerts import alert, payload
+
+    description = "Filesystem /var on web-1 is filling up:\n- /var/log 61 GiB\n- /var/cache 9 GiB"
+    runtime = make_runtime(data_dir=tmp_path / "data")
+    runtime.incidents.disable_triage()  # the summary stays the alert's description
+    body = payload(alert(annotations={"summary": "Disk /var full", "description": description}))
+    incident_id, change = runtime.incidents.ingest_alertmanager(parse_payload(body))
+    assert change == "opened"
+    runtime.close()
+
+    shown = opsbot_cli(tmp_path, env_for(tmp_path), "incidents", "show", str(incident_id))
+    assert shown.returncode == 0, shown.stderr
+    card, timeline = shown.stdout.split("  Timeline:\n")
+    assert "- /var/log 61 GiB" in card and "- /var/cache 9 GiB" in card
+    assert timeline.splitlines() == [
+        line for line in timeline.splitlines() if re.match(r"  - \d{4}-\d\d-\d\dT", line)
+    ]
+    assert "Opened: Disk /var full" in timeline and "/var/log" not in timeline

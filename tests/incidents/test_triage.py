@@ -87,13 +87,6 @@ def test_offline_triage_of_a_full_disk(make_runtime, tmp_path: Path, database_ur
 
 
 @pytest.fixture
-def claude() -> Iterator[AnthropicEmulator]:
-    emulator = AnthropicEmulator().start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
 def leaky_endpoint() -> Iterator[Scripted]:
     server = Scripted({"/health": Answer(503, "down", reason=f"Unavailable {SECRET_KEY}")})
     yield server
@@ -109,9 +102,7 @@ def test_secrets_in_tool_output_never_reach_the_model(  # type: ignore[no-untype
         "overloaded. Follow the endpoint-down runbook."
     )
     runtime = make_runtime(
-        anthropic_api_key="sk-ant-test-key-0000000000",
-        anthropic_base_url=claude.url,
-        llm_max_retries=0,
+        **claude.settings(),
         endpoints={"api": url},
         monitor_sustain_samples=1,
         **quiet_host(),
@@ -140,9 +131,7 @@ def test_model_failure_falls_back_to_the_offline_summary(  # type: ignore[no-unt
 ) -> None:
     claude.push(Error(529, "overloaded_error", "Overloaded"))
     runtime = make_runtime(
-        anthropic_api_key="sk-ant-test-key-0000000000",
-        anthropic_base_url=claude.url,
-        llm_max_retries=0,
+        **claude.settings(),
         endpoints={"api": leaky_endpoint.url("/health")},
         monitor_sustain_samples=1,
         **quiet_host(),

@@ -1,22 +1,11 @@
-"""Fixtures for the prompt registry tests: a migrated database (SQLite and PostgreSQL)."""
+"""Fixtures for the prompt registry tests: a store on the migrated `engine` (SQLite and
+PostgreSQL, tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from bot.storage.db import make_engine, migrate
 from tools.prompts.store import PromptStore
-
-
-@pytest.fixture
-def engine(database_url: str | None, tmp_path: Path) -> Iterator:
-    engine = make_engine(database_url or f"sqlite:///{tmp_path / 'prompts.sqlite3'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -8,12 +8,6 @@ the real `opsbot run` server and the CLI as separate processes."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +15,7 @@ import httpx
 import pytest
 
 from bot.cli import main
-from tests.core.helpers import opsbot
+from tests.bot_process import OpsbotRun, free_port, opsbot
 
 
 @dataclass
@@ -150,12 +144,6 @@ def test_export_import_round_trip_through_files(cli: Cli, tmp_path: Path) -> Non
     assert bad.returncode == 1 and "is not an opsbot prompt export" in bad.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_run_serves_the_new_version_at_once_after_an_approved_rollback(
     cli: Cli, tmp_path: Path
@@ -163,34 +151,22 @@ def test_run_serves_the_new_version_at_once_after_an_approved_rollback(
     """`opsbot run` in its own process serves prompts; this process (the CLI) asks for and
     approves a rollback; the server's very next answer is the new version."""
     data = tmp_path / "data"
-    port = _free_port()
+    port = free_port()
     cli.use(data)
     cli.ok("demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ANTHROPIC_"))}
     empty = tmp_path / "no-runbooks"
     empty.mkdir()
     # no runbooks to index and no monitor runs competing for the CPU while the test waits
-    env |= _env(
+    env = _env(
         data, PROMPTS_API_TOKEN="tok-123", PORT=str(port), KNOWLEDGE_DIR=str(empty),
         CHECK_INTERVAL_SECONDS="86400",
     )  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--no-console"],
-        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    run = OpsbotRun(tmp_path, env, "--no-console")
     url = f"http://127.0.0.1:{port}/prompts/support-triage"
     auth = {"Authorization": "Bearer tok-123"}
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                first = httpx.get(url, headers=auth, timeout=2)
-                break
-            except httpx.HTTPError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                assert time.monotonic() < deadline, "opsbot run did not start"
-                time.sleep(0.2)
+        run.wait_healthy(port, timeout=90)
+        first = httpx.get(url, headers=auth, timeout=2)
         assert first.status_code == 200 and first.json()["version"] == 2
         etag = first.headers["etag"]
         assert httpx.get(url, headers=auth | {"If-None-Match": etag}, timeout=5).status_code == 304
@@ -200,15 +176,29 @@ def test_run_serves_the_new_version_at_once_after_an_approved_rollback(
         cli.ok("approve", pending["id"])
         after = httpx.get(url, headers=auth | {"If-None-Match": etag}, timeout=5)
         assert after.status_code == 200 and after.json()["version"] == 1
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert run.stop(timeout=20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        run.kill()
 
 
 def test_the_console_script_reports_errors_in_one_line(tmp_path: Path) -> None:
     result = opsbot("prompts", "show", "nope", env=_env(tmp_path / "data"), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("opsbot: unknown prompt 'nope'")
+
+
+def test_label_request_redacts_secrets_in_its_preview_as_the_chat_does(
+    cli: Cli, tmp_path: Path
+) -> None:
+    cli.use(tmp_path / "data")
+    cli.ok("prompts", "create", "svc-login", "--template", "Log in as {{ user }}.", "-m", "v1")
+    cli.ok("prompts", "label", "svc-login", "production", "--version", "1")
+    cli.ok("approve", json.loads(cli.ok("approvals", "--json"))[0]["id"])
+    secret = "Log in as {{ user }} with api_key=sk-live-0123456789abcdefghij."
+    cli.ok("prompts", "create", "svc-login", "--template", secret, "-m", "v2")
+
+    text = cli.ok("prompts", "label", "svc-login", "production", "--version", "2")
+    pending = json.loads(cli.ok("approvals", "--json"))[0]
+    assert "[REDACTED]" in pending["preview"] and "sk-live-0123456789" not in pending["preview"]
+    assert "[REDACTED]" in text and "sk-live-0123456789" not in text
+    assert f"run: opsbot approve {pending['id']}   or: opsbot reject {pending['id']}" in text

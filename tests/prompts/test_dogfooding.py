@@ -4,24 +4,13 @@ the system prompt the model really receives can be checked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from graphs.prompts import (
     INCIDENT_SUMMARY_PROMPT,
     INCIDENT_SUMMARY_PROMPT_NAME,
     SYSTEM_PROMPT,
     SYSTEM_PROMPT_NAME,
 )
-from tests.emulators.anthropic import AnthropicEmulator, Reply
-
-
-@pytest.fixture
-def claude() -> Iterator[AnthropicEmulator]:
-    emulator = AnthropicEmulator().start()
-    yield emulator
-    emulator.stop()
+from tests.emulators.anthropic import Reply
 
 
 def _system_text(request: dict) -> str:  # type: ignore[type-arg]
@@ -47,9 +36,7 @@ def test_own_prompts_are_seeded_once_with_production_on_v1(make_runtime, databas
 
 def test_system_prompt_change_and_rollback_reach_the_model(make_runtime, claude) -> None:  # type: ignore[no-untyped-def]
     runtime = make_runtime(
-        anthropic_api_key="sk-ant-test-key-0000000000",
-        anthropic_base_url=claude.url,
-        llm_max_retries=0,
+        **claude.settings(),
         oncall_users=["U_ONCALL"],
         console_mode=False,
     )

@@ -1,37 +1,28 @@
-"""Fixtures for the registry tests: registries on SQLite/PostgreSQL, and real MLflow
-(in process on a SQLite file, and as `mlflow server` on 127.0.0.1)."""
+"""Fixtures for the registry tests: registries on the migrated `engine` (SQLite and
+PostgreSQL, tests/conftest.py), and real MLflow (in process on a SQLite file, and as
+`mlflow server` on 127.0.0.1)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.storage.db import make_engine, migrate
+from tests.bot_process import free_port, wait_ok
+from tools.registry.demo import BIKE_CURRENT, BIKE_FEATURES, BIKE_REFERENCE
 from tools.registry.service import ModelRegistry
 from tools.registry.store import BuiltinBackend
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "tools" / "registry" / "demo_data"
-BIKE_REF = DEMO / "bike-sharing" / "reference_2011-01-01_2011-01-28.csv"
-BIKE_CUR = DEMO / "bike-sharing" / "current_2011-01-29_2011-02-28.csv"
-FRAUD_REF = DEMO / "fraud-detector" / "reference.csv"
-FRAUD_CUR = DEMO / "fraud-detector" / "current.csv"
-BIKE_FEATURES = [
-    "season", "mnth", "hr", "holiday", "weekday", "workingday", "weathersit",
-    "temp", "atemp", "hum", "windspeed",
-]  # fmt: skip
+# the demo's bike-sharing data (tools/registry/demo.py); on these features, these drift
 BIKE_DRIFTED = {"temp", "atemp", "hum", "windspeed", "mnth", "weathersit"}
 
 
@@ -47,15 +38,6 @@ MLFLOW_REASON = _mlflow_reason()
 
 
 @pytest.fixture
-def engine(database_url: str | None, tmp_path: Path) -> Iterator[Any]:
-    """A migrated engine on SQLite and on PostgreSQL (parametrised by `database_url`)."""
-    eng = make_engine(database_url or f"sqlite:///{tmp_path / 'registry.sqlite3'}")
-    migrate(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Any]:
     eng = make_engine(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
     migrate(eng)
@@ -66,11 +48,6 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture
 def registry(engine: Any) -> ModelRegistry:
     return ModelRegistry(engine, BuiltinBackend(engine))
-
-
-@pytest.fixture
-def sqlite_registry(sqlite_engine: Any) -> ModelRegistry:
-    return ModelRegistry(sqlite_engine, BuiltinBackend(sqlite_engine))
 
 
 def add_model(
@@ -89,8 +66,8 @@ def add_model(
             metrics={"rmse": 60.0 - 5 * number, "r2": 0.7 + 0.05 * number},
             params={"algorithm": "gbm"},
             creator="tester",
-            reference=str(BIKE_REF) if with_data else None,
-            current=str(BIKE_CUR) if with_data else None,
+            reference=str(BIKE_REFERENCE) if with_data else None,
+            current=str(BIKE_CURRENT) if with_data else None,
             drift_options={"columns": BIKE_FEATURES, "numerical": BIKE_FEATURES}
             if with_data
             else None,
@@ -121,12 +98,6 @@ def mlflow_sqlite_uri(mlflow_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "mlflow.db"
     shutil.copy(mlflow_template, path)
     return f"sqlite:///{path}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -161,23 +132,15 @@ def mlflow_server(mlflow_template: Path, tmp_path_factory: pytest.TempPathFactor
         start_new_session=True,  # its own process group, so teardown stops its workers too
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
     try:
-        while True:
+        if not wait_ok(f"{url}/health", proc, 180):
             if proc.poll() is not None:
                 log.flush()
                 raise RuntimeError(
                     f"mlflow server exited with {proc.returncode}:\n"
                     + (base / "server.log").read_text()[-3000:]
                 )
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("mlflow server did not answer /health within 180 s")
-            time.sleep(0.5)
+            raise RuntimeError("mlflow server did not answer /health within 180 s")
         yield url
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

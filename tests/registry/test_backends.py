@@ -144,7 +144,7 @@ def test_mlflow_reads_metrics_from_the_run_and_refuses_mixed_input(mlflow_sqlite
 
 @pytest.mark.skipif(MLFLOW_REASON is not None, reason=MLFLOW_REASON or "")
 def test_unreachable_mlflow_server_is_a_clear_error_quickly() -> None:
-    from tests.registry.conftest import free_port
+    from tests.bot_process import free_port
 
     backend = MlflowBackend(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(RegistryError, match=r"MLflow at http://127\.0\.0\.1:\d+ is unreachable"):

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.registry.conftest import BIKE_CUR, BIKE_DRIFTED, BIKE_REF, add_model
+from tests.registry.conftest import BIKE_CURRENT, BIKE_DRIFTED, BIKE_REFERENCE, add_model
 from tools.registry.checks import CHECK_FAILED, MODEL_DRIFT, check_drift, check_model, drift_checks
 from tools.registry.demo import seed_registry
 from tools.registry.service import ModelRegistry
@@ -32,7 +32,7 @@ def test_drift_check_reports_dataset_drift_with_labels(registry: ModelRegistry) 
 
 def test_no_finding_without_drift_or_without_data(registry: ModelRegistry, tmp_path: Path) -> None:
     registry.register_version(
-        "calm", "s3://m/1", reference=str(BIKE_REF), current=str(BIKE_REF),
+        "calm", "s3://m/1", reference=str(BIKE_REFERENCE), current=str(BIKE_REFERENCE),
         drift_options={"columns": ["temp", "hum"]},
     )  # fmt: skip
     registry.set_alias("calm", "production", 1, actor="t")
@@ -44,8 +44,8 @@ def test_no_finding_without_drift_or_without_data(registry: ModelRegistry, tmp_p
 
 def test_a_broken_check_is_reported_not_hidden(registry: ModelRegistry, tmp_path: Path) -> None:
     cur = tmp_path / "cur.csv"
-    shutil.copy(BIKE_CUR, cur)
-    registry.register_version("m", "s3://m/1", reference=str(BIKE_REF), current=str(cur))
+    shutil.copy(BIKE_CURRENT, cur)
+    registry.register_version("m", "s3://m/1", reference=str(BIKE_REFERENCE), current=str(cur))
     registry.set_alias("m", "production", 1, actor="t")
     cur.unlink()
     [finding] = check_model(registry, "m")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.core.helpers import opsbot
-from tests.registry.conftest import BIKE_CUR, BIKE_DRIFTED, BIKE_REF
+from tests.bot_process import opsbot
+from tests.registry.conftest import BIKE_CURRENT, BIKE_DRIFTED, BIKE_REFERENCE
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_drift_json_has_exactly_the_promised_shape(workspace: Path, capsys: Any)
 def test_register_data_alias_and_history(workspace: Path, capsys: Any, tmp_path: Path) -> None:
     code, out, err = run(
         capsys, "models", "register", "churn", "--source", "s3://m/churn/1", "--metric", "auc=0.8",
-        "--param", "depth=4", "--reference", str(BIKE_REF), "--current", str(BIKE_CUR),
+        "--param", "depth=4", "--reference", str(BIKE_REFERENCE), "--current", str(BIKE_CURRENT),
         "--features", "temp,hum", "--model-description", "churn risk",
     )  # fmt: skip
     assert code == 0, err
@@ -81,8 +81,8 @@ def test_register_data_alias_and_history(workspace: Path, capsys: Any, tmp_path:
     code, out, _ = run(capsys, "models", "register", "churn", "--source", "s3://m/churn/2",
                        "--metric", "auc=0.85", "--json")  # fmt: skip
     assert json.loads(out)["version"] == 2
-    code, out, err = run(capsys, "models", "data", "churn", "2", "--reference", str(BIKE_REF),
-                         "--current", str(BIKE_CUR), "--features", "temp")  # fmt: skip
+    code, out, err = run(capsys, "models", "data", "churn", "2", "--reference", str(BIKE_REFERENCE),
+                         "--current", str(BIKE_CURRENT), "--features", "temp")  # fmt: skip
     assert code == 0, err
     code, out, _ = run(capsys, "models", "drift", "churn", "--version", "v1", "--json")
     assert [f["name"] for f in json.loads(out)["features"]] == ["temp", "hum"]
@@ -90,6 +90,7 @@ def test_register_data_alias_and_history(workspace: Path, capsys: Any, tmp_path:
     code, out, _ = run(capsys, "models", "alias", "churn", "production", "2", "--reason", "launch")
     assert code == 0 and "APPROVAL NEEDED" in out and "run: opsbot approve" in out
     approval = out.split("APPROVAL NEEDED ")[1].split()[0]
+    assert f"run: opsbot approve {approval}   or: opsbot reject {approval}" in out
     code, out, err = run(capsys, "approve", approval)
     assert code == 0, err
     assert "production of churn moved from (unset) to v2" in out

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.registry.conftest import BIKE_CUR, BIKE_DRIFTED, BIKE_FEATURES, BIKE_REF, add_model
+from tests.registry.conftest import (
+    BIKE_CURRENT,
+    BIKE_DRIFTED,
+    BIKE_FEATURES,
+    BIKE_REFERENCE,
+    add_model,
+)
 from tools.base import ToolError
 from tools.registry.service import ModelRegistry
 
@@ -45,8 +51,8 @@ def test_bike_demand_drifts_like_evidently_and_the_report_is_stored(
 
 def test_changed_data_file_triggers_a_new_run(registry: ModelRegistry, tmp_path: Path) -> None:
     ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
-    shutil.copy(BIKE_REF, ref)
-    shutil.copy(BIKE_REF, cur)  # same data: no drift
+    shutil.copy(BIKE_REFERENCE, ref)
+    shutil.copy(BIKE_REFERENCE, cur)  # same data: no drift
     registry.register_version(
         "m",
         "s3://m/1",
@@ -58,7 +64,7 @@ def test_changed_data_file_triggers_a_new_run(registry: ModelRegistry, tmp_path:
     calm = registry.drift("m")
     assert calm.reused  # the dry run of set_alias stored it
     assert calm.report.dataset_drift is False and calm.report.n_drifted == 0
-    shutil.copy(BIKE_CUR, cur)
+    shutil.copy(BIKE_CURRENT, cur)
     os.utime(cur, ns=(1, 1))  # a different mtime even on coarse clocks
     moved = registry.drift("m")
     assert not moved.reused
@@ -78,8 +84,8 @@ def test_missing_data_file_is_a_clear_error_and_stores_nothing(
     registry: ModelRegistry, tmp_path: Path
 ) -> None:
     cur = tmp_path / "cur.csv"
-    shutil.copy(BIKE_CUR, cur)
-    registry.register_version("m", "s3://m/1", reference=str(BIKE_REF), current=str(cur))
+    shutil.copy(BIKE_CURRENT, cur)
+    registry.register_version("m", "s3://m/1", reference=str(BIKE_REFERENCE), current=str(cur))
     cur.unlink()
     with pytest.raises(ToolError, match=r"data file not found: .*cur\.csv"):
         registry.drift("m", 1)

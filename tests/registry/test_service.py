@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.registry.conftest import BIKE_CUR, BIKE_REF, add_model
+from tests.registry.conftest import BIKE_CURRENT, BIKE_REFERENCE, add_model
 from tools.base import ToolError
 from tools.registry.errors import RegistryError
 from tools.registry.service import ModelRegistry
@@ -137,13 +137,13 @@ def test_bad_registrations_change_nothing(registry: ModelRegistry, tmp_path: Any
         ({"source": ""}, "source"),
         ({"source": "s3://m", "metrics": {"rmse": "high"}}, "metric 'rmse' must be a number"),
         ({"source": "s3://m", "status": "DONE"}, "invalid version status"),
-        ({"source": "s3://m", "reference": str(BIKE_REF)}, "both a reference and a current"),
+        ({"source": "s3://m", "reference": str(BIKE_REFERENCE)}, "both a reference and a current"),
         (
-            {"source": "s3://m", "reference": str(BIKE_REF), "current": str(tmp_path / "x.xlsx")},
+            {"source": "s3://m", "reference": str(BIKE_REFERENCE), "current": str(tmp_path / "x.xlsx")},
             "unsupported data file type",
         ),
         (
-            {"source": "s3://m", "reference": str(BIKE_REF), "current": str(BIKE_CUR),
+            {"source": "s3://m", "reference": str(BIKE_REFERENCE), "current": str(BIKE_CURRENT),
              "drift_options": {"method": "magic"}},
             "unknown drift test 'magic'",
         ),

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.bot_process import free_port, wait_ok
 from tests.runbooks.conftest import CPU, DISK
 from tools.runbooks import index_from_settings
 from tools.runbooks.client import ChromaUnavailable
@@ -25,18 +23,12 @@ def _chroma_cli() -> str | None:
     return str(beside) if beside.exists() else shutil.which("chroma")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     cli = _chroma_cli()
     if cli is None:
         pytest.skip("the `chroma` CLI (from the chromadb package) is not installed")
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     log = (path / "server.log").open("w")
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
@@ -47,23 +39,12 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         env=env,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        if not wait_ok(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, 60):
             if process.poll() is not None:
                 pytest.fail(
                     f"chroma run exited with {process.returncode}: {(path / 'server.log').read_text()[-2000:]}"
                 )
-            try:
-                if (
-                    httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code
-                    == 200
-                ):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("chroma run did not answer its heartbeat within 60 s")
-            time.sleep(0.2)
+            pytest.fail("chroma run did not answer its heartbeat within 60 s")
         yield "127.0.0.1", port
     finally:
         process.terminate()
@@ -127,7 +108,7 @@ def test_unreachable_server_is_a_clear_error(tmp_path, hashing) -> None:  # type
     index = RunbookIndex(
         tmp_path,
         chroma_host="127.0.0.1",
-        chroma_port=_free_port(),
+        chroma_port=free_port(),
         embedding="hashing",
         embedder=hashing,
     )

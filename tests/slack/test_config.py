@@ -9,7 +9,7 @@ import pytest
 from bot.runtime import StartupError
 from bot.settings import load_settings
 from bot.slack.config import check_credentials, wants_slack
-from tests.core.helpers import opsbot
+from tests.bot_process import opsbot
 from tests.emulators.slack import SlackEmulator
 
 

@@ -19,23 +19,10 @@ BOT = "U0BOT"
 
 
 @pytest.fixture
-def claude() -> Iterator[AnthropicEmulator]:
-    emulator = AnthropicEmulator().start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
 def stack(
     tmp_path: Path, slack_emulator: SlackEmulator, claude: AnthropicEmulator
 ) -> Iterator[Stack]:
-    built = start_stack(
-        tmp_path,
-        slack_emulator,
-        anthropic_api_key="sk-ant-test-key-0000000000",
-        anthropic_base_url=claude.url,
-        llm_max_retries=0,
-    )
+    built = start_stack(tmp_path, slack_emulator, **claude.settings())
     yield built
     built.close()
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from tests.conftest import _PG_REASON, PG_ADMIN
+from tests.databases import postgres_unavailable, scratch_database
 from tests.emulators.slack import SlackEmulator
 from tests.slack.helpers import click_body, mention
 from tests.slack.process import Bot, bot_env
@@ -35,20 +35,6 @@ pytestmark = pytest.mark.slow
 
 BOT = "U0BOT"
 INCIDENTS = "C0INCIDENTS"
-
-
-def _postgres_database() -> Iterator[str]:
-    import psycopg
-
-    name = f"opsbot_t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    try:
-        yield f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _remediation(workdir: Path) -> tuple[Path, Path]:
@@ -85,21 +71,18 @@ def _start(workdir: Path, emulator: SlackEmulator, **extra: str) -> Bot:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def bot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    extra: dict[str, str] = {}
-    database: Iterator[str] | None = None
-    if request.param == "postgres":
-        if _PG_REASON:
-            pytest.skip(_PG_REASON)
-        database = _postgres_database()
-        extra["DATABASE_URL"] = next(database)
-    workdir = tmp_path_factory.mktemp(f"decisions-{request.param}")
-    emulator = SlackEmulator(bot_user_id=BOT, users={"U0ONCALL": "Olga Oncall"}).start()
-    running = _start(workdir, emulator, **extra)
-    yield running
-    running.stop()
-    emulator.stop()
-    if database is not None:
-        next(database, None)  # drop it
+    with ExitStack() as cleanup:
+        extra: dict[str, str] = {}
+        if request.param == "postgres":
+            if reason := postgres_unavailable():
+                pytest.skip(reason)
+            extra["DATABASE_URL"] = cleanup.enter_context(scratch_database())
+        workdir = tmp_path_factory.mktemp(f"decisions-{request.param}")
+        emulator = SlackEmulator(bot_user_id=BOT, users={"U0ONCALL": "Olga Oncall"}).start()
+        running = _start(workdir, emulator, **extra)
+        yield running
+        running.stop()
+        emulator.stop()
 
 
 # ---------------------------------------------------------------------- helpers

@@ -20,8 +20,6 @@ import pytest
 
 from tests.emulators.slack import SlackEmulator
 from tests.slack.helpers import (
-    BOT_TOKEN,
-    SECRET,
     click_body,
     mention,
     message,
@@ -30,7 +28,7 @@ from tests.slack.helpers import (
     sign,
     slash_body,
 )
-from tests.slack.process import Bot
+from tests.slack.process import Bot, bot_env
 
 REPO = Path(__file__).resolve().parents[2]
 BOT = "U0BOT"
@@ -41,25 +39,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     workdir = tmp_path_factory.mktemp("slack-e2e")
     data = workdir / "data"
     emulator = SlackEmulator(bot_user_id=BOT).start()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "ANTHROPIC_", "OPSBOT_", "ONCALL_", "LLM_"))
-        and k not in ("DATABASE_URL", "PORT", "HOST", "INCIDENT_CHANNEL", "ENDPOINTS")
-    }
-    env.update(
-        {
-            "OPSBOT_DATA_DIR": str(data),
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": emulator.url,
-            "ONCALL_USERS": "U0ONCALL",
-            "HOST": "127.0.0.1",
-            "LOG_LEVEL": "INFO",
-            "ANONYMIZED_TELEMETRY": "False",
-        }
-    )
-    running = Bot(emulator, data, workdir, env)
+    running = Bot(emulator, data, workdir, bot_env(emulator, data))
     running.start()
     yield running
     running.stop()
@@ -298,20 +278,7 @@ def test_approval_with_run_remediation_runs_once_and_updates_the_card(
     config = workdir / "remediation.yml"
     config.write_text(f"clean_directories:\n  - path: {target}\n    min_age_days: 1\n")
     emulator = SlackEmulator(bot_user_id=BOT).start()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ANTHROPIC_", "OPSBOT_"))
-    }
-    env.update(
-        {
-            "OPSBOT_DATA_DIR": str(workdir / "data"),
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": emulator.url,
-            "ONCALL_USERS": "U0ONCALL",
-            "REMEDIATION_CONFIG": str(config),
-            "HOST": "127.0.0.1",
-        }
-    )
+    env = bot_env(emulator, workdir / "data", REMEDIATION_CONFIG=str(config))
     running = Bot(emulator, workdir / "data", workdir, env)
     running.start()
     try:
