@@ -133,11 +133,13 @@ def decision_line(
 
 def approval_blocks(
     view: ApprovalView,
-    signer: ButtonSigner,
+    signer: ButtonSigner | None,
     decided_at: datetime | None = None,
     via: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The card for one approval; buttons only while it is pending."""
+    """The card for one approval; buttons only while it is pending. Without a `signer` the
+    card is for a private answer, where buttons cannot work (the bot is not in the channel,
+    so it could never update the card): it says how to decide instead."""
     title = "Approval needed" if view.status == PENDING else "Approval"
     blocks: list[dict[str, Any]] = [header(f"{title}: {view.tool}")]
     blocks.extend(
@@ -155,13 +157,20 @@ def approval_blocks(
     if view.status == PENDING:
         if view.approvers:
             blocks.append(section(decision_line(view)))
-        blocks.append(approval_buttons(view, signer))
-        blocks.append(
-            context(
-                f"{escape(view.id)} · only on-call engineers may decide · expires "
-                f"{slack_date(view.expires_at)}"
+        expires = f"expires {slack_date(view.expires_at)}"
+        if signer is not None:
+            blocks.append(approval_buttons(view, signer))
+            blocks.append(
+                context(f"{escape(view.id)} · only on-call engineers may decide · {expires}")
             )
-        )
+        else:
+            blocks.append(
+                context(
+                    f"{escape(view.id)} · I am not in this channel, so this card has no buttons: "
+                    f"an on-call engineer can run `opsbot approve {escape(view.id)}` (or `opsbot "
+                    f"reject`), or invite me (/invite @opsbot) and ask again · {expires}"
+                )
+            )
     else:
         blocks.append(section(truncate(decision_line(view, decided_at, via), MAX_TEXT)))
         blocks.append(context(escape(view.id)))

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.reply import Context, Reply, Section
+from bot.slack.cards import approval_blocks
 from bot.slack.conversation import Conversations, Incoming
 from bot.slack.outbox import slack_error
-from bot.slack.render import SlackMessage, escape, render_reply, section
+from bot.slack.render import MAX_BLOCKS, SlackMessage, escape, render_reply, section
 from tools.base import Caller
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,12 @@ class OpsCommand:
             reply.add(
                 Context("Invite me to this channel (/invite @opsbot) to get answers in a thread.")
             )
-            self._respond(respond, reply, "ephemeral")
+            rendered = render_reply(reply)
+            first = rendered.messages[0] if rendered.messages else SlackMessage("(no answer)")
+            # approval cards go with the answer, without buttons (see approval_blocks)
+            cards = [b for view in rendered.approvals for b in approval_blocks(view, None)]
+            blocks = first.blocks[: max(0, MAX_BLOCKS - len(cards))] + cards[:MAX_BLOCKS]
+            respond(text=first.text, blocks=blocks, response_type="ephemeral")
         except Exception as exc:
             log.exception("/ops question failed")
             self._respond_text(

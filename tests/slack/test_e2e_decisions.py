@@ -16,6 +16,7 @@ it (another process, the same database).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -28,7 +29,7 @@ from sqlalchemy import update
 
 from tests.databases import postgres_unavailable, scratch_database
 from tests.emulators.slack import SlackEmulator
-from tests.slack.helpers import click_body, mention
+from tests.slack.helpers import click_body, mention, slash_body
 from tests.slack.process import Bot, bot_env
 
 pytestmark = pytest.mark.slow
@@ -190,6 +191,35 @@ def test_approve_from_the_cli_updates_the_card_and_answers_in_the_thread(bot: Bo
     assert again.returncode == 0 and "already executed by console" in again.stdout
     time.sleep(1.5)
     assert len(_replies(bot, channel, thread, card["ts"])) == 1
+
+
+def test_an_approval_asked_for_privately_shows_its_card_and_how_to_decide(bot: Bot) -> None:
+    """/ops in a channel the bot cannot post in: the answer comes back privately with the
+    approval card, but without buttons (the bot could never update that card), saying how to
+    decide it instead; `opsbot approve` then runs the action once."""
+    emu = bot.emulator
+    channel = "C0PRIVATE"
+    emu.unknown_channels.add(channel)  # a private channel the bot has not been invited to
+    before = len(_runs(bot))
+    body = slash_body(
+        "please restart web", response_url=emu.response_url("private"), channel=channel
+    )
+    assert bot.send.form(body).status_code == 200
+    (answer,) = emu.wait_for(
+        lambda: [r for r in emu.responses if r["key"] == "private"], 60, what="the private answer"
+    )
+    assert answer["response_type"] == "ephemeral"
+    shown = str(answer["blocks"])
+    assert "Approval needed: run_remediation" in shown and "restart_service" in shown
+    assert "approval_approve" not in shown  # no buttons that could not work
+    match = re.search(r"`opsbot approve (ap-[0-9a-z]+)`", shown)
+    assert match, shown
+    assert not emu.posts(channel) and len(_runs(bot)) == before  # nothing ran yet
+    done = bot.cli("approve", match.group(1), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "executed"
+    assert len(_runs(bot)) == before + 1
+    assert not emu.posts(channel)  # still nothing posted where the bot may not post
 
 
 def test_reject_from_the_cli_updates_the_card_and_answers_in_the_thread(bot: Bot) -> None:
