@@ -12,7 +12,7 @@
 2. Power table: reference N(0,1) vs current N(mu,1), n rows each,
    n in {100, 1000, 10000, 100000}, mu in {0, 0.05, 0.1, 0.25, 0.5}. For each rule
    (its default threshold) the share of seeded trials that flag drift: at mu = 0 that is
-   the false-alarm rate, above it the detection rate. "default" is Evidently's rule
+   the false-alarm rate, above it the detection rate; 200 seeded trials per n and mu. "default" is Evidently's rule
    (K-S up to 1000 reference rows, normed Wasserstein above).
 
 Run:  .venv/bin/python bench/drift.py            (full: a few minutes)
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per engine (3)")
     parser.add_argument("--trials", type=int, default=None, help="power trials per n (200)")
     parser.add_argument(
-        "--big-trials", type=int, default=None, help="power trials for n = 100000 (100)"
+        "--big-trials", type=int, default=None, help="power trials for n = 100000 (200)"
     )
     parser.add_argument("--no-evidently", action="store_true", help="time only our engine")
     parser.add_argument("--no-power", action="store_true", help="skip the power table")
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = args.rows or (20_000 if args.quick else 100_000)
     repeat = args.repeat or (2 if args.quick else 3)
     trials = args.trials or (50 if args.quick else 200)
-    big_trials = args.big_trials or (20 if args.quick else 100)
+    big_trials = args.big_trials or (20 if args.quick else 200)
     sizes = POWER_SIZES[:3] if args.quick else POWER_SIZES
     for name, value in (
         ("rows", rows),
