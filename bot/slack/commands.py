@@ -108,9 +108,13 @@ class OpsCommand:
             )
 
     def _respond(self, respond: Any, reply: Reply, response_type: str) -> None:
+        """Answer through `response_url`: the first message, and any approval cards without
+        buttons (a response cannot be updated by the bot; see approval_blocks)."""
         rendered = render_reply(reply)
         first = rendered.messages[0] if rendered.messages else SlackMessage("(no answer)")
-        respond(text=first.text, blocks=first.blocks, response_type=response_type)
+        cards = [b for view in rendered.approvals for b in approval_blocks(view, None)]
+        blocks = first.blocks[: max(0, MAX_BLOCKS - len(cards))] + cards[:MAX_BLOCKS]
+        respond(text=first.text, blocks=blocks, response_type=response_type)
 
     def _respond_text(self, respond: Any, text: str) -> None:
         try:
@@ -151,12 +155,7 @@ class OpsCommand:
             reply.add(
                 Context("Invite me to this channel (/invite @opsbot) to get answers in a thread.")
             )
-            rendered = render_reply(reply)
-            first = rendered.messages[0] if rendered.messages else SlackMessage("(no answer)")
-            # approval cards go with the answer, without buttons (see approval_blocks)
-            cards = [b for view in rendered.approvals for b in approval_blocks(view, None)]
-            blocks = first.blocks[: max(0, MAX_BLOCKS - len(cards))] + cards[:MAX_BLOCKS]
-            respond(text=first.text, blocks=blocks, response_type="ephemeral")
+            self._respond(respond, reply, "ephemeral")
         except Exception as exc:
             log.exception("/ops question failed")
             self._respond_text(
