@@ -1,8 +1,11 @@
 """Run an operator-configured argv with a timeout, capturing its output.
 
-The command runs in its own session without a shell and without stdin; on timeout the whole
-process group is killed (a restart script's children must not outlive it). Output is kept
-to a bounded size so a chatty command cannot flood the audit log or the model.
+The command runs in its own session without a shell and without stdin. On timeout its whole
+tree is stopped: SIGTERM to its process group and to every descendant that left the group
+(a child that called setsid), then SIGKILL to whatever is still alive after a grace period,
+so a restart script's children never outlive it and never keep its output pipe (and so the
+action) open. Output is kept to a bounded size so a chatty command cannot flood the audit
+log or the model.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+import psutil
+
 from tools.base import ToolResult
 
 MAX_OUTPUT = 4000
+KILL_GRACE_SECONDS = 5.0  # between SIGTERM and SIGKILL when a command times out
+DRAIN_SECONDS = 5.0  # reading what is left of the output once the tree is dead
 
 
 @dataclass
@@ -67,7 +74,57 @@ def _clip(text: str) -> str:
     return text[: MAX_OUTPUT // 2] + "\n… (output cut) …\n" + text[-MAX_OUTPUT // 2 :]
 
 
-def run_argv(argv: list[str], timeout: float) -> CommandOutcome:
+def _tree(pid: int) -> list[psutil.Process]:
+    """The command's descendants (found before signalling: once their parent dies they are
+    re-parented and can no longer be found from it)."""
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _signal_tree(pgid: int, others: list[psutil.Process], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group already ended
+        os.killpg(pgid, signum)
+    for proc in others:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.send_signal(signum)
+
+
+def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
+    alive = []
+    for proc in procs:
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                alive.append(proc)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
+def stop_tree(proc: subprocess.Popen[str], grace: float) -> None:
+    """SIGTERM the command's group and its escaped descendants, SIGKILL after `grace`."""
+    try:
+        leader = psutil.Process(proc.pid)
+    except psutil.NoSuchProcess:
+        leader = None
+    descendants = _tree(proc.pid)
+    members = ([leader] if leader else []) + descendants
+    _signal_tree(proc.pid, descendants, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        proc.poll()  # reap the leader so it does not linger as a zombie
+        if not _alive(members):
+            return
+        time.sleep(0.05)
+    _signal_tree(proc.pid, descendants, signal.SIGKILL)
+    for survivor in _alive(descendants):  # killed: wait for the kernel to take them away
+        with contextlib.suppress(psutil.Error):
+            survivor.wait(1.0)
+
+
+def run_argv(argv: list[str], timeout: float, grace: float = KILL_GRACE_SECONDS) -> CommandOutcome:
+    """Run `argv` for at most `timeout` seconds (then stop its tree, see stop_tree)."""
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -89,9 +146,15 @@ def run_argv(argv: list[str], timeout: float) -> CommandOutcome:
             list(argv), proc.returncode, _clip(out), _clip(err), time.monotonic() - started
         )
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):  # it ended on its own just now
-            os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
+        stop_tree(proc, grace)
+        try:
+            out, err = proc.communicate(timeout=DRAIN_SECONDS)
+        except subprocess.TimeoutExpired:  # a process we could not see still holds the pipe
+            out, err = "", "(output lost: a process outside the command's tree kept it open)"
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
         return CommandOutcome(
             list(argv), None, _clip(out or ""), _clip(err or ""), time.monotonic() - started, True
         )
