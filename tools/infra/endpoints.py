@@ -2,7 +2,9 @@
 
 Only targets listed in ENDPOINTS can be probed (by name or by their exact URL): a chat user
 must not be able to make the bot fetch arbitrary addresses (SSRF). Redirects are reported,
-not followed, for the same reason.
+not followed, for the same reason; a redirect within the endpoint's own origin (same scheme,
+host and port) is fine, a redirect anywhere else is a failure ("redirect to … not allowed"):
+nobody allowed that address, and a healthy endpoint does not send its callers elsewhere.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import ssl
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
+
+from tools.redact import redact
 
 
 class EndpointNotAllowed(ValueError):
@@ -41,6 +45,34 @@ class ProbeResult:
 
 def _normalise(url: str) -> str:
     return url.strip().rstrip("/").lower()
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: an origin nothing matches
+        return scheme, "", -1
+    default = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port if port is not None else default
+
+
+def redirect_problem(url: str, location: str | None) -> str | None:
+    """Why a redirect from `url` to `location` is not acceptable, or None when it stays
+    within `url`'s origin."""
+    if not location:
+        return "redirect without a Location header"
+    target = urljoin(url, location)
+    if origin(target) == origin(url):
+        return None
+    return f"redirect to {redact(target)} not allowed (only within {redact(_origin_text(url))})"
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}:{port}"
 
 
 def resolve_target(target: str, endpoints: dict[str, str]) -> tuple[str, str]:
@@ -100,10 +132,13 @@ def probe(
         result.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         result.status = response.status_code
         result.ok = response.status_code < 400
-        if response.is_redirect:
-            result.location = response.headers.get("location")
         if not result.ok:
             result.error = f"HTTP {response.status_code} {response.reason_phrase}"
+        elif response.is_redirect:
+            location = response.headers.get("location")
+            result.location = redact(location) if location else None
+            result.error = redirect_problem(url, location)
+            result.ok = result.error is None
     except httpx.TimeoutException:
         result.error = f"timed out after {timeout:g}s"
     except httpx.ConnectError as exc:
