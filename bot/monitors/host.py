@@ -16,7 +16,7 @@ from bot.monitors.forecast import forecast_full
 from bot.monitors.samples import SampleStore
 from tools.format import human_bytes, human_duration, pct
 from tools.infra.host import CpuSampler, HostReport, read_host
-from tools.infra.levels import Thresholds
+from tools.infra.levels import CRIT, Thresholds, level
 
 
 @dataclass
@@ -29,13 +29,11 @@ class HostConfig:
     forecast_min_r2: float = 0.6
 
 
-def critical_at(threshold: float) -> float:
-    """Warning at the threshold; critical halfway between it and 100%."""
-    return threshold + (100.0 - threshold) / 2
-
-
-def _severity(value: float, threshold: float) -> str:
-    return CRITICAL if value >= critical_at(threshold) else WARNING
+def severity(value: float, threshold: float, margin: float) -> str:
+    """The incident severity of a reading: the level host_health shows for it (CRIT at the
+    threshold, WARN `margin` points below, tools.infra.levels), so one disk is never
+    `warning` on its incident and CRIT in host_health."""
+    return CRITICAL if level(value, threshold, margin) == CRIT else WARNING
 
 
 class HostMonitor:
@@ -134,7 +132,7 @@ class HostMonitor:
             monitor=self.name,
             alertname=alertname,
             title=f"{what} on {report.hostname} (threshold {threshold:g}%)",
-            severity=_severity(value, threshold),
+            severity=severity(value, threshold, self.config.thresholds.warn_margin),
             kind="host",
             labels=labels,
             summary=summary,

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import psutil
 
 from tools.infra.levels import Thresholds, level, worst
+from tools.infra.usage import filesystem_usage
 
 # Filesystems that are not real storage (kernel, memory-backed or virtual).
 PSEUDO_FS = {
@@ -146,7 +147,8 @@ def real_partitions() -> list[Partition]:
 
 
 def read_disk(mountpoint: str, device: str = "", fstype: str = "") -> DiskReading:
-    usage = psutil.disk_usage(mountpoint)
+    """Space (as df shows it, see tools.infra.usage) and inodes of one filesystem."""
+    usage = filesystem_usage(mountpoint)
     stat = os.statvfs(mountpoint)
     inodes_total = stat.f_files
     inodes_used = stat.f_files - stat.f_ffree
@@ -158,7 +160,7 @@ def read_disk(mountpoint: str, device: str = "", fstype: str = "") -> DiskReadin
         total=usage.total,
         used=usage.used,
         free=usage.free,
-        percent=round(usage.percent, 1),
+        percent=usage.percent,
         inodes_total=inodes_total,
         inodes_used=inodes_used,
         inodes_percent=inodes_percent,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import shutil
 import stat
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from tools.base import Risk, ToolError, ToolResult
 from tools.format import human_bytes, human_duration
+from tools.infra.usage import filesystem_usage
 from tools.remediation.catalogue import Action
 from tools.remediation.config import CleanDirectory, RemediationConfig
 
@@ -60,9 +60,8 @@ def _under(path: str, root: str) -> bool:
 
 
 def _used_percent(path: str) -> float:
-    """How full the filesystem holding `path` is, in percent."""
-    usage = shutil.disk_usage(path)
-    return round(100.0 * usage.used / usage.total, 1) if usage.total else 0.0
+    """How full the filesystem holding `path` is, in percent (as df and the monitors say)."""
+    return filesystem_usage(path).percent
 
 
 def scan(directory: str, patterns: list[str], cutoff: float, limit: int = MAX_FILES) -> Scan:
