@@ -30,8 +30,9 @@ def used_percent(used: int, free: int) -> float:
     return round(100.0 * used / usable, 1) if usable > 0 else 0.0
 
 
-def filesystem_usage(path: str) -> FilesystemUsage:
-    """Space on the filesystem holding `path` (OSError when it cannot be read)."""
+def filesystem_usage(path: str | int) -> FilesystemUsage:
+    """Space on the filesystem holding `path` (or the open file descriptor `path`);
+    OSError when it cannot be read."""
     st = os.statvfs(path)
     total = st.f_blocks * st.f_frsize
     used = (st.f_blocks - st.f_bfree) * st.f_frsize
