@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
+from tests.remediation.kill_helpers import (
+    AS_ROOT,
+    SH,
+    SLEEP,
+    detached,
+    gone,
+    reap,
+    running,
+    victim_policy,
+)
 from tools.base import ToolError
 from tools.remediation.catalogue import RemediationCatalogue
 from tools.remediation.config import parse_config
@@ -150,31 +158,15 @@ def test_failed_and_missing_commands_report_clearly(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------- kill_process
-def spawn(*code: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-c", "\n".join(code)])
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:  # wait until the interpreter is up and named
-        if psutil.Process(proc.pid).cmdline()[1:2] == ["-c"]:
-            break
-        time.sleep(0.02)
-    return proc
-
-
-def gone(proc: subprocess.Popen[bytes]) -> bool:
-    """Exited (psutil may already have reaped our child, so Popen cannot see the signal)."""
-    try:
-        return psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
+# Victims are detached (outside the test process's tree, which plays opsbot's and is
+# protected); see tests/remediation/kill_helpers.py and test_kill_protection.py.
 def test_kill_process_sigterm_then_gone(tmp_path: Path) -> None:
-    victim = spawn("import time", "time.sleep(60)")
+    victim = detached([SLEEP, "300"])
     try:
-        cat = catalogue(processes={"grace_seconds": 5})
-        action, params = cat.parse("kill_process", {"pid": victim.pid})
+        cat = catalogue(processes=victim_policy(grace_seconds=5))
+        action, params = cat.parse("kill_process", {"pid": victim})
         preview = action.dry_run(params)
-        assert preview.startswith(f"Would send SIGTERM to PID {victim.pid}")
+        assert preview.startswith(f"Would send SIGTERM to PID {victim}")
         assert "SIGKILL if it is still running after 5s" in preview
         assert action.risk(params) == "high"
         result = action.execute(params)
@@ -182,47 +174,52 @@ def test_kill_process_sigterm_then_gone(tmp_path: Path) -> None:
         assert gone(victim)
         assert action.verify(params, result).startswith("it worked")
     finally:
-        victim.kill()
+        reap(victim)
 
 
 def test_kill_process_escalates_to_sigkill(tmp_path: Path) -> None:
-    stubborn = spawn(
-        "import signal, time", "signal.signal(signal.SIGTERM, signal.SIG_IGN)", "time.sleep(60)"
-    )
+    stubborn = detached([SH, "-c", f"trap '' TERM; echo > {tmp_path / 'ready'}; "
+                                   f"while :; do {SLEEP} 1; done"])  # fmt: skip
     try:
-        time.sleep(0.3)  # let it install the handler
-        cat = catalogue(processes={"grace_seconds": 0.5})
-        action, params = cat.parse("kill_process", {"pid": stubborn.pid})
+        deadline = time.monotonic() + 10
+        while not (tmp_path / "ready").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)  # the trap is installed
+        cat = catalogue(processes=victim_policy(grace_seconds=0.5))
+        action, params = cat.parse("kill_process", {"pid": stubborn})
         result = action.execute(params)
         assert result.ok and "killed with SIGKILL" in result.text
         assert gone(stubborn)
     finally:
-        stubborn.kill()
+        reap(stubborn)
 
 
 def test_kill_process_refusals() -> None:
-    victim = spawn("import time", "time.sleep(60)")
+    victim = detached([SLEEP, "300"])
     try:
         cases = [
             (catalogue(), {"pid": 1}, "refusing to kill PID 1 (init)"),
             (catalogue(), {"pid": os.getpid()}, "that is opsbot itself"),
             (catalogue(), {"pid": os.getppid()}, "that is opsbot's parent process"),
-            (catalogue(processes={"protected": ["python3", "python"]}), {"pid": victim.pid},
-             "is a protected process"),
-            (catalogue(processes={"users": ["nobody-else"]}), {"pid": victim.pid},
-             "opsbot may only kill processes of nobody-else"),
-            (catalogue(), {"pid": victim.pid, "name": "postgres"}, "the process changed"),
+            (catalogue(processes=victim_policy(protected=["sleep"])), {"pid": victim},
+             "sleep is a protected process"),
+            (catalogue(processes=victim_policy()), {"pid": victim, "name": "postgres"},
+             "the process changed"),
             (catalogue(), {"pid": 4_000_000}, "no process with PID 4000000 is running"),
             (catalogue(), {"pid": 0}, "bad params for kill_process"),
         ]  # fmt: skip
+        if not AS_ROOT:  # as root the victim is root's: see test_kill_protection.py
+            cases.append(
+                (catalogue(processes={"users": ["nobody-else"]}), {"pid": victim},
+                 "opsbot may only kill processes of nobody-else")
+            )  # fmt: skip
         for cat, raw, message in cases:
             action = cat.get("kill_process")
             with pytest.raises(ToolError) as caught:
                 action.dry_run(action.parse(raw))
             assert message in str(caught.value), (raw, str(caught.value))
-        assert victim.poll() is None  # still running after all of that
+        assert running(victim)  # still running after all of that
     finally:
-        victim.kill()
+        reap(victim)
 
 
 def test_unknown_action_and_unavailable_delegates() -> None:

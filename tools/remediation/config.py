@@ -28,8 +28,13 @@ Example (every key is optional):
         alerts: [HostDiskFull, HostDiskFillingUp]
     processes:
       protected: [postgres, nginx]   # never killed (added to the built-in list)
+      protected_patterns: ["*gunicorn*billing*"]  # globs on the command line: never killed
       users: [www-data]              # whose processes may be killed (default: opsbot's user)
+      root_allowed: [myapp-worker]   # root-owned processes that may be killed (default: none)
       grace_seconds: 10              # SIGTERM, then SIGKILL after this long
+
+opsbot's own process tree (its ancestors, itself, its descendants) and every other running
+opsbot process with its descendants are never killed, whatever the file says.
 """
 
 from __future__ import annotations
@@ -152,8 +157,29 @@ class ScriptConfig(_Strict):
 
 class ProcessPolicy(_Strict):
     protected: list[str] = Field(default_factory=list)
+    protected_patterns: list[str] = Field(default_factory=list)
     users: list[str] = Field(default_factory=list)
+    root_allowed: list[str] = Field(default_factory=list)
     grace_seconds: float = Field(10.0, ge=0, le=600)
+
+    @field_validator("protected", "users", "root_allowed")
+    @classmethod
+    def _plain_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.strip() or len(name) > 200:
+                raise ValueError(f"{name!r} is not a name: give a non-empty name (at most 200)")
+        return value
+
+    @field_validator("protected_patterns")
+    @classmethod
+    def _globs(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not pattern.strip("*? ") or len(pattern) > 500:
+                raise ValueError(
+                    f"pattern {pattern!r} is not allowed: give a command-line glob such as "
+                    "'*gunicorn*billing*' (not a catch-all, at most 500 characters)"
+                )
+        return value
 
 
 class RemediationConfig(_Strict):

@@ -1,13 +1,18 @@
 """kill_process: SIGTERM, then SIGKILL after a grace period, for one unprotected process.
 
-Refused: PID 1, opsbot itself and its parent, kernel threads, the built-in and configured
-protected process names, and processes of users not listed (default: only the user opsbot
-runs as). An optional `name` guards against PID reuse while the approval waited: when it is
-given, the process must still have that name when the action runs.
+Refused, in the dry run (so it never becomes a pending approval) and again when the action
+runs: PID 1; opsbot's own process tree and every other opsbot process (tools.remediation.
+protect); kernel threads; the built-in and configured protected names; processes whose
+command line matches a configured protected pattern; root-owned processes unless their name
+is in `processes.root_allowed`; and processes of users not listed in `processes.users`
+(default: only the user opsbot runs as). An optional `name` guards against PID reuse while
+the approval waited: when it is given, the process must still have that name when the
+action runs.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import time
 
@@ -19,6 +24,7 @@ from tools.format import human_bytes, human_duration
 from tools.redact import redact
 from tools.remediation.catalogue import Action
 from tools.remediation.config import RemediationConfig
+from tools.remediation.protect import protected_tree
 
 
 class KillParams(BaseModel):
@@ -65,15 +71,15 @@ class KillProcessAction(Action):
         pid = params.pid
         if pid == 1:
             raise ToolError("refusing to kill PID 1 (init): that would take the host down")
-        if pid == os.getpid():
-            raise ToolError(f"refusing to kill PID {pid}: that is opsbot itself")
-        if pid == os.getppid():
-            raise ToolError(f"refusing to kill PID {pid}: that is opsbot's parent process")
+        tree = protected_tree()
+        if pid in tree:
+            raise ToolError(f"refusing to kill PID {pid}: {tree[pid]}")
         try:
             proc = psutil.Process(pid)
             with proc.oneshot():
                 name = proc.name()
                 user = proc.username()
+                uids = proc.uids()
                 ppid = proc.ppid()
                 cmdline = proc.cmdline()
         except psutil.NoSuchProcess:
@@ -89,8 +95,22 @@ class KillProcessAction(Action):
             raise ToolError(
                 f"refusing to kill PID {pid} ({name}): {sorted(hit)[0]} is a protected process"
             )
-        users = self.config.kill_users()
-        if user not in users:
+        command = " ".join(cmdline)
+        policy = self.config.processes
+        matched = [p for p in policy.protected_patterns if fnmatch.fnmatchcase(command, p)]
+        if matched:
+            raise ToolError(
+                f"refusing to kill PID {pid} ({name}): its command line matches the protected "
+                f"pattern {matched[0]!r} (processes.protected_patterns in REMEDIATION_CONFIG)"
+            )
+        if 0 in (uids.real, uids.effective):
+            if not {name, program} & set(policy.root_allowed):
+                raise ToolError(
+                    f"refusing to kill PID {pid} ({name}): it runs as root; opsbot kills a "
+                    "root process only when its name is listed in processes.root_allowed in "
+                    "REMEDIATION_CONFIG"
+                )
+        elif user not in (users := self.config.kill_users()):
             raise ToolError(
                 f"refusing to kill PID {pid} ({name}): it belongs to {user}; opsbot may only "
                 f"kill processes of {', '.join(sorted(users))} (processes.users in REMEDIATION_CONFIG)"
