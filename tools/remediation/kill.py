@@ -61,7 +61,8 @@ class KillProcessAction(Action):
         users = ", ".join(sorted(config.kill_users()))
         self.summary = (
             "kill_process(pid, name=None): SIGTERM then SIGKILL after "
-            f"{config.processes.grace_seconds:g}s; only processes of {users}, never protected ones"
+            f"{config.processes.grace_seconds:g}s; only processes of {users} (root's only when "
+            "named), never opsbot's own or protected ones"
         )
 
     def risk(self, params: KillParams) -> Risk:
