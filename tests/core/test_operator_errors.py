@@ -6,6 +6,7 @@ errors)."""
 
 from __future__ import annotations
 
+import json
 import resource
 import signal
 import subprocess
@@ -134,3 +135,22 @@ def test_unknown_model_message_is_sentences() -> None:
     assert unknown_model_message("bike-demnd", ["bike-demand"]) == (
         "unknown model 'bike-demnd'; did you mean 'bike-demand'? Known models: bike-demand."
     )
+
+
+def test_audit_rows_show_valid_json_args(tmp_path: Path) -> None:
+    created = opsbot(
+        "prompts", "create", "long-one", "--template",
+        "Summarise {{ text }} for the on-call engineer in three short sentences",
+        "-m", "a first version with a long commit message that says what and why in detail",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    audit = opsbot("audit", cwd=tmp_path)
+    assert audit.returncode == 0, audit.stderr
+    rows = [line for line in audit.stdout.splitlines() if "create_prompt_version" in line]
+    assert rows, audit.stdout
+    for row in rows:
+        shown = row[row.index("{") :]
+        assert len(shown) <= 80
+        args = json.loads(shown)  # whole JSON, not cut in the middle
+        assert args["name"] == "long-one"
