@@ -6,8 +6,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import logging.handlers
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 # Each module adds its sub-commands with `register(subparsers)`.
 COMMAND_MODULES = [
@@ -41,18 +44,91 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("httpx", "httpcore", "chromadb", "urllib3", "alembic", "apscheduler", "bm25s"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+# Commands that keep logging to stderr at LOG_LEVEL (a service's output is its log); every
+# other command is interactive or prints results, so its log goes to the data directory's
+# LOG_FILE and only warnings and errors reach stderr.
+SERVICE_COMMANDS = {"run"}
+LOG_FILE = "opsbot.log"
+NOISY_LOGGERS = ("httpx", "httpcore", "chromadb", "urllib3", "alembic", "apscheduler", "bm25s")
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file; when it cannot be written (a full disk), one line on stderr and the
+    file is given up, instead of a traceback per log record."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.level > logging.CRITICAL:
+            return
+        self.setLevel(logging.CRITICAL + 1)
+        error = sys.exc_info()[1]
+        print(
+            f"opsbot: cannot write the log file {self.baseFilename} ({error}); "
+            "logging only warnings to stderr from now on",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def configure_logging(level: str, log_file: Path | None = None) -> None:
+    """Log at `level` to stderr, or, with `log_file`, to that file (rotated at 5 MB, three
+    kept) with only warnings and errors on stderr."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    numeric = getattr(logging, level, logging.INFO)
+    root.setLevel(numeric)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(logging.Formatter(_FORMAT))
+    if log_file is not None:
+        stderr.setLevel(max(numeric, logging.WARNING))
+        to_file = _LogFileHandler(log_file, maxBytes=5_000_000, backupCount=3, delay=True)
+        to_file.setFormatter(logging.Formatter(_FORMAT))
+        root.addHandler(to_file)
+    root.addHandler(stderr)
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, numeric))
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """The error text when `exc` (or what caused it) is a full disk or a file size limit
+    (SQLite's "database or disk is full", ENOSPC, EDQUOT, EFBIG), else None."""
+    import errno
+    import sqlite3
+
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (
+            errno.ENOSPC,
+            errno.EDQUOT,
+            errno.EFBIG,
+        ):
+            return f"{current.strerror or current}" + (
+                f": {current.filename}" if current.filename else ""
+            )
+        if isinstance(current, sqlite3.OperationalError | sqlite3.DatabaseError):
+            text = str(current)
+            if "disk is full" in text or "disk I/O error" in text:
+                return text
+        todo.extend([current.__cause__, current.__context__, getattr(current, "orig", None)])
+    return None
+
+
+def _storage_place(settings: Any) -> str:
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        return f"the database {url.split('///', 1)[-1]}"
+    return f"the data directory {settings.data_dir.absolute()} or the database"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.settings import SettingsError, load_settings
+    from bot.settings import SettingsError, load_settings, unknown_settings
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -61,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"opsbot: {exc}", file=sys.stderr)
         return 2
+    for line in unknown_settings():
+        print(f"opsbot: warning: {line}", file=sys.stderr)
     level = (args.log_level or settings.log_level).upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         print(
@@ -68,7 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    configure_logging(level)
+    from bot.datadir import DataDirError, data_dir_is_explicit, ensure_data_dir
+
+    try:
+        data_dir = ensure_data_dir(settings.data_dir, explicit=data_dir_is_explicit())
+    except DataDirError as exc:
+        print(f"opsbot: {exc}", file=sys.stderr)
+        return 2
+    interactive = args.command not in SERVICE_COMMANDS
+    configure_logging(level, data_dir / LOG_FILE if interactive else None)
     runtime = None
     try:
         from bot.runtime import Runtime
@@ -84,13 +170,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.runtime import StartupError
         from bot.storage.db import StorageError
 
+        full = disk_full(exc)
+        if full is not None:
+            print(
+                f"opsbot: cannot write to {_storage_place(settings)}: {full} (is the disk "
+                "full?). Free space on that disk (or raise the file size limit) and run it again.",
+                file=sys.stderr,
+            )
+            return 1
         if isinstance(exc, StorageError | StartupError):
             print(f"opsbot: {exc}", file=sys.stderr)
             return 1
         raise
     finally:
         if runtime is not None:
-            runtime.close()
+            try:
+                runtime.close()
+            except Exception as exc:  # closing after a full disk fails the same way
+                if disk_full(exc) is None:
+                    raise
 
 
 if __name__ == "__main__":

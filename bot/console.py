@@ -6,6 +6,7 @@ import sys
 import uuid
 from typing import Any, TextIO
 
+from bot.incidents.console import PROMPT, PromptLine
 from bot.reply import (
     ApprovalCard,
     Attachment,
@@ -75,9 +76,10 @@ class Console:
         self.stdin = stdin
         self.stdout = stdout
         self.thread_id = f"console:{uuid.uuid4().hex[:8]}"
+        self.prompt = PROMPT
 
     def say(self, text: str) -> None:
-        print(text, file=self.stdout, flush=True)
+        self.prompt.write(text, self.stdout)
 
     def handle(self, line: str) -> bool:
         """Process one input line; False means quit."""
@@ -133,14 +135,18 @@ class Console:
         self.say(render_turn(turn))
         return True
 
-    def loop(self) -> int:
+    def loop(self, prompt: PromptLine = PROMPT) -> int:
+        """Read and handle lines until quit or end of input. `prompt` is the prompt line
+        shared with the incident notifier (the process's one by default)."""
+        self.prompt = prompt
         interactive = self.stdin.isatty()
         if interactive:
             self.say("opsbot console. Type 'help' for commands, 'quit' to leave.")
         while True:
             if interactive:
-                print("you> ", end="", file=self.stdout, flush=True)
+                prompt.show("you> ", self.stdout)
             line = self.stdin.readline()
+            prompt.hide()
             if not line:
                 return 0
             try:

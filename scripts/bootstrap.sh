@@ -38,11 +38,11 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 
-echo "bootstrap: installing $lock into .venv (first run or lock changed)" >&2
+echo "bootstrap: installing $lock into .venv (first run or lock changed; this takes about a minute, uv shows its progress below)" >&2
 if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.4" >&2
 fi
-.venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -r "$lock" >&2
+.venv/bin/uv pip install --compile-bytecode --python .venv/bin/python -r "$lock" >&2
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e . >&2
 compile_own
 echo "$want" > "$stamp"

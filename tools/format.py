@@ -61,3 +61,40 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def compact_json(data: object, limit: int = 80, text_limit: int = 24) -> str:
+    """`data` as JSON of about `limit` characters that is still valid JSON: long strings are
+    shortened with "…" inside the string, and when that is not enough the remaining keys
+    (or items) are replaced by one `"…": "+N more"` entry (or a "+N more" item)."""
+    import json
+
+    def shorten(value: object) -> object:
+        if isinstance(value, str) and len(value) > text_limit:
+            return value[: text_limit - 1] + "…"
+        if isinstance(value, dict):
+            return {str(k): shorten(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [shorten(v) for v in value]
+        return value
+
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+    full = dump(data)
+    if len(full) <= limit:
+        return full
+    short = shorten(data)
+    text = dump(short)
+    if len(text) <= limit or not isinstance(short, dict | list) or not short:
+        return text
+    items = list(short.items()) if isinstance(short, dict) else list(short)
+    for keep in range(len(items) - 1, -1, -1):
+        rest = len(items) - keep
+        if isinstance(short, dict):
+            text = dump({**dict(items[:keep]), "…": f"+{rest} more"})
+        else:
+            text = dump([*items[:keep], f"+{rest} more"])
+        if len(text) <= limit or keep == 0:
+            return text
+    return text

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.cli import CliError
 from tools.clock import iso
+from tools.format import compact_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -128,7 +129,7 @@ def cmd_audit(args: argparse.Namespace, runtime: Any) -> int:
     for row in rows:
         print(
             f"{iso(row.at)}  {row.via}:{row.actor}  {row.action}  "
-            f"{row.outcome}  {json.dumps(row.args)[:80]}"
+            f"{row.outcome}  {compact_json(row.args)}"
         )
     return 0
 

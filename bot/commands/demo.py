@@ -26,10 +26,19 @@ def seed_runbooks(runtime: Any) -> list[str]:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo = sub.add_parser("demo", help="load the demo workspace (idempotent)")
+    demo.add_argument(
+        "--stop-service",
+        action="store_true",
+        help="stop the demo web service of the incident tour, and nothing else",
+    )
     demo.set_defaults(handler=cmd_demo)
 
 
 def cmd_demo(args: argparse.Namespace, runtime: Any) -> int:
+    if args.stop_service:
+        from bot.incidents.demo import stop_service
+
+        return stop_service(runtime)
     for spec in SEEDERS:
         module_name, _, function = spec.partition(":")
         seed = getattr(importlib.import_module(module_name), function)

@@ -79,17 +79,52 @@ def render_card(card: IncidentCard) -> str:
     return "\n".join(lines)
 
 
-class ConsoleNotifier:
-    """Implements `IncidentNotifier` by printing to a stream (stdout by default)."""
+class PromptLine:
+    """The console's input prompt (`you> `), shared with whatever prints while it waits for
+    a line: text is written above the prompt (the prompt line is cleared, the text printed,
+    the prompt drawn again), so an incident post never lands in the middle of it."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    CLEAR_LINE = "\r\x1b[K"
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._prompt: str | None = None
+        self._stream: TextIO | None = None
+
+    def show(self, prompt: str, stream: TextIO) -> None:
+        with self._lock:
+            self._prompt, self._stream = prompt, stream
+            stream.write(prompt)
+            stream.flush()
+
+    def hide(self) -> None:
+        """The line was read: nothing waits at the prompt any more."""
+        with self._lock:
+            self._prompt = self._stream = None
+
+    def write(self, text: str, stream: TextIO) -> None:
+        with self._lock:
+            if self._prompt is not None and stream is self._stream:
+                stream.write(f"{self.CLEAR_LINE}{text}\n{self._prompt}")
+            else:
+                stream.write(text + "\n")
+            stream.flush()
+
+
+# The one prompt of this process (a process has one terminal).
+PROMPT = PromptLine()
+
+
+class ConsoleNotifier:
+    """Implements `IncidentNotifier` by printing to a stream (stdout by default), above the
+    console's prompt when one is shown."""
+
+    def __init__(self, stream: TextIO | None = None, prompt: PromptLine = PROMPT) -> None:
         self.stream = stream
-        self._lock = threading.Lock()
+        self.prompt = prompt
 
     def _write(self, text: str) -> None:
-        stream = self.stream or sys.stdout
-        with self._lock:
-            print(text, file=stream, flush=True)
+        self.prompt.write(text, self.stream or sys.stdout)
 
     def incident_changed(self, card: IncidentCard) -> tuple[str, str] | None:
         self._write(render_card(card))

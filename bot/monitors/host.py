@@ -93,17 +93,17 @@ class HostMonitor:
         labels = {"host": report.hostname}
         if series == "cpu":
             alertname, what = "HostHighCpu", f"CPU at {pct(value)}"
-            summary = f"CPU use has been at or above {threshold:g}% for {n} checks in a row."
+            summary = f"CPU use has been at or above {threshold:g}% for {sustained[1]} in a row."
             load = ("load per core", f"{report.load_per_core:.2f}")
             fields = [("CPU", pct(value)), limit, load, sustained]
         elif series == "memory":
             alertname, what = "HostMemoryPressure", f"Memory {pct(value)} used"
-            summary = f"Memory use has been at or above {threshold:g}% for {n} checks in a row."
+            summary = f"Memory use has been at or above {threshold:g}% for {sustained[1]} in a row."
             available = ("available", human_bytes(report.memory_available))
             fields = [("memory used", pct(value)), available, limit, sustained]
         elif series == "swap":
             alertname, what = "HostSwapHigh", f"Swap {pct(value)} used"
-            summary = f"Swap use has been at or above {threshold:g}% for {n} checks in a row."
+            summary = f"Swap use has been at or above {threshold:g}% for {sustained[1]} in a row."
             total = ("swap total", human_bytes(report.swap_total))
             fields = [("swap used", pct(value)), total, limit, sustained]
         else:
@@ -118,7 +118,7 @@ class HostMonitor:
             else:
                 alertname, what = "HostDiskFull", f"Disk {mount} is {pct(value)} full"
                 summary = (
-                    f"{mount} has been at or above {threshold:g}% used for {n} checks in a row; "
+                    f"{mount} has been at or above {threshold:g}% used for {sustained[1]} in a row; "
                     f"{human_bytes(disk.free)} free of {human_bytes(disk.total)}."
                 )
                 fields = [

@@ -100,7 +100,7 @@ def test_cli_missing_database_directory(tmp_path: Path) -> None:
 
 def test_cli_data_dir_with_missing_parent(tmp_path: Path) -> None:
     result = opsbot("ask", "hi", env={"OPSBOT_DATA_DIR": str(tmp_path / "a" / "b")}, cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a data-dir problem is a configuration problem
     assert "OPSBOT_DATA_DIR" in result.stderr
     assert "Traceback" not in result.stderr
 

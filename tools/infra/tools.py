@@ -126,7 +126,7 @@ def build_infra_tools(config: InfraConfig) -> list[OpsTool]:
             raise ToolError(str(exc)) from None
         mount = report.mount
         lines = [
-            f"{report.path} is on {mount.mountpoint}: {pct(mount.percent)} used, "
+            f"{report.path}{'' if report.path == mount.mountpoint else ' is on ' + mount.mountpoint}: {pct(mount.percent)} used, "
             f"{human_bytes(mount.free)} free of {human_bytes(mount.total)}; inodes "
             f"{pct(mount.inodes_percent)} used",
         ]

@@ -27,13 +27,12 @@ def unknown_model_message(name: str, known: list[str]) -> str:
     """'unknown model X; did you mean Y? known models: ...' (shared with the MLflow backend)."""
     message = f"unknown model {name!r}"
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    if close:
-        message += f"; did you mean {close[0]!r}?"
+    message += f"; did you mean {close[0]!r}?" if close else "."
     if known:
         shown = ", ".join(sorted(known)[:20]) + (" …" if len(known) > 20 else "")
-        message += f" Known models: {shown}"
+        message += f" Known models: {shown}."
     else:
-        message += ". No models are registered yet (try `opsbot demo` or `opsbot models register`)"
+        message += " No models are registered yet (try `opsbot demo` or `opsbot models register`)."
     return message
 
 
