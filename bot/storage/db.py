@@ -8,15 +8,24 @@ owned by Alembic; `migrate()` runs at start so a new or old database is always c
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from bot.storage.areas import version_locations
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
+# The migration environment (env.py, the script template and the core's `versions/`); each
+# area's revision files live in its own folder (see areas.py).
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK_KEY = 7_301_640_221  # pg advisory lock id for "opsbot migrations"
 
@@ -67,7 +76,7 @@ def script_heads() -> set[str]:
     An empty set means "could not tell", and the caller lets Alembic decide."""
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+    for path in (p for folder in version_locations() for p in folder.glob("*.py")):
         source = path.read_text(encoding="utf-8")
         found = _REVISION.search(source)
         down = _DOWN_REVISION.search(source)
@@ -87,6 +96,21 @@ def database_heads(engine: Engine) -> set[str] | None:
         return None
 
 
+def alembic_config(url: str | None = None) -> Config:
+    """The Alembic configuration of opsbot's schema: the migration environment, with every
+    area's folder of revision files as `version_locations`."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    folders = os.pathsep.join(str(folder) for folder in version_locations())
+    cfg.set_main_option("version_locations", folders.replace("%", "%%"))
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
 def migrate(engine: Engine) -> bool:
     """Apply every Alembic migration (all branch heads). Safe to call from several replicas.
 
@@ -96,11 +120,8 @@ def migrate(engine: Engine) -> bool:
     if heads and database_heads(engine) == heads:
         return False
     from alembic import command
-    from alembic.config import Config
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as conn:
             if is_postgres(engine):

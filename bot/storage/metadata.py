@@ -1,20 +1,14 @@
-"""All tables, imported so that `SQLModel.metadata` is complete (for Alembic and tests)."""
+"""All tables, imported so that `SQLModel.metadata` is complete (for Alembic and tests).
+
+Which modules hold tables is declared per area (see `areas.py`), not listed here.
+"""
 
 from __future__ import annotations
 
-import importlib
-
 from sqlmodel import SQLModel
 
-# One module per area that owns tables; add yours here.
-TABLE_MODULES = (
-    "bot.storage.tables",
-    "bot.incidents.tables",
-    "tools.prompts.tables",
-    "tools.registry.tables",
-)
+from bot.storage.areas import load_tables
 
-for _module in TABLE_MODULES:
-    importlib.import_module(_module)
+load_tables()
 
 target_metadata = SQLModel.metadata

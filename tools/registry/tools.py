@@ -5,10 +5,13 @@ what production serves, so it is GATED: its dry run (`preview`) shows the curren
 the target, the metric diff between them and the target's drift status, and pins what it
 saw (`expected_current`, `expected_target`) into the approved arguments, so `run` refuses
 if the alias moved while the approval waited. `run` re-validates everything.
+
+Each tool is one small class; `build_registry_tools` only assembles them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,37 +90,76 @@ class SetAliasArgs(BaseModel):
         return _version_arg(value)
 
 
-def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsTool]:
-    plots = data_dir / "plots"
+@dataclass(frozen=True)
+class ListModels:
+    """Registered models, with the stored drift status of each live version."""
 
-    def list_models(args: ListModelsArgs, _: Caller) -> ToolResult:
-        models = registry.list_models(args.filter)
+    registry: ModelRegistry
+
+    def run(self, args: ListModelsArgs, _: Caller) -> ToolResult:
+        models = self.registry.list_models(args.filter)
         drift = {}
         for model in models:
             _, live = live_of(model.aliases)
-            stored = registry.drift_store.latest(model.name, live) if live is not None else None
+            stored = (
+                self.registry.drift_store.latest(model.name, live) if live is not None else None
+            )
             if stored is not None:
                 drift[model.name] = stored
         return ToolResult(
-            text=render.models_text(models, drift, registry.describe()),
+            text=render.models_text(models, drift, self.registry.describe()),
             data=render.models_data(models, drift),
         )
 
-    def model_status(args: ModelStatusArgs, _: Caller) -> ToolResult:
-        status = registry.status(args.name)
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="list_models",
+            description="List registered ML models with their version count, aliases (e.g. "
+            "production → v3) and the drift status of the live version.",
+            args=ListModelsArgs,
+            run=self.run,
+        )
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """One model's versions, production holder, metric diffs and last changes."""
+
+    registry: ModelRegistry
+
+    def run(self, args: ModelStatusArgs, _: Caller) -> ToolResult:
+        status = self.registry.status(args.name)
         return ToolResult(text=render.status_text(status), data=render.status_data(status))
 
-    def model_drift(args: ModelDriftArgs, caller: Caller) -> ToolResult:
-        outcome = registry.drift(
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="model_status",
+            description="One model: its versions (status, aliases, key metrics), which version "
+            "is in production, each version's metric diff against production, the latest drift "
+            "check and the last alias change.",
+            args=ModelStatusArgs,
+            run=self.run,
+        )
+
+
+@dataclass(frozen=True)
+class ModelDrift:
+    """A version's drift report (stored while current, else run and stored), with a plot."""
+
+    registry: ModelRegistry
+    plots: Path
+
+    def run(self, args: ModelDriftArgs, caller: Caller) -> ToolResult:
+        outcome = self.registry.drift(
             args.name, args.version, refresh=args.refresh, actor=caller.label, trigger=caller.via
         )
-        live_alias, live = registry.live_version(outcome.stored.model)
+        live_alias, live = self.registry.live_version(outcome.stored.model)
         label = live_alias if live == outcome.stored.version else None
         files: list[Path] = []
         data = render.drift_data(outcome)
         text = render.drift_text(outcome, label)
         try:
-            plot = registry.plot(outcome.stored, plots)
+            plot = self.registry.plot(outcome.stored, self.plots)
         except (DriftError, OSError) as exc:
             text += f"\n(No picture: {exc})"
         else:
@@ -126,16 +168,34 @@ def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsToo
                 data["plot"] = str(plot)
         return ToolResult(text=text, data=data, files=files)
 
-    def preview(args: SetAliasArgs) -> str:
-        plan = registry.plan_alias(args.name, args.alias, args.version)
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="model_drift",
+            description="Is a model's live data drifting? Compares the version's current data "
+            "with its reference data feature by feature (Evidently's default tests), drifted "
+            "features first, with a PNG of their distributions. Reads the stored report while "
+            "it is current, else runs the tests and stores the result.",
+            args=ModelDriftArgs,
+            run=self.run,
+        )
+
+
+@dataclass(frozen=True)
+class SetModelAlias:
+    """An alias move: previewed and pinned, run after approval, verified on the backend."""
+
+    registry: ModelRegistry
+
+    def preview(self, args: SetAliasArgs) -> str:
+        plan = self.registry.plan_alias(args.name, args.alias, args.version)
         # pin what the reviewer sees, so `run` can refuse if it changed meanwhile
         args.expected_current = plan.current
         args.expected_target = plan.target if plan.rollback else None
         return plan.text()
 
-    def set_alias(args: SetAliasArgs, caller: Caller) -> ToolResult:
+    def run(self, args: SetAliasArgs, caller: Caller) -> ToolResult:
         reason = args.reason or ("rollback" if args.version is None else "set")
-        change = registry.set_alias(
+        change = self.registry.set_alias(
             args.name,
             args.alias,
             args.version,
@@ -152,8 +212,9 @@ def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsToo
         )
         return ToolResult(text=text, data=change.to_dict())
 
-    def verify(args: SetAliasArgs, result: ToolResult) -> str:
+    def verify(self, args: SetAliasArgs, result: ToolResult) -> str:
         data = result.data or {}
+        registry = self.registry
         holder = registry.backend.get_alias(data["model"], data["alias"])
         if holder == data["to_version"]:
             return f"{registry.describe()} now resolves {data['alias']} of {data['model']} to v{holder}."
@@ -162,47 +223,33 @@ def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsToo
             f"v{holder}, not v{data['to_version']}"
         )
 
+    @staticmethod
     def risk(args: SetAliasArgs) -> Risk:
         return Risk.HIGH if args.alias.lower() in LIVE_LIKE else Risk.MEDIUM
 
-    return [
-        OpsTool(
-            name="list_models",
-            description="List registered ML models with their version count, aliases (e.g. "
-            "production → v3) and the drift status of the live version.",
-            args=ListModelsArgs,
-            run=list_models,
-        ),
-        OpsTool(
-            name="model_status",
-            description="One model: its versions (status, aliases, key metrics), which version "
-            "is in production, each version's metric diff against production, the latest drift "
-            "check and the last alias change.",
-            args=ModelStatusArgs,
-            run=model_status,
-        ),
-        OpsTool(
-            name="model_drift",
-            description="Is a model's live data drifting? Compares the version's current data "
-            "with its reference data feature by feature (Evidently's default tests), drifted "
-            "features first, with a PNG of their distributions. Reads the stored report while "
-            "it is current, else runs the tests and stores the result.",
-            args=ModelDriftArgs,
-            run=model_drift,
-        ),
-        OpsTool(
+    def tool(self) -> OpsTool:
+        return OpsTool(
             name="set_model_alias",
             description="Point a model alias (production, staging, champion...) at a version, or "
             "omit version to roll the alias back one step to its previous holder. Needs an "
             "on-call approval; the approval shows the metric diff and the target's drift status.",
             args=SetAliasArgs,
-            run=set_alias,
+            run=self.run,
             access=Access.GATED,
-            preview=preview,
-            verify=verify,
+            preview=self.preview,
+            verify=self.verify,
             risk=Risk.HIGH,
-            risk_for=risk,
-        ),
+            risk_for=self.risk,
+        )
+
+
+def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsTool]:
+    """The four model registry tools; drift plots are written under `data_dir`/plots."""
+    return [
+        ListModels(registry).tool(),
+        ModelStatus(registry).tool(),
+        ModelDrift(registry, data_dir / "plots").tool(),
+        SetModelAlias(registry).tool(),
     ]
 
 

@@ -1,5 +1,9 @@
 """Alembic environment: runs against the connection `bot.storage.db.migrate` hands over,
-or against `sqlalchemy.url` when invoked from the alembic CLI."""
+or against `sqlalchemy.url` when invoked from the alembic CLI.
+
+The revision files are spread over the areas that own the tables (`bot.storage.areas`):
+a configuration must list them all as `version_locations`, as `bot.storage.db.alembic_config`
+does; the target metadata holds every area's tables."""
 
 from __future__ import annotations
 

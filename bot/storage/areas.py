@@ -1,0 +1,43 @@
+"""The areas that own tables, each with its own Alembic branch.
+
+An area declares its schema in a small `schema.py`: `BRANCH` (its Alembic branch label),
+`MIGRATIONS_DIR` (the folder of its revision files) and `tables_module()` (imports its tables
+onto `SQLModel.metadata`). The migration environment collects them from `AREAS`: the folders
+become Alembic's `version_locations`, the tables its `target_metadata`. A new area adds its
+`schema` module here, and its migrations folder to the package data in pyproject.toml.
+
+Importing this module is cheap: it reads no tables and imports no Alembic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Protocol
+
+from bot.incidents import schema as incidents_schema
+from bot.storage import schema as core_schema
+from tools.prompts import schema as prompts_schema
+from tools.registry import schema as registry_schema
+
+
+class SchemaArea(Protocol):
+    """What an area's `schema` module provides."""
+
+    BRANCH: str
+    MIGRATIONS_DIR: Path
+
+    def tables_module(self) -> ModuleType: ...
+
+
+AREAS: tuple[SchemaArea, ...] = (core_schema, incidents_schema, prompts_schema, registry_schema)
+
+
+def version_locations() -> list[Path]:
+    """Every area's folder of revision files, in the order of `AREAS`."""
+    return [area.MIGRATIONS_DIR for area in AREAS]
+
+
+def load_tables() -> list[ModuleType]:
+    """Import every area's tables, so that `SQLModel.metadata` holds the whole schema."""
+    return [area.tables_module() for area in AREAS]

@@ -1,0 +1,22 @@
+"""The application core's schema: its tables (audit log, approvals, their change feed,
+processed chat events) and its Alembic branch (`core`).
+
+Unlike the other areas, the core keeps its revision files in the migration environment's
+own `versions/` folder. Collected with every other area's in `areas.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+BRANCH = "core"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations" / "versions"
+
+
+def tables_module() -> ModuleType:
+    """The module that defines the core tables; importing it registers them on
+    `SQLModel.metadata`."""
+    from bot.storage import tables
+
+    return tables
