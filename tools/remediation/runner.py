@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from tools.base import ToolResult
+from tools.redact import redact
 
 MAX_OUTPUT = 4000
 
@@ -58,7 +59,7 @@ def command_result(outcome: CommandOutcome, **subject: str) -> ToolResult:
         "seconds": round(outcome.seconds, 2),
         "timed_out": outcome.timed_out,
     }
-    return ToolResult(text=outcome.describe(), data=data, ok=outcome.ok)
+    return ToolResult(text=redact(outcome.describe()), data=data, ok=outcome.ok)
 
 
 def _clip(text: str) -> str:
