@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from tools.redact import redact, redact_data
+
 
 class Access(StrEnum):
     READ = "read"  # no side effect; any user
@@ -65,6 +67,12 @@ class ToolResult:
     @classmethod
     def error(cls, message: str) -> ToolResult:
         return cls(text=message, ok=False)
+
+    def redacted(self) -> ToolResult:
+        """This result with every secret in its text and data masked (see tools.redact)."""
+        return ToolResult(
+            text=redact(self.text), data=redact_data(self.data), files=self.files, ok=self.ok
+        )
 
 
 def validation_problems(exc: ValidationError, whole: str) -> str:
@@ -113,12 +121,14 @@ class OpsTool:
             ) from None
 
     def invoke(self, raw: dict[str, Any] | None, caller: Caller) -> ToolResult:
-        """Validate and run. ToolError becomes an error result; other errors propagate."""
+        """Validate and run. ToolError becomes an error result; other errors propagate.
+        The result is redacted here, so no caller (agent, triage, approvals, commands) can
+        store, post or show a secret from tool output."""
         try:
             args = self.parse(raw)
-            return self.run(args, caller)
+            return self.run(args, caller).redacted()
         except ToolError as exc:
-            return ToolResult.error(str(exc))
+            return ToolResult.error(redact(str(exc)))
 
     def risk_of(self, args: BaseModel) -> Risk:
         return self.risk_for(args) if self.risk_for is not None else self.risk

@@ -24,7 +24,9 @@ from bot.incidents.model import (
     fingerprint,
     normalise_severity,
 )
+from bot.incidents.redaction import redact_labels
 from bot.incidents.tables import Incident
+from tools.redact import redact
 
 MAX_MEMBERS = 200
 
@@ -109,8 +111,8 @@ def group_fingerprint(payload: AmPayload) -> str:
 def _member(alert: AmAlert) -> dict[str, Any]:
     return {
         "status": alert.status,
-        "labels": alert.labels,
-        "summary": alert.annotations.get("summary", ""),
+        "labels": redact_labels(alert.labels),
+        "summary": redact(alert.annotations.get("summary", "")),
         "startsAt": alert.startsAt,
         "endsAt": alert.endsAt,
         "hash": digest(alert.model_dump()),

@@ -31,6 +31,7 @@ from bot.incidents.model import (
     Finding,
     digest,
 )
+from bot.incidents.redaction import redacted_spec
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.storage.db import session
 from tools.clock import as_utc, iso, utcnow
@@ -242,6 +243,7 @@ class IncidentEngine:
         duplicate = self._duplicate(spec.fingerprint, event_hash)
         if duplicate is not None:
             return duplicate, "duplicate"
+        spec = redacted_spec(spec)  # secrets in alerts are never stored, posted or triaged
         for _attempt in range(5):
             effects = _Effects()
             with self._tx() as db:

@@ -4,12 +4,18 @@ slack_sdk retries only connection errors by default, once. Slack answers bursts 
 and a Retry-After header, and incident storms or busy threads do hit it, so 429s are retried
 (sleeping the advised time, in the calling worker thread), as are 500/503 and dropped
 connections. Client errors (`invalid_auth`, `channel_not_found`...) are never retried.
+
+Every Web API call goes through `api_call`, so that is where a last redaction pass runs over
+what opsbot writes to Slack (message text, the text inside blocks and attachments, uploaded
+text content): whatever path a message took, no recognised secret is posted. Button values,
+ids and URLs of blocks are left exact (they are signed or are addresses).
 """
 
 from __future__ import annotations
 
 import logging
 from http.client import RemoteDisconnected
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -20,6 +26,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.web.slack_response import SlackResponse
+
+from tools.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +52,48 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
+# keys whose string values are what people read in a message, at any depth of its blocks
+_TEXT_KEYS = frozenset({"text", "fallback", "pretext", "title", "footer", "initial_comment"})
+
+
+def redact_message(value: Any, key: str | None = None) -> Any:
+    """A chat.* payload with the readable text (`text` keys, at any depth) redacted."""
+    if isinstance(value, str):
+        return redact(value) if key in _TEXT_KEYS else value
+    if isinstance(value, dict):
+        return {k: redact_message(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        # a list under "text"-like keys does not occur; items inherit nothing
+        return [redact_message(v, None if isinstance(v, dict) else key) for v in value]
+    return value
+
+
+class RedactingWebClient(WebClient):
+    """A WebClient that redacts what it posts (see the module docstring)."""
+
+    def api_call(  # type: ignore[override]
+        self,
+        api_method: str,
+        *,
+        json: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> SlackResponse:
+        if json is not None:
+            json = redact_message(json)
+        if data is not None:
+            data = redact_message(data)
+        return super().api_call(api_method, json=json, data=data, **kwargs)
+
+    def files_upload_v2(self, *, content: str | bytes | None = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        if isinstance(content, str):
+            content = redact(content)
+        return super().files_upload_v2(content=content, **kwargs)
+
+
 def make_web_client(token: str, base_url: str) -> WebClient:
     """A WebClient for `base_url` (e.g. https://slack.com/api/ or an emulator)."""
-    return WebClient(
+    return RedactingWebClient(
         token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         timeout=TIMEOUT_SECONDS,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import psutil
 
 from tools.base import ToolResult
+from tools.redact import redact
 
 MAX_OUTPUT = 4000
 KILL_GRACE_SECONDS = 5.0  # between SIGTERM and SIGKILL when a command times out
@@ -65,7 +66,7 @@ def command_result(outcome: CommandOutcome, **subject: str) -> ToolResult:
         "seconds": round(outcome.seconds, 2),
         "timed_out": outcome.timed_out,
     }
-    return ToolResult(text=outcome.describe(), data=data, ok=outcome.ok)
+    return ToolResult(text=redact(outcome.describe()), data=data, ok=outcome.ok)
 
 
 def _clip(text: str) -> str:
