@@ -5,14 +5,14 @@ incident tables, the model (Anthropic emulator) or Slack (Slack emulator's recor
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
+import psutil
 from sqlalchemy import text
 
 from tests.emulators.anthropic import AnthropicEmulator, Reply
+from tests.remediation.kill_helpers import detached, reap
 from tools.base import Caller
 
 STRIPE = "sk_live_51HqLyjWDarjtT1zdp7dcXyZ"
@@ -76,7 +76,9 @@ def test_script_output_never_reaches_checkpoints_tables_or_the_model(  # type: i
 def test_a_command_line_secret_is_not_in_the_kill_preview(  # type: ignore[no-untyped-def]
     make_runtime, claude: AnthropicEmulator, tmp_path: Path, data_dir: Path
 ) -> None:
-    victim = subprocess.Popen(
+    # a victim outside the test process's tree (which plays opsbot's own and is protected);
+    # when the tests run as root, so does the victim, which must then be named in the policy
+    victim_pid = detached(
         [
             sys.executable,
             "-c",
@@ -89,23 +91,27 @@ def test_a_command_line_secret_is_not_in_the_kill_preview(  # type: ignore[no-un
             f"ci:{CURL_PASSWORD}",
         ]
     )
+    config = tmp_path / "remediation.yml"
+    config.write_text(
+        json.dumps({"processes": {"root_allowed": [psutil.Process(victim_pid).name()]}})
+    )
     try:
-        time.sleep(0.2)
         claude.push(
             Reply.tool(
-                "run_remediation", {"action": "kill_process", "params": {"pid": victim.pid}}
+                "run_remediation", {"action": "kill_process", "params": {"pid": victim_pid}}
             ),
             Reply.text("Waiting for approval."),
         )
-        runtime = make_runtime(**claude.settings(), oncall_users=["U_ONCALL"])
+        runtime = make_runtime(
+            **claude.settings(), oncall_users=["U_ONCALL"], remediation_config=config
+        )
         turn = runtime.agent.ask("kill it", thread_id="t-kill", caller=CALLER)
         (pending,) = turn.pending
         assert "command:" in pending.preview and "mysql -p [REDACTED]" in pending.preview
         assert _leaks(pending.preview) == []
-        assert pending.args["params"] == {"pid": victim.pid}  # what runs stays exact
+        assert pending.args["params"] == {"pid": victim_pid}  # what runs stays exact
         assert _leaks(_tables(runtime, "approval", "audit_log")) == []
         assert _leaks((data_dir / "checkpoints.sqlite3").read_bytes()) == []
         assert _leaks(json.dumps(claude.requests)) == []
     finally:
-        victim.kill()
-        victim.wait()
+        reap(victim_pid)
