@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.approval_events import (
@@ -85,6 +86,22 @@ class Decision:
     changed: bool  # this call moved the approval forward
     ready: bool  # decided for good: the conversation can be resumed
     message: str
+
+
+def _settled(row: Approval) -> str:
+    """Why a decision on an approval no longer pending changes nothing."""
+    who = f" by {row.decided_by}" if row.decided_by else ""
+    if row.status == UNKNOWN:
+        return f"already approved{who} and started, but the process running it died: " + (
+            "its outcome is unknown"
+        )
+    return f"already {row.status}{who}"
+
+
+def _db_error(exc: SQLAlchemyError) -> str:
+    """The database's own words (e.g. "database or disk is full"), without SQL."""
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).splitlines()[0]
 
 
 def to_view(row: Approval) -> ApprovalView:
@@ -373,40 +390,17 @@ class ApprovalService:
                     to_view(row),
                     changed=True,
                     ready=True,
-                    message=(f"was approved by {row.decided_by} but never started; running it now"),
+                    message=f"was approved by {row.decided_by} but never started; running it now",
                 )
             if row.status != PENDING:
-                who = f" by {row.decided_by}" if row.decided_by else ""
-                return Decision(
-                    to_view(row), changed=False, ready=False, message=f"already {row.status}{who}"
-                )
+                return Decision(to_view(row), changed=False, ready=False, message=_settled(row))
             self.check_approver(user, row, via)
-            now = utcnow()
-            audit = {"actor": self.actor(user, via), "via": via, "result": reason or ""}
-            if not approve:
-                moved = self._cas(
-                    row,
-                    event=REJECTED,
-                    audit=audit | {"outcome": "rejected"},
-                    status=REJECTED,
-                    decided_by=user,
-                    decided_at=now,
-                    decided_via=via,
-                    reason=reason,
-                )
-            else:
-                approvers = [*row.approvers, user]
-                done = len(approvers) >= row.approvals_needed
-                values: dict[str, Any] = {"approvers": approvers}
-                if done:
-                    values.update(status=APPROVED, decided_by=user, decided_at=now, decided_via=via)
-                outcome = "approved" if done else "approved (1 of 2)"
-                moved = self._cas(
-                    row,
-                    event=APPROVED if done else PENDING_MORE,
-                    audit=audit | {"outcome": outcome},
-                    **values,
-                )
+            try:
+                moved = self._decide(row, user=user, approve=approve, via=via, reason=reason)
+            except SQLAlchemyError as exc:  # e.g. a full disk: nothing was recorded
+                raise ApprovalError(
+                    f"could not record the decision, so nothing changed: {_db_error(exc)}"
+                ) from exc
             if not moved:
                 continue  # someone else changed it at the same moment; re-read and re-check
             fresh = to_view(self._row(approval_id))
@@ -420,6 +414,36 @@ class ApprovalService:
                 message = f"{fresh.status} by {user}"
             return Decision(fresh, changed=True, ready=ready, message=message)
         raise ApprovalError("this approval is being decided by someone else; try again")
+
+    def _decide(
+        self, row: Approval, *, user: str, approve: bool, via: str, reason: str | None
+    ) -> bool:
+        """One compare-and-set of a decision with its feed and audit rows."""
+        now = utcnow()
+        audit = {"actor": self.actor(user, via), "via": via, "result": reason or ""}
+        if not approve:
+            return self._cas(
+                row,
+                event=REJECTED,
+                audit=audit | {"outcome": "rejected"},
+                status=REJECTED,
+                decided_by=user,
+                decided_at=now,
+                decided_via=via,
+                reason=reason,
+            )
+        approvers = [*row.approvers, user]
+        done = len(approvers) >= row.approvals_needed
+        values: dict[str, Any] = {"approvers": approvers}
+        if done:
+            values.update(status=APPROVED, decided_by=user, decided_at=now, decided_via=via)
+        outcome = "approved" if done else "approved (1 of 2)"
+        return self._cas(
+            row,
+            event=APPROVED if done else PENDING_MORE,
+            audit=audit | {"outcome": outcome},
+            **values,
+        )
 
     def execute(self, approval_id: str) -> ApprovalView:
         """Run the approved action exactly once. Any other state is returned unchanged.
@@ -437,7 +461,14 @@ class ApprovalService:
             "executor_started": me.started,
             "execution_started_at": utcnow(),
         }
-        if not self._cas(row, **claim):
+        try:
+            claimed_now = self._cas(row, **claim)
+        except SQLAlchemyError as exc:  # e.g. a full disk: it stays approved, never started
+            raise ApprovalError(
+                f"could not start {row.tool}, so nothing was run: {_db_error(exc)}; once the "
+                f"database can be written, `opsbot approve {row.id}` runs it"
+            ) from exc
+        if not claimed_now:
             return self.view(approval_id)  # another worker claimed it
         tool = self._toolbox.get(row.tool)
         caller = Caller(

@@ -99,18 +99,20 @@ class Runtime:
             )
         return terminal_identity(self.settings.cli_users)
 
-    def recover_approvals(self, *, run_never_started: bool) -> list[str]:
+    def recover_approvals(
+        self, *, run_never_started: bool, grace_seconds: float = STUCK_GRACE
+    ) -> list[str]:
         """At start: settle executions whose process died (outcome unknown, never re-run)
-        and, with `run_never_started`, run approvals decided but never started (exactly
-        once, resuming their conversation when one is paused). Returns one line per change,
-        for the operator."""
+        and, with `run_never_started`, run approvals decided more than `grace_seconds` ago
+        but never started (exactly once, resuming their conversation when one is paused).
+        Returns one line per change, for the operator."""
         from datetime import timedelta
 
         lines = [f"{view.id}: {view.tool} {view.result}" for view in self.approvals.recover_dead()]
         if not run_never_started:
             return lines
         # a grace, so a decision another process is about to execute is left to it
-        for view in self.approvals.never_started(older_than=timedelta(seconds=STUCK_GRACE)):
+        for view in self.approvals.never_started(older_than=timedelta(seconds=grace_seconds)):
             try:
                 final = self.run_approved(view.id)
             except Exception as exc:  # one broken approval must not stop the start
