@@ -127,19 +127,26 @@ def fill_database(engine: Any) -> Callable[[], None]:
 
 
 def test_a_full_disk_refuses_the_decision_and_its_audit_together(runtime: Any) -> None:
-    # an action whose arguments fill more than a page: its audit row needs new pages
-    approval = request(runtime, thread="cli:test:full", note="x" * 6000)
+    approval = request(runtime, thread="cli:test:full")
     free = fill_database(runtime.engine)
+    # a reason longer than a page: the decision's audit row needs new pages, the approval's
+    # own change does not
+    reason = "checked with the team, " * 300
     with pytest.raises(ApprovalError, match="database or disk is full") as refused:
-        runtime.approvals.decide(approval, user="U_ONCALL", approve=True, via="slack")
+        runtime.approvals.decide(
+            approval, user="U_ONCALL", approve=True, via="slack", reason=reason
+        )
     assert "could not record the decision, so nothing changed" in str(refused.value)
     # both or neither: still pending, and no decision in the audit
     assert runtime.approvals.view(approval).status == "pending"
     assert outcomes(runtime, approval) == ["requested"]
     free()
-    decision = runtime.approvals.decide(approval, user="U_ONCALL", approve=True, via="slack")
+    decision = runtime.approvals.decide(
+        approval, user="U_ONCALL", approve=True, via="slack", reason=reason
+    )
     assert decision.changed and decision.approval.status == "approved"
     assert outcomes(runtime, approval) == ["requested", "approved"]
+    assert runtime.audit.for_approval(approval)[-1].result == reason
 
 
 def test_approved_but_never_started_is_run_once_by_approve(  # type: ignore[no-untyped-def]
