@@ -64,3 +64,43 @@ def test_migrate_reports_an_unreachable_database() -> None:
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(StorageError, match="could not migrate"):
         migrate(engine)
+
+
+def test_core_0003_adds_the_executor_to_existing_approvals(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database at core_0002 with an approval in flight keeps it, and gains the columns
+    that record who executes an approval (all empty for old rows)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from bot.storage.db import MIGRATIONS_DIR
+
+    engine = _engine(database_url, tmp_path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "core_0002")
+    assert database_heads(engine) == {"core_0002"}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO approval (id, thread_id, tool_call_id, tool, args, risk, preview, "
+                "requested_by, requested_via, status, created_at, expires_at, approvals_needed, "
+                "approvers, revision) VALUES ('ap-old', 't', 'c', 'run_remediation', '{}', "
+                "'medium', '', 'U1', 'slack', 'executing', :now, :now, 1, '[]', 2)"
+            ),
+            {"now": "2026-01-01 00:00:00"},
+        )
+    assert migrate(engine) is True
+    assert "core_0003" in database_heads(engine)  # type: ignore[operator]
+    columns = {c["name"] for c in inspect(engine).get_columns("approval")}
+    assert {"executor_host", "executor_pid", "executor_started", "execution_started_at"} <= (
+        columns
+    )
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT status, executor_pid, execution_started_at FROM approval")
+        ).one()
+    assert tuple(row) == ("executing", None, None)
+    engine.dispose()
