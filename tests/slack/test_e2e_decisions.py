@@ -184,7 +184,7 @@ def test_approve_from_the_cli_updates_the_card_and_answers_in_the_thread(bot: Bo
     assert "Approved by <@U0ONCALL> from the command line <!date^" in shown
     assert "exited with status 0" in shown  # the outcome
     answer = _settles(bot, channel, thread, card["ts"], "ran:")
-    assert answer["thread_ts"] == thread and "Approved by Olga Oncall" in answer["text"]
+    assert answer["thread_ts"] == thread and "Approved by U0ONCALL" in answer["text"]
     assert len(_runs(bot)) == before + 1  # ran once
     # the CLI never talked to Slack: every Slack call came from the bot process
     again = bot.cli("approve", approval_id)
@@ -231,7 +231,7 @@ def test_reject_from_the_cli_updates_the_card_and_answers_in_the_thread(bot: Bot
     assert done.returncode == 0, done.stderr
     shown = _card_says(bot, channel, card["ts"], "Rejected by <@U0ONCALL> from the command line")
     assert "approval_approve" not in shown and "Nothing was changed." in shown
-    answer = _settles(bot, channel, thread, card["ts"], "Rejected by Olga Oncall")
+    answer = _settles(bot, channel, thread, card["ts"], "Rejected by U0ONCALL")
     assert "was not run" in answer["text"]
     assert len(_runs(bot)) == before
 
