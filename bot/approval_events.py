@@ -45,7 +45,9 @@ ANNOUNCED_THREAD_PREFIXES = ("slack:",)
 
 # kinds written with the approval's state change; the card shows the approval's current state
 PENDING_MORE = "pending"  # one of two approvals recorded
-STATE_KINDS = frozenset({PENDING_MORE, "approved", "rejected", "expired", "executed", "failed"})
+STATE_KINDS = frozenset(
+    {PENDING_MORE, "approved", "rejected", "expired", "executed", "failed", "unknown"}
+)
 ANSWER = "answer"  # the reply of the conversation the decision resumed: post it in the thread
 OUTCOME = "outcome"  # decided, but no conversation was resumed: say in the thread how it went
 KINDS = STATE_KINDS | {ANSWER, OUTCOME}

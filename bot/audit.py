@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.storage.db import session
 from bot.storage.tables import AuditLog
@@ -19,6 +19,43 @@ _MAX_RESULT = 20_000
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+def audit_entry(
+    *,
+    actor: str,
+    via: str,
+    action: str,
+    args: dict[str, Any] | None,
+    outcome: str,
+    result: str = "",
+    approval_id: str | None = None,
+    thread_id: str | None = None,
+) -> AuditLog:
+    """One audit row, not yet stored."""
+    return AuditLog(
+        actor=actor,
+        via=via,
+        action=action,
+        args=_jsonable(args or {}),
+        outcome=outcome,
+        result=result[:_MAX_RESULT],
+        approval_id=approval_id,
+        thread_id=thread_id,
+    )
+
+
+def add_entry(db: Session, **fields: Any) -> AuditLog:
+    """Add an audit row inside the caller's transaction (the caller commits), so a state
+    change and its audit row are stored together or not at all."""
+    row = audit_entry(**fields)
+    db.add(row)
+    return row
+
+
+def logged(row: AuditLog) -> None:
+    """Log a stored audit row (after its transaction committed)."""
+    log.info("audit %s by %s:%s -> %s", row.action, row.via, row.actor, row.outcome)
 
 
 class AuditLogger:
@@ -37,13 +74,13 @@ class AuditLogger:
         approval_id: str | None = None,
         thread_id: str | None = None,
     ) -> AuditLog:
-        row = AuditLog(
+        row = audit_entry(
             actor=actor,
             via=via,
             action=action,
-            args=_jsonable(args or {}),
+            args=args,
             outcome=outcome,
-            result=result[:_MAX_RESULT],
+            result=result,
             approval_id=approval_id,
             thread_id=thread_id,
         )
@@ -51,7 +88,7 @@ class AuditLogger:
             db.add(row)
             db.commit()
             db.refresh(row)
-        log.info("audit %s by %s:%s -> %s", action, via, actor, outcome)
+        logged(row)
         return row
 
     def recent(self, limit: int = 50, action: str | None = None) -> list[AuditLog]:

@@ -111,7 +111,7 @@ class Console:
             try:
                 decision, turn = self.runtime.decide_and_resume(
                     approval_id,
-                    user=self.runtime.settings.console_user,
+                    user=self.runtime.terminal.user,
                     approve=command == "approve",
                     via="console",
                     reason=reason or None,

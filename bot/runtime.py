@@ -14,10 +14,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from bot.identity import TerminalIdentity, os_user, terminal_identity
 from bot.settings import Settings
 from tools.base import Caller, OpsTool, Toolbox
 
 log = logging.getLogger(__name__)
+
+# seconds an `approved` approval must have waited before a start runs it: a decision that
+# another process took a moment ago is left to that process
+STUCK_GRACE = 60.0
 
 
 class StartupError(Exception):
@@ -73,12 +78,67 @@ class Runtime:
             ttl_seconds=s.approval_ttl_seconds,
             allow_self=s.approval_allow_self,
             two_person_risk=s.approval_two_person_risk,
-            local_operator=s.console_user if self.console_mode else None,
+            terminal=self.terminal if self.console_mode else None,
+            execution_limit_seconds=s.approval_execution_limit_seconds,
         )
         group = self.oncall_group_members if s.oncall_usergroup else None
         service = ApprovalService(self.engine, self.audit, policy, group_members=group)
         service.set_toolbox(self.toolbox)
         return service
+
+    @cached_property
+    def terminal(self) -> TerminalIdentity:
+        """The person at this terminal: the OS user, mapped to a Slack user by CLI_USERS.
+        Every CLI and console command acts as this identity (bot/identity.py)."""
+        if self.settings.legacy_console_user is not None:
+            log.warning(
+                "OPSBOT_CONSOLE_USER=%s is ignored: the terminal user is the OS user (%s); "
+                "map it to a Slack user with CLI_USERS",
+                self.settings.legacy_console_user,
+                os_user(),
+            )
+        return terminal_identity(self.settings.cli_users)
+
+    def recover_approvals(
+        self, *, run_never_started: bool, grace_seconds: float = STUCK_GRACE
+    ) -> list[str]:
+        """At start: settle executions whose process died (outcome unknown, never re-run)
+        and, with `run_never_started`, run approvals decided more than `grace_seconds` ago
+        but never started (exactly once, resuming their conversation when one is paused).
+        Returns one line per change, for the operator."""
+        from datetime import timedelta
+
+        lines = [f"{view.id}: {view.tool} {view.result}" for view in self.approvals.recover_dead()]
+        if not run_never_started:
+            return lines
+        # a grace, so a decision another process is about to execute is left to it
+        for view in self.approvals.never_started(older_than=timedelta(seconds=grace_seconds)):
+            try:
+                final = self.run_approved(view.id)
+            except Exception as exc:  # one broken approval must not stop the start
+                log.exception("could not resume approved %s", view.id)
+                lines.append(f"{view.id}: approved but never started; resuming it failed: {exc}")
+                continue
+            lines.append(
+                f"{view.id}: approved but never started; ran it: {final.status}"
+                + (f": {final.result}" if final.result else "")
+            )
+        return lines
+
+    def run_approved(self, approval_id: str) -> Any:
+        """Run an `approved` approval that never started, as a decision would have: resume
+        its paused conversation, else execute it; the thread hears how it went."""
+        view = self.approvals.view(approval_id)
+        turn = None
+        try:
+            if view.thread_id and self.agent.is_paused(view.thread_id):
+                who = Caller(user=view.decided_by or view.requested_by, via="system")
+                turn = self.agent.resume(view.thread_id, who)
+            else:
+                self.approvals.execute(view.id)
+        finally:
+            self.approvals.record_reply(view.id, turn)
+        return self.approvals.view(approval_id)
 
     @cached_property
     def slack(self) -> Any:
@@ -303,7 +363,7 @@ class Runtime:
         return Agent(deps, self.checkpointer)
 
     def console_caller(self, thread: str | None = None) -> Caller:
-        return Caller(user=self.settings.console_user, via="console", thread=thread)
+        return Caller(user=self.terminal.user, via="console", thread=thread)
 
     def decide_and_resume(
         self,

@@ -90,6 +90,10 @@ def serve(runtime: Any, *, interactive: bool) -> int:
     if slack_wanted:
         check_credentials(settings)  # a half-configured Slack stops here, naming what is missing
     _ = runtime.engine  # migrate before anything listens
+    # executions whose process died: outcome unknown, never re-run; approved but never
+    # started: run now (exactly once)
+    for line in runtime.recover_approvals(run_never_started=True):
+        print(f"opsbot: recovered approval {line}", file=sys.stderr, flush=True)
     slack = None
     if slack_wanted:
         slack = runtime.slack

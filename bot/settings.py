@@ -113,7 +113,17 @@ class Settings(BaseSettings):
     approval_two_person_risk: str = Field(
         default="none", validation_alias="APPROVAL_TWO_PERSON_RISK"
     )
-    console_user: str = Field(default="console", validation_alias="OPSBOT_CONSOLE_USER")
+    # who may approve from a terminal: the OS user, mapped to a Slack user by CLI_USERS
+    # (`alice=U012AB3CD,bob=U045EF6GH`); see bot/identity.py
+    cli_users: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, validation_alias="CLI_USERS"
+    )
+    # an action executing on another host is declared dead (outcome unknown) after this long
+    approval_execution_limit_seconds: int = Field(
+        default=90_000, ge=60, le=30 * 86400, validation_alias="APPROVAL_EXECUTION_LIMIT_SECONDS"
+    )
+    # no longer used: it once named (and authorised) the terminal user; only warned about
+    legacy_console_user: str | None = Field(default=None, validation_alias="OPSBOT_CONSOLE_USER")
 
     # model layer
     llm_provider: LLMProvider = Field(default=LLMProvider.AUTO, validation_alias="LLM_PROVIDER")
@@ -190,6 +200,11 @@ class Settings(BaseSettings):
     @field_validator("endpoints", mode="before")
     @classmethod
     def _parse_endpoints(cls, value: Any) -> Any:
+        return _split_mapping(value)
+
+    @field_validator("cli_users", mode="before")
+    @classmethod
+    def _parse_cli_users(cls, value: Any) -> Any:
         return _split_mapping(value)
 
     @field_validator("endpoints")

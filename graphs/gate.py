@@ -22,8 +22,10 @@ EXPIRED = "expired"
 EXECUTING = "executing"
 EXECUTED = "executed"
 FAILED = "failed"
+# the process executing it died mid-action: what it did is unknown, and it is never re-run
+UNKNOWN = "unknown"
 
-FINAL = {REJECTED, EXPIRED, EXECUTED, FAILED}
+FINAL = {REJECTED, EXPIRED, EXECUTED, FAILED, UNKNOWN}
 
 
 @dataclass(frozen=True)

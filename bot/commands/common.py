@@ -1,5 +1,6 @@
 """What the admin commands share: running an agent tool for the terminal, and asking for an
-approval from the terminal exactly as the chat agent's gate does.
+approval from the terminal exactly as the chat agent's gate does. The terminal user is
+always `runtime.terminal` (the OS user, mapped by CLI_USERS: bot/identity.py).
 
 Heavy modules are imported inside the functions, like everywhere in the CLI.
 """
@@ -36,7 +37,7 @@ def run_tool(runtime: Any, name: str, raw: dict[str, Any], *, user: str, as_json
 
 def request_approval(runtime: Any, name: str, raw: dict[str, Any], *, area: str) -> Any:
     """Ask for an approval of the gated tool `name` with `raw` arguments, as the console
-    user: the arguments are validated and the change dry-run (its preview redacted) as the
+    user (the OS user, mapped by CLI_USERS): the arguments are validated and the change dry-run (its preview redacted) as the
     agent's gate does; nothing changes until `opsbot approve ID`. Returns the ApprovalView.
     `area` names the command in the approval's thread id (`cli:<area>:<random>`)."""
     from tools.base import Caller, ToolError
@@ -54,7 +55,7 @@ def request_approval(runtime: Any, name: str, raw: dict[str, Any], *, area: str)
         tool_call_id=name,
         tool=tool,
         args=parsed.model_dump(mode="json"),
-        caller=Caller(user=runtime.settings.console_user, via="cli"),
+        caller=Caller(user=runtime.terminal.user, via="cli"),
         preview=redact(preview),
         risk=risk,
     )

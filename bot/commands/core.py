@@ -30,13 +30,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ask.set_defaults(handler=cmd_ask, console_mode=True)
 
     for verb in ("approve", "reject"):
-        parser = sub.add_parser(verb, help=f"{verb} a pending action as the console user")
+        parser = sub.add_parser(
+            verb, help=f"{verb} a pending action as the OS user (mapped by CLI_USERS)"
+        )
         parser.add_argument("id", help="approval id, e.g. ap-1a2b3c4d5e6f")
         parser.add_argument("reason", nargs="*", help="optional reason, recorded in the audit log")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.set_defaults(handler=cmd_decide, approve=verb == "approve", console_mode=True)
 
-    approvals = sub.add_parser("approvals", help="list pending approvals")
+    approvals = sub.add_parser(
+        "approvals", help="list approvals not settled: pending, approved, executing, unknown"
+    )
     approvals.add_argument("--json", action="store_true")
     approvals.set_defaults(handler=cmd_approvals)
 
@@ -70,12 +74,13 @@ def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
 def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
     from bot.approvals import ApprovalError
     from bot.console import render_turn
+    from graphs.gate import PENDING
 
     reason = " ".join(args.reason) or None
     try:
         decision, turn = runtime.decide_and_resume(
             args.id,
-            user=runtime.settings.console_user,
+            user=runtime.terminal.user,
             approve=args.approve,
             via="cli",
             reason=reason,
@@ -83,6 +88,8 @@ def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
     except ApprovalError as exc:
         raise CliError(str(exc), code=3) from None
     final = runtime.approvals.view(decision.approval.id)
+    # deciding on an approval already settled changes nothing: that is a failure (exit 1)
+    settled = not decision.changed and final.status != PENDING
     if args.json:
         print(
             json.dumps(
@@ -97,7 +104,9 @@ def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
                 default=str,
             )
         )
-        return 0
+        return 1 if settled else 0
+    if settled:
+        raise CliError(f"{final.id} was {decision.message}; nothing changed", code=1)
     print(f"{final.id}: {decision.message}")
     if turn is not None:
         print(render_turn(turn))
@@ -107,18 +116,42 @@ def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
 
 
 def cmd_approvals(args: argparse.Namespace, runtime: Any) -> int:
-    views = runtime.approvals.pending()
+    # executions whose process died are settled first (outcome unknown, never re-run)
+    for line in runtime.recover_approvals(run_never_started=False):
+        print(line, file=sys.stderr)
+    views = runtime.approvals.unsettled()
     if args.json:
-        print(json.dumps([v.to_json() | {"thread": v.thread_id} for v in views], default=str))
+        print(
+            json.dumps(
+                [
+                    v.to_json() | {"thread": v.thread_id, "result": v.result, "by": v.decided_by}
+                    for v in views
+                ],
+                default=str,
+            )
+        )
         return 0
     if not views:
         print("No pending approvals.")
     for view in views:
-        print(
-            f"{view.id}  {view.tool}  risk={view.risk}  requested by {view.requested_by}  "
-            f"expires {iso(view.expires_at)}"
-        )
+        print(f"{view.id}  {view.tool}  risk={view.risk}  {_state(view)}")
     return 0
+
+
+def _state(view: Any) -> str:
+    """Where an unsettled approval stands, and what to do about it."""
+    from graphs.gate import APPROVED, EXECUTING, PENDING
+
+    if view.status == PENDING:
+        return f"pending, requested by {view.requested_by}, expires {iso(view.expires_at)}"
+    if view.status == APPROVED:
+        return (
+            f"approved by {view.decided_by} but never started: `opsbot approve {view.id}` "
+            "runs it (once)"
+        )
+    if view.status == EXECUTING:
+        return f"executing (approved by {view.decided_by})"
+    return f"{view.status}: {view.result}"
 
 
 def cmd_audit(args: argparse.Namespace, runtime: Any) -> int:

@@ -128,7 +128,7 @@ def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
     service = runtime.incidents
     if args.json:  # exactly what the agent's show_incident tool sees
         tool = next(t for t in build_incident_tools(service) if t.name == "show_incident")
-        caller = Caller(user=runtime.settings.console_user, via="cli")
+        caller = Caller(user=runtime.terminal.user, via="cli")
         try:
             result = tool.run(ShowArgs(id=args.id), caller)
         except ToolError as exc:
@@ -152,7 +152,7 @@ def cmd_act(args: argparse.Namespace, runtime: Any) -> int:
     from bot.incidents.cards import card_json
     from bot.incidents.engine import IncidentError
 
-    user = runtime.settings.console_user
+    user = runtime.terminal.user
     service = runtime.incidents
     try:
         if args.action == "ack":

@@ -101,7 +101,8 @@ def _data_arguments(p: argparse.ArgumentParser, required: bool) -> None:
 
 # ---------------------------------------------------------------------- helpers
 def _actor(runtime: Any) -> str:
-    return f"cli:{runtime.settings.console_user}"
+    """The terminal user as records name it (`U012AB3CD (cli:alice)` or `cli:alice`)."""
+    return str(runtime.terminal.label)
 
 
 def _split(text: str | None) -> list[str] | None:

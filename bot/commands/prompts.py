@@ -112,7 +112,8 @@ def _print_json(value: Any) -> None:
 
 
 def _actor(runtime: Any) -> str:
-    return runtime.settings.console_user
+    """The terminal user as records name it (`U012AB3CD (cli:alice)` or `cli:alice`)."""
+    return str(runtime.terminal.label)
 
 
 def cmd_list(args: argparse.Namespace, runtime: Any) -> int:

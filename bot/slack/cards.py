@@ -44,6 +44,7 @@ from graphs.gate import (
     FAILED,
     PENDING,
     REJECTED,
+    UNKNOWN,
     ApprovalView,
 )
 from tools.clock import as_utc
@@ -124,6 +125,8 @@ def decision_line(
         return f"✅ Approved by {by}{when}. Done.{result}{verification}"
     if view.status == FAILED:
         return f"⚠️ Approved by {by}{when}, but the action failed.{result}"
+    if view.status == UNKNOWN:
+        return f"❓ Approved by {by}{when}, but the process running it died.{result}"
     if view.status == REJECTED:
         return f"❌ Rejected by {by}{when}. Nothing was changed."
     if view.status == EXPIRED:

@@ -38,7 +38,10 @@ class Approval(SQLModel, table=True):
 
     The id is derived from the conversation and the tool call, so re-running the graph node
     that creates it is idempotent. Status moves only forward, by compare-and-set updates:
-    pending -> approved -> executing -> executed | failed, or pending -> rejected | expired.
+    pending -> approved -> executing -> executed | failed | unknown (the process executing it
+    died: never re-run), or pending -> rejected | expired. Who executes (host, pid and that
+    process's start time) is recorded when claiming `executing`, so a start-up can tell a
+    dead executor from a live one.
     """
 
     __tablename__ = "approval"
@@ -67,6 +70,10 @@ class Approval(SQLModel, table=True):
     result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     verification: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     executed_at: datetime | None = None
+    executor_host: str | None = Field(default=None, max_length=255)
+    executor_pid: int | None = None
+    executor_started: float | None = None  # the executing process's start (epoch seconds)
+    execution_started_at: datetime | None = None
     incident_id: int | None = Field(default=None, index=True)
     message_channel: str | None = Field(default=None, max_length=100)
     message_ts: str | None = Field(default=None, max_length=64)
@@ -98,6 +105,7 @@ class ApprovalEvent(SQLModel, table=True):
     approval_id: str = Field(max_length=64, index=True)
     thread_id: str = Field(max_length=300)
     # pending (one of two approvals) | approved | rejected | expired | executed | failed |
+    # unknown (its executor died) |
     # answer (the resumed turn's reply) | outcome (no conversation resumed: say how it went)
     kind: str = Field(max_length=16)
     at: datetime = Field(default_factory=utcnow)

@@ -179,3 +179,39 @@ def test_every_revision_file_is_package_data() -> None:
                 for pattern in patterns
             )
             assert covered, f"{path.relative_to(ROOT)} is not in [tool.setuptools.package-data]"
+
+
+def test_core_0003_adds_the_executor_to_existing_approvals(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database at core_0002 with an approval in flight keeps it, and gains the columns
+    that record who executes an approval (all empty for old rows)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    engine = _engine(database_url, tmp_path)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "core_0002")
+    assert database_heads(engine) == {"core_0002"}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO approval (id, thread_id, tool_call_id, tool, args, risk, preview, "
+                "requested_by, requested_via, status, created_at, expires_at, approvals_needed, "
+                "approvers, revision) VALUES ('ap-old', 't', 'c', 'run_remediation', '{}', "
+                "'medium', '', 'U1', 'slack', 'executing', :now, :now, 1, '[]', 2)"
+            ),
+            {"now": "2026-01-01 00:00:00"},
+        )
+    assert migrate(engine) is True
+    assert "core_0003" in database_heads(engine)  # type: ignore[operator]
+    columns = {c["name"] for c in inspect(engine).get_columns("approval")}
+    assert {"executor_host", "executor_pid", "executor_started", "execution_started_at"} <= (
+        columns
+    )
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT status, executor_pid, execution_started_at FROM approval")
+        ).one()
+    assert tuple(row) == ("executing", None, None)
+    engine.dispose()

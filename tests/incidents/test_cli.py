@@ -6,7 +6,10 @@ import json
 import re
 from pathlib import Path
 
+from bot.identity import os_user
 from tests.incidents.proc import opsbot_cli
+
+ME = f"cli:{os_user()}"  # the terminal user: the OS user, unmapped
 
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -18,7 +21,6 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
         "HOST_CPU_PCT": "100",
         "HOST_MEM_PCT": "100",
         "HOST_SWAP_PCT": "100",
-        "OPSBOT_CONSOLE_USER": "alice",
         **extra,
     }
 
@@ -43,10 +45,10 @@ def test_check_then_act_on_the_incident(tmp_path: Path) -> None:
     assert listed.returncode == 0 and "HostDiskFull" in listed.stdout
 
     acked = opsbot_cli(tmp_path, env, "incidents", "ack", number)
-    assert acked.returncode == 0 and f"Incident #{number} acknowledged by alice." in acked.stdout
+    assert acked.returncode == 0 and f"Incident #{number} acknowledged by {ME}." in acked.stdout
     twice = opsbot_cli(tmp_path, env, "incidents", "ack", number)
     assert twice.returncode == 3
-    assert twice.stderr.strip() == f"opsbot: incident #{number} was already acknowledged by alice"
+    assert twice.stderr.strip() == f"opsbot: incident #{number} was already acknowledged by {ME}"
 
     snoozed = opsbot_cli(tmp_path, env, "incidents", "snooze", number, "15", "--json")
     assert json.loads(snoozed.stdout)["snoozed_until"] is not None
@@ -55,7 +57,7 @@ def test_check_then_act_on_the_incident(tmp_path: Path) -> None:
 
     shown = opsbot_cli(tmp_path, env, "incidents", "show", number)
     assert f"INCIDENT #{number} [ACKNOWLEDGED" in shown.stdout and "Timeline:" in shown.stdout
-    assert "alice: Acknowledged by alice" in shown.stdout
+    assert f"{ME}: Acknowledged by {ME}" in shown.stdout
 
     resolved = opsbot_cli(tmp_path, env, "incidents", "resolve", number)
     assert resolved.returncode == 0

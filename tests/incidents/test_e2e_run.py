@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.identity import os_user
 from tests.incidents.proc import OpsbotRun, free_port, opsbot_cli
 
 pytestmark = pytest.mark.slow
@@ -52,7 +53,7 @@ def test_disk_incident_lifecycle_with_restart_and_approval(tmp_path: Path) -> No
         "HOST_SWAP_PCT": "100",
         "REMEDIATION_CONFIG": str(config),
         "ONCALL_USERS": "U_ONCALL",
-        "OPSBOT_CONSOLE_USER": "U_ONCALL",
+        "CLI_USERS": f"{os_user()}=U_ONCALL",  # the terminal user is on call
         "LOG_LEVEL": "WARNING",
         # no runbooks: a SIGTERM during the first-start ingest aborts the process (outside
         # this area, reported); this test is about the incident loop, not retrieval
@@ -103,7 +104,7 @@ def test_disk_incident_lifecycle_with_restart_and_approval(tmp_path: Path) -> No
         second.wait_for(rf"#{number}   Verification: it worked", 30)
         # a double approval changes nothing
         again = opsbot_cli(tmp_path, env, "approve", approval)
-        assert again.returncode == 0 and "already executed" in again.stdout
+        assert again.returncode == 1 and "was already executed by U_ONCALL" in again.stderr
         audit = json.loads(opsbot_cli(tmp_path, env, "audit", "--json", "--limit", "50").stdout)
         runs = [a for a in audit if a["approval_id"] == approval and a["outcome"] == "ok"]
         assert len(runs) == 1

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from bot.cli import main
+from bot.identity import os_user
 from tests.bot_process import OpsbotRun, free_port, opsbot
 
 
@@ -93,7 +94,7 @@ def test_demo_diff_label_approve_history_from_the_command_line(cli: Cli, tmp_pat
     assert approved["status"] == "executed"
     assert "Moved production of support-triage: v2 → v4" in approved["result"]
     history = cli.ok("prompts", "history", "support-triage")
-    assert history.splitlines()[0].endswith("production: v2 -> v4  set by console")
+    assert history.splitlines()[0].endswith(f"production: v2 -> v4  set by cli:{os_user()}")
 
     rendered = cli.ok("prompts", "render", "support-triage", "--var", "ticket=help")
     assert rendered.strip() == "Short: help"

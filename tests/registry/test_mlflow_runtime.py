@@ -37,9 +37,7 @@ def _rollback_flow(runtime: Any, mlflow_uri: str) -> None:
     )
     view = turn.pending[0]
     assert "rmse: 45.3 vs 41.9 (+3.4, +8.1%, worse)" in view.preview
-    runtime.decide_and_resume(
-        view.id, user=runtime.settings.console_user, approve=True, via="console"
-    )
+    runtime.decide_and_resume(view.id, user=runtime.terminal.user, approve=True, via="console")
     assert runtime.approvals.view(view.id).status == "executed"
     assert str(client.get_model_version_by_alias("bike-demand", "production").version) == "2"
     history = runtime.registry.alias_history("bike-demand", "production")

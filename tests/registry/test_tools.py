@@ -114,7 +114,7 @@ def test_rollback_waits_for_approval_runs_once_and_is_recorded(runtime: Any) -> 
     assert runtime.registry.get_model("bike-demand").aliases["production"] == 3  # not yet
 
     decision, resumed = runtime.decide_and_resume(
-        view.id, user=runtime.settings.console_user, approve=True, via="console"
+        view.id, user=runtime.terminal.user, approve=True, via="console"
     )
     assert decision.ready
     final = runtime.approvals.view(view.id)
@@ -124,11 +124,11 @@ def test_rollback_waits_for_approval_runs_once_and_is_recorded(runtime: Any) -> 
     assert runtime.registry.get_model("bike-demand").aliases["production"] == 2
     last = runtime.registry.alias_history("bike-demand", "production")[-1]
     assert (last.from_version, last.to_version, last.kind) == (3, 2, "rollback")
-    assert last.actor == "console:console"
+    assert last.actor == f"console:{runtime.terminal.user}"  # the OS user at the terminal
     assert "rolled back" in resumed.answer
     # a second decision cannot run it again
     again, _ = runtime.decide_and_resume(
-        view.id, user=runtime.settings.console_user, approve=True, via="console"
+        view.id, user=runtime.terminal.user, approve=True, via="console"
     )
     assert not again.changed
     assert len(runtime.registry.alias_history("bike-demand", "production")) == 4
@@ -138,9 +138,7 @@ def test_rollback_waits_for_approval_runs_once_and_is_recorded(runtime: Any) -> 
 
 def test_rejected_rollback_changes_nothing(runtime: Any) -> None:
     view = _ask(runtime, "roll back bike-demand", thread="rj").pending[0]
-    runtime.decide_and_resume(
-        view.id, user=runtime.settings.console_user, approve=False, via="console"
-    )
+    runtime.decide_and_resume(view.id, user=runtime.terminal.user, approve=False, via="console")
     assert runtime.approvals.view(view.id).status == "rejected"
     assert runtime.registry.get_model("bike-demand").aliases["production"] == 3
     assert len(runtime.registry.alias_history("bike-demand", "production")) == 3
@@ -149,9 +147,7 @@ def test_rejected_rollback_changes_nothing(runtime: Any) -> None:
 def test_alias_moved_while_the_approval_waited_is_refused(runtime: Any) -> None:
     view = _ask(runtime, "roll back bike-demand", thread="mv").pending[0]
     runtime.registry.set_alias("bike-demand", "production", 1, actor="someone")
-    runtime.decide_and_resume(
-        view.id, user=runtime.settings.console_user, approve=True, via="console"
-    )
+    runtime.decide_and_resume(view.id, user=runtime.terminal.user, approve=True, via="console")
     final = runtime.approvals.view(view.id)
     assert final.status == "failed"
     assert "changed since this was previewed" in (final.result or "")

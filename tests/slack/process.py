@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.identity import os_user
 from tests.bot_process import OpsbotRun, free_port, opsbot
 from tests.emulators.slack import SlackEmulator
 from tests.slack.helpers import BOT_TOKEN, SECRET, SlackSender
@@ -76,5 +77,7 @@ class Bot:
             for k, v in self.env.items()
             if k not in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT")
         }
+        # the person at this terminal (the OS user) is the on-call engineer U0ONCALL
+        env.setdefault("CLI_USERS", f"{os_user()}=U0ONCALL")
         env.update({k: str(v) for k, v in extra_env.items()})
         return opsbot(*args, env=env, cwd=self.workdir)

@@ -181,14 +181,15 @@ def test_approve_from_the_cli_updates_the_card_and_answers_in_the_thread(bot: Bo
     assert printed["status"] == "executed" and "ran:" in printed["answer"]
     shown = _card_says(bot, channel, card["ts"], "Done.")
     assert "approval_approve" not in shown  # the buttons are gone
-    assert "Approved by console from the command line <!date^" in shown
+    assert "Approved by <@U0ONCALL> from the command line <!date^" in shown
     assert "exited with status 0" in shown  # the outcome
     answer = _settles(bot, channel, thread, card["ts"], "ran:")
-    assert answer["thread_ts"] == thread and "Approved by console" in answer["text"]
+    assert answer["thread_ts"] == thread and "Approved by U0ONCALL" in answer["text"]
     assert len(_runs(bot)) == before + 1  # ran once
     # the CLI never talked to Slack: every Slack call came from the bot process
     again = bot.cli("approve", approval_id)
-    assert again.returncode == 0 and "already executed by console" in again.stdout
+    assert again.returncode == 1
+    assert f"{approval_id} was already executed by U0ONCALL; nothing changed" in again.stderr
     time.sleep(1.5)
     assert len(_replies(bot, channel, thread, card["ts"])) == 1
 
@@ -228,9 +229,9 @@ def test_reject_from_the_cli_updates_the_card_and_answers_in_the_thread(bot: Bot
     before = len(_runs(bot))
     done = bot.cli("reject", approval_id, "not", "now")
     assert done.returncode == 0, done.stderr
-    shown = _card_says(bot, channel, card["ts"], "Rejected by console from the command line")
+    shown = _card_says(bot, channel, card["ts"], "Rejected by <@U0ONCALL> from the command line")
     assert "approval_approve" not in shown and "Nothing was changed." in shown
-    answer = _settles(bot, channel, thread, card["ts"], "Rejected by console")
+    answer = _settles(bot, channel, thread, card["ts"], "Rejected by U0ONCALL")
     assert "was not run" in answer["text"]
     assert len(_runs(bot)) == before
 
@@ -261,7 +262,7 @@ def test_expiry_noticed_by_another_process_reaches_the_thread(bot: Bot) -> None:
     answer = _settles(bot, channel, thread, card["ts"], "expired without a decision")
     assert answer["thread_ts"] == thread
     refused = bot.cli("approve", approval_id)
-    assert refused.returncode == 0 and "already expired" in refused.stdout
+    assert refused.returncode == 1 and f"{approval_id} was already expired" in refused.stderr
 
 
 def test_click_in_slack_still_updates_the_card_and_posts_once(bot: Bot) -> None:
