@@ -23,9 +23,10 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TOKENIZER_FILE = DATA_DIR / "all-MiniLM-L6-v2.tokenizer.json"
@@ -49,6 +50,8 @@ class Embedder(Protocol):
 
 
 def _normalise(rows: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     rows = np.asarray(rows, dtype=np.float32)
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return rows / np.clip(norms, 1e-12, None)
@@ -110,6 +113,8 @@ class MiniLMInt8Embedder:
             self._session = session
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         if self._session is None:
@@ -163,6 +168,8 @@ class HashingEmbedder:
         self._stop = frozenset(STOPWORDS_EN)
 
     def _vector(self, text: str) -> np.ndarray:
+        import numpy as np
+
         from knowledge.markdown import expand_identifiers
 
         words = self._WORD.findall(expand_identifiers(text).lower())
@@ -174,6 +181,8 @@ class HashingEmbedder:
         return np.sign(vector) * np.log1p(np.abs(vector))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return _normalise(np.stack([self._vector(t) for t in texts]))
@@ -192,6 +201,8 @@ class ChromaOnnxEmbedder:
         self._function = ONNXMiniLM_L6_V2()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         try:
@@ -223,6 +234,7 @@ class OpenAICompatibleEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         import httpx
+        import numpy as np
 
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
