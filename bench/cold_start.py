@@ -18,7 +18,33 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._util import clean_env, python
+from bench._util import REPO, clean_env, python
+
+# What `opsbot ask` does before its first answer, timed step by step in one fresh process.
+STAGES = """
+import time
+started = time.perf_counter()
+def step(label):
+    print(f"  {time.perf_counter() - started:6.2f}  {label}")
+from bot.settings import load_settings
+settings = load_settings()
+step("settings")
+from bot.runtime import Runtime
+runtime = Runtime(settings)
+runtime.engine
+step("storage (engine, migrations checked)")
+runtime.toolbox
+step("tools registered (no numpy, no LangGraph)")
+runtime.agent
+step("agent (LangGraph)")
+from tools.base import Caller
+runtime.agent.ask("what can you do?", thread_id="bench", caller=Caller(user="bench", via="console"))
+step("first answer")
+import sys
+heavy = sorted(m for m in ("numpy", "scipy", "chromadb", "onnxruntime") if m in sys.modules)
+print(f"  loaded by then: {', '.join(heavy) or 'none of numpy, scipy, chromadb, onnxruntime'}")
+runtime.close()
+"""
 
 
 def wall(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -54,16 +80,24 @@ def main() -> None:
             capture_output=True,
             text=True,
         ).stderr
+        stages = subprocess.run(
+            [python(), "-c", STAGES], env=env, cwd=REPO, capture_output=True, text=True
+        )
+    if stages.returncode != 0:
+        raise SystemExit("the stage probe failed:\n" + stages.stderr[-3000:])
     rows_ = []
     for line in trace.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
-        if cumulative.isdigit() and not name.startswith(" "):
-            rows_.append((int(cumulative), name))
+        _, cumulative, name = line[len("import time:") :].rstrip().split("|")
+        # one space after the bar, then two per nesting level: keep the top level only
+        if cumulative.strip().isdigit() and not name.startswith("  "):
+            rows_.append((int(cumulative), name.strip()))
     print("top-level imports by cumulative time (ms):")
     for cumulative, name in sorted(rows_, reverse=True)[:12]:
         print(f"  {cumulative / 1000:8.1f}  {name}")
+    print("stages of one ask in a fresh process (s, cumulative):")
+    print(stages.stdout.rstrip())
     print("goal: opsbot ask <= 2.0 s")
 
 

@@ -1,17 +1,28 @@
-"""Resident memory of `opsbot run` (goal <= 250 MB after start).
+"""Resident memory of `opsbot run` (goal <= 250 MB in steady state).
 
-Usage: .venv/bin/python -m bench.memory
+Usage: .venv/bin/python -m bench.memory [--demo] [--stages [--trace]]
 
 Starts the real process headless (console mode, no Slack) and prints the server's RSS and
-USS: once ready; then after the runbook ingest (a child process) has finished; then after an
-Alertmanager alert has been triaged, which searches the runbooks and so loads the embedding
-model into the server (the model is loaded on first search, never at start).
+USS: once ready; then after the runbook ingest (a child process) has finished; with
+`--demo` (the workspace of `opsbot demo` loaded first) after the first monitor cycle, whose
+drift checks load numpy and scipy; then after an Alertmanager alert has been triaged, which
+searches the runbooks and so loads the embedding model into the server (the model is
+loaded on first search, never at start).
+
+`--stages` instead walks the same path inside this process, one step at a time (runtime and
+agent, a drift check, the Chroma client, the BM25 snapshot, the ONNX session, a search),
+printing RSS and the growth of each step; `--trace` adds tracemalloc's biggest Python
+allocation sites per step (it makes RSS itself much larger: compare steps, not totals;
+native memory such as ONNX Runtime's is only in RSS).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,9 +61,31 @@ def rss(pid: int) -> str:
     return f"RSS {info.rss / 2**20:.0f} MiB, USS {info.uss / 2**20:.0f} MiB"
 
 
-def main() -> None:
+def demo(tmp: str, settings: dict[str, str]) -> None:
+    """`opsbot demo` into the data directory: models with drift data, prompts, runbooks."""
+    subprocess.run(
+        [python(), "-m", "bot", "demo"],
+        env=clean_env(**settings), cwd=tmp, capture_output=True, check=True,
+    )  # fmt: skip
+
+
+def wait_monitor_cycle(base: str, timeout: float = 120.0) -> None:
+    """Until the first monitor cycle (started at once by the scheduler) has been counted."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = httpx.get(base + "/metrics", timeout=10).text
+        runs = [line for line in text.splitlines() if line.startswith("opsbot_monitor_runs_total{")]
+        if any(not line.rstrip().endswith(" 0.0") for line in runs):
+            return
+        time.sleep(0.5)
+    raise SystemExit("no monitor cycle was counted in /metrics")
+
+
+def server(with_demo: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = {"OPSBOT_DATA_DIR": str(Path(tmp) / "data"), "ALERTMANAGER_TOKEN": "bench"}
+        if with_demo:
+            demo(tmp, settings)
         started = time.perf_counter()
         proc, base = start_opsbot(Path(tmp), settings)
         try:
@@ -62,6 +95,12 @@ def main() -> None:
             while any("ingest" in c.cmdline() for c in psutil.Process(proc.pid).children()):
                 time.sleep(0.5)
             print(f"after the runbook ingest (child process): {rss(proc.pid)}")
+            if with_demo:
+                wait_monitor_cycle(base)
+                time.sleep(2)
+                print(
+                    f"after the first monitor cycle (drift checks of the demo models): {rss(proc.pid)}"
+                )
             response = httpx.post(
                 base + "/alerts/alertmanager",
                 json=ALERT,
@@ -78,6 +117,83 @@ def main() -> None:
             print(f"incidents open: {len(json.loads(listing.stdout))}")
         finally:
             stop(proc, timeout=60)
+
+
+class Stages:
+    """RSS after each step of the server's path, in this process."""
+
+    def __init__(self, trace: bool) -> None:
+        import tracemalloc
+
+        self.process = psutil.Process()
+        self.last = self.process.memory_info().rss
+        self.trace = trace
+        if trace:
+            tracemalloc.start(1)
+            self.snapshot = tracemalloc.take_snapshot()
+
+    def step(self, label: str) -> None:
+        import tracemalloc
+
+        now = self.process.memory_info().rss
+        print(f"{label:44s} RSS {now / 2**20:5.0f} MiB  (+{(now - self.last) / 2**20:4.0f})")
+        self.last = now
+        if not self.trace:
+            return
+        snapshot = tracemalloc.take_snapshot()
+        for stat in snapshot.compare_to(self.snapshot, "filename")[:3]:
+            if stat.size_diff >= 2 * 2**20:
+                frame = stat.traceback[0]
+                print(f"    python +{stat.size_diff / 2**20:4.0f} MiB  {frame.filename}")
+        self.snapshot = snapshot
+
+
+def stages(trace: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = {"OPSBOT_DATA_DIR": str(Path(tmp) / "data")}
+        demo(tmp, settings)
+        os.environ.update(clean_env(**settings))
+        sys.argv = ["opsbot"]
+        record = Stages(trace)
+        from bot.settings import load_settings
+
+        record.step("import settings")
+        from bot.runtime import Runtime
+
+        runtime = Runtime(load_settings())
+        _ = runtime.toolbox
+        record.step("runtime and toolbox (ask's tools)")
+        _ = runtime.agent
+        record.step("agent (LangGraph)")
+        from tools.registry.checks import check_drift
+
+        found = check_drift(runtime.registry)
+        record.step(f"drift checks of the demo models ({len(found)} findings)")
+        index = runtime.runbooks
+        _ = index.store.client
+        record.step("Chroma client (imports chromadb)")
+        index.count()
+        record.step("collections and BM25 snapshot")
+        index.embedder.embed(["warm up"])
+        record.step(f"embedding session ({index.embedder.name})")
+        index.search("disk /var is 93% full")
+        index.search("model input data drift")
+        record.step("two searches")
+        runtime.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--demo", action="store_true", help="load `opsbot demo` first")
+    parser.add_argument("--stages", action="store_true", help="step by step, in this process")
+    parser.add_argument(
+        "--trace", action="store_true", help="with --stages: tracemalloc (inflates RSS)"
+    )
+    args = parser.parse_args()
+    if args.stages:
+        stages(args.trace)
+    else:
+        server(args.demo)
 
 
 if __name__ == "__main__":

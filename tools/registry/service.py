@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from tools.clock import iso, utcnow
 from tools.registry.compare import MetricDelta, diff_summary, metric_diff
-from tools.registry.drift import DriftError, DriftReport, run_drift
+from tools.registry.drift import DriftError, DriftReport
 from tools.registry.drift_store import DriftSpec, DriftStore, StoredReport
 from tools.registry.entities import ModelInfo, NewVersion, RegistryBackend, VersionInfo
 from tools.registry.errors import RegistryError
@@ -471,6 +471,8 @@ class ModelRegistry:
             age = (utcnow() - latest.created_at).total_seconds()
             if age < self.drift_max_age_seconds:
                 return DriftOutcome(latest, reused=True, spec=spec)
+        from tools.registry.drift import run_drift  # numpy and scipy: only when drift runs
+
         report = run_drift(spec.reference, spec.current, spec.drift_options(), engine=self.engine)
         stored = self.drift_store.save_report(
             spec, report, trigger=trigger, actor=actor, fingerprint=fingerprint

@@ -23,9 +23,12 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
+from tools.memory import release_free_memory
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TOKENIZER_FILE = DATA_DIR / "all-MiniLM-L6-v2.tokenizer.json"
@@ -49,6 +52,8 @@ class Embedder(Protocol):
 
 
 def _normalise(rows: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     rows = np.asarray(rows, dtype=np.float32)
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return rows / np.clip(norms, 1e-12, None)
@@ -98,18 +103,20 @@ class MiniLMInt8Embedder:
             tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
             tokenizer.no_padding()
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self._threads
-            options.inter_op_num_threads = 1
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            options.log_severity_level = 3
             session = ort.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"]
+                str(path),
+                sess_options=session_options(ort, self._threads),
+                providers=["CPUExecutionProvider"],
             )
             self._tokenizer = tokenizer
             self._session = session
+        # Folding the int8 weights to float peaks ~60 MiB above what the session keeps;
+        # without this the peak stays in the server's RSS for good (bench.memory).
+        release_free_memory()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         if self._session is None:
@@ -129,6 +136,26 @@ class MiniLMInt8Embedder:
             )[0]
             out[row] = hidden[0].mean(axis=0)
         return _normalise(out)
+
+
+def session_options(ort: Any, threads: int = 1) -> Any:
+    """ONNX Runtime options for the int8 MiniLM, measured with bench/memory.py --stages:
+
+    - basic graph optimisations: constant folding turns the int8 weights (Cast, Mul) into
+      float once, so a query costs 3-12 ms; without folding (ORT_DISABLE_ALL, or
+      ConstantFolding disabled) each run dequantises every weight again: 75-130 ms a
+      query for the same ~50 MiB held after a trim. The extended/all levels add fusions
+      that did not make queries faster here and load slower (0.4-1.3 s vs 0.25-0.35 s).
+    - the CPU arena and memory patterns stay on: turning them off saved nothing once the
+      session was built (within 5 MiB) and made queries slower.
+    - one intra-op thread (see `MiniLMInt8Embedder`), one inter-op thread.
+    """
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    options.log_severity_level = 3
+    return options
 
 
 def _minilm_int8_path() -> Path:
@@ -163,6 +190,8 @@ class HashingEmbedder:
         self._stop = frozenset(STOPWORDS_EN)
 
     def _vector(self, text: str) -> np.ndarray:
+        import numpy as np
+
         from knowledge.markdown import expand_identifiers
 
         words = self._WORD.findall(expand_identifiers(text).lower())
@@ -174,6 +203,8 @@ class HashingEmbedder:
         return np.sign(vector) * np.log1p(np.abs(vector))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return _normalise(np.stack([self._vector(t) for t in texts]))
@@ -192,6 +223,8 @@ class ChromaOnnxEmbedder:
         self._function = ONNXMiniLM_L6_V2()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         try:
@@ -223,6 +256,7 @@ class OpenAICompatibleEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         import httpx
+        import numpy as np
 
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)

@@ -35,9 +35,10 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from knowledge.ingest import (
     LoadedFile,
@@ -223,6 +224,8 @@ class RunbookIndex:
 
     def _current(self) -> _Snapshot:
         """Chunk records and the BM25 index over them, rebuilt when the generation moved."""
+        import numpy as np
+
         with self._lock:
             generation = self.store.generation()
             if self._snapshot is not None and self._snapshot.generation == generation:
@@ -361,6 +364,8 @@ class RunbookIndex:
         report.passages_written += len(passages.ids)
 
     def _records(self, loaded: LoadedFile, pipeline: str) -> tuple[Records, Records]:
+        import numpy as np
+
         file, doc = loaded.file, loaded.document
         base: dict[str, Any] = {
             "doc_id": file.doc_id,
@@ -494,6 +499,8 @@ class RunbookIndex:
     ) -> tuple[list[tuple[str, int]], dict[int, float]]:
         """(doc id, position of its best section) by fused score, best first, and each
         dense-matched section's best similarity. See `Fusion` and the module docstring."""
+        import numpy as np
+
         fusion = self.fusion
         n = max(1, min(DENSE_CANDIDATES, snapshot.passages))
         nearest = self.store.nearest_passages(
@@ -580,6 +587,8 @@ def _kept(skipped: Skipped, previous: tuple[str, str, str, str] | None) -> Skipp
 
 def _by_score(scores: np.ndarray, keep: np.ndarray | None) -> list[int]:
     """Positions with a positive BM25 score, best first (at most LEXICAL_CANDIDATES)."""
+    import numpy as np
+
     if keep is not None:
         scores = np.where(keep, scores, 0.0)
     top = np.argsort(-scores, kind="stable")[:LEXICAL_CANDIDATES]

@@ -19,9 +19,10 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from knowledge.markdown import expand_identifiers
 
@@ -83,6 +84,8 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query word is indexed)."""
+        import numpy as np
+
         if self._model is None:
             return np.zeros(0, dtype=np.float32)
         known = [w for w in self.query_words(query) if w in self._model.vocab_dict]

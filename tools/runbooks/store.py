@@ -16,9 +16,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # Runbook collections are small: a wide HNSW search costs little and makes results stable
 # from one build of the index to the next (the default ef 100 let rankings drift).
@@ -145,6 +146,8 @@ class RunbookStore:
             self.flush()
 
     def flush(self) -> None:
+        import numpy as np
+
         chunks, passages = self._open()
         for collection, pending in (
             (chunks, self._pending_chunks),
@@ -185,6 +188,8 @@ class RunbookStore:
         self, vector: np.ndarray, n: int, doc_ids: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `n` passages nearest to `vector`."""
+        import numpy as np
+
         _, passages = self._open()
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
         result = passages.query(
@@ -199,6 +204,8 @@ class RunbookStore:
         ]
 
     def passage_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        import numpy as np
+
         _, passages = self._open()
         got = passages.get(
             where={"chunk_id": {"$in": list(chunk_ids)}}, include=["metadatas", "embeddings"]

@@ -10,25 +10,58 @@ Public API:
     STAT_TESTS, default_test_name               the test catalogue and the default rule
     DriftError, DriftInputError                 clear, user-facing failures
 
-Nothing here imports pandas or evidently; matplotlib is imported only by `plot_drift`.
+Nothing here imports pandas or evidently; matplotlib is imported only by `plot_drift`, and
+numpy/scipy only when a name that needs them (run_drift, the loaders, Table, STAT_TESTS)
+is first used: the catalogue of tests (`catalogue`) and the data sources (`source`) are
+plain Python.
 """
 
-from tools.registry.drift.data import (
-    DataSource,
-    Table,
-    as_table,
-    load_csv,
-    load_file,
-    load_parquet,
-    load_sql,
-)
-from tools.registry.drift.engine import run_drift
+from typing import TYPE_CHECKING, Any
+
+from tools.registry.drift.catalogue import default_test_name
 from tools.registry.drift.errors import DriftError, DriftInputError
 from tools.registry.drift.explain import explain
 from tools.registry.drift.options import DriftOptions, QualityThresholds
 from tools.registry.drift.plot import plot_drift
 from tools.registry.drift.report import DriftReport, FeatureDrift, QualityFinding
-from tools.registry.drift.stattests import STAT_TESTS, default_test_name
+from tools.registry.drift.source import DataSource
+
+if TYPE_CHECKING:
+    from tools.registry.drift.data import (
+        Table,
+        as_table,
+        load_csv,
+        load_file,
+        load_parquet,
+        load_sql,
+    )
+    from tools.registry.drift.engine import run_drift
+    from tools.registry.drift.stattests import STAT_TESTS
+
+# The names that need numpy, imported on first use (PEP 562): the registry, the agent tools
+# and every CLI start import this package, but only a drift run needs the numeric code.
+_LAZY = {
+    "STAT_TESTS": "tools.registry.drift.stattests",
+    "Table": "tools.registry.drift.data",
+    "as_table": "tools.registry.drift.data",
+    "load_csv": "tools.registry.drift.data",
+    "load_file": "tools.registry.drift.data",
+    "load_parquet": "tools.registry.drift.data",
+    "load_sql": "tools.registry.drift.data",
+    "run_drift": "tools.registry.drift.engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "STAT_TESTS",

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from tools.registry.drift.catalogue import CAT, CATALOGUE, NUM, tests_for, type_word
 from tools.registry.drift.errors import DriftError
-from tools.registry.drift.stattests import CAT, NUM, STAT_TESTS, tests_for, type_word
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class DriftOptions:
     numerical / categorical: explicit column mapping (like Evidently's ColumnMapping);
         a list replaces inference for that type, as in Evidently.
     method, num_method, cat_method, per_column_method: test overrides (names in
-        `stattests.STAT_TESTS`).
+        `catalogue.CATALOGUE`).
     threshold, num_threshold, cat_threshold, per_column_threshold: threshold overrides.
     drift_share: dataset drift when the share of drifted features is >= this.
     psi: also compute PSI per feature, with its own tiers psi_warn / psi_drift.
@@ -110,7 +110,7 @@ class DriftOptions:
             _check_threshold(f"per_column_threshold[{column!r}]", value)
         for name, test_type in (("num_method", NUM), ("cat_method", CAT)):
             method = getattr(self, name)
-            if method is not None and test_type not in STAT_TESTS[method].column_types:
+            if method is not None and test_type not in CATALOGUE[method].column_types:
                 raise DriftError(
                     f"{name}={method!r} cannot test {type_word(test_type)} columns; allowed: "
                     f"{tests_for(test_type)}"
@@ -166,8 +166,8 @@ class DriftOptions:
 
 
 def _check_method(name: str, method: Any) -> None:
-    if method is not None and method not in STAT_TESTS:
-        raise DriftError(f"{name}: unknown drift test {method!r}; allowed: {', '.join(STAT_TESTS)}")
+    if method is not None and method not in CATALOGUE:
+        raise DriftError(f"{name}: unknown drift test {method!r}; allowed: {', '.join(CATALOGUE)}")
 
 
 def _check_threshold(name: str, value: Any) -> None:

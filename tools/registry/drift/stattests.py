@@ -5,37 +5,57 @@ installed 0.7.23 source): the same scipy call on the same numbers, so statistics
 with Evidently's to floating-point rounding and decisions are identical. What differs is
 only how the numbers are prepared: a column is cleaned and sorted once (`NumSample`) or
 counted once per category (`CatSample`), and every test reads from that, which is why the
-engine is many times faster than Evidently on wide tables.
-
-Directions (Evidently's): `ks` drifts when p <= threshold; `chisquare`/`z` when
-p < threshold; the distances (`wasserstein`, `jensenshannon`, `psi`, `kl_div`,
-`hellinger`) when statistic >= threshold.
+engine is many times faster than Evidently on wide tables. The names, thresholds and
+directions of the tests are in `catalogue` (no numpy), so listing or validating them never
+loads this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 import numpy as np
 
+from tools.registry.drift.catalogue import (
+    BINARY_MAX,
+    CAT,
+    CATALOGUE,
+    DISTANCE,
+    FEW_UNIQUE_MAX,
+    NUM,
+    P_VALUE,
+    SMALL_REFERENCE_MAX_ROWS,
+    StatTestInfo,
+    default_test_name,
+    tests_for,
+    type_word,
+)
 from tools.registry.drift.errors import DriftError
 
-NUM, CAT = "num", "cat"
-P_VALUE, DISTANCE = "p_value", "distance"
+__all__ = [
+    "BINARY_MAX",
+    "CAT",
+    "DISTANCE",
+    "FEW_UNIQUE_MAX",
+    "NUM",
+    "P_VALUE",
+    "SMALL_REFERENCE_MAX_ROWS",
+    "STAT_TESTS",
+    "CatSample",
+    "NumSample",
+    "Sample",
+    "StatTest",
+    "default_test_name",
+    "get_test",
+    "sorted_histogram",
+    "tests_for",
+    "type_word",
+]
 
-# The size and cardinality limits of Evidently's default rule (`_get_default_stattest`).
-SMALL_REFERENCE_MAX_ROWS = 1000
-FEW_UNIQUE_MAX = 5
-BINARY_MAX = 2
 # `get_binned_data`: numerical columns with more unique reference values are binned.
 BINNING_MIN_UNIQUE = 20
-
-
-def type_word(column_type: str) -> str:
-    """NUM / CAT as people say it, for messages."""
-    return "numerical" if column_type == NUM else "categorical"
 
 
 def _sorted(values: np.ndarray, owned: bool) -> np.ndarray:
@@ -286,83 +306,27 @@ def hellinger_distance(sample: Sample) -> float:
 
 
 @dataclass(frozen=True)
-class StatTest:
-    """A drift test: how to compute it, where it applies and which way it fires."""
+class StatTest(StatTestInfo):
+    """A catalogue entry with how to compute it."""
 
-    name: str
-    display_name: str  # Evidently's display name, e.g. "K-S p_value"
-    kind: str  # P_VALUE or DISTANCE
-    column_types: frozenset[str]
-    default_threshold: float
-    drift_if: str  # "<=", "<" or ">="
     compute: Callable[[Sample], float]
 
-    def is_drift(self, statistic: float, threshold: float) -> bool:
-        if self.drift_if == "<=":
-            return bool(statistic <= threshold)
-        if self.drift_if == "<":
-            return bool(statistic < threshold)
-        return bool(statistic >= threshold)
 
-
-STAT_TESTS: dict[str, StatTest] = {
-    t.name: t
-    for t in (
-        StatTest("ks", "K-S p_value", P_VALUE, frozenset({NUM}), 0.05, "<=", ks_p_value),
-        StatTest(
-            "chisquare",
-            "chi-square p_value",
-            P_VALUE,
-            frozenset({CAT}),
-            0.05,
-            "<",
-            chisquare_p_value,
-        ),
-        StatTest("z", "Z-test p_value", P_VALUE, frozenset({CAT}), 0.05, "<", z_p_value),
-        StatTest(
-            "wasserstein",
-            "Wasserstein distance (normed)",
-            DISTANCE,
-            frozenset({NUM}),
-            0.1,
-            ">=",
-            wasserstein_normed,
-        ),
-        StatTest(
-            "jensenshannon",
-            "Jensen-Shannon distance",
-            DISTANCE,
-            frozenset({NUM, CAT}),
-            0.1,
-            ">=",
-            jensenshannon_distance,
-        ),
-        StatTest("psi", "PSI", DISTANCE, frozenset({NUM, CAT}), 0.1, ">=", psi_value),
-        StatTest(
-            "kl_div",
-            "Kullback-Leibler divergence",
-            DISTANCE,
-            frozenset({NUM, CAT}),
-            0.1,
-            ">=",
-            kl_divergence,
-        ),
-        StatTest(
-            "hellinger",
-            "Hellinger distance",
-            DISTANCE,
-            frozenset({NUM, CAT}),
-            0.1,
-            ">=",
-            hellinger_distance,
-        ),
-    )
+_COMPUTE: dict[str, Callable[[Sample], float]] = {
+    "ks": ks_p_value,
+    "chisquare": chisquare_p_value,
+    "z": z_p_value,
+    "wasserstein": wasserstein_normed,
+    "jensenshannon": jensenshannon_distance,
+    "psi": psi_value,
+    "kl_div": kl_divergence,
+    "hellinger": hellinger_distance,
 }
 
-
-def tests_for(column_type: str) -> str:
-    """The names of the tests that apply to NUM or CAT columns, for messages."""
-    return ", ".join(n for n, t in STAT_TESTS.items() if column_type in t.column_types)
+STAT_TESTS: dict[str, StatTest] = {
+    name: StatTest(**{f.name: getattr(info, f.name) for f in fields(info)}, compute=_COMPUTE[name])
+    for name, info in CATALOGUE.items()
+}
 
 
 def get_test(name: str) -> StatTest:
@@ -370,18 +334,3 @@ def get_test(name: str) -> StatTest:
         return STAT_TESTS[name]
     except KeyError:
         raise DriftError(f"unknown drift test {name!r}; allowed: {', '.join(STAT_TESTS)}") from None
-
-
-def default_test_name(column_type: str, n_ref: int, n_unique: int) -> str:
-    """Evidently 0.7's default rule (`_get_default_stattest`).
-
-    n_ref is the reference row count after dropping missing values, n_unique the number
-    of distinct values in reference and current together.
-    """
-    if n_ref <= SMALL_REFERENCE_MAX_ROWS:
-        if column_type == NUM and n_unique > FEW_UNIQUE_MAX:
-            return "ks"
-        return "chisquare" if n_unique > BINARY_MAX else "z"
-    if column_type == NUM and n_unique > FEW_UNIQUE_MAX:
-        return "wasserstein"
-    return "jensenshannon"
