@@ -4,6 +4,7 @@ with the reason and change nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -104,6 +105,36 @@ def test_malformed_bodies_get_400_and_change_nothing(served, body, problem) -> N
     text = response.text
     assert problem in text, text
     assert runtime.incidents.engine.list("all") == []
+
+
+def _with_annotation(text: str) -> bytes:
+    """A valid payload whose summary annotation is `text`, as JSON with \\u escapes."""
+    body = payload(alert(annotations={**alert()["annotations"], "summary": text}))
+    return json.dumps(body).encode()  # ensure_ascii: "\\u0000", "\\ud800"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"version": "4", "receiver": "caf\xe9"}', "not valid UTF-8 (byte 33)"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"),
+        (b'{"version": "4", "x": ' + b"[" * 200 + b"]" * 200 + b"}", "x.0.0"),
+        (_with_annotation("disk \x00 full"), "alerts.0.annotations.summary: contains a NUL"),
+        (_with_annotation("disk \ud800 full"), "alerts.0.annotations.summary: contains a lone"),
+        (
+            json.dumps(payload(alert(labels={"mount\x00point": "/var"}))).encode(),
+            "contains a NUL character",
+        ),
+    ],
+    ids=["not-utf8", "deep", "deep-in-ignored-field", "nul", "lone-surrogate", "nul-in-key"],
+)
+def test_undecodable_bodies_get_400_with_the_reason_and_store_nothing(served, body, problem) -> None:  # type: ignore[no-untyped-def]
+    runtime, url = served
+    response = post(url, body)
+    assert response.status_code == 400, response.text
+    assert problem in response.json()["error"], response.text
+    assert runtime.incidents.engine.list("all") == []
+    assert post(url, payload()).status_code == 200  # and the intake still works
 
 
 def test_token_is_required_and_checked(served, make_runtime) -> None:  # type: ignore[no-untyped-def]
