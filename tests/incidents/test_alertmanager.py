@@ -128,7 +128,9 @@ def _with_annotation(text: str) -> bytes:
     ],
     ids=["not-utf8", "deep", "deep-in-ignored-field", "nul", "lone-surrogate", "nul-in-key"],
 )
-def test_undecodable_bodies_get_400_with_the_reason_and_store_nothing(served, body, problem) -> None:  # type: ignore[no-untyped-def]
+def test_undecodable_bodies_get_400_with_the_reason_and_store_nothing(
+    served, body, problem
+) -> None:  # type: ignore[no-untyped-def]
     runtime, url = served
     response = post(url, body)
     assert response.status_code == 400, response.text
