@@ -96,7 +96,8 @@ def slash_body(text: str, *, response_url: str, channel: str = "C111", user: str
     fields = payload("slash_command")["fields"]
     fields.update(
         {"command": "/ops", "text": text, "response_url": response_url, "channel_id": channel,
-         "user_id": user, "team_id": "T0G9PQBBK"}
+         "user_id": user, "team_id": "T0G9PQBBK",
+         "trigger_id": f"{next(_ts)}.0000000000.{next(_ts):x}"}  # each invocation has its own
     )  # fmt: skip
     return urllib.parse.urlencode(fields)
 
@@ -115,6 +116,9 @@ def click_body(
         body["message"]["thread_ts"] = thread_ts
     body["response_url"] = response_url
     body["actions"][0].update({"action_id": action_id, "value": value, "block_id": "approval"})
+    # each click is its own interaction (as in Slack): its own trigger_id and action_ts
+    body["actions"][0]["action_ts"] = new_ts()
+    body["trigger_id"] = f"{next(_ts)}.0000000000.{next(_ts):x}"
     return "payload=" + urllib.parse.quote(json.dumps(body))
 
 
