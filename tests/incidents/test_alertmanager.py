@@ -110,7 +110,10 @@ def test_one_change_in_a_10000_alert_group_is_one_event_and_one_post(served) -> 
     assert row.details["alert_counts"] == {"firing": 9_999, "alerts": 10_000}
     assert len(row.details["alerts"]) <= 200  # the members shown; the states are all kept
     # the same group again, and a re-send of the earlier one: no bogus events for the others
-    assert post(url, timeout=120, body=_big_group(size + 3, firing=now_firing)).json()["change"] == "duplicate"
+    assert (
+        post(url, timeout=120, body=_big_group(size + 3, firing=now_firing)).json()["change"]
+        == "duplicate"
+    )
     assert len(engine.timeline(1, limit=100_000)) == before + 1
 
 
