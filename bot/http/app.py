@@ -26,8 +26,12 @@ STARTED = time.time()
 ALERTMANAGER_PATH = "/alerts/alertmanager"
 
 
-def body_limits(settings: Any) -> Limits:
+def body_limits(settings: Any, routes: Sequence[BaseRoute] = ()) -> Limits:
+    exact = frozenset(
+        str(r.path) for r in routes if isinstance(r, Route) and "{" not in str(r.path)
+    )
     return Limits(
+        labelled=exact,
         default=Cap(settings.http_max_body_bytes, "HTTP_MAX_BODY_BYTES"),
         paths={
             ALERTMANAGER_PATH: Cap(
@@ -70,5 +74,5 @@ def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
         Route("/metrics", metrics, methods=["GET"]),
         *extra_routes,
     ]
-    limits = Middleware(BodyLimits, limits=body_limits(runtime.settings))
+    limits = Middleware(BodyLimits, limits=body_limits(runtime.settings, routes))
     return Starlette(routes=routes, middleware=[limits])

@@ -39,12 +39,17 @@ class Cap:
 class Limits:
     default: Cap
     paths: Mapping[str, Cap] = field(default_factory=dict)  # exact request paths
+    labelled: frozenset[str] = frozenset()  # paths counted by name in metrics (else "other")
 
     def for_path(self, path: str) -> Cap:
         return self.paths.get(path, self.default)
 
+    def label(self, path: str) -> str:
+        """The metrics label: a known route's path, never an arbitrary one (cardinality)."""
+        return path if path in self.labelled or path in self.paths else "other"
 
-async def _refuse(send: Send, path: str, status: int, message: str) -> None:
+
+async def _refuse(send: Send, route: str, status: int, message: str) -> None:
     body = json.dumps({"error": message}).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -53,7 +58,7 @@ async def _refuse(send: Send, path: str, status: int, message: str) -> None:
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-    HTTP_REQUESTS.labels(route=path if len(path) <= 64 else "other", status=str(status)).inc()
+    HTTP_REQUESTS.labels(route=route, status=str(status)).inc()
 
 
 def _declared_length(scope: Scope) -> bytes | None:
@@ -74,15 +79,16 @@ class BodyLimits:
             return
         path = str(scope.get("path") or "")
         cap = self.limits.for_path(path)
+        route = self.limits.label(path)
         too_large = f"request body larger than {cap.size} bytes (set {cap.setting} to change)"
         declared = _declared_length(scope)
         if declared is not None:
             text = declared.strip()
             if not text.isdigit():
-                await _refuse(send, path, 400, "Content-Length is not a number")
+                await _refuse(send, route, 400, "Content-Length is not a number")
                 return
             if int(text) > cap.size:
-                await _refuse(send, path, 413, too_large)
+                await _refuse(send, route, 413, too_large)
                 return
         received = 0
         answered = False  # we sent the 413: whatever the application sends is dropped
@@ -96,7 +102,7 @@ class BodyLimits:
                 if received > cap.size:
                     if not started and not answered:
                         answered = True
-                        await _refuse(send, path, 413, too_large)
+                        await _refuse(send, route, 413, too_large)
                     raise BodyTooLarge(too_large)
             return message
 
