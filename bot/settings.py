@@ -144,6 +144,16 @@ class Settings(BaseSettings):
         default=None, validation_alias="ALERTMANAGER_TOKEN"
     )
     prompts_api_token: SecretStr | None = Field(default=None, validation_alias="PROMPTS_API_TOKEN")
+    # request bodies larger than these are refused with 413 before they are read
+    http_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, validation_alias="HTTP_MAX_BODY_BYTES"
+    )
+    alertmanager_max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=64 * 1024,
+        le=512 * 1024 * 1024,
+        validation_alias="ALERTMANAGER_MAX_BODY_BYTES",
+    )
     prompt_max_chars: int = Field(
         default=100_000, ge=100, le=1_000_000, validation_alias="PROMPT_MAX_CHARS"
     )

@@ -1,8 +1,11 @@
 """`POST /alerts/alertmanager`: Alertmanager's webhook (version 4), bearer-token protected.
 
-Off (404 with the reason) while ALERTMANAGER_TOKEN is unset. A body that is not a valid
-version-4 payload gets 400 with every problem found and changes nothing; a valid one is
-applied in one transaction per group and answered with the incident it opened or updated.
+Off (404 with the reason) while ALERTMANAGER_TOKEN is unset. The token is checked before
+the body is read, and the body is capped at ALERTMANAGER_MAX_BODY_BYTES (bot/http/limits.py).
+A body that is not a valid version-4 payload (not UTF-8, not JSON, nested too deeply, a NUL
+character or a lone surrogate anywhere, a field missing or wrong) gets 400 with every problem
+found and changes nothing; a valid one is applied in one transaction per group and answered
+with the incident it opened or updated.
 
 Alertmanager config to point at it:
 
@@ -18,7 +21,6 @@ Alertmanager config to point at it:
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -27,12 +29,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.http.bodies import BodyError, decode_json
 from bot.metrics import HTTP_REQUESTS
 
 log = logging.getLogger(__name__)
 
 PATH = "/alerts/alertmanager"
-MAX_BODY = 4 * 1024 * 1024
 
 
 def _reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -61,16 +63,11 @@ def alertmanager_routes(runtime: Any) -> list[Route]:
                 },
                 {"WWW-Authenticate": "Bearer"},
             )
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-            return _reply(413, {"error": f"body larger than {MAX_BODY} bytes"})
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return _reply(413, {"error": f"body larger than {MAX_BODY} bytes"})
+        raw = await request.body()  # capped by bot/http/limits.py
         try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            return _reply(400, {"error": f"the body is not JSON: {exc}"})
+            data = decode_json(raw)
+        except BodyError as exc:
+            return _reply(400, {"error": str(exc)})
         try:
             payload = parse_payload(data)
         except PayloadError as exc:

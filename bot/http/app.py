@@ -1,7 +1,9 @@
 """The Starlette application behind `opsbot run`'s HTTP port.
 
 Routes are added by area: health and metrics here; Alertmanager intake, prompt serving and
-Slack events register themselves through `extra_routes` when those areas are enabled.
+Slack events register themselves through `extra_routes` when those areas are enabled. Every
+request body is capped (bot/http/limits.py): HTTP_MAX_BODY_BYTES, and
+ALERTMANAGER_MAX_BODY_BYTES for Alertmanager's whole alert groups.
 """
 
 from __future__ import annotations
@@ -12,13 +14,31 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.http.limits import BodyLimits, Cap, Limits
 from bot.metrics import REGISTRY, is_ready
 
 STARTED = time.time()
+ALERTMANAGER_PATH = "/alerts/alertmanager"
+
+
+def body_limits(settings: Any, routes: Sequence[BaseRoute] = ()) -> Limits:
+    exact = frozenset(
+        str(r.path) for r in routes if isinstance(r, Route) and "{" not in str(r.path)
+    )
+    return Limits(
+        labelled=exact,
+        default=Cap(settings.http_max_body_bytes, "HTTP_MAX_BODY_BYTES"),
+        paths={
+            ALERTMANAGER_PATH: Cap(
+                settings.alertmanager_max_body_bytes, "ALERTMANAGER_MAX_BODY_BYTES"
+            )
+        },
+    )
 
 
 def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
@@ -54,4 +74,5 @@ def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
         Route("/metrics", metrics, methods=["GET"]),
         *extra_routes,
     ]
-    return Starlette(routes=routes)
+    limits = Middleware(BodyLimits, limits=body_limits(runtime.settings, routes))
+    return Starlette(routes=routes, middleware=[limits])

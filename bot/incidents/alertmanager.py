@@ -5,6 +5,12 @@ told Alertmanager to group them: a group of ten disk alerts is one incident with
 not ten posts. Alertmanager re-sends the whole group on every `repeat_interval`; an identical
 re-send is a duplicate (same event hash) and only moves `last_seen`. The payload is fully
 validated before anything is written, so a malformed body changes nothing.
+
+The state of every alert of the group (status and a hash of it) is kept in `incident_alert`,
+however big the group (up to the 10,000 alerts one webhook may carry), so a webhook is
+compared with the whole group; the incident row shows at most MAX_MEMBERS of them. A change
+(alerts that started or stopped firing) is one timeline event and one thread note with the
+counts, e.g. "3 new firing, 1 resolved; 10,000 firing in total.", naming a few of them.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlmodel import Session
+from sqlalchemy import delete, insert, update
+from sqlmodel import Session, col, select
 
 from bot.incidents.engine import IncidentEngine, IncidentSpec
 from bot.incidents.model import (
@@ -25,10 +32,11 @@ from bot.incidents.model import (
     normalise_severity,
 )
 from bot.incidents.redaction import redact_labels
-from bot.incidents.tables import Incident
+from bot.incidents.tables import Incident, IncidentAlert
 from tools.redact import redact
 
-MAX_MEMBERS = 200
+MAX_MEMBERS = 200  # alerts shown on the incident (all are compared: IncidentAlert)
+NAMED = 5  # alerts named in a change's note, per kind
 
 
 class PayloadError(ValueError):
@@ -48,7 +56,7 @@ class AmAlert(BaseModel):
     startsAt: str = ""  # Alertmanager's field names
     endsAt: str = ""
     generatorURL: str = ""
-    fingerprint: str = ""
+    fingerprint: str = Field("", max_length=64)
 
     @field_validator("labels")
     @classmethod
@@ -182,6 +190,60 @@ def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
     )
 
 
+def _names(keys: list[str], members: dict[str, dict[str, Any]], common: dict[str, str]) -> str:
+    shown = [
+        _distinct_labels(
+            AmAlert.model_validate(
+                {"status": members[k]["status"], "labels": members[k]["labels"]}
+            ),
+            common,
+        )
+        for k in keys[:NAMED]
+    ]
+    more = len(keys) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
+
+
+def change_text(
+    new_firing: list[str],
+    resolved: list[str],
+    firing_total: int,
+    members: dict[str, dict[str, Any]],
+    common: dict[str, str],
+) -> str:
+    """One line for one change of a group: counts first, then a few names of each kind."""
+    counts = []
+    if new_firing:
+        counts.append(f"{len(new_firing):,} new firing")
+    if resolved:
+        counts.append(f"{len(resolved):,} resolved")
+    parts = [f"{', '.join(counts)}; {firing_total:,} firing in total"]
+    if new_firing:
+        parts.append(f"Firing: {_names(new_firing, members, common)}")
+    if resolved:
+        parts.append(f"Resolved: {_names(resolved, members, common)}")
+    return ". ".join(parts)
+
+
+def _states(db: Session, incident_id: int) -> dict[str, tuple[str, str]]:
+    rows = db.execute(
+        select(IncidentAlert.key, IncidentAlert.status, IncidentAlert.hash).where(
+            IncidentAlert.incident_id == incident_id
+        )
+    ).all()
+    return {key: (status, digest_) for key, status, digest_ in rows}
+
+
+def _shown(before: dict[str, Any], changed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The members shown on the incident: the changed ones over the previous ones, firing
+    first, at most MAX_MEMBERS."""
+    merged = {**before, **changed}
+    if len(merged) <= MAX_MEMBERS:
+        return merged
+    ordered = sorted(merged.items(), key=lambda kv: (kv[1]["status"] != "firing", kv[0]))
+    return dict(ordered[:MAX_MEMBERS])
+
+
 def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]:
     """Apply one webhook: (incident id or None, opened|updated|reopened|duplicate|resolved|ignored)."""
     firing = [a for a in payload.alerts if a.status == "firing"]
@@ -196,38 +258,58 @@ def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]
         return incident_id, "resolved" if incident_id is not None else "ignored"
 
     def merge(db: Session, row: Incident, first: bool) -> bool:
-        stored: dict[str, Any] = dict((row.details or {}).get("alerts") or {})
-        changed = False  # an alert started or stopped firing (new values alone do not count)
+        assert row.id is not None
+        if first:  # new or reopened: what was stored before (if anything) is history
+            db.execute(delete(IncidentAlert).where(col(IncidentAlert.incident_id) == row.id))
+        stored = _states(db, row.id)
+        new_firing: list[str] = []
+        resolved: list[str] = []
+        added: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
+        changed_members: dict[str, dict[str, Any]] = {}
         for key, member in members.items():
             before = stored.get(key)
-            if before is not None and before.get("hash") == member["hash"]:
+            if before is not None and before[1] == member["hash"]:
                 continue
-            stored[key] = member
-            if before is None or before.get("status") != member["status"]:
-                changed = True
-            if first:
-                continue
-            what = _distinct_labels(
-                AmAlert.model_validate({"status": member["status"], "labels": member["labels"]}),
-                payload.commonLabels,
+            state = {"incident_id": row.id, "key": key}
+            state.update(status=member["status"], hash=member["hash"])
+            (added if before is None else updated).append(state)
+            changed_members[key] = member
+            stored[key] = (member["status"], member["hash"])
+            was_firing = before is not None and before[0] == "firing"
+            if member["status"] == "firing" and not was_firing:
+                new_firing.append(key)
+            elif member["status"] == "resolved" and was_firing:
+                resolved.append(key)
+        if added:
+            db.execute(insert(IncidentAlert), added)
+        if updated:
+            db.execute(update(IncidentAlert), updated)
+        firing_total = sum(1 for status, _ in stored.values() if status == "firing")
+        shown = _shown(
+            {} if first else dict((row.details or {}).get("alerts") or {}), changed_members
+        )
+        row.details = {
+            **(row.details or {}),
+            "alerts": shown,
+            "alert_counts": {"firing": firing_total, "alerts": len(stored)},
+        }
+        # an alert started or stopped firing, or a new one came (new values alone do not count)
+        significant = bool(added) or bool(new_firing) or bool(resolved)
+        if first:
+            return False
+        if new_firing or resolved:
+            text = change_text(new_firing, resolved, firing_total, members, payload.commonLabels)
+            data = {
+                "new_firing": len(new_firing),
+                "resolved": len(resolved),
+                "firing": firing_total,
+                "alerts": len(stored),
+            }
+            engine._event(
+                db, row, "alerts_changed", text, actor="alertmanager", data=data, note=text
             )
-            if member["status"] == "firing" and (
-                before is None or before.get("status") != "firing"
-            ):
-                text = f"Alert firing: {what}"
-                engine._event(db, row, "alert_firing", text, actor="alertmanager", note=text)
-            elif (
-                member["status"] == "resolved"
-                and before is not None
-                and before.get("status") == "firing"
-            ):
-                text = f"Alert resolved: {what}"
-                engine._event(db, row, "alert_resolved", text, actor="alertmanager", note=text)
-        if len(stored) > MAX_MEMBERS:  # keep the firing ones and the most recent others
-            ordered = sorted(stored.items(), key=lambda kv: (kv[1]["status"] != "firing", kv[0]))
-            stored = dict(ordered[:MAX_MEMBERS])
-        row.details = {**(row.details or {}), "alerts": stored}
-        return changed and not first
+        return significant
 
     event_hash = digest(sorted((k, m["hash"]) for k, m in members.items()))
     return engine.upsert(_spec(payload, firing), event_hash, merge)

@@ -91,3 +91,16 @@ class MonitorSample(SQLModel, table=True):
     series: str = Field(max_length=200)
     at: datetime = Field(default_factory=utcnow)
     value: float
+
+
+class IncidentAlert(SQLModel, table=True):
+    """The state of every alert of an Alertmanager group, however big the group: its status
+    and a hash of what Alertmanager said about it, so each webhook is compared with the whole
+    group (the incident row shows at most a few hundred members)."""
+
+    __tablename__ = "incident_alert"
+
+    incident_id: int = Field(primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)  # Alertmanager's fingerprint
+    status: str = Field(max_length=16)  # firing | resolved
+    hash: str = Field(max_length=32)

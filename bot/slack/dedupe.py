@@ -2,8 +2,10 @@
 
 Slack redelivers an event when the ack was late or lost (same `event_id`), and one @mention
 arrives twice, as `app_mention` and as `message.channels` (different `event_id`s, same
-channel and `ts`). Each key is claimed with an insert-or-ignore into `processed_event`, so
-exactly one claim wins across threads, replicas and restarts.
+channel and `ts`). Slash commands and button clicks are never redelivered by Slack, so the
+same signed request arriving twice is a replay (`request_key`). Each key is claimed with an
+insert-or-ignore into `processed_event`, so exactly one claim wins across threads, replicas
+and restarts (keys are kept a week, far longer than the 5-minute signature window).
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ def event_key(event_id: str) -> str:
 
 def message_key(channel: str, ts: str) -> str:
     return f"msg:{channel}:{ts}"[:MAX_KEY]
+
+
+def request_key(signature: str) -> str:
+    """A signed request (slash command, button click) by its v0 signature: an HMAC of its
+    timestamp and body, so a replay of the same request has the same key and nothing else
+    does."""
+    return f"req:{signature}"[:MAX_KEY]
 
 
 class EventDeduper:

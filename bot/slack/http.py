@@ -4,31 +4,37 @@ Served by the same uvicorn server as the other endpoints (not Bolt's development
 
 The ack path is as short as it can be, because Slack retries an event whose ack takes more
 than 3 s and because agent turns compete for the same CPU (and GIL): the v0 signature is
-checked here (bad or stale: 401), and a signed `event_callback` is handed to the intake
-queue and answered 200 at once, without running any of Bolt on the request. The intake
-thread then dispatches it through Bolt (our listeners, Bolt's self-event filter), marked as
-already verified. Requests that need an answer in the response itself (URL verification,
-slash commands, button clicks) go through Bolt's `dispatch` in the thread pool, never on the
-event loop. A correctly signed request that is malformed or of a kind we do not handle is
-logged and answered 200 with `X-Slack-No-Retry: 1`, so Slack does not redeliver it.
+checked here on the stream (missing or stale headers: 401 before the body is read; the HMAC
+is computed as the body arrives, capped by bot/http/limits.py; a mismatch: 401), and a
+signed `event_callback` is handed to the intake queue and answered 200 at once, without
+running any of Bolt on the request. The intake thread then dispatches it through Bolt (our
+listeners, Bolt's self-event filter), marked as already verified. Requests that need an
+answer in the response itself (URL verification, slash commands, button clicks) go through
+Bolt's `dispatch` in the thread pool, never on the event loop; each of those is claimed once
+by its signature first (bot/slack/dedupe.py), so a replayed signed request gets 200 and does
+nothing. A signed body that cannot be decoded safely (not UTF-8, nested too deeply, a NUL
+or a lone surrogate) gets 400 with the reason; one that is syntactically broken or of a kind
+we do not handle is logged and answered 200. Both carry `X-Slack-No-Retry: 1`, so Slack
+does not redeliver them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
 
 from prometheus_client import Histogram
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.http.bodies import BodyError, NotJson, decode_form, decode_json
 from bot.metrics import HTTP_REQUESTS, REGISTRY
+from bot.slack.dedupe import request_key
+from bot.slack.request_signature import RequestSignature, SignatureRefused
 
 log = logging.getLogger(__name__)
 
@@ -49,52 +55,85 @@ def _unhandled() -> Response:
     return Response(status_code=200, content=b"", headers=NO_RETRY)
 
 
-def _event_callback(body: bytes, content_type: str) -> dict[str, Any] | None:
-    """The parsed body when it is an Events API `event_callback`, else None."""
-    if "json" not in content_type and not body.lstrip().startswith(b"{"):
-        return None
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(data, dict) and data.get("type") == "event_callback":
-        return data
-    return None
+def _refused() -> Response:
+    return JSONResponse({"error": "invalid request"}, status_code=401)
+
+
+def _is_json(body: bytes, content_type: str) -> bool:
+    return "json" in content_type or body.lstrip().startswith(b"{")
+
+
+def _parse(body: bytes, content_type: str) -> Any:
+    """The signed body, decoded: a JSON value, or the form fields (with `payload`, the JSON
+    of an interaction, decoded too). Raises BodyError (NotJson for a syntax error)."""
+    if _is_json(body, content_type):
+        return decode_json(body)
+    fields = decode_form(body)
+    if "payload" in fields:
+        decode_json(fields["payload"].encode(), "the payload field")
+    return fields
 
 
 def slack_routes(front: Any) -> list[Route]:
     """The Slack route for the Starlette app; `front` is a started SlackFrontEnd."""
-    verifier = SignatureVerifier(front.credentials.signing_secret or "")
+    signature = RequestSignature(front.credentials.signing_secret or "")
 
-    def signed(body: bytes, request: Request) -> bool:
-        timestamp = request.headers.get("x-slack-request-timestamp", "").strip()
-        signature = request.headers.get("x-slack-signature", "")
-        if not timestamp.isdigit() or not signature:
-            return False
-        return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    async def read_signed(request: Request) -> tuple[bytes, str] | None:
+        """The body and its signature, or None (refused: logged at debug)."""
+        headers = request.headers
+        try:
+            running = signature.start(
+                headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
+            )
+        except SignatureRefused as exc:
+            log.debug("Slack request refused before reading: %s", exc)
+            return None
+        chunks: list[bytes] = []
+        async for chunk in request.stream():  # capped by bot/http/limits.py
+            running.update(chunk)
+            chunks.append(chunk)
+        try:
+            running.verify()
+        except SignatureRefused as exc:
+            log.debug("Slack request refused: %s", exc)
+            return None
+        return b"".join(chunks), headers["x-slack-signature"].strip()
+
+    def first_time(key: str) -> bool:
+        return bool(front.deduper.claim(key))
 
     async def events(request: Request) -> Response:
-        body = await request.body()
+        signed = await read_signed(request)
         started = time.perf_counter()
         status = 500
         kind = ["other"]
         try:
-            response = await dispatch(request, body, kind)
+            if signed is None:
+                kind[0] = "refused"
+                response = _refused()
+            else:
+                response = await dispatch(request, *signed, kind)
             status = response.status_code
             return response
         finally:
             HTTP_REQUESTS.labels(route=PATH, status=str(status)).inc()
             ACK_SECONDS.labels(kind=kind[0]).observe(time.perf_counter() - started)
 
-    async def dispatch(request: Request, body: bytes, kind: list[str]) -> Response:
-        if not signed(body, request):
-            kind[0] = "refused"
-            return JSONResponse({"error": "invalid request"}, status_code=401)
-        event = _event_callback(body, request.headers.get("content-type", ""))
-        if event is not None:
+    async def dispatch(request: Request, body: bytes, sig: str, kind: list[str]) -> Response:
+        content_type = request.headers.get("content-type", "")
+        try:
+            data = _parse(body, content_type)
+        except NotJson as exc:
+            log.warning("malformed Slack payload (%s); answered 200", exc)
+            return _unhandled()
+        except BodyError as exc:
+            kind[0] = "bad"
+            log.warning("undecodable Slack payload (%s); answered 400", exc)
+            return JSONResponse({"error": str(exc)}, status_code=400, headers=NO_RETRY)
+        if isinstance(data, dict) and data.get("type") == "event_callback":
             kind[0] = "event"
             retry = {k: request.headers[k] for k in RETRY_HEADERS if k in request.headers}
-            front.enqueue_event(event, retry)
+            front.enqueue_event(data, retry)
             return Response(status_code=200, content=b"")
         try:
             bolt_request = to_bolt_request(request, body)
@@ -103,6 +142,16 @@ def slack_routes(front: Any) -> list[Route]:
         except Exception as exc:
             log.warning("malformed Slack payload (%s: %s); answered 200", type(exc).__name__, exc)
             return _unhandled()
+        if not _is_json(body, content_type):  # a slash command or an interaction
+            try:
+                fresh = await run_in_threadpool(first_time, request_key(sig))
+            except Exception:
+                log.exception("could not record a Slack request; answered 200 without acting")
+                return _unhandled()
+            if not fresh:
+                kind[0] = "replay"
+                log.warning("replayed Slack request (same signature) ignored")
+                return Response(status_code=200, content=b"")
         try:
             bolt_response = await run_in_threadpool(front.app.dispatch, bolt_request)
         except Exception:

@@ -4,6 +4,7 @@ with the reason and change nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,11 +29,11 @@ def served(make_runtime, database_url) -> Iterator[tuple[Any, str]]:  # type: ig
     server.stop()
 
 
-def post(url: str, body: Any, token: str = TOKEN) -> httpx.Response:
+def post(url: str, body: Any, token: str = TOKEN, timeout: float = 10) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"}
     if isinstance(body, bytes | str):
-        return httpx.post(url, content=body, headers=headers, timeout=10)
-    return httpx.post(url, json=body, headers=headers, timeout=10)
+        return httpx.post(url, content=body, headers=headers, timeout=timeout)
+    return httpx.post(url, json=body, headers=headers, timeout=timeout)
 
 
 def test_firing_then_resend_then_new_member_then_resolved(served) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +61,7 @@ def test_firing_then_resend_then_new_member_then_resolved(served) -> None:  # ty
     assert row.severity == "critical" and row.count == 2
     assert set(row.details["alerts"]) == {"c0ffee0000000001", "c0ffee02"}
     notes = [e.note for e in runtime.incidents.engine.timeline(1) if e.note]
-    assert "Alert firing: mountpoint=/data" in notes
+    assert "1 new firing; 2 firing in total. Firing: mountpoint=/data" in notes
     assert "Severity warning → critical (up)" in notes
 
     # everything resolved: the incident resolves
@@ -70,6 +71,50 @@ def test_firing_then_resend_then_new_member_then_resolved(served) -> None:  # ty
     assert row.status == "resolved" and row.resolved_by == "alertmanager"
     # a late resolved re-send changes nothing
     assert post(url, done).json() == {"status": "ok", "incident": None, "change": "ignored"}
+
+
+def _big_group(size: int, firing: set[int] | None = None) -> dict[str, Any]:
+    """One group of `size` disk alerts (all firing unless `firing` says which are)."""
+    items = [
+        alert(
+            labels={"instance": f"node-{i}:9100", "mountpoint": "/var"},
+            fingerprint=f"f{i:015x}",
+            status="firing" if firing is None or i in firing else "resolved",
+        )
+        for i in range(size)
+    ]
+    return payload(*items)
+
+
+def test_one_change_in_a_10000_alert_group_is_one_event_and_one_post(served) -> None:  # type: ignore[no-untyped-def]
+    runtime, url = served
+    engine = runtime.incidents.engine
+    size = 9_997  # and 3 more: 10,000, the most one webhook may carry
+    opened = post(url, timeout=120, body=_big_group(size))
+    assert opened.json()["change"] == "opened", opened.text
+    assert post(url, timeout=120, body=_big_group(size)).json()["change"] == "duplicate"
+    before = len(engine.timeline(1, limit=100_000))
+    # three alerts join, one stops firing: one change of the group
+    now_firing = set(range(size + 3)) - {7}
+    changed = post(url, timeout=120, body=_big_group(size + 3, firing=now_firing))
+    assert changed.json() == {"status": "ok", "incident": 1, "change": "updated"}
+    events = engine.timeline(1, limit=100_000)[before:]
+    assert len(events) == 1, [e.text for e in events[:5]]
+    (event,) = events
+    assert event.kind == "alerts_changed" and event.note == event.text
+    assert event.text.startswith("3 new firing, 1 resolved; 9,999 firing in total.")
+    assert "Firing: instance=node-9997:9100" in event.text
+    assert "Resolved: instance=node-7:9100" in event.text
+    assert event.data == {"new_firing": 3, "resolved": 1, "firing": 9_999, "alerts": 10_000}
+    row = engine.get(1)
+    assert row.details["alert_counts"] == {"firing": 9_999, "alerts": 10_000}
+    assert len(row.details["alerts"]) <= 200  # the members shown; the states are all kept
+    # the same group again, and a re-send of the earlier one: no bogus events for the others
+    assert (
+        post(url, timeout=120, body=_big_group(size + 3, firing=now_firing)).json()["change"]
+        == "duplicate"
+    )
+    assert len(engine.timeline(1, limit=100_000)) == before + 1
 
 
 def test_groups_are_separate_incidents(served) -> None:  # type: ignore[no-untyped-def]
@@ -104,6 +149,38 @@ def test_malformed_bodies_get_400_and_change_nothing(served, body, problem) -> N
     text = response.text
     assert problem in text, text
     assert runtime.incidents.engine.list("all") == []
+
+
+def _with_annotation(text: str) -> bytes:
+    """A valid payload whose summary annotation is `text`, as JSON with \\u escapes."""
+    body = payload(alert(annotations={**alert()["annotations"], "summary": text}))
+    return json.dumps(body).encode()  # ensure_ascii: "\\u0000", "\\ud800"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"version": "4", "receiver": "caf\xe9"}', "not valid UTF-8 (byte 33)"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"),
+        (b'{"version": "4", "x": ' + b"[" * 200 + b"]" * 200 + b"}", "x.0.0"),
+        (_with_annotation("disk \x00 full"), "alerts.0.annotations.summary: contains a NUL"),
+        (_with_annotation("disk \ud800 full"), "alerts.0.annotations.summary: contains a lone"),
+        (
+            json.dumps(payload(alert(labels={"mount\x00point": "/var"}))).encode(),
+            "contains a NUL character",
+        ),
+    ],
+    ids=["not-utf8", "deep", "deep-in-ignored-field", "nul", "lone-surrogate", "nul-in-key"],
+)
+def test_undecodable_bodies_get_400_with_the_reason_and_store_nothing(
+    served, body, problem
+) -> None:  # type: ignore[no-untyped-def]
+    runtime, url = served
+    response = post(url, body)
+    assert response.status_code == 400, response.text
+    assert problem in response.json()["error"], response.text
+    assert runtime.incidents.engine.list("all") == []
+    assert post(url, payload()).status_code == 200  # and the intake still works
 
 
 def test_token_is_required_and_checked(served, make_runtime) -> None:  # type: ignore[no-untyped-def]

@@ -166,3 +166,22 @@ def test_etag_matching_rules() -> None:
     assert etag_matches('"b" , "a"', '"a"')
     assert etag_matches("*", '"a"')
     assert not etag_matches('"ab"', '"a"')
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/prompts/support%00triage",
+        "/prompts/support-triage?label=prod%00uction",
+        "/prompts/support-triage?version=%003",
+        "/prompts/support-triage?label=%ED%A0%80",  # the UTF-8 bytes of a lone surrogate
+        "/prompts/support-triage?label=%FF",
+        "/prompts/%FF",
+    ],
+)
+def test_nul_and_non_utf8_in_names_and_labels_get_400(served, target) -> None:  # type: ignore[no-untyped-def]
+    client, _ = served
+    response = client.get(target, headers=AUTH)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]
+    assert client.get("/prompts/support-triage", headers=AUTH).status_code == 200

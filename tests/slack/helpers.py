@@ -33,9 +33,14 @@ def new_ts() -> str:
 
 def sign(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
     """Slack's v0 signature headers for this exact body."""
+    return sign_bytes(body.encode(), secret, timestamp)
+
+
+def sign_bytes(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 signature headers for these exact bytes (which need not be UTF-8)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+    mac = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={mac}"}
 
 
 def mention(
@@ -91,7 +96,8 @@ def slash_body(text: str, *, response_url: str, channel: str = "C111", user: str
     fields = payload("slash_command")["fields"]
     fields.update(
         {"command": "/ops", "text": text, "response_url": response_url, "channel_id": channel,
-         "user_id": user, "team_id": "T0G9PQBBK"}
+         "user_id": user, "team_id": "T0G9PQBBK",
+         "trigger_id": f"{next(_ts)}.0000000000.{next(_ts):x}"}  # each invocation has its own
     )  # fmt: skip
     return urllib.parse.urlencode(fields)
 
@@ -110,6 +116,9 @@ def click_body(
         body["message"]["thread_ts"] = thread_ts
     body["response_url"] = response_url
     body["actions"][0].update({"action_id": action_id, "value": value, "block_id": "approval"})
+    # each click is its own interaction (as in Slack): its own trigger_id and action_ts
+    body["actions"][0]["action_ts"] = new_ts()
+    body["trigger_id"] = f"{next(_ts)}.0000000000.{next(_ts):x}"
     return "payload=" + urllib.parse.quote(json.dumps(body))
 
 

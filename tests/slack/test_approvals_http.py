@@ -14,7 +14,7 @@ import pytest
 
 from bot.slack.approvals import APPROVAL
 from tests.emulators.slack import SlackEmulator
-from tests.slack.helpers import click_body, mention
+from tests.slack.helpers import click_body, mention, sign, slash_body
 from tests.slack.helpers import message as message_event
 from tests.slack.stack import Stack, start_stack
 
@@ -233,3 +233,42 @@ def test_a_thread_still_waiting_does_not_post_the_card_again(stack: Stack) -> No
 
 def _has_buttons(message: dict[str, Any]) -> bool:
     return any(b.get("type") == "actions" for b in message.get("blocks") or [])
+
+
+def _sent_three_times(stack: Stack, raw: str) -> list[Any]:
+    """The same signed request sent three times (a replay within the signature window)."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(raw)}
+    return [stack.sender.raw(raw, headers) for _ in range(3)]
+
+
+def test_a_replayed_slash_command_creates_one_approval(stack: Stack) -> None:
+    emu = stack.emulator
+    channel = "C0REPLAY"
+    raw = slash_body("please restart web", response_url=emu.response_url("replay"), channel=channel)
+    responses = _sent_three_times(stack, raw)
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    emu.wait_for(lambda: stack.runtime.approvals.pending(), what="the approval")
+    time.sleep(1.5)  # what a replay would have started has had time to show
+    assert len(stack.runtime.approvals.pending()) == 1
+    assert len([p for p in emu.posts(channel) if "asked via `/ops`" in str(p.params)]) == 1
+    # a new invocation (another signature) still works
+    again = stack.sender.form(slash_body("help", response_url=emu.response_url("h")))
+    assert again.status_code == 200 and "/ops health" in again.text
+
+
+def test_a_replayed_button_click_is_handled_once(stack: Stack) -> None:
+    emu = stack.emulator
+    card = _ask_for_restart(stack)
+    raw = click_body(
+        action_id="approval_approve",
+        value=_buttons(card)["approval_approve"],
+        user="U0STRANGER",
+        channel=CHANNEL,
+        message_ts=card["ts"],
+        thread_ts=card["thread_ts"],
+        response_url=emu.response_url("click"),
+    )
+    assert [r.status_code for r in _sent_three_times(stack, raw)] == [200, 200, 200]
+    _ephemerals_for(stack, "U0STRANGER", 1)
+    time.sleep(1.5)
+    assert len([e for e in emu.ephemerals if e["user"] == "U0STRANGER"]) == 1
