@@ -30,6 +30,7 @@ from bot.approval_events import (
 from bot.audit import AuditLogger
 from bot.storage.db import session
 from bot.storage.tables import Approval
+from core.errors import Refused
 from graphs.gate import (
     APPROVED,
     EXECUTED,
@@ -47,7 +48,7 @@ from tools.clock import utcnow
 log = logging.getLogger(__name__)
 
 
-class ApprovalError(Exception):
+class ApprovalError(Refused):
     """A decision that cannot be taken; the message is shown to the person who tried."""
 
 

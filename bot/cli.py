@@ -9,6 +9,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from core.errors import UserError
+
 # Each module adds its sub-commands with `register(subparsers)`.
 COMMAND_MODULES = [
     "bot.commands.core",
@@ -20,7 +22,7 @@ COMMAND_MODULES = [
 ]
 
 
-class CliError(Exception):
+class CliError(UserError):
     """A user-facing failure with an exit code."""
 
     def __init__(self, message: str, code: int = 1) -> None:

@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from core.errors import StartupError
 from tools.base import Caller, OpsTool, Toolbox
 
 log = logging.getLogger(__name__)
-
-
-class StartupError(Exception):
-    """Start-up failed for a reason the operator can fix; the message says how."""
 
 
 class Runtime:

@@ -25,11 +25,12 @@ from bot.incidents.model import (
     normalise_severity,
 )
 from bot.incidents.tables import Incident
+from core.errors import Invalid
 
 MAX_MEMBERS = 200
 
 
-class PayloadError(ValueError):
+class PayloadError(Invalid, ValueError):
     """The body is not a valid Alertmanager webhook; `problems` says where and why."""
 
     def __init__(self, problems: list[str]) -> None:

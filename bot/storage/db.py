@@ -15,13 +15,15 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from core.errors import StartupError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK_KEY = 7_301_640_221  # pg advisory lock id for "opsbot migrations"
 
 
-class StorageError(Exception):
+class StorageError(StartupError):
     """The database cannot be opened or migrated; the message says why and what to do."""
 
 

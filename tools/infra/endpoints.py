@@ -16,8 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from core.errors import Refused
 
-class EndpointNotAllowed(ValueError):
+
+class EndpointNotAllowed(Refused, ValueError):
     """The target is not one of the configured endpoints."""
 
 

@@ -42,6 +42,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.errors import StartupError
 from tools.base import Risk
 
 # Never killed, whatever the configuration says: init, the service manager, remote access
@@ -62,7 +63,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PATTERN = re.compile(r"^[^/\\\x00]{1,100}$")
 
 
-class RemediationConfigError(ValueError):
+class RemediationConfigError(StartupError, ValueError):
     """The remediation file is missing or invalid; the message names the file and the key."""
 
 

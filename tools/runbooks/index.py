@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import Invalid
 from knowledge.ingest import (
     LoadedFile,
     Scope,
@@ -72,7 +73,7 @@ MAX_K = 50
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 
 
-class RunbookError(ValueError):
+class RunbookError(Invalid, ValueError):
     """A bad search or ingest request; the message names the bad value and what is allowed."""
 
 
