@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from core.errors import UserError
+from core.errors import OpsbotError, Refused, Unavailable, UserError
 
 # Each module adds its sub-commands with `register(subparsers)`.
 COMMAND_MODULES = [
@@ -28,6 +28,34 @@ class CliError(UserError):
     def __init__(self, message: str, code: int = 1) -> None:
         super().__init__(message)
         self.code = code
+
+
+# Exit codes. 2 is also argparse's for a bad command line; 3 is what `approve`/`reject` and
+# the incident commands already used for a decision or change that was refused.
+EXIT_USER, EXIT_SETTINGS, EXIT_REFUSED, EXIT_UNAVAILABLE = 1, 2, 3, 4
+
+
+def exit_code(exc: OpsbotError) -> int:
+    """The one place an opsbot error becomes an exit code. A command's own `CliError` keeps
+    the code it chose; a bad setting is 2, like a bad flag; other start-up failures (data
+    directory, database, Slack credentials) stay 1, as they always were."""
+    from bot.settings import SettingsError
+
+    if isinstance(exc, CliError):
+        return exc.code
+    if isinstance(exc, SettingsError):
+        return EXIT_SETTINGS
+    if isinstance(exc, Unavailable):
+        return EXIT_UNAVAILABLE
+    if isinstance(exc, Refused):
+        return EXIT_REFUSED
+    return EXIT_USER  # any other UserError, StartupError or OpsbotError
+
+
+def fail(exc: OpsbotError) -> int:
+    """One line on stderr (the message, and its hint if any), never a traceback."""
+    print(f"opsbot: {exc.for_person()}", file=sys.stderr)
+    return exit_code(exc)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,8 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"opsbot: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     level = (args.log_level or settings.log_level).upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         print(
@@ -77,19 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         runtime = Runtime(settings, console_mode=getattr(args, "console_mode", False))
         return int(args.handler(args, runtime) or 0)
-    except CliError as exc:
-        print(f"opsbot: {exc}", file=sys.stderr)
-        return exc.code
+    except OpsbotError as exc:
+        return fail(exc)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:
-        from bot.runtime import StartupError
-        from bot.storage.db import StorageError
-
-        if isinstance(exc, StorageError | StartupError):
-            print(f"opsbot: {exc}", file=sys.stderr)
-            return 1
-        raise
     finally:
         if runtime is not None:
             runtime.close()

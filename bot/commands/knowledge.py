@@ -52,18 +52,13 @@ def build_index(settings: Any) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
-    from tools.runbooks import EmbeddingError
-    from tools.runbooks.client import ChromaUnavailable
-
     settings = runtime.settings
     paths = list(args.paths) or [Path(settings.resolved_knowledge_dir())]
-    try:
-        index = build_index(settings)
-        if args.rebuild:
-            index.rebuild()
-        report = index.ingest(paths, progress=not args.quiet)
-    except (EmbeddingError, ChromaUnavailable) as exc:
-        raise CliError(str(exc)) from None
+    # an unusable embedding or Chroma is mapped to its exit code by bot.cli.exit_code
+    index = build_index(settings)
+    if args.rebuild:
+        index.rebuild()
+    report = index.ingest(paths, progress=not args.quiet)
     if args.json:
         print(
             json.dumps(
@@ -90,8 +85,7 @@ def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
 
 
 def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
-    from tools.runbooks import EmbeddingError, RunbookError
-    from tools.runbooks.client import ChromaUnavailable
+    from tools.runbooks import RunbookError
     from tools.runbooks.tool import format_hits, format_no_match
 
     try:
@@ -108,8 +102,6 @@ def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
         )
     except RunbookError as exc:
         raise CliError(str(exc), 2) from None
-    except (EmbeddingError, ChromaUnavailable) as exc:
-        raise CliError(str(exc)) from None
     strong = [h for h in hits if h.strong]
     if args.json:
         shown = hits if args.all else strong

@@ -6,6 +6,7 @@ Slack events register themselves through `extra_routes` when those areas are ena
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -17,8 +18,38 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.metrics import REGISTRY, is_ready
+from core.errors import Conflict, Invalid, NotFound, OpsbotError, Refused, Unavailable, UserError
 
 STARTED = time.time()
+
+log = logging.getLogger(__name__)
+
+# The one place an opsbot error becomes an HTTP status; the first matching kind wins.
+STATUS_FOR: tuple[tuple[type[OpsbotError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (Invalid, 400),
+    (Refused, 403),
+    (UserError, 400),
+    (Unavailable, 503),
+)
+
+
+def status_for(exc: OpsbotError) -> int:
+    """404/409/400/403 for the caller's errors, 503 when a dependency is down, 500 otherwise
+    (a start-up or internal error that reached a route is the server's fault)."""
+    return next((status for kind, status in STATUS_FOR if isinstance(exc, kind)), 500)
+
+
+async def error_response(_: Request, exc: Exception) -> Response:
+    """Starlette exception handler for every route: `{"error": message}` with the status
+    `status_for` gives. Registered for OpsbotError, so other exceptions are not touched."""
+    if not isinstance(exc, OpsbotError):  # registered for OpsbotError only
+        raise exc
+    status = status_for(exc)
+    if status == 500:
+        log.error("%s reached an HTTP route", type(exc).__name__, exc_info=exc)
+    return JSONResponse({"error": exc.for_person()}, status_code=status)
 
 
 def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
@@ -54,4 +85,4 @@ def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
         Route("/metrics", metrics, methods=["GET"]),
         *extra_routes,
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={OpsbotError: error_response})
