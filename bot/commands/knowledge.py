@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli import CliError
+from bot.cli import CliError, exit_code
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,13 +52,18 @@ def build_index(settings: Any) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
+    from tools.runbooks import EmbeddingError
+    from tools.runbooks.client import ChromaUnavailable
+
     settings = runtime.settings
     paths = list(args.paths) or [Path(settings.resolved_knowledge_dir())]
-    # an unusable embedding or Chroma is mapped to its exit code by bot.cli.exit_code
-    index = build_index(settings)
-    if args.rebuild:
-        index.rebuild()
-    report = index.ingest(paths, progress=not args.quiet)
+    try:
+        index = build_index(settings)
+        if args.rebuild:
+            index.rebuild()
+        report = index.ingest(paths, progress=not args.quiet)
+    except (EmbeddingError, ChromaUnavailable) as exc:  # its exit code: bot.cli.exit_code
+        raise CliError(str(exc), exit_code(exc)) from None
     if args.json:
         print(
             json.dumps(
@@ -85,7 +90,8 @@ def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
 
 
 def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
-    from tools.runbooks import RunbookError
+    from tools.runbooks import EmbeddingError, RunbookError
+    from tools.runbooks.client import ChromaUnavailable
     from tools.runbooks.tool import format_hits, format_no_match
 
     try:
@@ -102,6 +108,8 @@ def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
         )
     except RunbookError as exc:
         raise CliError(str(exc), 2) from None
+    except (EmbeddingError, ChromaUnavailable) as exc:  # its exit code: bot.cli.exit_code
+        raise CliError(str(exc), exit_code(exc)) from None
     strong = [h for h in hits if h.strong]
     if args.json:
         shown = hits if args.all else strong
