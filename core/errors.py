@@ -27,10 +27,6 @@ class OpsbotError(Exception):
         if hint is not None:
             self.hint = hint
 
-    @property
-    def message(self) -> str:
-        return str(self)
-
     def for_person(self) -> str:
         """The message, then the hint when there is one."""
         text = str(self) or type(self).__name__
