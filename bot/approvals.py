@@ -40,6 +40,7 @@ from bot.executors import Executor, is_dead, this_process
 from bot.identity import TERMINAL_VIAS, TerminalIdentity
 from bot.storage.db import session
 from bot.storage.tables import Approval
+from core.errors import Refused
 from graphs.gate import (
     APPROVED,
     EXECUTED,
@@ -58,7 +59,7 @@ from tools.clock import as_utc, iso, utcnow
 log = logging.getLogger(__name__)
 
 
-class ApprovalError(Exception):
+class ApprovalError(Refused):
     """A decision that cannot be taken; the message is shown to the person who tried."""
 
 

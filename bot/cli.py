@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from core.errors import OpsbotError, Refused, Unavailable, UserError
+
 # Each module adds its sub-commands with `register(subparsers)`.
 COMMAND_MODULES = [
     "bot.commands.core",
@@ -23,12 +25,40 @@ COMMAND_MODULES = [
 ]
 
 
-class CliError(Exception):
+class CliError(UserError):
     """A user-facing failure with an exit code."""
 
     def __init__(self, message: str, code: int = 1) -> None:
         super().__init__(message)
         self.code = code
+
+
+# Exit codes. 2 is also argparse's for a bad command line; 3 is what `approve`/`reject` and
+# the incident commands already used for a decision or change that was refused.
+EXIT_USER, EXIT_SETTINGS, EXIT_REFUSED, EXIT_UNAVAILABLE = 1, 2, 3, 4
+
+
+def exit_code(exc: OpsbotError) -> int:
+    """The one place an opsbot error becomes an exit code. A command's own `CliError` keeps
+    the code it chose; a bad setting is 2, like a bad flag; other start-up failures (data
+    directory, database, Slack credentials) stay 1, as they always were."""
+    from bot.settings import SettingsError
+
+    if isinstance(exc, CliError):
+        return exc.code
+    if isinstance(exc, SettingsError):
+        return EXIT_SETTINGS
+    if isinstance(exc, Unavailable):
+        return EXIT_UNAVAILABLE
+    if isinstance(exc, Refused):
+        return EXIT_REFUSED
+    return EXIT_USER  # any other UserError, StartupError or OpsbotError
+
+
+def fail(exc: OpsbotError) -> int:
+    """One line on stderr (the message, and its hint if any), never a traceback."""
+    print(f"opsbot: {exc.for_person()}", file=sys.stderr)
+    return exit_code(exc)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,8 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"opsbot: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     for line in unknown_settings():
         print(f"opsbot: warning: {line}", file=sys.stderr)
     level = (args.log_level or settings.log_level).upper()
@@ -161,16 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         runtime = Runtime(settings, console_mode=getattr(args, "console_mode", False))
         return int(args.handler(args, runtime) or 0)
-    except CliError as exc:
-        print(f"opsbot: {exc}", file=sys.stderr)
-        return exc.code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from bot.runtime import StartupError
-        from bot.storage.db import StorageError
-
-        full = disk_full(exc)
+        full = disk_full(exc)  # a full disk is named as such, whichever error carried it
         if full is not None:
             print(
                 f"opsbot: cannot write to {_storage_place(settings)}: {full} (is the disk "
@@ -178,9 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        if isinstance(exc, StorageError | StartupError):
-            print(f"opsbot: {exc}", file=sys.stderr)
-            return 1
+        if isinstance(exc, OpsbotError):
+            return fail(exc)
         raise
     finally:
         if runtime is not None:

@@ -17,8 +17,10 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from core.errors import StartupError
 
-class DataDirError(Exception):
+
+class DataDirError(StartupError):
     """The data directory cannot be used; the message names it and says why."""
 
 

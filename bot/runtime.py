@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.identity import TerminalIdentity, os_user, terminal_identity
 from bot.settings import Settings
+from core.errors import StartupError
 from tools.base import Caller, OpsTool, Toolbox
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,6 @@ log = logging.getLogger(__name__)
 # seconds an `approved` approval must have waited before a start runs it: a decision that
 # another process took a moment ago is left to that process
 STUCK_GRACE = 60.0
-
-
-class StartupError(Exception):
-    """Start-up failed for a reason the operator can fix; the message says how."""
 
 
 class Runtime:

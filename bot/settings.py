@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.errors import StartupError
+
 DEFAULT_LLM_MODEL = "claude-sonnet-5-5"
 
 
@@ -23,7 +25,7 @@ class LLMProvider(StrEnum):
     OFFLINE = "offline"
 
 
-class SettingsError(Exception):
+class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from core.errors import Invalid
+
 # Bump when chunking changes, so ingest re-chunks files whose bytes did not change.
 CHUNKER_VERSION = "2"
 
@@ -44,7 +46,7 @@ _SPACES = re.compile(r"[ \t]+")
 _BLANKS = re.compile(r"\n{3,}")
 
 
-class MarkdownError(ValueError):
+class MarkdownError(Invalid, ValueError):
     """The file cannot be read as a runbook; the message says what is wrong and where."""
 
 

@@ -28,7 +28,7 @@ fi
 # Byte-compile our own packages (cheap when up to date): with PYTHONDONTWRITEBYTECODE set,
 # Python would otherwise recompile every module on every start.
 compile_own() {
-  .venv/bin/python -m compileall -q -j 0 bot tools graphs knowledge >&2
+  .venv/bin/python -m compileall -q -j 0 core bot tools graphs knowledge >&2
 }
 
 stamp=".venv/.opsbot-${profile}.stamp"

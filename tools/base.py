@@ -11,48 +11,23 @@ chat model binds to; execution always goes through `OpsTool.invoke`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from core.access import RISK_ORDER, Access, Caller, Risk  # noqa: F401  re-exported until the imports move
+from core.errors import Unavailable, UserError
 from tools.redact import redact, redact_data
 
-
-class Access(StrEnum):
-    READ = "read"  # no side effect; any user
-    WRITE = "write"  # changes opsbot's own state (never production); audited
-    GATED = "gated"  # changes production; needs an authorised human approval first
+log = logging.getLogger(__name__)
 
 
-class Risk(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-RISK_ORDER = {Risk.LOW: 0, Risk.MEDIUM: 1, Risk.HIGH: 2}
-
-
-class ToolError(Exception):
+class ToolError(UserError):
     """A clear, user-facing failure: bad arguments, unknown names, refused targets."""
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking, and where. Passed by the runtime, never chosen by the model."""
-
-    user: str
-    via: str = "console"  # console | slack | scheduler | http | cli
-    channel: str | None = None
-    thread: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.via}:{self.user}"
 
 
 @dataclass
@@ -83,6 +58,19 @@ def validation_problems(exc: ValidationError, whole: str) -> str:
         where = ".".join(str(part) for part in err.get("loc", ())) or whole
         problems.append(f"{where}: {err.get('msg', 'invalid')}")
     return "; ".join(problems)
+
+
+def error_result(tool: str, exc: Exception) -> ToolResult:
+    """The one place an exception becomes a tool result. A `UserError` is the caller's to
+    fix: its message as is. `Unavailable`: the tool could not run because what its message
+    names is down. Anything else is a bug or an unforeseen failure: logged with its
+    traceback, and a result that names the tool and the exception."""
+    if isinstance(exc, UserError):
+        return ToolResult.error(exc.for_person())
+    if isinstance(exc, Unavailable):
+        return ToolResult.error(f"{tool} cannot run right now: {exc.for_person()}")
+    log.error("tool %s failed", tool, exc_info=exc)
+    return ToolResult.error(f"{tool} failed unexpectedly: {type(exc).__name__}: {exc}")
 
 
 class NoArgs(BaseModel):
@@ -121,14 +109,14 @@ class OpsTool:
             ) from None
 
     def invoke(self, raw: dict[str, Any] | None, caller: Caller) -> ToolResult:
-        """Validate and run. ToolError becomes an error result; other errors propagate.
+        """Validate and run; whatever it raises becomes an error result (`error_result`).
         The result is redacted here, so no caller (agent, triage, approvals, commands) can
         store, post or show a secret from tool output."""
         try:
             args = self.parse(raw)
             return self.run(args, caller).redacted()
-        except ToolError as exc:
-            return ToolResult.error(redact(str(exc)))
+        except Exception as exc:
+            return error_result(self.name, exc).redacted()
 
     def risk_of(self, args: BaseModel) -> Risk:
         return self.risk_for(args) if self.risk_for is not None else self.risk

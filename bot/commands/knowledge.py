@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli import CliError
+from bot.cli import CliError, exit_code
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -62,8 +62,8 @@ def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
         if args.rebuild:
             index.rebuild()
         report = index.ingest(paths, progress=not args.quiet)
-    except (EmbeddingError, ChromaUnavailable) as exc:
-        raise CliError(str(exc)) from None
+    except (EmbeddingError, ChromaUnavailable) as exc:  # its exit code: bot.cli.exit_code
+        raise CliError(str(exc), exit_code(exc)) from None
     if args.json:
         print(
             json.dumps(
@@ -108,8 +108,8 @@ def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
         )
     except RunbookError as exc:
         raise CliError(str(exc), 2) from None
-    except (EmbeddingError, ChromaUnavailable) as exc:
-        raise CliError(str(exc)) from None
+    except (EmbeddingError, ChromaUnavailable) as exc:  # its exit code: bot.cli.exit_code
+        raise CliError(str(exc), exit_code(exc)) from None
     strong = [h for h in hits if h.strong]
     if args.json:
         shown = hits if args.all else strong

@@ -8,6 +8,7 @@ ALERTMANAGER_MAX_BODY_BYTES for Alertmanager's whole alert groups.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.http.limits import BodyLimits, Cap, Limits
 from bot.metrics import REGISTRY, is_ready
+from core.errors import Conflict, Invalid, NotFound, OpsbotError, Refused, Unavailable, UserError
 
 STARTED = time.time()
 ALERTMANAGER_PATH = "/alerts/alertmanager"
@@ -39,6 +41,36 @@ def body_limits(settings: Any, routes: Sequence[BaseRoute] = ()) -> Limits:
             )
         },
     )
+
+
+log = logging.getLogger(__name__)
+
+# The one place an opsbot error becomes an HTTP status; the first matching kind wins.
+STATUS_FOR: tuple[tuple[type[OpsbotError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (Invalid, 400),
+    (Refused, 403),
+    (UserError, 400),
+    (Unavailable, 503),
+)
+
+
+def status_for(exc: OpsbotError) -> int:
+    """404/409/400/403 for the caller's errors, 503 when a dependency is down, 500 otherwise
+    (a start-up or internal error that reached a route is the server's fault)."""
+    return next((status for kind, status in STATUS_FOR if isinstance(exc, kind)), 500)
+
+
+async def error_response(_: Request, exc: Exception) -> Response:
+    """Starlette exception handler for every route: `{"error": message}` with the status
+    `status_for` gives. Registered for OpsbotError, so other exceptions are not touched."""
+    if not isinstance(exc, OpsbotError):  # registered for OpsbotError only
+        raise exc
+    status = status_for(exc)
+    if status == 500:
+        log.error("%s reached an HTTP route", type(exc).__name__, exc_info=exc)
+    return JSONResponse({"error": exc.for_person()}, status_code=status)
 
 
 def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
@@ -75,4 +107,6 @@ def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
         *extra_routes,
     ]
     limits = Middleware(BodyLimits, limits=body_limits(runtime.settings, routes))
-    return Starlette(routes=routes, middleware=[limits])
+    return Starlette(
+        routes=routes, middleware=[limits], exception_handlers={OpsbotError: error_response}
+    )

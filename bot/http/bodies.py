@@ -12,10 +12,12 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from core.errors import Invalid
+
 MAX_DEPTH = 32
 
 
-class BodyError(ValueError):
+class BodyError(Invalid, ValueError):
     """The body cannot be used; the message is the reason given to the sender."""
 
 

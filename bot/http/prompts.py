@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from starlette.routing import Route
 
-from tools.prompts.errors import PromptError, PromptNotFound
+from core.errors import OpsbotError
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +90,8 @@ class PromptEndpoint:
             served = self.server.fetch(
                 name, label=params.get("label") or None, version=params.get("version") or None
             )
-        except PromptNotFound as exc:
-            await _error(send, 404, str(exc))
-            return
-        except PromptError as exc:
-            await _error(send, 400, str(exc))
-            return
+        except OpsbotError:
+            raise  # unknown prompt 404, bad reference 400: bot.http.app.error_response
         except Exception as exc:  # the database is down or broken: say so, do not guess
             log.exception("serving prompt %s failed", name)
             await _error(send, 503, f"prompt registry unavailable: {type(exc).__name__}")

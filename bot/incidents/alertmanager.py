@@ -33,13 +33,14 @@ from bot.incidents.model import (
 )
 from bot.incidents.redaction import redact_labels
 from bot.incidents.tables import Incident, IncidentAlert
+from core.errors import Invalid
 from tools.redact import redact
 
 MAX_MEMBERS = 200  # alerts shown on the incident (all are compared: IncidentAlert)
 NAMED = 5  # alerts named in a change's note, per kind
 
 
-class PayloadError(ValueError):
+class PayloadError(Invalid, ValueError):
     """The body is not a valid Alertmanager webhook; `problems` says where and why."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -34,6 +34,7 @@ from bot.incidents.model import (
 from bot.incidents.redaction import redacted_spec
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.storage.db import session
+from core.errors import UserError
 from tools.clock import as_utc, iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ LIST_STATUSES: dict[str, tuple[str, ...]] = {
 }
 
 
-class IncidentError(ValueError):
+class IncidentError(UserError, ValueError):
     """An unknown incident or an impossible transition; the message is for the person."""
 
 

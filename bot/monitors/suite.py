@@ -9,11 +9,12 @@ from typing import Protocol
 
 from bot.incidents.model import Finding, MonitorRun
 from bot.monitors.samples import SampleStore
+from core.errors import OpsbotError
 
 log = logging.getLogger(__name__)
 
 
-class NotDue(Exception):
+class NotDue(OpsbotError):
     """The monitor did not look this cycle (it runs less often); its incidents stay as
     they are, neither cleared nor resolved."""
 

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.errors import Refused
+
 APPROVE = "approve"
 REJECT = "reject"
 ACK = "ack"
@@ -38,7 +40,7 @@ _KEY_CONTEXT = b"opsbot/slack-button-values/v1"
 _MAC_HEX = 32  # 128 bits
 
 
-class ButtonError(Exception):
+class ButtonError(Refused):
     """A button value that must not be acted on; the message is shown to the clicker."""
 
     def __init__(self, message: str, *, expired: bool = False, subject: str | None = None):

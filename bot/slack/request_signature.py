@@ -14,10 +14,12 @@ import hmac
 import time
 from collections.abc import Callable
 
+from core.errors import Refused
+
 MAX_AGE_SECONDS = 300
 
 
-class SignatureRefused(ValueError):
+class SignatureRefused(Refused, ValueError):
     """The request is not signed by Slack; the message is for the log, not the sender."""
 
 

@@ -16,12 +16,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from core.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 300.0
 
 
-class UsergroupLookupError(Exception):
+class UsergroupLookupError(Unavailable):
     """The group's members could not be read; the message says why."""
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from bot.storage.areas import version_locations
+from core.errors import StartupError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -30,7 +31,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK_KEY = 7_301_640_221  # pg advisory lock id for "opsbot migrations"
 
 
-class StorageError(Exception):
+class StorageError(StartupError):
     """The database cannot be opened or migrated; the message says why and what to do."""
 
 

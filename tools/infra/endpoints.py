@@ -18,10 +18,11 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from core.errors import Refused
 from tools.redact import redact
 
 
-class EndpointNotAllowed(ValueError):
+class EndpointNotAllowed(Refused, ValueError):
     """The target is not one of the configured endpoints."""
 
 

@@ -7,9 +7,23 @@ from typing import Any
 
 import httpx
 
+from core.errors import Invalid, OpsbotError, Unavailable
 
-class PrometheusError(Exception):
+
+class PrometheusError(OpsbotError):
     """Prometheus refused the query or could not be reached; the message says which."""
+
+
+class PrometheusUnavailable(PrometheusError, Unavailable):
+    """Prometheus could not be reached, failed on its side, or answered something unreadable."""
+
+
+class PrometheusQueryError(PrometheusError, Invalid):
+    """Prometheus rejected the query itself (bad PromQL, or a result opsbot cannot read)."""
+
+
+# errorType values that blame the query rather than the server (Prometheus HTTP API)
+_QUERY_ERRORS = {"bad_data", "not_found"}
 
 
 @dataclass
@@ -23,15 +37,16 @@ def query(base_url: str, promql: str, timeout: float = 10.0) -> list[Sample]:
     try:
         response = httpx.get(url, params={"query": promql}, timeout=timeout)
     except httpx.HTTPError as exc:
-        raise PrometheusError(f"could not reach Prometheus at {base_url}: {exc}") from None
+        raise PrometheusUnavailable(f"could not reach Prometheus at {base_url}: {exc}") from None
     try:
         body: dict[str, Any] = response.json()
     except ValueError:
-        raise PrometheusError(
+        raise PrometheusUnavailable(
             f"Prometheus answered HTTP {response.status_code} with a non-JSON body"
         ) from None
     if body.get("status") != "success":
-        raise PrometheusError(
+        blame = body.get("errorType") in _QUERY_ERRORS
+        raise (PrometheusQueryError if blame else PrometheusUnavailable)(
             f"Prometheus rejected the query ({body.get('errorType', response.status_code)}): "
             f"{body.get('error', 'no detail')}"
         )
@@ -48,7 +63,7 @@ def query(base_url: str, promql: str, timeout: float = 10.0) -> list[Sample]:
             for item in result
             if item.get("values")
         ]
-    raise PrometheusError(f"unsupported result type {kind!r}")
+    raise PrometheusQueryError(f"unsupported result type {kind!r}")
 
 
 def alerts(base_url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
@@ -58,9 +73,9 @@ def alerts(base_url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
         response = httpx.get(url, timeout=timeout)
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise PrometheusError(
+        raise PrometheusUnavailable(
             f"could not read alerts from Prometheus at {base_url}: {exc}"
         ) from None
     if body.get("status") != "success":
-        raise PrometheusError(f"Prometheus refused the alerts request: {body.get('error')}")
+        raise PrometheusUnavailable(f"Prometheus refused the alerts request: {body.get('error')}")
     return list(body.get("data", {}).get("alerts", []))

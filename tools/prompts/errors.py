@@ -8,6 +8,7 @@ HTTP endpoint) can catch it the usual way.
 
 from __future__ import annotations
 
+from core.errors import Conflict, NotFound
 from tools.base import ToolError
 
 
@@ -15,10 +16,10 @@ class PromptError(ToolError, ValueError):
     """Bad input: an invalid name, label, template, variable or config."""
 
 
-class PromptNotFound(PromptError):
+class PromptNotFound(PromptError, NotFound):
     """An unknown prompt, version or label (HTTP 404)."""
 
 
-class PromptConflict(PromptError):
+class PromptConflict(PromptError, Conflict):
     """The request clashes with the registry's state: identical content, a label that moved
     since the preview, a concurrent change, a protected version. Nothing was changed."""

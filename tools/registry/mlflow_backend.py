@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from core.errors import OpsbotError
 from tools.registry.entities import ModelInfo, NewVersion, VersionInfo
 from tools.registry.errors import RegistryError
 from tools.registry.store import unknown_model_message, unknown_version_message
@@ -373,7 +374,7 @@ class MlflowBackend:
         return self.get_version(name, int(mv.version))
 
 
-class _MlflowError(Exception):
+class _MlflowError(OpsbotError):
     """An MlflowException reduced to its code and message (internal to this module)."""
 
     def __init__(self, code: str, message: str) -> None:

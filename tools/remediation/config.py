@@ -47,6 +47,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.errors import StartupError
 from tools.base import Risk
 
 # Never killed, whatever the configuration says: init, the service manager, remote access
@@ -67,7 +68,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PATTERN = re.compile(r"^[^/\\\x00]{1,100}$")
 
 
-class RemediationConfigError(ValueError):
+class RemediationConfigError(StartupError, ValueError):
     """The remediation file is missing or invalid; the message names the file and the key."""
 
 
@@ -254,6 +255,15 @@ def load_config(path: Path | str | None) -> RemediationConfig:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RemediationConfigError(
-            f"REMEDIATION_CONFIG {file} is not valid YAML: {exc}"
+            f"REMEDIATION_CONFIG {file} is not valid YAML: {_yaml_problem(exc)}"
         ) from None
     return parse_config(data, str(file))
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """PyYAML's error in one line: what is wrong and where (its str() spans several lines,
+    with a caret drawing)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"

@@ -10,8 +10,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from core.errors import Unavailable
 
-class ChromaUnavailable(RuntimeError):
+
+class ChromaUnavailable(Unavailable, RuntimeError):
     """The Chroma directory or server cannot be used; the message names which and why."""
 
 

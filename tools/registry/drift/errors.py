@@ -6,6 +6,7 @@ They subclass `ToolError` so the agent's tool layer shows the message as it is, 
 
 from __future__ import annotations
 
+from core.errors import Invalid
 from tools.base import ToolError
 
 
@@ -13,5 +14,5 @@ class DriftError(ToolError, ValueError):
     """A drift run cannot go on: the message names the bad thing and what is allowed."""
 
 
-class DriftInputError(DriftError):
+class DriftInputError(DriftError, Invalid):
     """Bad input data: missing file, unreadable format, empty column, mismatched schema."""
