@@ -1,13 +1,16 @@
 """Resident memory of `opsbot run` (goal <= 250 MB in steady state).
 
-Usage: .venv/bin/python -m bench.memory [--demo] [--stages [--trace]]
+Usage: .venv/bin/python -m bench.memory [--demo] [--idle SECONDS] [--stages [--trace]]
 
 Starts the real process headless (console mode, no Slack) and prints the server's RSS and
 USS: once ready; then after the runbook ingest (a child process) has finished; with
 `--demo` (the workspace of `opsbot demo` loaded first) after the first monitor cycle, whose
-drift checks load numpy and scipy; then after an Alertmanager alert has been triaged, which
-searches the runbooks and so loads the embedding model into the server (the model is
-loaded on first search, never at start).
+drift checks run in a child process (`opsbot models check`); then after an Alertmanager
+alert has been triaged, which searches the runbooks and so loads the embedding model into
+the server (loaded on first search, never at start); then the steady state: after an idle
+period longer than RUNBOOK_MODEL_IDLE_SECONDS (set to `--idle`, default 20 s, for the
+bench), once the model has been unloaded. Last, the peak RSS of the server while working
+and of the server with its children, sampled every 0.1 s.
 
 `--stages` instead walks the same path inside this process, one step at a time (runtime and
 agent, a drift check, the Chroma client, the BM25 snapshot, the ONNX session, a search),
@@ -19,11 +22,13 @@ native memory such as ONNX Runtime's is only in RSS).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +36,8 @@ import httpx
 import psutil
 
 from bench._util import clean_env, python, start_opsbot, stop
+
+GOAL_MIB = 238  # 250 MB
 
 ALERT = {
     "version": "4",
@@ -81,13 +88,59 @@ def wait_monitor_cycle(base: str, timeout: float = 120.0) -> None:
     raise SystemExit("no monitor cycle was counted in /metrics")
 
 
-def server(with_demo: bool) -> None:
+class Peak:
+    """The largest RSS of a process, and of it with its children, sampled in a thread."""
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        self.process = psutil.Process(pid)
+        self.server = 0
+        self.tree = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _sample(self, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                own = self.process.memory_info().rss
+                children = 0
+                for child in self.process.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):  # it may have ended meanwhile
+                        children += child.memory_info().rss
+            except psutil.Error:
+                return
+            self.server = max(self.server, own)
+            self.tree = max(self.tree, own + children)
+
+    def stop(self) -> str:
+        self._stop.set()
+        self._thread.join()
+        return (
+            f"server {self.server / 2**20:.0f} MiB, server + children {self.tree / 2**20:.0f} MiB"
+        )
+
+
+def steady(pid: int, idle: float) -> str:
+    """Wait past the idle setting (and the reaper's wake-up), then the server's RSS."""
+    time.sleep(idle + 5)
+    info = psutil.Process(pid).memory_full_info()
+    mib = info.rss / 2**20
+    verdict = "ok" if mib <= GOAL_MIB else "OVER"
+    return f"RSS {mib:.0f} MiB, USS {info.uss / 2**20:.0f} MiB   goal <= {GOAL_MIB} MiB: {verdict}"
+
+
+def server(with_demo: bool, idle: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = {"OPSBOT_DATA_DIR": str(Path(tmp) / "data"), "ALERTMANAGER_TOKEN": "bench"}
+        settings = {
+            "OPSBOT_DATA_DIR": str(Path(tmp) / "data"),
+            "ALERTMANAGER_TOKEN": "bench",
+            "RUNBOOK_MODEL_IDLE_SECONDS": f"{idle:g}",
+        }
         if with_demo:
             demo(tmp, settings)
         started = time.perf_counter()
         proc, base = start_opsbot(Path(tmp), settings)
+        peak = Peak(proc.pid)
         try:
             print(
                 f"ready in {time.perf_counter() - started:.1f} s: {rss(proc.pid)}   goal <= 250 MB"
@@ -110,12 +163,15 @@ def server(with_demo: bool) -> None:
             response.raise_for_status()
             time.sleep(15)  # triage runs in the background: evidence, runbook search, summary
             print(f"after triaging one alert (embedding model loaded): {rss(proc.pid)}")
+            print(f"steady state (idle > {idle:g} s, model unloaded): {steady(proc.pid, idle)}")
+            print(f"peak while working: {peak.stop()}")
             listing = subprocess.run(
                 [python(), "-m", "bot", "incidents", "list", "--json"],
                 env=clean_env(**settings), cwd=tmp, capture_output=True, text=True, check=True,
             )  # fmt: skip
             print(f"incidents open: {len(json.loads(listing.stdout))}")
         finally:
+            peak.stop()
             stop(proc, timeout=60)
 
 
@@ -189,11 +245,17 @@ def main() -> None:
     parser.add_argument(
         "--trace", action="store_true", help="with --stages: tracemalloc (inflates RSS)"
     )
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=20.0,
+        help="RUNBOOK_MODEL_IDLE_SECONDS for the server (default 20; opsbot's default is 300)",
+    )
     args = parser.parse_args()
     if args.stages:
         stages(args.trace)
     else:
-        server(args.demo)
+        server(args.demo, args.idle)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ def _wait_for_signal() -> None:
 
 
 class BackgroundIngest:
-    """Index the runbooks at start in a child `opsbot ingest` process.
+    """Index the runbooks at start in a child `opsbot ingest` process (bot/children.py).
 
     A child keeps the embedding model and the ingest's peak memory out of the long-lived
     server (which loads the model only when someone searches), never delays start-up, and
@@ -41,14 +40,10 @@ class BackgroundIngest:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        settings = self.runtime.settings
-        env = dict(os.environ)
-        env["OPSBOT_DATA_DIR"] = str(self.runtime.data_dir)
-        knowledge = settings.resolved_knowledge_dir()
-        command = [sys.executable, "-m", "bot", "ingest", "--quiet", "--json", str(knowledge)]
-        self.proc = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        from bot.children import start_child
+
+        knowledge = self.runtime.settings.resolved_knowledge_dir()
+        self.proc = start_child(self.runtime, "ingest", "--quiet", "--json", str(knowledge))
         self.thread = threading.Thread(target=self._report, name="opsbot-ingest", daemon=True)
         self.thread.start()
 
@@ -67,13 +62,10 @@ class BackgroundIngest:
             log.error("runbook ingest failed (exit %s): %s", self.proc.returncode, detail)
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        from bot.children import stop
+
+        if self.proc is not None:
+            stop(self.proc, timeout)
         if self.thread is not None:
             self.thread.join(timeout=timeout)
 
@@ -140,6 +132,9 @@ def serve(runtime: Any, *, interactive: bool) -> int:
             _wait_for_signal()
     finally:
         set_ready(False)
+        from bot.children import stop_children
+
+        stop_children()  # a drift check in its child: the scheduler waits for its job
         scheduler.stop()
         server.stop()
         if slack is not None:

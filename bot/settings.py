@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias="CHROMA_PORT")
     # runbook embedding: minilm-int8 (offline default), hashing, chroma-onnx, openai:MODEL
     embedding: str = Field(default="minilm-int8", validation_alias="OPSBOT_EMBEDDING")
+    # the local embedding model is unloaded (memory returned) after this long unused; 0: kept
+    runbook_model_idle_seconds: float = Field(
+        default=300.0, ge=0, le=7 * 86400, validation_alias="RUNBOOK_MODEL_IDLE_SECONDS"
+    )
     knowledge_dir: Path | None = Field(default=None, validation_alias="KNOWLEDGE_DIR")
 
     # slack

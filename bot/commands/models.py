@@ -1,6 +1,6 @@
 """`opsbot models ...`: the model registry from the command line.
 
-list | show | register | data | alias | drift | history.
+list | show | register | data | alias | drift | check | history.
 `alias` never moves an alias by itself: like the chat tool it creates a pending approval
 (preview: current holder, target, metric diff, drift status of the target) that an
 on-call engineer grants with `opsbot approve ID`. `drift --json` prints exactly
@@ -75,6 +75,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--history", action="store_true", help="list stored reports instead")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_drift)
+
+    p = verbs.add_parser(
+        "check",
+        help="run the scheduled drift check of every live model once, as the scheduler does",
+    )
+    p.add_argument("--json", action="store_true", help="print the findings as a JSON list")
+    p.set_defaults(handler=cmd_check)
 
     p = verbs.add_parser("history", help="alias changes of a model, oldest first")
     p.add_argument("name")
@@ -289,6 +296,23 @@ def cmd_drift(args: argparse.Namespace, runtime: Any) -> int:
     print(render.drift_text(outcome, live_alias if live == outcome.stored.version else None))
     if args.plot is not None:
         print(f"plot written to {plot}" if plot else "no feature drifted: no plot written")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, runtime: Any) -> int:
+    """The scheduler's drift checks (`opsbot run` runs this in a child process, so numpy,
+    scipy and pandas stay out of the server); stores each report like the scheduler."""
+    from tools.registry.checks import check_drift
+
+    # the plots where the `model_drift` tool looks for them (tools/registry/tools.py)
+    findings = check_drift(runtime.registry, plots=runtime.data_dir / "plots")
+    if args.json:
+        print_json([f.to_dict() for f in findings])
+    elif not findings:
+        print("No drift finding: every live model with data is within its thresholds.")
+    else:
+        for finding in findings:
+            print(f"[{finding.severity}] {finding.title}\n  {finding.summary}")
     return 0
 
 

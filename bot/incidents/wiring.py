@@ -39,7 +39,7 @@ def build_service(runtime: Any, *, background: bool = True) -> IncidentService:
 
 
 def build_monitors(runtime: Any) -> Any:
-    from bot.monitors.drift import DriftMonitor
+    from bot.monitors.drift import DriftMonitor, checks_in_child
     from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
     from bot.monitors.host import HostConfig, HostMonitor
     from bot.monitors.prometheus import PrometheusMonitor
@@ -76,9 +76,11 @@ def build_monitors(runtime: Any) -> Any:
         )
     if s.prometheus_url:
         monitors.append(PrometheusMonitor(s.prometheus_url))
-    # the registry is reached on the first drift check, not now
+    # the checks run in a child process (numpy, scipy and pandas stay out of the server)
     monitors.append(
-        DriftMonitor(lambda: runtime.registry, min_interval=float(s.drift_check_interval_seconds))
+        DriftMonitor(
+            lambda: checks_in_child(runtime), min_interval=float(s.drift_check_interval_seconds)
+        )
     )
     retention = max(timedelta(hours=2), timedelta(seconds=40 * s.check_interval_seconds))
     return MonitorSuite(monitors, store, retention)

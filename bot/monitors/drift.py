@@ -3,10 +3,16 @@
 A drift check reads fresh data and computes statistics, so it runs at most every
 `DRIFT_CHECK_INTERVAL_SECONDS`, not every monitor cycle. Between runs the monitor reports
 `NotDue`: "did not look", which keeps its incidents as they are (not "all clear").
+
+In `opsbot run` the checks run in a short-lived child (`opsbot models check --json`, see
+bot/children.py): numpy, scipy and pandas (about 60 MiB) never enter the server through
+the scheduler, and the findings come back as JSON. A chat question about drift
+(`model_drift`) still runs in the server's process.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -15,24 +21,43 @@ from typing import Any
 from bot.incidents.model import Finding, normalise_severity
 from bot.monitors.suite import NotDue
 
+CHILD_TIMEOUT_SECONDS = 900.0  # a check of every live model; killed after this
+
 
 class DriftMonitor:
     name = "drift"
 
-    def __init__(self, registry: Callable[[], Any], min_interval: float = 3600.0) -> None:
-        self._registry = registry
+    def __init__(self, checks: Callable[[], list[Any]], min_interval: float = 3600.0) -> None:
+        """`checks` runs every model's check once and returns the registry's findings
+        (`tools.registry.checks.Finding`): `checks_in_child(runtime)` in the server."""
+        self._checks = checks
         self.min_interval = min_interval
         self._last: float | None = None
 
     def run(self, now: datetime) -> list[Finding]:
-        from tools.registry.checks import check_drift
-
         if self._last is not None and time.monotonic() - self._last < self.min_interval:
             raise NotDue(
                 f"next drift check in {self.min_interval - (time.monotonic() - self._last):.0f}s"
             )
         self._last = time.monotonic()
-        return [adapt(item) for item in check_drift(self._registry())]
+        return [adapt(item) for item in self._checks()]
+
+
+def checks_in_child(runtime: Any, timeout: float = CHILD_TIMEOUT_SECONDS) -> list[Any]:
+    """Every model's drift check, run by `opsbot models check --json` in a child process
+    with the runtime's settings; its findings. ChildFailed or ValueError (a clear message)
+    when the child fails or prints something else than a list of findings."""
+    from bot.children import run_child
+    from tools.registry.checks import Finding as RegistryFinding
+
+    out = run_child(runtime, "models", "check", "--json", timeout=timeout)
+    try:
+        rows = json.loads(out)
+    except ValueError:
+        raise ValueError(f"`opsbot models check --json` printed no JSON: {out[:200]!r}") from None
+    if not isinstance(rows, list):
+        raise ValueError(f"`opsbot models check --json` printed no list: {out[:200]!r}")
+    return [RegistryFinding.from_dict(row) for row in rows]
 
 
 def adapt(item: Any) -> Finding:

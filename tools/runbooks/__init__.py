@@ -23,13 +23,15 @@ from tools.runbooks.triage import (
 
 def index_from_settings(settings: Any) -> RunbookIndex:
     """RunbookIndex from opsbot Settings: `data_dir`, `chroma_host`, `chroma_port` and
-    `embedding` (OPSBOT_EMBEDDING; default minilm-int8). Raises EmbeddingError for an
-    unknown embedding name."""
+    `embedding` (OPSBOT_EMBEDDING; default minilm-int8), `runbook_model_idle_seconds`
+    (RUNBOOK_MODEL_IDLE_SECONDS: unload the local model after that long unused). Raises
+    EmbeddingError for an unknown embedding name."""
     return RunbookIndex(
         data_dir=settings.data_dir,
         chroma_host=settings.chroma_host,
         chroma_port=settings.chroma_port,
         embedding=getattr(settings, "embedding", None) or DEFAULT_EMBEDDING,
+        model_idle_seconds=getattr(settings, "runbook_model_idle_seconds", None),
     )
 
 

@@ -16,10 +16,12 @@ measured for the local models, a documented guess for API models.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
 import threading
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -81,19 +83,34 @@ class MiniLMInt8Embedder:
     """all-MiniLM-L6-v2 (int8 ONNX): WordPiece, 256 tokens, mean pooling, L2 norm.
 
     Loads lazily (first `embed`), so building an index that finds nothing to ingest costs
-    nothing. One intra-op thread: on a shared 2-core host it was faster for single queries
-    than two (5.8 ms vs 16.7 ms p50 under load) and it leaves a core to the bot.
+    nothing. With `idle_seconds` (RUNBOOK_MODEL_IDLE_SECONDS in opsbot) the session is
+    dropped once no text was embedded for that long and its memory (~55 MiB of float
+    weights) handed back to the OS; the next `embed` loads it again (about 0.3 s).
+    One intra-op thread: on a shared 2-core host it was faster for single queries than two
+    (5.8 ms vs 16.7 ms p50 under load) and it leaves a core to the bot.
     """
 
     name = "minilm-int8"
     min_score = 0.35  # measured: off-topic questions reach 0.30, alert queries p5 0.55
 
-    def __init__(self, model_path: Path | None = None, threads: int = 1) -> None:
+    def __init__(
+        self, model_path: Path | None = None, threads: int = 1, idle_seconds: float | None = None
+    ) -> None:
+        if idle_seconds is not None and idle_seconds < 0:
+            raise EmbeddingError(f"idle_seconds must be >= 0 (0: never unload), got {idle_seconds}")
         self._model_path = model_path
         self._threads = threads
-        self._lock = threading.Lock()
+        self._idle = idle_seconds or None  # None or 0: kept until the process ends
+        self._lock = threading.RLock()  # held while loading, embedding and unloading
         self._session: Any = None
         self._tokenizer: Any = None
+        self._used = 0.0
+        self._reaper: threading.Thread | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the ONNX session is in memory now."""
+        return self._session is not None
 
     def _load(self) -> None:
         with self._lock:
@@ -129,23 +146,53 @@ class MiniLMInt8Embedder:
 
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        if self._session is None:
-            self._load()
         out = np.zeros((len(texts), 384), dtype=np.float32)
-        # One text per run: measured faster than padded batches here (1.9 s vs 3.5 s for
-        # 126 passages) and a text's vector never depends on what it was batched with.
-        for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts))):
-            ids = np.asarray([encoding.ids], dtype=np.int64)
-            hidden = self._session.run(
-                None,
-                {
-                    "input_ids": ids,
-                    "attention_mask": np.ones_like(ids),
-                    "token_type_ids": np.zeros_like(ids),
-                },
-            )[0]
-            out[row] = hidden[0].mean(axis=0)
+        with self._lock:  # the idle reaper cannot drop the session mid-run
+            if self._session is None:
+                self._load()
+            # One text per run: measured faster than padded batches here (1.9 s vs 3.5 s
+            # for 126 passages) and a text's vector never depends on what it was batched with.
+            for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts))):
+                ids = np.asarray([encoding.ids], dtype=np.int64)
+                hidden = self._session.run(
+                    None,
+                    {
+                        "input_ids": ids,
+                        "attention_mask": np.ones_like(ids),
+                        "token_type_ids": np.zeros_like(ids),
+                    },
+                )[0]
+                out[row] = hidden[0].mean(axis=0)
+            self._used = time.monotonic()
+            if self._idle is not None and self._reaper is None:
+                self._reaper = threading.Thread(
+                    target=self._reap, name="opsbot-embedding-idle", daemon=True
+                )
+                self._reaper.start()
         return _normalise(out)
+
+    def unload(self) -> bool:
+        """Drop the session and tokenizer now and return their memory; True if loaded."""
+        with self._lock:
+            if self._session is None:
+                return False
+            self._session = None
+            self._tokenizer = None
+        gc.collect()  # ONNX Runtime frees its weights when the session object goes
+        release_free_memory()
+        return True
+
+    def _reap(self) -> None:
+        """Wait until the session has been idle for `idle_seconds`, then unload it."""
+        assert self._idle is not None
+        while True:
+            with self._lock:
+                left = self._used + self._idle - time.monotonic()
+                if left <= 0:
+                    self._reaper = None
+                    self.unload()
+                    return
+            time.sleep(left)
 
 
 def session_options(ort: Any, threads: int = 1) -> Any:
@@ -307,12 +354,13 @@ class OpenAICompatibleEmbedder:
         return _normalise(np.asarray(rows, dtype=np.float32))
 
 
-def make_embedder(spec: str) -> Embedder:
+def make_embedder(spec: str, idle_seconds: float | None = None) -> Embedder:
     """Build the embedder named by `spec`; an unknown name raises EmbeddingError listing
-    what is allowed."""
+    what is allowed. `idle_seconds`: a local model is unloaded after that long unused
+    (None or 0: kept)."""
     name = (spec or "").strip()
     if name == "minilm-int8":
-        return MiniLMInt8Embedder()
+        return MiniLMInt8Embedder(idle_seconds=idle_seconds)
     if name == "hashing":
         return HashingEmbedder()
     if name == "chroma-onnx":

@@ -196,13 +196,14 @@ class RunbookIndex:
         embedder: Embedder | None = None,
         min_score: float | None = None,
         fusion: Fusion | None = None,
+        model_idle_seconds: float | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.fusion = fusion or Fusion()
         self.chroma_host = chroma_host or None
         self.chroma_port = chroma_port
         self.embedding = embedding
-        self.embedder: Embedder = embedder or make_embedder(embedding)
+        self.embedder: Embedder = embedder or make_embedder(embedding, model_idle_seconds)
         self.min_score = self.embedder.min_score if min_score is None else float(min_score)
         self.store = RunbookStore(
             lambda: make_client(self.data_dir, self.chroma_host, self.chroma_port),
