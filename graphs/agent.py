@@ -9,21 +9,12 @@ once through the backend.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
-from langchain_core.messages import (
-    AIMessage,
-    AnyMessage,
-    BaseMessage,
-    HumanMessage,
-    SystemMessage,
-    ToolMessage,
-)
-from langchain_core.runnables import RunnableConfig
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.errors import GraphRecursionError
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -40,101 +31,17 @@ from graphs.gate import (
     ApprovalView,
     GateBackend,
 )
-from graphs.llm import describe_failure, is_offline, message_text
-from tools.base import Access, Caller, OpsTool, Toolbox, ToolError, ToolResult
-from tools.redact import redact, redact_data
+from graphs.llm import describe_failure, is_offline
+from graphs.tool_node import ToolsNode, caller_config, tool_message
+from graphs.turns import ToolCallRecord, TurnResult, turn_result
+from tools.base import Caller, Toolbox, ToolResult
 
 log = logging.getLogger(__name__)
-
-MAX_TOOL_TEXT = 12_000
 
 
 class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     awaiting: list[dict[str, str]]
-
-
-@dataclass
-class ToolCallRecord:
-    name: str
-    args: dict[str, Any]
-    ok: bool | None = None
-    text: str | None = None
-    data: Any = None
-    files: list[str] = field(default_factory=list)
-    approval_id: str | None = None
-
-
-@dataclass
-class TurnResult:
-    thread_id: str
-    answer: str
-    tool_calls: list[ToolCallRecord] = field(default_factory=list)
-    pending: list[ApprovalView] = field(default_factory=list)
-    note: str | None = None  # e.g. "answered aside: an approval is pending in this thread"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "answer": self.answer,
-            "tool_calls": [{"name": c.name, "args": c.args} for c in self.tool_calls],
-            "pending_approval": self.pending[0].to_json() if self.pending else None,
-        }
-
-    @property
-    def files(self) -> list[str]:
-        return [f for call in self.tool_calls for f in call.files]
-
-
-def caller_config(caller: Caller, thread_id: str) -> dict[str, Any]:
-    return {
-        "configurable": {
-            "thread_id": thread_id,
-            "caller_user": caller.user,
-            "caller_via": caller.via,
-            "caller_channel": caller.channel or "",
-        }
-    }
-
-
-def _caller(config: RunnableConfig) -> tuple[Caller, str]:
-    conf = config.get("configurable", {})
-    thread_id = conf["thread_id"]
-    caller = Caller(
-        user=conf.get("caller_user", "unknown"),
-        via=conf.get("caller_via", "unknown"),
-        channel=conf.get("caller_channel") or None,
-        thread=thread_id,
-    )
-    return caller, thread_id
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
-def tool_message(call_id: str, name: str, result: ToolResult) -> ToolMessage:
-    text = redact(result.text)
-    if len(text) > MAX_TOOL_TEXT:
-        text = text[:MAX_TOOL_TEXT] + f"\n… (truncated, {len(result.text)} characters in all)"
-    return ToolMessage(
-        content=text,
-        tool_call_id=call_id,
-        name=name,
-        status="success" if result.ok else "error",
-        artifact={
-            "ok": result.ok,
-            "data": _jsonable(redact_data(result.data)),
-            "files": [str(f) for f in result.files],
-        },
-    )
-
-
-def run_tool(tool: OpsTool, raw_args: dict[str, Any], caller: Caller) -> ToolResult:
-    try:
-        return tool.invoke(raw_args, caller)
-    except Exception as exc:  # a bug or an environment failure: report it, keep the turn alive
-        log.exception("tool %s crashed", tool.name)
-        return ToolResult.error(f"{tool.name} failed unexpectedly: {type(exc).__name__}: {exc}")
 
 
 def outcome_text(view: ApprovalView, display: Callable[[str], str] | None = None) -> str:
@@ -168,21 +75,30 @@ class AgentDeps:
     max_steps: int = 8
 
 
-def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
-    toolbox = deps.toolbox
-    schemas = [tool.schema() for tool in toolbox]
-    offline = is_offline(deps.model)
-    if schemas and not offline:
+def bind_tools(deps: AgentDeps) -> Any:
+    """The chat model with the toolbox's schemas bound (the last one marked for prompt
+    caching, which offline planners do not understand)."""
+    schemas = [tool.schema() for tool in deps.toolbox]
+    if schemas and not is_offline(deps.model):
         schemas[-1] = {**schemas[-1], "cache_control": {"type": "ephemeral"}}
-    model = deps.model.bind_tools(schemas) if schemas else deps.model
+    return deps.model.bind_tools(schemas) if schemas else deps.model
 
-    def agent(state: AgentState) -> dict[str, Any]:
-        prompt = deps.system_prompt()
+
+@dataclass(frozen=True)
+class ModelNode:
+    """The `agent` node: one model call over the system prompt and the thread; a failed
+    call becomes an apology that ends the turn (nothing was run)."""
+
+    model: Any
+    system_prompt: Callable[[], str]
+
+    def __call__(self, state: AgentState) -> dict[str, Any]:
+        prompt = self.system_prompt()
         system = SystemMessage(
             content=[{"type": "text", "text": prompt, "cache_control": {"type": "ephemeral"}}]
         )
         try:
-            reply = model.invoke([system, *state["messages"]])
+            reply = self.model.invoke([system, *state["messages"]])
         except Exception as exc:
             log.warning("model call failed: %s: %s", type(exc).__name__, exc)
             reply = AIMessage(
@@ -193,74 +109,24 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
             )
         return {"messages": [reply]}
 
-    def tools(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        caller, thread_id = _caller(config)
-        last = state["messages"][-1]
-        out: list[ToolMessage] = []
-        awaiting: list[dict[str, str]] = []
-        for call in getattr(last, "tool_calls", []):
-            name, call_id, raw = call["name"], call["id"], call.get("args") or {}
-            tool = toolbox.get(name)
-            if tool is None:
-                out.append(
-                    tool_message(
-                        call_id,
-                        name,
-                        ToolResult.error(
-                            f"unknown tool {name!r}; available: {', '.join(toolbox.names())}"
-                        ),
-                    )
-                )
-                continue
-            if tool.access == Access.GATED:
-                try:
-                    args = tool.parse(raw)
-                    preview = tool.preview(args) if tool.preview else ""
-                    risk = tool.risk_of(args)
-                except ToolError as exc:
-                    out.append(tool_message(call_id, name, ToolResult.error(str(exc))))
-                    continue
-                except Exception as exc:
-                    log.exception("preview of %s crashed", name)
-                    out.append(
-                        tool_message(
-                            call_id,
-                            name,
-                            ToolResult.error(
-                                f"could not prepare {name}: {type(exc).__name__}: {exc}"
-                            ),
-                        )
-                    )
-                    continue
-                view = deps.backend.request(
-                    thread_id=thread_id,
-                    tool_call_id=call_id,
-                    tool=tool,
-                    args=args.model_dump(mode="json"),
-                    caller=caller,
-                    preview=redact(preview),
-                    risk=risk,
-                )
-                awaiting.append({"approval_id": view.id, "tool_call_id": call_id, "name": name})
-                continue
-            result = run_tool(tool, raw, caller)
-            if tool.access == Access.WRITE:
-                deps.backend.audit(
-                    caller=caller, tool=name, args=raw, result=result, thread_id=thread_id
-                )
-            out.append(tool_message(call_id, name, result))
-        return {"messages": out, "awaiting": awaiting}
 
-    def gate(state: AgentState) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GateNode:
+    """The `gate` node: wait (interrupt) while any requested approval is pending, run the
+    approved ones exactly once through the backend, report each outcome to the model."""
+
+    backend: GateBackend
+
+    def __call__(self, state: AgentState) -> dict[str, Any]:
         awaiting = state.get("awaiting") or []
-        views = [deps.backend.view(item["approval_id"]) for item in awaiting]
+        views = [self.backend.view(item["approval_id"]) for item in awaiting]
         while any(v.status == PENDING for v in views):
             interrupt({"approvals": [v.to_json() for v in views if v.status == PENDING]})
-            views = [deps.backend.view(item["approval_id"]) for item in awaiting]
+            views = [self.backend.view(item["approval_id"]) for item in awaiting]
         out = []
         for item, view in zip(awaiting, views, strict=True):
             if view.status == APPROVED:
-                view = deps.backend.execute(view.id)
+                view = self.backend.execute(view.id)
             ok = view.status not in (FAILED, REJECTED, EXPIRED)
             result = ToolResult(
                 text=outcome_text(view),
@@ -270,17 +136,22 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
             out.append(tool_message(item["tool_call_id"], item["name"], result))
         return {"messages": out, "awaiting": []}
 
-    def after_agent(state: AgentState) -> str:
-        last = state["messages"][-1]
-        return "tools" if getattr(last, "tool_calls", None) else END
 
-    def after_tools(state: AgentState) -> str:
-        return "gate" if state.get("awaiting") else "agent"
+def after_agent(state: AgentState) -> str:
+    last = state["messages"][-1]
+    return "tools" if getattr(last, "tool_calls", None) else END
 
+
+def after_tools(state: AgentState) -> str:
+    return "gate" if state.get("awaiting") else "agent"
+
+
+def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
+    """model -> tools -> (gate) -> model, compiled over `checkpointer`."""
     graph = StateGraph(AgentState)
-    graph.add_node("agent", agent)
-    graph.add_node("tools", tools)
-    graph.add_node("gate", gate)
+    graph.add_node("agent", ModelNode(bind_tools(deps), deps.system_prompt))
+    graph.add_node("tools", ToolsNode(deps.toolbox, deps.backend))
+    graph.add_node("gate", GateNode(deps.backend))
     graph.add_edge(START, "agent")
     graph.add_conditional_edges("agent", after_agent, ["tools", END])
     graph.add_conditional_edges("tools", after_tools, ["gate", "agent"])
@@ -372,35 +243,18 @@ class Agent:
     def _result(self, config: dict[str, Any], note: str | None) -> TurnResult:
         thread_id = config["configurable"]["thread_id"]
         snapshot = self.graph.get_state(config)
-        messages: list[BaseMessage] = snapshot.values.get("messages", []) if snapshot.values else []
-        start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
-        turn = messages[start + 1 :]
-        records: dict[str, ToolCallRecord] = {}
-        answer = ""
-        for message in turn:
-            if isinstance(message, AIMessage):
-                for call in message.tool_calls:
-                    records[call["id"]] = ToolCallRecord(call["name"], dict(call.get("args") or {}))
-                if not message.tool_calls:
-                    answer = message_text(message)
-            elif isinstance(message, ToolMessage):
-                record = records.get(message.tool_call_id)
-                if record is None:
-                    continue
-                artifact = message.artifact if isinstance(message.artifact, dict) else {}
-                record.ok = artifact.get("ok", message.status != "error")
-                record.text = message_text(message)
-                record.data = artifact.get("data")
-                record.files = list(artifact.get("files", []))
-                if isinstance(record.data, dict) and "approval_id" in record.data:
-                    record.approval_id = record.data["approval_id"]
+        messages = snapshot.values.get("messages", []) if snapshot.values else []
         pending = self.pending(thread_id) if snapshot.next else []
-        if pending and not answer:
-            lines = [
-                f"Approval needed ({v.id}, risk {v.risk}): {v.tool} — {v.preview.splitlines()[0] if v.preview else ''}"
-                for v in pending
-            ]
-            answer = "\n".join(lines) + "\nAn authorised on-call engineer must approve or reject."
-        if note:
-            answer = f"({note})\n{answer}"
-        return TurnResult(thread_id, answer, list(records.values()), pending, note)
+        return turn_result(thread_id, messages, pending, note)
+
+
+__all__ = [
+    "Agent",
+    "AgentDeps",
+    "AgentState",
+    "ToolCallRecord",
+    "TurnResult",
+    "build_graph",
+    "caller_config",
+    "outcome_text",
+]

@@ -97,7 +97,7 @@ def cmd_check(args: argparse.Namespace, runtime: Any) -> int:
 
 def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
     from bot.incidents.cards import row_summary
-    from bot.incidents.engine import IncidentError
+    from bot.incidents.spec import IncidentError
     from tools.clock import iso
     from tools.format import text_table
 
@@ -121,7 +121,7 @@ def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
 
 def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
     from bot.incidents.console import render_card
-    from bot.incidents.engine import IncidentError
+    from bot.incidents.spec import IncidentError
     from bot.incidents.tools import ShowArgs, build_incident_tools, timeline_lines
     from tools.base import Caller, ToolError
 
@@ -150,7 +150,7 @@ def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
 
 def cmd_act(args: argparse.Namespace, runtime: Any) -> int:
     from bot.incidents.cards import card_json
-    from bot.incidents.engine import IncidentError
+    from bot.incidents.spec import IncidentError
 
     user = runtime.terminal.user
     service = runtime.incidents

@@ -5,7 +5,9 @@ incrementally with a progress bar on stderr and prints what changed; bad files a
 with the reason and skipped. Exit 0, or 1 when a PATH does not exist.
 `search TEXT` prints what the agent's `search_runbooks` tool sees. Exit 0 with hits, 1 when
 no runbook matches well (like grep); `--json` prints a list of
-`{"source", "title", "section", "score", "text"}` (empty when nothing matches) and exits 0.
+`{"source", "title", "section", "score", "relevance", "text"}` (empty when nothing matches)
+and exits 0. `score` is the best passage's cosine similarity; `relevance` is the fused rank
+score relative to the best hit, the order the hits are listed in (and the number printed).
 """
 
 from __future__ import annotations
@@ -123,5 +125,5 @@ def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
     if args.all and weak and strong:
         print("\nWeak matches (below the floor, probably unrelated):")
         for hit in weak:
-            print(f"- {hit.title} — {hit.section} ({hit.source}; score {hit.score:.2f})")
+            print(f"- {hit.title} — {hit.section} ({hit.source}; relevance {hit.relevance:.2f})")
     return 0 if strong else 1

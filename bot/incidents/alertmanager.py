@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
-from bot.incidents.engine import IncidentEngine, IncidentSpec
+from bot.incidents.engine import IncidentEngine
 from bot.incidents.model import (
     CRITICAL,
     INFO,
@@ -32,6 +32,7 @@ from bot.incidents.model import (
     normalise_severity,
 )
 from bot.incidents.redaction import redact_labels
+from bot.incidents.spec import IncidentSpec
 from bot.incidents.tables import Incident, IncidentAlert
 from core.errors import Invalid
 from tools.redact import redact

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, text, update
 from sqlalchemy.engine import Engine
@@ -29,12 +29,18 @@ from bot.incidents.model import (
     RESOLVED,
     SEVERITY_ORDER,
     Finding,
-    digest,
 )
 from bot.incidents.redaction import redacted_spec
+from bot.incidents.spec import (
+    EngineConfig,
+    EngineListener,
+    IncidentError,
+    IncidentSpec,
+    Merge,
+    NullListener,
+)
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.storage.db import session
-from core.errors import UserError
 from tools.clock import as_utc, iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -50,75 +56,10 @@ LIST_STATUSES: dict[str, tuple[str, ...]] = {
 }
 
 
-class IncidentError(UserError, ValueError):
-    """An unknown incident or an impossible transition; the message is for the person."""
-
-
-class EngineListener(Protocol):
-    def changed(self, incident_id: int) -> None:
-        """Something to deliver was committed (root update and/or thread notes)."""
-
-    def opened(self, incident_id: int) -> None:
-        """A new (or reopened, not flapping) incident needs triage."""
-
-
-class _NullListener:
-    def changed(self, incident_id: int) -> None:
-        pass
-
-    def opened(self, incident_id: int) -> None:
-        pass
-
-
-@dataclass
-class EngineConfig:
-    autoresolve_checks: int = 3  # consecutive clear checks before a monitor incident resolves
-    reopen_minutes: float = 30.0  # a problem back within this time reopens its incident
-    flap_quiet_after: int = 3  # reopens after which thread notes stop until it settles
-    refresh_seconds: float = 900.0  # re-render the root message at most this often for counts
-
-
-@dataclass
-class IncidentSpec:
-    """What an incident is about, from a finding or an Alertmanager group."""
-
-    fingerprint: str
-    source: str
-    kind: str
-    alertname: str
-    title: str
-    severity: str
-    labels: dict[str, Any]
-    summary: str = ""
-    fields: list[list[str]] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
-    monitor: str | None = None
-    runbook: dict[str, Any] | None = None
-
-    @classmethod
-    def from_finding(cls, finding: Finding) -> IncidentSpec:
-        return cls(
-            fingerprint=finding.fingerprint,
-            source=finding.source,
-            kind=finding.kind,
-            alertname=finding.alertname,
-            title=finding.title,
-            severity=finding.severity,
-            labels=dict(finding.labels),
-            summary=finding.summary,
-            fields=[[str(k), str(v)] for k, v in finding.fields],
-            details=dict(finding.details),
-            monitor=finding.monitor,
-        )
-
-
 @dataclass
 class _Effects:
     changed: list[int] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)
-
-
-Merge = Callable[[Session, Incident, bool], bool]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -144,7 +85,7 @@ class IncidentEngine:
     ) -> None:
         self.db = db
         self.config = config or EngineConfig()
-        self.listener: EngineListener = listener or _NullListener()
+        self.listener: EngineListener = listener or NullListener()
         self.clock = clock
         self._lock = threading.RLock()
         self._postgres = db.dialect.name == "postgresql"
@@ -286,49 +227,12 @@ class IncidentEngine:
         merge: Merge | None,
         effects: _Effects,
     ) -> tuple[int, str]:
+        """Update the open incident of this fingerprint, else reopen its last one if it was
+        resolved within the reopen window, else open a new one."""
         now = self.clock()
         row = self._open_row(db, spec.fingerprint)
         if row is not None:
-            assert row.id is not None
-            if row.last_event_hash == event_hash:
-                row.last_seen = now
-                db.add(row)
-                return row.id, "duplicate"
-            significant = False
-            if spec.severity != row.severity:
-                way = (
-                    "up"
-                    if SEVERITY_ORDER.get(spec.severity, 1) > SEVERITY_ORDER.get(row.severity, 1)
-                    else "down"
-                )
-                text = f"Severity {row.severity} → {spec.severity} ({way})"
-                self._event(db, row, "severity", text, data={"from": row.severity}, note=text)
-                row.severity = spec.severity
-                significant = True
-            if spec.title:
-                # titles carry the latest figure; a new figure alone is not worth a message edit
-                row.title = spec.title[:500]
-            row.count += 1
-            row.last_seen = now
-            row.last_event_hash = event_hash
-            row.clear_checks = 0
-            if spec.fields:
-                row.fields = spec.fields
-            if spec.summary and row.triage_status != "done":
-                row.summary = spec.summary
-            if spec.details:
-                row.details = {**(row.details or {}), **spec.details}
-            if merge is not None and merge(db, row, False):
-                significant = True
-            notified = _aware(row.notified_at)  # None: the first delivery is still pending
-            stale = notified is not None and (now - notified).total_seconds() >= (
-                self.config.refresh_seconds
-            )
-            if significant or stale:
-                self._touch(row, effects)
-            db.add(row)
-            return row.id, "updated"
-
+            return self._update(db, row, spec, event_hash, merge, effects, now)
         previous = db.exec(
             select(Incident)
             .where(Incident.fingerprint == spec.fingerprint)
@@ -339,7 +243,75 @@ class IncidentEngine:
         resolved_at = _aware(previous.resolved_at) if previous is not None else None
         if previous is not None and resolved_at is not None and now - resolved_at <= window:
             return self._reopen(db, previous, spec, event_hash, merge, effects, now)
+        return self._open(db, previous, spec, event_hash, merge, effects, now)
 
+    def _update(
+        self,
+        db: Session,
+        row: Incident,
+        spec: IncidentSpec,
+        event_hash: str,
+        merge: Merge | None,
+        effects: _Effects,
+        now: datetime,
+    ) -> tuple[int, str]:
+        """A new event for an open incident: count it, take the latest figures; re-render
+        the message only for a significant change or when the last render is stale."""
+        assert row.id is not None
+        if row.last_event_hash == event_hash:
+            row.last_seen = now
+            db.add(row)
+            return row.id, "duplicate"
+        significant = self._severity_change(db, row, spec.severity)
+        if spec.title:
+            # titles carry the latest figure; a new figure alone is not worth a message edit
+            row.title = spec.title[:500]
+        row.count += 1
+        row.last_seen = now
+        row.last_event_hash = event_hash
+        row.clear_checks = 0
+        if spec.fields:
+            row.fields = spec.fields
+        if spec.summary and row.triage_status != "done":
+            row.summary = spec.summary
+        if spec.details:
+            row.details = {**(row.details or {}), **spec.details}
+        if merge is not None and merge(db, row, False):
+            significant = True
+        notified = _aware(row.notified_at)  # None: the first delivery is still pending
+        stale = notified is not None and (now - notified).total_seconds() >= (
+            self.config.refresh_seconds
+        )
+        if significant or stale:
+            self._touch(row, effects)
+        db.add(row)
+        return row.id, "updated"
+
+    def _severity_change(self, db: Session, row: Incident, severity: str) -> bool:
+        """Move the row to `severity` with a thread note; False when it is unchanged."""
+        if severity == row.severity:
+            return False
+        way = (
+            "up"
+            if SEVERITY_ORDER.get(severity, 1) > SEVERITY_ORDER.get(row.severity, 1)
+            else "down"
+        )
+        text = f"Severity {row.severity} → {severity} ({way})"
+        self._event(db, row, "severity", text, data={"from": row.severity}, note=text)
+        row.severity = severity
+        return True
+
+    def _open(
+        self,
+        db: Session,
+        previous: Incident | None,
+        spec: IncidentSpec,
+        event_hash: str,
+        merge: Merge | None,
+        effects: _Effects,
+        now: datetime,
+    ) -> tuple[int, str]:
+        """A new incident (muted if the fingerprint's previous one is still snoozed)."""
         row = Incident(
             fingerprint=spec.fingerprint,
             open_key=spec.fingerprint,
@@ -682,9 +654,3 @@ class IncidentEngine:
         with session(self.db) as db:
             query = select(func.count()).where(col(Incident.open_key).is_not(None))
             return int(db.exec(query).one())
-
-
-def event_hash_for_cycle(finding: Finding, slot: int) -> str:
-    """Monitor events: one per check slot, so two replicas running the same cycle (or a
-    re-run within the same interval) count once, while each new check counts again."""
-    return digest({"fp": finding.fingerprint, "severity": finding.severity, "slot": slot})

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from tools.redact import MASK, redact, redact_data
 
 if TYPE_CHECKING:  # engine.py calls redacted_spec
-    from bot.incidents.engine import IncidentSpec
+    from bot.incidents.spec import IncidentSpec
 
 
 def redact_labels(labels: dict[str, str]) -> dict[str, str]:

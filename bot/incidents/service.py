@@ -30,14 +30,10 @@ from bot.incidents.contract import (
     IncidentNotifier,
     incident_of_thread,
 )
-from bot.incidents.engine import (
-    EngineConfig,
-    IncidentEngine,
-    IncidentError,
-    event_hash_for_cycle,
-)
+from bot.incidents.engine import IncidentEngine
 from bot.incidents.model import RESOLVED, CycleReport, digest
 from bot.incidents.notify import Outbox
+from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.incidents.tables import Incident
 from bot.storage.db import session
 from graphs.gate import EXECUTED, EXPIRED, FAILED, PENDING, REJECTED, ApprovalView

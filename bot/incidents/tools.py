@@ -7,8 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bot.incidents.cards import card_json, row_summary
-from bot.incidents.engine import IncidentError
 from bot.incidents.service import describe_action
+from bot.incidents.spec import IncidentError
 from tools.base import Caller, OpsTool, ToolError, ToolResult
 from tools.clock import iso
 from tools.format import text_table

@@ -10,8 +10,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot.incidents.engine import EngineConfig
 from bot.incidents.service import IncidentService, ServiceConfig
+from bot.incidents.spec import EngineConfig
 
 log = logging.getLogger(__name__)
 

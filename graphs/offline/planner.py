@@ -12,161 +12,36 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphs.offline.entities import LABEL_SYNONYMS, Entities, Vocabulary, extract
-from graphs.offline.text import Lexicon, normalise, tokens
+from graphs.offline.entities import Entities, Vocabulary, extract
+from graphs.offline.intents import (
+    ALL_WORDS,
+    CAPABILITIES,
+    CLEAN,
+    DIFF,
+    DISK,
+    DRIFT,
+    ENDPOINT,
+    HELP,
+    HOST,
+    INCIDENT,
+    KILL,
+    LEXICON,
+    MEMORY_WORDS,
+    METRICS,
+    MODEL,
+    PROCESS,
+    PROMOTE,
+    PROMPT,
+    QUESTION,
+    RESTART,
+    ROLLBACK,
+    RUNBOOK,
+    SCRIPT,
+    UPDOWN,
+    VERSION_WORDS,
+)
+from graphs.offline.text import normalise, tokens
 from graphs.prompts import SYSTEM_PROMPT_NAME
-
-HELP = {"help", "commands", "capabilities", "usage"}
-HOST = {
-    "box",
-    "host",
-    "server",
-    "machine",
-    "node",
-    "health",
-    "healthy",
-    "cpu",
-    "load",
-    "memory",
-    "ram",
-    "swap",
-    "uptime",
-    "system",
-    "vm",
-    "overall",
-    "doing",
-    "utilisation",
-    "utilization",
-}
-MEMORY_WORDS = {"memory", "ram", "rss", "mem"}
-PROCESS = {
-    "process",
-    "processes",
-    "top",
-    "hog",
-    "hogging",
-    "consuming",
-    "eating",
-    "procs",
-    "busiest",
-}
-DISK = {
-    "disk",
-    "disks",
-    "space",
-    "storage",
-    "full",
-    "inode",
-    "inodes",
-    "df",
-    "du",
-    "filesystem",
-    "volume",
-    "partition",
-    "mount",
-    "filling",
-    "biggest",
-    "largest",
-}
-ENDPOINT = {
-    "endpoint",
-    "endpoints",
-    "url",
-    "site",
-    "website",
-    "reachable",
-    "probe",
-    "ping",
-    "tls",
-    "cert",
-    "certificate",
-    "ssl",
-    "latency",
-    "responding",
-    "uptime-check",
-}
-UPDOWN = {"up", "down", "alive", "reachable", "responding"}
-METRICS = {"promql", "prometheus"}
-MODEL = {"model", "models", "registry", "champion", "ml", "aliases", "alias"}
-VERSION_WORDS = {
-    "version",
-    "versions",
-    "production",
-    "status",
-    "serving",
-    "deployed",
-    "current",
-    "metrics",
-    "accuracy",
-    "rmse",
-    "mae",
-    "performance",
-}
-DRIFT = {"drift", "drifting", "drifted", "shift", "shifted", "distribution", "skew"}
-PROMPT = {"prompt", "prompts", "template", "templates"}
-DIFF = {"diff", "changed", "change", "changes", "difference", "differences", "compare", "between"}
-RUNBOOK = {
-    "runbook",
-    "runbooks",
-    "playbook",
-    "mitigate",
-    "troubleshoot",
-    "procedure",
-    "guide",
-    "docs",
-    "documentation",
-    "remediate",
-}
-INCIDENT = {
-    "incident",
-    "incidents",
-    "alert",
-    "alerts",
-    "firing",
-    "outage",
-    "broken",
-    "problems",
-    "issues",
-    "paging",
-    "pages",
-}
-ROLLBACK = {"rollback", "revert", "undo"}
-PROMOTE = {"promote", "deploy", "release", "ship", "set", "move", "point", "put", "switch", "pin"}
-RESTART = {"restart", "reboot", "bounce", "reload"}
-CLEAN = {"clean", "cleanup", "purge", "prune", "clear", "delete", "remove", "rotate"}
-KILL = {"kill", "terminate", "sigterm"}
-SCRIPT = {"script", "scripts"}
-LIST = {"list", "all", "which", "show", "what", "any", "anything"}
-QUESTION = {"how", "what", "why", "where", "when", "which", "who", "should", "can", "is", "are",
-            "does", "do"}  # fmt: skip
-
-_ALL_WORDS = set().union(
-    HELP, HOST, MEMORY_WORDS, PROCESS, DISK, ENDPOINT, UPDOWN, METRICS, MODEL, VERSION_WORDS,
-    DRIFT, PROMPT, DIFF, RUNBOOK, INCIDENT, ROLLBACK, PROMOTE, RESTART, CLEAN, KILL, SCRIPT,
-    LIST, {"roll", "back", "back-out", "older", "than", "days", "running", "service", "services"},
-    set(LABEL_SYNONYMS),  # label names are words too: "staging" must not be corrected to "shift"
-)  # fmt: skip
-LEXICON = Lexicon(w for w in _ALL_WORDS if len(w) >= 3)
-
-CAPABILITIES = [
-    ("host_health", 'host health: CPU, memory, swap, load, disks, uptime ("how\'s the box?")'),
-    ("top_processes", 'the busiest processes ("what\'s eating memory?")'),
-    ("disk_usage", 'disk space and the largest directories ("what\'s filling /var?")'),
-    ("check_endpoint", 'probe configured endpoints, TLS expiry ("is api up?")'),
-    ("query_metrics", 'Prometheus queries ("promql: up == 0")'),
-    ("list_models", 'the model registry ("list models")'),
-    ("model_status", 'a model\'s versions, aliases and metrics ("status of bike-demand")'),
-    ("model_drift", 'drift of a model\'s live data ("is bike-demand drifting?")'),
-    ("set_model_alias", "promote or roll back a model alias, with approval"),
-    ("list_prompts", 'the prompt registry ("list prompts")'),
-    ("show_prompt", 'a prompt version or label ("show support-triage production")'),
-    ("diff_prompts", 'what changed between prompt versions ("diff support-triage v1 v2")'),
-    ("set_prompt_label", "promote or roll back a prompt label, with approval"),
-    ("search_runbooks", 'runbooks ("how do I fix a full disk?")'),
-    ("list_incidents", 'open incidents ("what\'s open?")'),
-    ("show_incident", 'one incident ("incident 3")'),
-    ("run_remediation", "restart a service, clean a directory, kill a process, with approval"),
-]
 
 
 @dataclass
@@ -210,6 +85,20 @@ _INCIDENT_REF = re.compile(r"^(?:inc|incident)?[-#]?\d+$")
 _ASKS_OPEN = re.compile(
     r"\b(?:what|anything|something)(?: is)? (?:still )?open\b|\bwhat is (?:going on|on fire)\b"
 )
+
+
+def _diff_refs(text: str, ents: Entities) -> tuple[str, str]:
+    """The two sides of a prompt diff: two versions or labels named, one named against the
+    version before it (or latest), else production against latest."""
+    versions = ents.versions or _bare_numbers(text, ents)
+    refs = [f"v{v}" for v in versions] + [lb for lb in ents.labels if lb not in ("latest",)]
+    if len(refs) >= 2:
+        return refs[0], refs[1]
+    if len(refs) == 1:
+        if ents.versions and ents.versions[0] > 1 and not ents.labels:
+            return f"v{ents.versions[0] - 1}", f"v{ents.versions[0]}"
+        return refs[0], "latest"
+    return "production", "latest"
 
 
 def _incident_status(low: str, words: set[str]) -> str:
@@ -293,7 +182,7 @@ class Planner:
             name
             for name in self.vocab.models
             for part in re.split(r"[-_.]", name.lower())
-            if len(part) >= 4 and part not in _ALL_WORDS and part in words
+            if len(part) >= 4 and part not in ALL_WORDS and part in words
         }
         return found.pop() if len(found) == 1 else None
 
@@ -408,17 +297,26 @@ class Planner:
     def _plan_reads(
         self, text: str, low: str, words: set[str], ents: Entities, ctx: Entities, plan: Plan
     ) -> None:
-        calls = plan.calls
-
-        # incidents
-        if ents.incidents and self._has("show_incident"):
-            calls.append(("show_incident", {"id": ents.incidents[0]}))
-        elif (words & INCIDENT or _ASKS_OPEN.search(low)) and self._has("list_incidents"):
-            calls.append(("list_incidents", {"status": _incident_status(low, words)}))
-
-        # models
+        """Read-only calls, in a fixed order: incidents, models, prompts, infrastructure,
+        runbooks (each rule may look at what the earlier ones planned)."""
+        self._incident_reads(low, words, ents, plan)
         model = self._model(ents, ctx, words)
         prompt = self._prompt(ents, ctx, words)
+        self._model_reads(model, prompt, words, ents, plan)
+        self._prompt_reads(prompt, text, words, ents, plan)
+        self._infra_reads(text, low, words, ents, plan)
+        self._runbook_reads(text, low, words, plan)
+
+    def _incident_reads(self, low: str, words: set[str], ents: Entities, plan: Plan) -> None:
+        if ents.incidents and self._has("show_incident"):
+            plan.calls.append(("show_incident", {"id": ents.incidents[0]}))
+        elif (words & INCIDENT or _ASKS_OPEN.search(low)) and self._has("list_incidents"):
+            plan.calls.append(("list_incidents", {"status": _incident_status(low, words)}))
+
+    def _model_reads(
+        self, model: str | None, prompt: str | None, words: set[str], ents: Entities, plan: Plan
+    ) -> None:
+        calls = plan.calls
         if words & DRIFT and self._has("model_drift"):
             if model:
                 args: dict[str, Any] = {"name": model}
@@ -442,33 +340,28 @@ class Planner:
         ):
             calls.append(("list_models", {}))
 
-        # prompts
-        if prompt:
-            if (words & DIFF or len(ents.versions) >= 2) and self._has("diff_prompts"):
-                versions = ents.versions or _bare_numbers(text, ents)
-                refs = [f"v{v}" for v in versions] + [
-                    lb for lb in ents.labels if lb not in ("latest",)
-                ]
-                if len(refs) >= 2:
-                    old, new = refs[0], refs[1]
-                elif len(refs) == 1:
-                    old, new = refs[0], "latest"
-                    if ents.versions and ents.versions[0] > 1 and not ents.labels:
-                        old, new = f"v{ents.versions[0] - 1}", f"v{ents.versions[0]}"
-                else:
-                    old, new = "production", "latest"
-                calls.append(("diff_prompts", {"name": prompt, "old": old, "new": new}))
-            elif self._has("show_prompt"):
-                args = {"name": prompt}
-                if ents.versions:
-                    args["version"] = ents.versions[0]
-                elif ents.labels:
-                    args["label"] = ents.labels[0]
-                calls.append(("show_prompt", args))
-        elif words & PROMPT and self._has("list_prompts"):
-            calls.append(("list_prompts", {}))
+    def _prompt_reads(
+        self, prompt: str | None, text: str, words: set[str], ents: Entities, plan: Plan
+    ) -> None:
+        if not prompt:
+            if words & PROMPT and self._has("list_prompts"):
+                plan.calls.append(("list_prompts", {}))
+            return
+        if (words & DIFF or len(ents.versions) >= 2) and self._has("diff_prompts"):
+            old, new = _diff_refs(text, ents)
+            plan.calls.append(("diff_prompts", {"name": prompt, "old": old, "new": new}))
+        elif self._has("show_prompt"):
+            args: dict[str, Any] = {"name": prompt}
+            if ents.versions:
+                args["version"] = ents.versions[0]
+            elif ents.labels:
+                args["label"] = ents.labels[0]
+            plan.calls.append(("show_prompt", args))
 
-        # infrastructure
+    def _infra_reads(
+        self, text: str, low: str, words: set[str], ents: Entities, plan: Plan
+    ) -> None:
+        calls = plan.calls
         if words & DISK and self._has("disk_usage"):
             calls.append(("disk_usage", {"path": ents.paths[0] if ents.paths else "/"}))
         if words & PROCESS and self._has("top_processes"):
@@ -497,7 +390,8 @@ class Planner:
         if not calls and vague and self._has("host_health"):
             calls.append(("host_health", {}))
 
-        # runbooks, when asked for or when the question is about fixing something
+    def _runbook_reads(self, text: str, low: str, words: set[str], plan: Plan) -> None:
+        """Runbooks, when asked for or when the question is about fixing something."""
         asks_howto = bool(
             re.search(
                 r"\bhow (?:do|can|should) (?:i|we)\b|\bhow to\b|\bwhat (?:should|do) (?:i|we) do\b",
@@ -505,4 +399,4 @@ class Planner:
             )
         )
         if (words & RUNBOOK or asks_howto) and self._has("search_runbooks"):
-            calls.append(("search_runbooks", {"query": text.strip()[:500], "k": 3}))
+            plan.calls.append(("search_runbooks", {"query": text.strip()[:500], "k": 3}))

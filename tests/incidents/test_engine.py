@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from bot.incidents.cards import build_card, incident_approvals
-from bot.incidents.engine import EngineConfig, IncidentEngine, IncidentError, event_hash_for_cycle
+from bot.incidents.engine import IncidentEngine
 from bot.incidents.model import CRITICAL, WARNING, Finding
 from bot.incidents.notify import Outbox
+from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.storage.db import make_engine
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import types
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from bot.cli import CliError
 from bot.commands import knowledge
 from bot.settings import load_settings
 from tests.runbooks.conftest import CPU, DISK
+from tests.runbooks.test_fusion import STEMS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,7 +81,14 @@ def test_search_prints_hits_and_json(runtime, capsys) -> None:  # type: ignore[n
     assert "1. Disk almost full — " in out and "(runbooks/disk.md; names this alert)" in out
     assert _run(runtime, "search", "restart the looping worker", "--json", "--k", "1") == 0
     hits = json.loads(capsys.readouterr().out)
-    assert len(hits) == 1 and set(hits[0]) == {"source", "title", "section", "score", "text"}
+    assert len(hits) == 1 and set(hits[0]) == {
+        "source",
+        "title",
+        "section",
+        "score",
+        "relevance",
+        "text",
+    }
     assert hits[0]["source"] == "runbooks/cpu.md"
 
 
@@ -108,3 +117,23 @@ def test_unknown_embedding_setting_is_a_clear_error(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path, embedding="word2vec")
     with pytest.raises(CliError, match="unknown embedding 'word2vec'; allowed: minilm-int8"):
         _run(types.SimpleNamespace(settings=settings), "ingest", "--quiet")
+
+
+def test_search_prints_relevance_in_the_order_of_the_hits(
+    tmp_path: Path, write_tree, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """The hits are in fused-rank order; the number printed (and `relevance` in --json)
+    follows that order even where the similarity (`score`) does not."""
+    folder = write_tree(STEMS)
+    settings = load_settings(data_dir=tmp_path / "data", knowledge_dir=folder, embedding="hashing")
+    runtime = types.SimpleNamespace(settings=settings)
+    _run(runtime, "ingest", "--quiet")
+    capsys.readouterr()
+    assert _run(runtime, "search", "reconciling objects", "--json") == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert [h["source"] for h in hits] == ["runbooks/lag.md", "runbooks/sync.md"]
+    assert hits[0]["score"] < hits[1]["score"]  # similarity alone would list sync.md first
+    assert hits[0]["relevance"] == 1.0 > hits[1]["relevance"] > 0
+    assert _run(runtime, "search", "reconciling objects") == 0
+    printed = [float(n) for n in re.findall(r"; relevance (\d\.\d\d)\)", capsys.readouterr().out)]
+    assert printed == sorted(printed, reverse=True) and len(printed) == 2

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tools.runbooks.index import Fusion, RunbookIndex
+from tools.runbooks.tool import format_hits
 
 # Both say "reconcile ... object"; only the second in the query's own word forms. The first
 # is shorter, so stemmed BM25 and the (stemmed, hashed) embedding both put it first.
@@ -53,3 +54,31 @@ def test_a_runbook_covering_the_whole_query_wins_a_tie_between_sections(
     assert _sources(hashing_index, "queue backlog consumer")[:2] == ["a.md", "b.md"]
     hashing_index.fusion = Fusion()
     assert _sources(hashing_index, "queue backlog consumer")[:2] == ["b.md", "a.md"]
+
+
+def test_relevance_falls_in_rank_order_where_similarity_does_not(
+    write_tree: Callable[[dict[str, str | bytes]], Path], hashing_index: RunbookIndex
+) -> None:
+    """Both corpora rank a runbook first whose best passage is the less similar one; the
+    `relevance` of each hit (fused score over the top hit's) is what the list is sorted by."""
+    for corpus, query in ((STEMS, "reconciling objects"), (SPREAD, "queue backlog consumer")):
+        hashing_index.ingest([write_tree(corpus)], progress=False)
+        hits = hashing_index.search(query, k=2, include_weak=True)
+        assert hits[0].score < hits[1].score, query
+        assert hits[0].relevance == 1.0 > hits[1].relevance > 0, query
+        text = format_hits(query, hits)
+        assert f"relevance {hits[0].relevance:.2f})" in text.splitlines()[1]
+        assert "score" not in text
+        hashing_index.rebuild()
+
+
+def test_an_alert_named_in_the_query_has_full_relevance(
+    write_tree: Callable[[dict[str, str | bytes]], Path], hashing_index: RunbookIndex
+) -> None:
+    hashing_index.ingest([write_tree({**STEMS, "alert.md": ALERTED})], progress=False)
+    hits = hashing_index.search("OperatorStuck reconciling objects", k=3, include_weak=True)
+    assert hits[0].source.endswith("alert.md") and hits[0].match == "alert"
+    assert hits[0].relevance == 1.0 and all(h.relevance <= 1.0 for h in hits)
+
+
+ALERTED = "---\nalerts: [OperatorStuck]\n---\n# Operator stuck\n\n## Meaning\n\nIt waits.\n"

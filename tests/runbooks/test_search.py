@@ -98,7 +98,7 @@ def test_hits_carry_citation_fields(shipped_index: RunbookIndex) -> None:
     assert hit.title == "Disk full or filling up"
     assert hit.section in {"Meaning", "Impact", "Diagnosis", "Mitigation"}
     assert hit.path.endswith("host-disk-full.md") and 0 < hit.score <= 1
-    assert set(hit.to_json()) == {"source", "title", "section", "score", "text"}
+    assert set(hit.to_json()) == {"source", "title", "section", "score", "relevance", "text"}
     assert hit.citation == f"Disk full or filling up — {hit.section} (runbooks/host-disk-full.md)"
 
 

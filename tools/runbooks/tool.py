@@ -1,13 +1,15 @@
 """The `search_runbooks` agent tool: runbook sections to quote and cite, or a plain "none".
 
 The text is written for a model to quote from: per hit the title and section to cite, the
-source file, the score, and the section's steps as a quote. When nothing clears the floor it
+source file, its relevance (the fused rank score relative to the best hit, so the numbers fall
+in the order the hits are listed) and the section's steps as a quote. When nothing clears the floor it
 says so and lists the nearest sections as "not a match", so the agent tells the engineer
 there is no runbook instead of presenting a guess as one.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -22,7 +24,7 @@ QUOTE_CHARS = 900  # per hit: enough for the steps of one section, short enough 
 
 DESCRIPTION = (
     "Search the team's runbooks (operational procedures) by symptom, question or alert name. "
-    "Returns the best-matching sections with title, section, source file, score and the "
+    "Returns the best-matching sections with title, section, source file, relevance and the "
     "section text. Quote the relevant steps and cite them as 'Title — Section (source)'. "
     "If the result says no runbook matches well, tell the user that instead of inventing a "
     "procedure. Optional filters: service, tag, alert (exact alert name)."
@@ -80,7 +82,7 @@ def hit_data(hit: Hit) -> dict[str, Any]:
 def format_hits(query: str, hits: list[Hit]) -> str:
     lines = [f'Runbooks matching "{query}" (best first; cite as "Title — Section (source)"):']
     for number, hit in enumerate(hits, start=1):
-        how = "names this alert" if hit.match == "alert" else f"score {hit.score:.2f}"
+        how = "names this alert" if hit.match == "alert" else f"relevance {hit.relevance:.2f}"
         lines.append(f"{number}. {hit.title} — {hit.section} ({hit.source}; {how})")
         lines.append(quote(hit.text))
         actions = mentioned_actions(hit.text)
@@ -101,12 +103,15 @@ def format_no_match(query: str, nearest: list[Hit], floor: float) -> str:
     return text
 
 
-def build_runbook_tools(index: RunbookIndex) -> list[OpsTool]:
-    """The read-only `search_runbooks` tool over `index`."""
+@dataclass(frozen=True)
+class SearchRunbooks:
+    """The read-only `search_runbooks` tool over one index."""
 
-    def run(args: SearchRunbooksArgs, caller: Caller) -> ToolResult:
+    index: RunbookIndex
+
+    def run(self, args: SearchRunbooksArgs, _: Caller) -> ToolResult:
         try:
-            hits = index.search(
+            hits = self.index.search(
                 args.query,
                 k=args.k,
                 service=args.service,
@@ -118,22 +123,12 @@ def build_runbook_tools(index: RunbookIndex) -> list[OpsTool]:
             raise ToolError(str(exc)) from None
         except (EmbeddingError, ChromaUnavailable) as exc:
             return ToolResult.error(f"runbook search is unavailable: {exc}")
-        strong = [h for h in hits if h.strong]
         if not hits:
-            if index.is_empty():
-                return ToolResult.error(
-                    "no runbooks are indexed yet; an operator can run `opsbot ingest`"
-                )
-            filters = {"service": args.service, "tag": args.tag, "alert": args.alert}
-            named = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
-            return ToolResult(
-                text=f'No runbook matches "{args.query}" with {named or "these filters"}. '
-                "Say there is no runbook for this; do not invent one.",
-                data={"query": args.query, "hits": [], "nearest": []},
-            )
+            return self._nothing(args)
+        strong = [h for h in hits if h.strong]
         if not strong:
             return ToolResult(
-                text=format_no_match(args.query, hits[:3], index.min_score),
+                text=format_no_match(args.query, hits[:3], self.index.min_score),
                 data={"query": args.query, "hits": [], "nearest": [hit_data(h) for h in hits[:3]]},
             )
         return ToolResult(
@@ -141,12 +136,30 @@ def build_runbook_tools(index: RunbookIndex) -> list[OpsTool]:
             data={"query": args.query, "hits": [hit_data(h) for h in strong], "nearest": []},
         )
 
-    return [
-        OpsTool(
+    def _nothing(self, args: SearchRunbooksArgs) -> ToolResult:
+        """No hit at all: an empty index, or filters that leave nothing."""
+        if self.index.is_empty():
+            return ToolResult.error(
+                "no runbooks are indexed yet; an operator can run `opsbot ingest`"
+            )
+        filters = {"service": args.service, "tag": args.tag, "alert": args.alert}
+        named = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
+        return ToolResult(
+            text=f'No runbook matches "{args.query}" with {named or "these filters"}. '
+            "Say there is no runbook for this; do not invent one.",
+            data={"query": args.query, "hits": [], "nearest": []},
+        )
+
+    def tool(self) -> OpsTool:
+        return OpsTool(
             name="search_runbooks",
             description=DESCRIPTION,
             args=SearchRunbooksArgs,
-            run=run,
+            run=self.run,
             access=Access.READ,
         )
-    ]
+
+
+def build_runbook_tools(index: RunbookIndex) -> list[OpsTool]:
+    """The read-only `search_runbooks` tool over `index`."""
+    return [SearchRunbooks(index).tool()]

@@ -1,0 +1,90 @@
+"""What one agent turn returns (`TurnResult`), read back from the thread's messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from graphs.gate import ApprovalView
+from graphs.llm import message_text
+
+
+@dataclass
+class ToolCallRecord:
+    name: str
+    args: dict[str, Any]
+    ok: bool | None = None
+    text: str | None = None
+    data: Any = None
+    files: list[str] = field(default_factory=list)
+    approval_id: str | None = None
+
+
+@dataclass
+class TurnResult:
+    thread_id: str
+    answer: str
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    pending: list[ApprovalView] = field(default_factory=list)
+    note: str | None = None  # e.g. "answered aside: an approval is pending in this thread"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "tool_calls": [{"name": c.name, "args": c.args} for c in self.tool_calls],
+            "pending_approval": self.pending[0].to_json() if self.pending else None,
+        }
+
+    @property
+    def files(self) -> list[str]:
+        return [f for call in self.tool_calls for f in call.files]
+
+
+def last_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[ToolCallRecord]]:
+    """The final answer and the tool calls made since the last human message."""
+    start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    records: dict[str, ToolCallRecord] = {}
+    answer = ""
+    for message in messages[start + 1 :]:
+        if isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                records[call["id"]] = ToolCallRecord(call["name"], dict(call.get("args") or {}))
+            if not message.tool_calls:
+                answer = message_text(message)
+        elif isinstance(message, ToolMessage):
+            record = records.get(message.tool_call_id)
+            if record is not None:
+                _fill(record, message)
+    return answer, list(records.values())
+
+
+def _fill(record: ToolCallRecord, message: ToolMessage) -> None:
+    artifact = message.artifact if isinstance(message.artifact, dict) else {}
+    record.ok = artifact.get("ok", message.status != "error")
+    record.text = message_text(message)
+    record.data = artifact.get("data")
+    record.files = list(artifact.get("files", []))
+    if isinstance(record.data, dict) and "approval_id" in record.data:
+        record.approval_id = record.data["approval_id"]
+
+
+def turn_result(
+    thread_id: str,
+    messages: Sequence[BaseMessage],
+    pending: list[ApprovalView],
+    note: str | None,
+) -> TurnResult:
+    """The turn's answer; when it stopped at the gate without one, what awaits approval."""
+    answer, records = last_turn(messages)
+    if pending and not answer:
+        lines = [
+            f"Approval needed ({v.id}, risk {v.risk}): {v.tool} — {v.preview.splitlines()[0] if v.preview else ''}"
+            for v in pending
+        ]
+        answer = "\n".join(lines) + "\nAn authorised on-call engineer must approve or reject."
+    if note:
+        answer = f"({note})\n{answer}"
+    return TurnResult(thread_id, answer, records, pending, note)
