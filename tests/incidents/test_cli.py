@@ -38,7 +38,8 @@ def test_check_then_act_on_the_incident(tmp_path: Path) -> None:
 
     text = opsbot_cli(tmp_path, env, "check", "--no-triage")
     assert text.returncode == 0
-    assert "host: " in text.stdout and "[warning] HostDiskFull: Disk / is" in text.stdout
+    # the incident has the level host_health shows: CRIT at the threshold (issue 11 item 14)
+    assert "host: " in text.stdout and "[critical] HostDiskFull: Disk / is" in text.stdout
     assert f"incident #{number} still open" in text.stdout
 
     listed = opsbot_cli(tmp_path, env, "incidents", "list")
