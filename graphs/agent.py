@@ -29,17 +29,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import Command, interrupt
 
-from graphs.gate import (
-    APPROVED,
-    EXECUTED,
-    EXECUTING,
-    EXPIRED,
-    FAILED,
-    PENDING,
-    REJECTED,
-    ApprovalView,
-    GateBackend,
-)
+from core.approvals import APPROVED, PENDING, ApprovalView, outcome_ok, outcome_text
+from graphs.gate import GateBackend
 from graphs.llm import describe_failure, is_offline, message_text
 from tools.base import Access, Caller, OpsTool, Toolbox, ToolError, ToolResult
 from tools.redact import redact, redact_data
@@ -135,28 +126,6 @@ def run_tool(tool: OpsTool, raw_args: dict[str, Any], caller: Caller) -> ToolRes
     except Exception as exc:  # a bug or an environment failure: report it, keep the turn alive
         log.exception("tool %s crashed", tool.name)
         return ToolResult.error(f"{tool.name} failed unexpectedly: {type(exc).__name__}: {exc}")
-
-
-def outcome_text(view: ApprovalView, display: Callable[[str], str] | None = None) -> str:
-    """One sentence on what became of an approval. `display` turns a user id into a name."""
-    action = f"{view.tool}({', '.join(f'{k}={v!r}' for k, v in view.args.items())})"
-    who = view.decided_by or "nobody"
-    if display is not None and view.decided_by:
-        who = display(view.decided_by)
-    if view.status == EXECUTED:
-        text = f"Approved by {who}. {action} ran: {view.result or 'done'}"
-        if view.verification:
-            text += f"\nVerification: {view.verification}"
-        return text
-    if view.status == FAILED:
-        return f"Approved by {who}, but {action} failed: {view.result}"
-    if view.status == REJECTED:
-        return f"Rejected by {who}. {action} was not run; nothing was changed."
-    if view.status == EXPIRED:
-        return f"The approval for {action} expired without a decision; nothing was changed."
-    if view.status == EXECUTING:
-        return f"{action} is being executed by another worker; its outcome will be posted."
-    return f"{action} is {view.status}."
 
 
 @dataclass
@@ -261,7 +230,7 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
         for item, view in zip(awaiting, views, strict=True):
             if view.status == APPROVED:
                 view = deps.backend.execute(view.id)
-            ok = view.status not in (FAILED, REJECTED, EXPIRED)
+            ok = outcome_ok(view)
             result = ToolResult(
                 text=outcome_text(view),
                 data={"approval_id": view.id, "status": view.status},
