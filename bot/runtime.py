@@ -20,7 +20,7 @@ from core.errors import StartupError
 from tools.base import Caller, OpsTool, Toolbox
 
 if TYPE_CHECKING:
-    from bot.approvals import ApprovalFlow, Decision
+    from bot.approvals import ApprovalFlow, ApprovalService, AuditLogger, Decision
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,13 @@ class Runtime:
         return engine
 
     @cached_property
-    def audit(self) -> Any:
+    def audit(self) -> AuditLogger:
         from bot.approvals import AuditLogger
 
         return AuditLogger(self.engine)
 
     @cached_property
-    def approvals(self) -> Any:
+    def approvals(self) -> ApprovalService:
         from bot.approvals import ApprovalPolicy, ApprovalService
 
         s = self.settings

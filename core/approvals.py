@@ -1,4 +1,5 @@
-"""Approval states and the view of one approval that the graph and the front ends share.
+"""Approval states, the view of one approval that the graph and the front ends share, and
+what a settled approval is said to have done (`outcome_text`, `outcome_ok`).
 
 The graph decides *when* a call is gated; the application decides *how* approvals are stored,
 authorised and executed (`graphs.gate.GateBackend` is that contract).
