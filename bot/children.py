@@ -26,11 +26,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from core.errors import Unavailable
+
 _running: set[subprocess.Popen[str]] = set()
 _lock = threading.Lock()
 
 
-class ChildFailed(RuntimeError):
+class ChildFailed(Unavailable, RuntimeError):
     """A child `opsbot` command exited non-zero, was stopped, or did not finish in time."""
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 
 
 @dataclass

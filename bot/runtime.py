@@ -12,18 +12,17 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.identity import TerminalIdentity, os_user, terminal_identity
 from bot.settings import Settings
 from core.errors import StartupError
 from tools.base import Caller, OpsTool, Toolbox
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.approvals import ApprovalFlow, ApprovalService, AuditLogger, Decision
 
-# seconds an `approved` approval must have waited before a start runs it: a decision that
-# another process took a moment ago is left to that process
-STUCK_GRACE = 60.0
+log = logging.getLogger(__name__)
 
 
 class Runtime:
@@ -60,13 +59,13 @@ class Runtime:
         return engine
 
     @cached_property
-    def audit(self) -> Any:
-        from bot.audit import AuditLogger
+    def audit(self) -> AuditLogger:
+        from bot.approvals import AuditLogger
 
         return AuditLogger(self.engine)
 
     @cached_property
-    def approvals(self) -> Any:
+    def approvals(self) -> ApprovalService:
         from bot.approvals import ApprovalPolicy, ApprovalService
 
         s = self.settings
@@ -96,46 +95,25 @@ class Runtime:
             )
         return terminal_identity(self.settings.cli_users)
 
+    @cached_property
+    def approval_flow(self) -> ApprovalFlow:
+        """Deciding, resuming and recovering approvals (bot.approvals.resume)."""
+        from bot.approvals import ApprovalFlow
+
+        return ApprovalFlow(
+            self.approvals,
+            agent=lambda: self.agent,
+            approval_changed=lambda approval_id: self.incidents.approval_changed(approval_id),
+        )
+
     def recover_approvals(
-        self, *, run_never_started: bool, grace_seconds: float = STUCK_GRACE
+        self, *, run_never_started: bool, grace_seconds: float | None = None
     ) -> list[str]:
-        """At start: settle executions whose process died (outcome unknown, never re-run)
-        and, with `run_never_started`, run approvals decided more than `grace_seconds` ago
-        but never started (exactly once, resuming their conversation when one is paused).
-        Returns one line per change, for the operator."""
-        from datetime import timedelta
-
-        lines = [f"{view.id}: {view.tool} {view.result}" for view in self.approvals.recover_dead()]
-        if not run_never_started:
-            return lines
-        # a grace, so a decision another process is about to execute is left to it
-        for view in self.approvals.never_started(older_than=timedelta(seconds=grace_seconds)):
-            try:
-                final = self.run_approved(view.id)
-            except Exception as exc:  # one broken approval must not stop the start
-                log.exception("could not resume approved %s", view.id)
-                lines.append(f"{view.id}: approved but never started; resuming it failed: {exc}")
-                continue
-            lines.append(
-                f"{view.id}: approved but never started; ran it: {final.status}"
-                + (f": {final.result}" if final.result else "")
-            )
-        return lines
-
-    def run_approved(self, approval_id: str) -> Any:
-        """Run an `approved` approval that never started, as a decision would have: resume
-        its paused conversation, else execute it; the thread hears how it went."""
-        view = self.approvals.view(approval_id)
-        turn = None
-        try:
-            if view.thread_id and self.agent.is_paused(view.thread_id):
-                who = Caller(user=view.decided_by or view.requested_by, via="system")
-                turn = self.agent.resume(view.thread_id, who)
-            else:
-                self.approvals.execute(view.id)
-        finally:
-            self.approvals.record_reply(view.id, turn)
-        return self.approvals.view(approval_id)
+        """At start: settle dead executions; maybe run those never started (ApprovalFlow;
+        `grace_seconds` None: its STUCK_GRACE)."""
+        return self.approval_flow.recover(
+            run_never_started=run_never_started, grace_seconds=grace_seconds
+        )
 
     @cached_property
     def slack(self) -> Any:
@@ -370,42 +348,12 @@ class Runtime:
         approve: bool,
         via: str,
         reason: str | None = None,
-        on_decided: Callable[[Any], None] | None = None,
-    ) -> tuple[Any, Any]:
-        """Record a decision; when it settles the approval, resume the paused conversation.
-
-        `on_decided(decision)` runs after the decision is recorded and before the action
-        runs (Slack uses it to update the card at once). Returns (Decision, TurnResult or
-        None). Raises ApprovalError for refused decisions. The resumed turn's reply (or, with
-        no conversation to resume, the outcome) is stored in the approval feed, so the chat
-        thread the approval came from is told whichever process decided.
-        """
-        from bot.incidents.contract import incident_of_thread
-
-        view = self.approvals.find(approval_id)
-        if view is None:
-            from bot.approvals import ApprovalError
-
-            raise ApprovalError(f"no approval with id {approval_id}")
-        decision = self.approvals.decide(
-            view.id, user=user, approve=approve, via=via, reason=reason
+        on_decided: Callable[[Decision], None] | None = None,
+    ) -> tuple[Decision, Any]:
+        """Record a decision and resume its conversation (ApprovalFlow.decide_and_resume)."""
+        return self.approval_flow.decide_and_resume(
+            approval_id, user=user, approve=approve, via=via, reason=reason, on_decided=on_decided
         )
-        if on_decided is not None:
-            on_decided(decision)
-        turn = None
-        try:
-            if decision.ready:
-                if view.thread_id and self.agent.is_paused(view.thread_id):
-                    turn = self.agent.resume(view.thread_id, Caller(user=user, via=via))
-                elif approve:
-                    # not paused in a conversation (e.g. an incident's suggested action): run it
-                    self.approvals.execute(view.id)
-        finally:  # even when the resume failed, the thread learns how the approval stands
-            if decision.ready:
-                self.approvals.record_reply(view.id, turn)
-        if decision.changed and incident_of_thread(view.thread_id) is not None:
-            self.incidents.approval_changed(view.id)  # thread note, re-check; never raises
-        return decision, turn
 
     def close(self) -> None:
         while self._closers:

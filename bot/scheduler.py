@@ -248,7 +248,7 @@ class OpsScheduler:
         A conversation whose chat front end reads the approval feed (Slack) is left to it:
         the expiry is in the feed, and the front end resumes the conversation and posts the
         answer in its thread, whichever process noticed the expiry."""
-        from bot.approval_events import announced
+        from bot.approvals import announced
 
         try:
             expired = self.runtime.incidents.sweep_approvals()

@@ -20,17 +20,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import Command, interrupt
 
-from graphs.gate import (
-    APPROVED,
-    EXECUTED,
-    EXECUTING,
-    EXPIRED,
-    FAILED,
-    PENDING,
-    REJECTED,
-    ApprovalView,
-    GateBackend,
-)
+from core.approvals import APPROVED, PENDING, ApprovalView, outcome_ok, outcome_text
+from graphs.gate import GateBackend
 from graphs.llm import describe_failure, is_offline
 from graphs.tool_node import ToolsNode, caller_config, tool_message
 from graphs.turns import ToolCallRecord, TurnResult, turn_result
@@ -42,28 +33,6 @@ log = logging.getLogger(__name__)
 class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     awaiting: list[dict[str, str]]
-
-
-def outcome_text(view: ApprovalView, display: Callable[[str], str] | None = None) -> str:
-    """One sentence on what became of an approval. `display` turns a user id into a name."""
-    action = f"{view.tool}({', '.join(f'{k}={v!r}' for k, v in view.args.items())})"
-    who = view.decided_by or "nobody"
-    if display is not None and view.decided_by:
-        who = display(view.decided_by)
-    if view.status == EXECUTED:
-        text = f"Approved by {who}. {action} ran: {view.result or 'done'}"
-        if view.verification:
-            text += f"\nVerification: {view.verification}"
-        return text
-    if view.status == FAILED:
-        return f"Approved by {who}, but {action} failed: {view.result}"
-    if view.status == REJECTED:
-        return f"Rejected by {who}. {action} was not run; nothing was changed."
-    if view.status == EXPIRED:
-        return f"The approval for {action} expired without a decision; nothing was changed."
-    if view.status == EXECUTING:
-        return f"{action} is being executed by another worker; its outcome will be posted."
-    return f"{action} is {view.status}."
 
 
 @dataclass
@@ -127,7 +96,7 @@ class GateNode:
         for item, view in zip(awaiting, views, strict=True):
             if view.status == APPROVED:
                 view = self.backend.execute(view.id)
-            ok = view.status not in (FAILED, REJECTED, EXPIRED)
+            ok = outcome_ok(view)
             result = ToolResult(
                 text=outcome_text(view),
                 data={"approval_id": view.id, "status": view.status},

@@ -9,19 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from core.approvals import (  # noqa: F401  re-exported until the imports move
-    APPROVED,
-    EXECUTED,
-    EXECUTING,
-    EXPIRED,
-    FAILED,
-    FINAL,
-    PENDING,
-    REJECTED,
-    UNKNOWN,
-    ApprovalView,
-    approval_id_for,
-)
+from core.approvals import ApprovalView
 from tools.base import Caller, OpsTool, Risk, ToolResult
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 from graphs.llm import message_text
 
 

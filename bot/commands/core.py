@@ -74,7 +74,7 @@ def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
 def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
     from bot.approvals import ApprovalError
     from bot.console import render_turn
-    from graphs.gate import PENDING
+    from core.approvals import PENDING
 
     reason = " ".join(args.reason) or None
     try:
@@ -140,7 +140,7 @@ def cmd_approvals(args: argparse.Namespace, runtime: Any) -> int:
 
 def _state(view: Any) -> str:
     """Where an unsettled approval stands, and what to do about it."""
-    from graphs.gate import APPROVED, EXECUTING, PENDING
+    from core.approvals import APPROVED, EXECUTING, PENDING
 
     if view.status == PENDING:
         return f"pending, requested by {view.requested_by}, expires {iso(view.expires_at)}"

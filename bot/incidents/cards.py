@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.approvals import to_view
+from bot.approvals.store import to_view
 from bot.incidents.contract import IncidentCard, RunbookRef
 from bot.incidents.tables import Incident
 from bot.storage.db import session
 from bot.storage.tables import Approval
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 from tools.clock import as_utc, iso
 
 

@@ -12,7 +12,7 @@ import threading
 from typing import TextIO
 
 from bot.incidents.contract import IncidentCard
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 from tools.clock import iso
 
 _ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 
 # The thread id of an incident's suggested actions (their approvals): "incident:<id>".
 THREAD_PREFIX = "incident:"

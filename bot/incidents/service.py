@@ -36,7 +36,7 @@ from bot.incidents.notify import Outbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.incidents.tables import Incident
 from bot.storage.db import session
-from graphs.gate import EXECUTED, EXPIRED, FAILED, PENDING, REJECTED, ApprovalView
+from core.approvals import EXECUTED, EXPIRED, FAILED, PENDING, REJECTED, ApprovalView
 from tools.base import Caller, OpsTool
 from tools.clock import as_utc, iso, utcnow
 from tools.redact import redact
@@ -374,7 +374,7 @@ class IncidentService:
         return executed
 
     def approval_changed(self, approval_id: str) -> None:
-        """Hook for `Runtime.decide_and_resume`: an approval was decided (and maybe run)."""
+        """Hook for `ApprovalFlow.decide_and_resume`: an approval was decided (and maybe run)."""
         if self._approvals is None:
             return
         try:

@@ -1,7 +1,7 @@
 """Shows approval changes in Slack, wherever they were made: the reader of the approval feed.
 
 Every change to an approval requested in a Slack thread is a row in `approval_event`
-(see `bot.approval_events`), written by whichever process made it: a click handled by this
+(see `bot.approvals.events`), written by whichever process made it: a click handled by this
 process or another replica, `opsbot approve` / `opsbot reject` in a terminal, an expiry. This
 worker, run by every process with the Slack front end, delivers each row once, in order per
 approval:
@@ -26,12 +26,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.approval_events import (
+from bot.approvals import (
     ANSWER,
     MAX_ATTEMPTS,
     OUTCOME,
     STATE_KINDS,
     ApprovalEvents,
+    FeedRow,
+    ShownApproval,
     stored_turn,
 )
 from bot.reply import reply_from_turn
@@ -39,18 +41,14 @@ from bot.slack.cards import decision_line
 from bot.slack.conversation import KeyedLocks
 from bot.slack.outbox import Outbox, slack_error
 from bot.slack.render import SlackMessage, render_reply, section, truncate
-from bot.storage.db import session
-from bot.storage.tables import Approval, ApprovalEvent
 from bot.worker import PollingWorker
-from graphs.gate import EXPIRED, PENDING, ApprovalView
-from tools.base import Caller
+from core.approvals import EXPIRED
 from tools.clock import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_POST_AGE = 24 * 3600.0  # seconds: an older answer is not posted any more (the card still is)
 PRUNE_EVERY = 3600.0  # seconds between deletions of long-delivered rows
-SYSTEM = Caller(user="opsbot", via="system")
 _SLACK_TS = re.compile(r"^\d+\.\d+$")
 # Slack errors that retrying cannot fix: the card or the channel is gone, or off limits
 GONE = frozenset(
@@ -131,7 +129,7 @@ class ApprovalFeed(PollingWorker):
                 delivered += 1
         return delivered
 
-    def _retry_later(self, event: ApprovalEvent, exc: Exception) -> None:
+    def _retry_later(self, event: FeedRow, exc: Exception) -> None:
         error = slack_error(exc)
         retry = self.events.failed(event, error)
         log.warning(
@@ -145,22 +143,18 @@ class ApprovalFeed(PollingWorker):
             exc_info=not isinstance(exc, (SlackApiError, OSError)),  # a bug: show where
         )
 
-    def deliver(self, event: ApprovalEvent) -> None:
+    def deliver(self, event: FeedRow) -> None:
         """Show one row in Slack. Raises when Slack could not be reached (retried later)."""
-        with session(self.runtime.engine) as db:
-            row = db.get(Approval, event.approval_id)
-        if row is None:
+        shown = self.runtime.approvals.shown(event.approval_id)
+        if shown is None:
             log.warning("approval %s of feed row %s is gone", event.approval_id, event.id)
             return
-        from bot.approvals import to_view
-
-        view = to_view(row)
-        place = slack_place(row.thread_id)
+        place = slack_place(shown.view.thread_id)
         if event.kind in STATE_KINDS:
             if not self.events.superseded(event):
-                self._update_card(row, view)
+                self._update_card(shown)
             if event.kind == EXPIRED and place is not None and self._fresh(event):
-                self._expired(row)
+                self.runtime.approval_flow.close_expired(shown.view, self.locks.hold)
             return
         if place is None or not self._fresh(event):
             return
@@ -168,10 +162,10 @@ class ApprovalFeed(PollingWorker):
             turn = stored_turn(event.payload or {}, self.runtime.approvals.find)
             self._post_reply(turn, place)
         elif event.kind == OUTCOME:
-            self._post_line(row, view, place)
+            self._post_line(shown, place)
 
     # ------------------------------------------------------------------ pieces
-    def _fresh(self, event: ApprovalEvent) -> bool:
+    def _fresh(self, event: FeedRow) -> bool:
         age = (utcnow() - as_utc(event.at)).total_seconds()
         if age > MAX_POST_AGE:
             log.info(
@@ -183,19 +177,21 @@ class ApprovalFeed(PollingWorker):
             return False
         return True
 
-    def _update_card(self, row: Approval, view: ApprovalView) -> None:
-        if not row.message_channel or not row.message_ts:
+    def _update_card(self, shown: ShownApproval) -> None:
+        if not shown.message_channel or not shown.message_ts:
             return  # the card was never posted (or its post failed): nothing to update
-        message = self.outbox.approval_message(view, row.decided_at, row.decided_via)
+        message = self.outbox.approval_message(shown.view, shown.decided_at, shown.decided_via)
         try:
-            self.outbox.update(row.message_channel, row.message_ts, message)
+            self.outbox.update(shown.message_channel, shown.message_ts, message)
         except SlackApiError as exc:
             if slack_error(exc) not in GONE:
                 raise
-            log.warning("approval card of %s cannot be updated: %s", row.id, slack_error(exc))
+            log.warning(
+                "approval card of %s cannot be updated: %s", shown.view.id, slack_error(exc)
+            )
 
-    def _post_line(self, row: Approval, view: ApprovalView, place: tuple[str, str]) -> None:
-        line = decision_line(view, row.decided_at, row.decided_via)
+    def _post_line(self, shown: ShownApproval, place: tuple[str, str]) -> None:
+        line = decision_line(shown.view, shown.decided_at, shown.decided_via)
         message = SlackMessage(text=truncate(line, 3000), blocks=[section(line)])
         self.outbox.post(place[0], message, place[1])
 
@@ -203,25 +199,3 @@ class ApprovalFeed(PollingWorker):
         # approvals the conversation still waits for keep their card (the outbox posts cards
         # only for new ones, e.g. the next step the agent asks for)
         self.outbox.deliver(render_reply(reply_from_turn(turn)), place[0], place[1])
-
-    def _expired(self, row: Approval) -> None:
-        """Let the conversation paused on this approval learn it expired. Its answer (or,
-        when it is not waiting on it any more, the outcome line) is added to the feed and
-        posted as the next row, so a failed post is retried without resuming again."""
-        thread = row.thread_id
-        turn = None
-        with self.locks.hold(thread):
-            if self._waits_only_for_decided(thread, row.id):
-                turn = self.runtime.agent.resume(thread, SYSTEM)
-        self.runtime.approvals.record_reply(row.id, turn)
-
-    def _waits_only_for_decided(self, thread: str, approval_id: str) -> bool:
-        """True when the conversation is paused on this approval and nothing it waits for is
-        still pending (otherwise resuming would only pause it again)."""
-        agent = self.runtime.agent
-        if not agent.is_paused(thread):
-            return False
-        waiting = agent.pending(thread)
-        return any(v.id == approval_id for v in waiting) and all(
-            v.status != PENDING for v in waiting
-        )

@@ -36,7 +36,7 @@ from bot.slack.render import (
     truncate,
     who,
 )
-from graphs.gate import (
+from core.approvals import (
     APPROVED,
     EXECUTED,
     EXECUTING,

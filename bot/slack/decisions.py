@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.approvals import ApprovalError, Decision
 from bot.incidents.contract import incident_of_thread
 from bot.metrics import APPROVAL_DECISIONS
 from bot.slack.approvals import APPROVAL, APPROVAL_ACTIONS, APPROVE, ButtonError, ButtonSigner
 from bot.slack.conversation import KeyedLocks
 from bot.slack.outbox import Outbox
-from graphs.gate import EXPIRED, FINAL, PENDING, ApprovalView
+from core.approvals import EXPIRED, FINAL, PENDING, ApprovalView
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,6 @@ class ApprovalClicks:
             )
 
     def _handle(self, click: Click) -> None:
-        from bot.approvals import ApprovalError
-
         action = APPROVAL_ACTIONS.get(click.action_id)
         if action is None or not click.user:
             log.warning("ignoring an approval click with action %r", click.action_id)
@@ -117,7 +116,7 @@ class ApprovalClicks:
 
         incident = incident_of_thread(view.thread_id)
 
-        def on_decided(decision: Any) -> None:
+        def on_decided(decision: Decision) -> None:
             if not decision.changed:
                 return
             if incident is None:
@@ -157,12 +156,8 @@ class ApprovalClicks:
     # ------------------------------------------------------------------ helpers
     def decided(self, approval_id: str) -> tuple[datetime | None, str | None]:
         """When and through which front end the approval was decided (the row knows)."""
-        from bot.storage.db import session
-        from bot.storage.tables import Approval
-
-        with session(self.runtime.engine) as db:
-            row = db.get(Approval, approval_id)
-        return (row.decided_at, row.decided_via) if row is not None else (None, None)
+        shown = self.runtime.approvals.shown(approval_id)
+        return (shown.decided_at, shown.decided_via) if shown is not None else (None, None)
 
     def _refresh(self, click: Click, view: ApprovalView) -> None:
         """Re-render whatever shows this approval: its card, or the incident's root message."""

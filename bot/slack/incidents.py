@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot.approvals import ApprovalError
 from bot.incidents.contract import IncidentActions, IncidentCard
 from bot.slack.approvals import (
     ACK,
@@ -28,13 +29,7 @@ from bot.slack.decisions import Click
 from bot.slack.outbox import ChannelPacer, Outbox, slack_error
 from bot.slack.render import SlackMessage, escape, section, split_text, truncate
 from bot.slack.users import UserNames
-from graphs.agent import outcome_text
-from graphs.gate import (
-    APPROVED,
-    EXECUTING,
-    PENDING,
-    ApprovalView,
-)
+from core.approvals import APPROVED, EXECUTING, PENDING, ApprovalView, outcome_text
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +176,6 @@ class IncidentClicks:
             self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
             return
         if self.authorise is not None:
-            from bot.approvals import ApprovalError
-
             try:
                 self.authorise(click.user)  # checked at every click: on-call lists change
             except ApprovalError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.reply import ApprovalCard, Attachment, Code, Context, Fields, Reply, Section, Table
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 from tools.clock import as_utc, iso
 from tools.format import text_table
 

@@ -1,6 +1,9 @@
 """Tables the application core owns: the audit log, approvals, their change feed for the
 chat front ends, and processed chat events.
 
+The approval and audit tables' code lives in `bot/approvals/` (`bot/incidents` still reads
+the approvals of its incidents directly); the tables stay here, in the core schema area.
+
 Capabilities in `tools/` own their own tables (registry, prompts); `bot/incidents` owns the
 incident tables. All of them share `SQLModel.metadata` and are migrated by Alembic.
 """

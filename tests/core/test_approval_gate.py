@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from bot.approvals import ApprovalError, ApprovalPolicy, ApprovalService
-from bot.audit import AuditLogger
+from bot.approvals import ApprovalError, ApprovalPolicy, ApprovalService, AuditLogger
 from bot.storage.db import make_engine, migrate
 from graphs.agent import Agent, AgentDeps
 from graphs.checkpoint import open_checkpointer

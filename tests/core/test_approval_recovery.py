@@ -270,8 +270,7 @@ def test_an_execution_killed_with_sigkill_ends_unknown_and_is_never_rerun(  # ty
 DIES_MID_ACTION = """
 import os, sys
 from pydantic import BaseModel
-from bot.approvals import ApprovalPolicy, ApprovalService
-from bot.audit import AuditLogger
+from bot.approvals import ApprovalPolicy, ApprovalService, AuditLogger
 from bot.storage.db import make_engine
 from tools.base import Access, OpsTool, Toolbox
 

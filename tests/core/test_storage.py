@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from bot.audit import AuditLogger
+from bot.approvals import AuditLogger
 from bot.storage.areas import AREAS, version_locations
 from bot.storage.db import (
     MIGRATIONS_DIR,

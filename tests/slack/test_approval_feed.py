@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from bot.approval_events import ApprovalEvents, announced
+from bot.approvals import ApprovalEvents, announced
 from bot.settings import load_settings
 from bot.slack.approval_feed import ApprovalFeed, slack_place
 from bot.storage.db import session
 from bot.storage.tables import Approval
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 from tests.emulators.slack import SlackEmulator
 from tests.slack.stack import Stack, TestRuntime, counting_remediation, start_stack
 from tools.base import Caller

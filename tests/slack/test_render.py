@@ -19,7 +19,7 @@ from bot.slack.render import (
     render_reply,
     split_text,
 )
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 from tests.emulators.slack import block_problems
 from tools.clock import utcnow
 from tools.format import text_table

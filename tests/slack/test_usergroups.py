@@ -10,7 +10,7 @@ import pytest
 from bot.approvals import ApprovalError, ApprovalPolicy, ApprovalService
 from bot.slack.client import make_web_client
 from bot.slack.usergroups import UsergroupLookupError, UsergroupMembers
-from graphs.gate import ApprovalView
+from core.approvals import ApprovalView
 from tests.emulators.slack import SlackEmulator
 from tools.clock import utcnow
 
