@@ -26,10 +26,10 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
 """
 
 
-def loaded(code: str, data_dir: Path) -> list[str]:
-    """The heavy top-level packages in sys.modules after `code` ran in a fresh Python."""
+def loaded(code: str, data_dir: Path, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    """The `heavy` top-level packages in sys.modules after `code` ran in a fresh Python."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)],
+        [sys.executable, "-c", PROBE.format(code=code, heavy=heavy)],
         cwd=REPO,
         env=clean_env(OPSBOT_DATA_DIR=str(data_dir)),
         capture_output=True,
@@ -91,6 +91,24 @@ def test_drift_run_still_loads_its_numeric_code_on_first_use(tmp_path: Path) -> 
         tmp_path / "data",
     )
     assert "numpy" in got and "scipy" in got
+
+
+@pytest.mark.parametrize("embedding", ["minilm-int8", "hashing"])
+def test_runbook_search_loads_no_scipy_or_bm25s(embedding: str, tmp_path: Path) -> None:
+    """BM25 is our own (tools/runbooks/lexical.py): bm25s, a dev dependency, would bring
+    scipy.sparse into the server (about 25 MiB) with the first search."""
+    got = loaded(
+        "from pathlib import Path\n"
+        "from knowledge import SHIPPED_RUNBOOKS\n"
+        "from tools.runbooks.index import RunbookIndex\n"
+        f"index = RunbookIndex(Path({str(tmp_path / 'index')!r}), embedding={embedding!r})\n"
+        "index.ingest([SHIPPED_RUNBOOKS], progress=False)\n"
+        "hits = index.search('disk full on /var', k=3)\n"
+        "assert hits[0].source == 'runbooks/host-disk-full.md', hits",
+        tmp_path / "data",
+        heavy=("numpy", "chromadb", "scipy", "bm25s"),
+    )
+    assert got == ["chromadb", "numpy"]
 
 
 def test_unknown_lazy_name_is_a_clear_attribute_error() -> None:

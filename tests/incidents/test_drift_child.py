@@ -70,7 +70,8 @@ def test_scheduled_drift_checks_leave_numeric_code_out_of_the_server(demo_dir: P
     assert result["after_check"] == []  # the check ran in its child
     assert result["changes"] == ["opened"]
     # triage reads the stored report and the plot the child drew; only the runbook search
-    # brings numpy (and scipy.sparse through bm25s), never pandas or matplotlib
+    # brings numpy (our own BM25: no scipy), never pandas or matplotlib
+    assert "scipy" not in result["after_triage"]
     assert "pandas" not in result["after_triage"]
     assert "matplotlib" not in result["after_triage"]
     plots = list((demo_dir / "plots").glob("bike-demand-v3-drift-*.png"))

@@ -241,7 +241,8 @@ class HashingEmbedder:
 
     def __init__(self) -> None:
         import Stemmer
-        from bm25s.stopwords import STOPWORDS_EN
+
+        from tools.runbooks.lexical import STOPWORDS_EN
 
         self._stemmer = Stemmer.Stemmer("english")
         self._stop = frozenset(STOPWORDS_EN)
