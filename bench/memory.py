@@ -63,6 +63,18 @@ ALERT = {
 }
 
 
+def ingest_running(pid: int) -> bool:
+    """Whether the server's runbook-ingest child is still running (an exited child that is
+    not reaped yet, or gone, counts as finished)."""
+    for child in psutil.Process(pid).children():
+        try:
+            if "ingest" in child.cmdline():
+                return True
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return False
+
+
 def rss(pid: int) -> str:
     info = psutil.Process(pid).memory_full_info()
     return f"RSS {info.rss / 2**20:.0f} MiB, USS {info.uss / 2**20:.0f} MiB"
@@ -145,7 +157,7 @@ def server(with_demo: bool, idle: float) -> None:
             print(
                 f"ready in {time.perf_counter() - started:.1f} s: {rss(proc.pid)}   goal <= 250 MB"
             )
-            while any("ingest" in c.cmdline() for c in psutil.Process(proc.pid).children()):
+            while ingest_running(proc.pid):
                 time.sleep(0.5)
             print(f"after the runbook ingest (child process): {rss(proc.pid)}")
             if with_demo:

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 # LOG_FILE and only warnings and errors reach stderr.
 SERVICE_COMMANDS = {"run"}
 LOG_FILE = "opsbot.log"
-NOISY_LOGGERS = ("httpx", "httpcore", "chromadb", "urllib3", "alembic", "apscheduler", "bm25s")
+NOISY_LOGGERS = ("httpx", "httpcore", "chromadb", "urllib3", "alembic", "apscheduler")
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
