@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot.incidents.console import PROMPT, PromptLine
@@ -66,6 +67,18 @@ def render_text(reply: Reply) -> str:
 
 def render_turn(turn: Any) -> str:
     return render_text(reply_from_turn(turn))
+
+
+def expired_notice(
+    prompt: PromptLine = PROMPT, stream: TextIO | None = None
+) -> Callable[[Any, Any], None]:
+    """The scheduler's `on_expired_turn` for the console: the conversation's answer to an
+    expired approval, printed above the `you> ` prompt like every other console output."""
+
+    def notice(_view: Any, turn: Any) -> None:
+        prompt.write(render_turn(turn), stream or sys.stdout)
+
+    return notice
 
 
 class Console:
