@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.reply import Context, Reply, Section
 from bot.slack.cards import approval_blocks
+from bot.slack.client import redacting_respond
 from bot.slack.conversation import Conversations, Incoming
 from bot.slack.outbox import slack_error
 from bot.slack.render import MAX_BLOCKS, SlackMessage, escape, render_reply, section
@@ -60,6 +61,7 @@ class OpsCommand:
 
     def handle(self, ack: Callable[..., Any], body: dict[str, Any], respond: Any) -> None:
         """Bolt listener body: ack within milliseconds, do the work on the pool."""
+        respond = redacting_respond(respond)  # response_url bypasses the redacting client
         text = (body.get("text") or "").strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
