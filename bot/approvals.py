@@ -38,6 +38,7 @@ from bot.approval_events import (
 from bot.audit import AuditLogger, add_entry, logged
 from bot.executors import Executor, is_dead, this_process
 from bot.identity import TERMINAL_VIAS, TerminalIdentity
+from bot.metrics import count_decision
 from bot.storage.db import session
 from bot.storage.tables import Approval
 from core.errors import Refused
@@ -404,6 +405,7 @@ class ApprovalService:
                 ) from exc
             if not moved:
                 continue  # someone else changed it at the same moment; re-read and re-check
+            count_decision(approve, via)  # opsbot_approval_decisions_total, every front end
             fresh = to_view(self._row(approval_id))
             ready = fresh.status in (APPROVED, REJECTED)
             if fresh.status == PENDING:

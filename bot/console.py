@@ -140,8 +140,10 @@ class Console:
                 if final.result:
                     self.say(f"{final.status}: {final.result}")
             return True
+        from bot.metrics import counted_turn
+
         caller = self.runtime.console_caller(self.thread_id)
-        turn = self.runtime.agent.ask(text, thread_id=self.thread_id, caller=caller)
+        turn = counted_turn(self.runtime.agent, text, thread_id=self.thread_id, caller=caller)
         for call in turn.tool_calls:
             args = ", ".join(f"{k}={v!r}" for k, v in call.args.items())
             self.say(f"  → {call.name}({args})")

@@ -59,10 +59,11 @@ def cmd_chat(args: argparse.Namespace, runtime: Any) -> int:
 
 def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
     from bot.console import render_turn
+    from bot.metrics import counted_turn
 
     thread = args.thread or f"cli:{uuid.uuid4().hex[:12]}"
-    caller = runtime.console_caller(thread)
-    turn = runtime.agent.ask(args.text, thread_id=thread, caller=caller)
+    caller = runtime.console_caller(thread, via="cli")
+    turn = counted_turn(runtime.agent, args.text, thread_id=thread, caller=caller)
     if args.json:
         payload = turn.to_json() | {"thread": turn.thread_id}
         print(json.dumps(payload, default=str))

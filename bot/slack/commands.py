@@ -16,6 +16,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from bot.metrics import counted_turn
 from bot.reply import Context, Reply, Section
 from bot.slack.cards import approval_blocks
 from bot.slack.client import redacting_respond
@@ -152,7 +153,7 @@ class OpsCommand:
         try:
             thread_id = f"slack:{team}:{channel}:cmd-{body.get('trigger_id', 'x')}"
             caller = Caller(user=user, via="slack", channel=channel, thread=thread_id)
-            turn = self.runtime.agent.ask(text, thread_id=thread_id, caller=caller)
+            turn = counted_turn(self.runtime.agent, text, thread_id=thread_id, caller=caller)
             reply = reply_from_turn(turn)
             reply.add(
                 Context("Invite me to this channel (/invite @opsbot) to get answers in a thread.")
