@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot.incidents.console import PROMPT, PromptLine
@@ -68,6 +69,18 @@ def render_turn(turn: Any) -> str:
     return render_text(reply_from_turn(turn))
 
 
+def expired_notice(
+    prompt: PromptLine = PROMPT, stream: TextIO | None = None
+) -> Callable[[Any, Any], None]:
+    """The scheduler's `on_expired_turn` for the console: the conversation's answer to an
+    expired approval, printed above the `you> ` prompt like every other console output."""
+
+    def notice(_view: Any, turn: Any) -> None:
+        prompt.write(render_turn(turn), stream or sys.stdout)
+
+    return notice
+
+
 class Console:
     def __init__(
         self, runtime: Any, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
@@ -127,8 +140,10 @@ class Console:
                 if final.result:
                     self.say(f"{final.status}: {final.result}")
             return True
+        from bot.metrics import counted_turn
+
         caller = self.runtime.console_caller(self.thread_id)
-        turn = self.runtime.agent.ask(text, thread_id=self.thread_id, caller=caller)
+        turn = counted_turn(self.runtime.agent, text, thread_id=self.thread_id, caller=caller)
         for call in turn.tool_calls:
             args = ", ".join(f"{k}={v!r}" for k, v in call.args.items())
             self.say(f"  → {call.name}({args})")

@@ -1,10 +1,22 @@
-"""Prometheus metrics for opsbot itself, served at GET /metrics."""
+"""Prometheus metrics for opsbot itself, served at GET /metrics.
+
+Every front end is counted, labelled `via` (slack, console, cli; scheduler and system for
+what opsbot does by itself): agent turns where a person starts one (`counted_turn`), tool
+calls through the observer hook of `OpsTool.invoke` (`count_tool_calls`, installed when the
+toolbox is built), approval decisions where the approval service records them, and HTTP
+requests on every route by its path template (bot/http/metrics.py). Each process has its own
+registry: what `opsbot ask` counts is gone when it exits; `opsbot run` serves its own.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from tools.observers import ToolCall, add_tool_observer
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -23,15 +35,21 @@ AGENT_TURN_SECONDS = Histogram(
 )
 TOOL_CALLS = Counter(
     "opsbot_tool_calls_total",
-    "Tool calls, by tool and outcome",
-    ["tool", "outcome"],
+    "Tool calls, by tool, front end and outcome (ok, error, failed)",
+    ["tool", "via", "outcome"],
     registry=REGISTRY,
 )
 APPROVAL_DECISIONS = Counter(
-    "opsbot_approval_decisions_total", "Approval decisions", ["decision"], registry=REGISTRY
+    "opsbot_approval_decisions_total",
+    "Approval decisions recorded, by decision and front end",
+    ["decision", "via"],
+    registry=REGISTRY,
 )
 HTTP_REQUESTS = Counter(
-    "opsbot_http_requests_total", "HTTP requests served", ["route", "status"], registry=REGISTRY
+    "opsbot_http_requests_total",
+    "HTTP requests served, by route (path template, or 'other') and status",
+    ["route", "status"],
+    registry=REGISTRY,
 )
 INCIDENTS_OPEN = Gauge("opsbot_incidents_open", "Open incidents", registry=REGISTRY)
 MONITOR_RUNS = Counter(
@@ -56,3 +74,31 @@ def set_ready(ready: bool) -> None:
 
 def is_ready() -> bool:
     return _READY.is_set()
+
+
+def _count_tool_call(call: ToolCall) -> None:
+    TOOL_CALLS.labels(tool=call.tool, via=call.via, outcome=call.outcome).inc()
+
+
+def count_tool_calls() -> None:
+    """Count every tool call of this process in `opsbot_tool_calls_total` (idempotent)."""
+    add_tool_observer(_count_tool_call)
+
+
+def count_decision(approve: bool, via: str) -> None:
+    """One recorded approval decision (an approve of a two-person approval counts too)."""
+    APPROVAL_DECISIONS.labels(decision="approve" if approve else "reject", via=via).inc()
+
+
+def counted_turn(agent: Any, text: str, *, thread_id: str, caller: Any) -> Any:
+    """`agent.ask(...)`, counted in `opsbot_agent_turns_total` by the caller's front end and
+    the outcome (ok, pending: it asks for an approval, error: it raised), and timed."""
+    started = time.monotonic()
+    outcome = "error"
+    try:
+        turn = agent.ask(text, thread_id=thread_id, caller=caller)
+        outcome = "pending" if turn.pending else "ok"
+        return turn
+    finally:
+        AGENT_TURNS.labels(via=caller.via, outcome=outcome).inc()
+        AGENT_TURN_SECONDS.labels(via=caller.via).observe(time.monotonic() - started)

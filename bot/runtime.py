@@ -242,6 +242,9 @@ class Runtime:
 
     @cached_property
     def toolbox(self) -> Toolbox:
+        from bot.metrics import count_tool_calls
+
+        count_tool_calls()  # opsbot_tool_calls_total hears of every call of this process
         box = Toolbox()
         for build in self.capability_builders():
             box.extend(build())
@@ -337,8 +340,9 @@ class Runtime:
         )
         return Agent(deps, self.checkpointer)
 
-    def console_caller(self, thread: str | None = None) -> Caller:
-        return Caller(user=self.terminal.user, via="console", thread=thread)
+    def console_caller(self, thread: str | None = None, via: str = "console") -> Caller:
+        """The terminal user as a caller: `via` is "console" (chat) or "cli" (one command)."""
+        return Caller(user=self.terminal.user, via=via, thread=thread)
 
     def decide_and_resume(
         self,

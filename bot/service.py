@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -147,15 +148,13 @@ def _start_scheduler(runtime: Any, mode: str) -> Any:
     """Monitors, approval expiry and incident delivery; in console mode incidents print here."""
     from bot.scheduler import OpsScheduler
 
-    on_expired = None
+    on_expired: Callable[[Any, Any], None] | None = None
     if mode == "console":
-        from bot.console import render_turn
+        from bot.console import expired_notice
         from bot.incidents.console import ConsoleNotifier
 
         runtime.incidents.add_notifier(ConsoleNotifier())
-
-        def on_expired(_view: Any, turn: Any) -> None:
-            print(render_turn(turn), flush=True)
+        on_expired = expired_notice()
 
     # in Slack mode the approval feed resumes an expired conversation and posts the answer
 

@@ -12,6 +12,7 @@ chat model binds to; execution always goes through `OpsTool.invoke`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from core.access import RISK_ORDER, Access, Caller, Risk  # noqa: F401  re-exported until the imports move
 from core.errors import Unavailable, UserError
+from tools.observers import ERROR, FAILED, OK, ToolCall, notify
 from tools.redact import redact, redact_data
 
 log = logging.getLogger(__name__)
@@ -111,12 +113,21 @@ class OpsTool:
     def invoke(self, raw: dict[str, Any] | None, caller: Caller) -> ToolResult:
         """Validate and run; whatever it raises becomes an error result (`error_result`).
         The result is redacted here, so no caller (agent, triage, approvals, commands) can
-        store, post or show a secret from tool output."""
+        store, post or show a secret from tool output. Observers (tools/observers.py) hear
+        of every call, with the caller's front end and the outcome."""
+        started = time.monotonic()
+        outcome = FAILED
         try:
             args = self.parse(raw)
-            return self.run(args, caller).redacted()
+            result = self.run(args, caller).redacted()
+            outcome = OK if result.ok else ERROR
+            return result
         except Exception as exc:
+            if isinstance(exc, UserError | Unavailable):
+                outcome = ERROR
             return error_result(self.name, exc).redacted()
+        finally:
+            notify(ToolCall(self.name, caller.via, outcome, time.monotonic() - started))
 
     def risk_of(self, args: BaseModel) -> Risk:
         return self.risk_for(args) if self.risk_for is not None else self.risk

@@ -11,6 +11,7 @@ from bot.approvals.events import PENDING_MORE
 from bot.approvals.policy import ApprovalError, Approvers
 from bot.approvals.requests import expire
 from bot.approvals.store import ApprovalStore, db_error, to_view
+from bot.metrics import count_decision
 from bot.storage.tables import Approval
 from core.approvals import APPROVED, PENDING, REJECTED, UNKNOWN, ApprovalView
 from tools.clock import utcnow
@@ -75,6 +76,7 @@ def decide(
             ) from exc
         if not moved:
             continue  # someone else changed it at the same moment; re-read and re-check
+        count_decision(approve, via)  # opsbot_approval_decisions_total, every front end
         fresh = to_view(store.row(approval_id))
         ready = fresh.status in (APPROVED, REJECTED)
         if fresh.status == PENDING:

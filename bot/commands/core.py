@@ -59,10 +59,11 @@ def cmd_chat(args: argparse.Namespace, runtime: Any) -> int:
 
 def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
     from bot.console import render_turn
+    from bot.metrics import counted_turn
 
     thread = args.thread or f"cli:{uuid.uuid4().hex[:12]}"
-    caller = runtime.console_caller(thread)
-    turn = runtime.agent.ask(args.text, thread_id=thread, caller=caller)
+    caller = runtime.console_caller(thread, via="cli")
+    turn = counted_turn(runtime.agent, args.text, thread_id=thread, caller=caller)
     if args.json:
         payload = turn.to_json() | {"thread": turn.thread_id}
         print(json.dumps(payload, default=str))
@@ -74,7 +75,7 @@ def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
 def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
     from bot.approvals import ApprovalError
     from bot.console import render_turn
-    from core.approvals import PENDING
+    from core.approvals import FAILED, PENDING
 
     reason = " ".join(args.reason) or None
     try:
@@ -104,6 +105,8 @@ def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
                 default=str,
             )
         )
+        if final.status == FAILED:
+            raise CliError(_failed_line(final), code=1)
         return 1 if settled else 0
     if settled:
         raise CliError(f"{final.id} was {decision.message}; nothing changed", code=1)
@@ -112,7 +115,18 @@ def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
         print(render_turn(turn))
     elif final.result:
         print(f"{final.status}: {final.result}")
+    if final.status == FAILED:
+        raise CliError(_failed_line(final), code=1)
     return 0
+
+
+def _failed_line(view: Any) -> str:
+    """One line for an approved action whose execution failed: the approval is used up."""
+    result = " ".join((view.result or "no details recorded").split())
+    return (
+        f"{view.id}: approved, but the action failed: {result}. The approval is used up; "
+        "ask again to get a new one"
+    )
 
 
 def cmd_approvals(args: argparse.Namespace, runtime: Any) -> int:

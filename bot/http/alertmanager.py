@@ -30,7 +30,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.http.bodies import BodyError, decode_json
-from bot.metrics import HTTP_REQUESTS
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,6 @@ PATH = "/alerts/alertmanager"
 
 
 def _reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    HTTP_REQUESTS.labels(route=PATH, status=str(status)).inc()
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -3,7 +3,8 @@
 Routes are added by area: health and metrics here; Alertmanager intake, prompt serving and
 Slack events register themselves through `extra_routes` when those areas are enabled. Every
 request body is capped (bot/http/limits.py): HTTP_MAX_BODY_BYTES, and
-ALERTMANAGER_MAX_BODY_BYTES for Alertmanager's whole alert groups.
+ALERTMANAGER_MAX_BODY_BYTES for Alertmanager's whole alert groups. Every request is counted
+by route template and status (bot/http/metrics.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.http.limits import BodyLimits, Cap, Limits
+from bot.http.metrics import RequestMetrics
 from bot.metrics import REGISTRY, is_ready
 from core.errors import Conflict, Invalid, NotFound, OpsbotError, Refused, Unavailable, UserError
 
@@ -28,12 +30,8 @@ STARTED = time.time()
 ALERTMANAGER_PATH = "/alerts/alertmanager"
 
 
-def body_limits(settings: Any, routes: Sequence[BaseRoute] = ()) -> Limits:
-    exact = frozenset(
-        str(r.path) for r in routes if isinstance(r, Route) and "{" not in str(r.path)
-    )
+def body_limits(settings: Any) -> Limits:
     return Limits(
-        labelled=exact,
         default=Cap(settings.http_max_body_bytes, "HTTP_MAX_BODY_BYTES"),
         paths={
             ALERTMANAGER_PATH: Cap(
@@ -106,7 +104,11 @@ def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
         Route("/metrics", metrics, methods=["GET"]),
         *extra_routes,
     ]
-    limits = Middleware(BodyLimits, limits=body_limits(runtime.settings, routes))
+    # outermost first: every answer is counted, the body caps' refusals too
+    counted = Middleware(RequestMetrics, routes=routes)
+    limits = Middleware(BodyLimits, limits=body_limits(runtime.settings))
     return Starlette(
-        routes=routes, middleware=[limits], exception_handlers={OpsbotError: error_response}
+        routes=routes,
+        middleware=[counted, limits],
+        exception_handlers={OpsbotError: error_response},
     )

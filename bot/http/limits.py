@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.metrics import HTTP_REQUESTS
-
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -39,17 +37,13 @@ class Cap:
 class Limits:
     default: Cap
     paths: Mapping[str, Cap] = field(default_factory=dict)  # exact request paths
-    labelled: frozenset[str] = frozenset()  # paths counted by name in metrics (else "other")
 
     def for_path(self, path: str) -> Cap:
         return self.paths.get(path, self.default)
 
-    def label(self, path: str) -> str:
-        """The metrics label: a known route's path, never an arbitrary one (cardinality)."""
-        return path if path in self.labelled or path in self.paths else "other"
 
-
-async def _refuse(send: Send, route: str, status: int, message: str) -> None:
+async def _refuse(send: Send, status: int, message: str) -> None:
+    """Answer `status` (counted by bot/http/metrics.py, which wraps this middleware)."""
     body = json.dumps({"error": message}).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -58,7 +52,6 @@ async def _refuse(send: Send, route: str, status: int, message: str) -> None:
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-    HTTP_REQUESTS.labels(route=route, status=str(status)).inc()
 
 
 def _declared_length(scope: Scope) -> bytes | None:
@@ -79,16 +72,15 @@ class BodyLimits:
             return
         path = str(scope.get("path") or "")
         cap = self.limits.for_path(path)
-        route = self.limits.label(path)
         too_large = f"request body larger than {cap.size} bytes (set {cap.setting} to change)"
         declared = _declared_length(scope)
         if declared is not None:
             text = declared.strip()
             if not text.isdigit():
-                await _refuse(send, route, 400, "Content-Length is not a number")
+                await _refuse(send, 400, "Content-Length is not a number")
                 return
             if int(text) > cap.size:
-                await _refuse(send, route, 413, too_large)
+                await _refuse(send, 413, too_large)
                 return
         received = 0
         answered = False  # we sent the 413: whatever the application sends is dropped
@@ -102,7 +94,7 @@ class BodyLimits:
                 if received > cap.size:
                     if not started and not answered:
                         answered = True
-                        await _refuse(send, route, 413, too_large)
+                        await _refuse(send, 413, too_large)
                     raise BodyTooLarge(too_large)
             return message
 

@@ -8,12 +8,15 @@ connections. Client errors (`invalid_auth`, `channel_not_found`...) are never re
 Every Web API call goes through `api_call`, so that is where a last redaction pass runs over
 what opsbot writes to Slack (message text, the text inside blocks and attachments, uploaded
 text content): whatever path a message took, no recognised secret is posted. Button values,
-ids and URLs of blocks are left exact (they are signed or are addresses).
+ids and URLs of blocks are left exact (they are signed or are addresses). Answers to slash
+commands go to `response_url` through Bolt's `respond()`, not through this client:
+`redacting_respond` gives them the same pass.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http.client import RemoteDisconnected
 from typing import Any
 from urllib.error import URLError
@@ -66,6 +69,18 @@ def redact_message(value: Any, key: str | None = None) -> Any:
         # a list under "text"-like keys does not occur; items inherit nothing
         return [redact_message(v, None if isinstance(v, dict) else key) for v in value]
     return value
+
+
+def redacting_respond(respond: Callable[..., Any]) -> Callable[..., Any]:
+    """Bolt's `respond` (a post to `response_url`, which bypasses this client) with the same
+    last redaction pass over what it sends."""
+
+    def send(*args: Any, **kwargs: Any) -> Any:
+        # respond(text, blocks, ...): a positional string is the message text
+        plain = [redact(a) if isinstance(a, str) else redact_message(a) for a in args]
+        return respond(*plain, **redact_message(kwargs))
+
+    return send
 
 
 class RedactingWebClient(WebClient):

@@ -16,8 +16,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from bot.metrics import counted_turn
 from bot.reply import Context, Reply, Section
 from bot.slack.cards import approval_blocks
+from bot.slack.client import redacting_respond
 from bot.slack.conversation import Conversations, Incoming
 from bot.slack.outbox import slack_error
 from bot.slack.render import MAX_BLOCKS, SlackMessage, escape, render_reply, section
@@ -60,6 +62,7 @@ class OpsCommand:
 
     def handle(self, ack: Callable[..., Any], body: dict[str, Any], respond: Any) -> None:
         """Bolt listener body: ack within milliseconds, do the work on the pool."""
+        respond = redacting_respond(respond)  # response_url bypasses the redacting client
         text = (body.get("text") or "").strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
@@ -150,7 +153,7 @@ class OpsCommand:
         try:
             thread_id = f"slack:{team}:{channel}:cmd-{body.get('trigger_id', 'x')}"
             caller = Caller(user=user, via="slack", channel=channel, thread=thread_id)
-            turn = self.runtime.agent.ask(text, thread_id=thread_id, caller=caller)
+            turn = counted_turn(self.runtime.agent, text, thread_id=thread_id, caller=caller)
             reply = reply_from_turn(turn)
             reply.add(
                 Context("Invite me to this channel (/invite @opsbot) to get answers in a thread.")

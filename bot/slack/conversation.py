@@ -15,14 +15,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from bot.metrics import AGENT_TURN_SECONDS, AGENT_TURNS
+from bot.metrics import counted_turn
 from bot.reply import reply_from_turn
 from bot.slack.dedupe import EventDeduper, event_key, message_key
 from bot.slack.outbox import Outbox
@@ -170,24 +169,21 @@ class Conversations:
         self.pool.submit(self.run_turn, incoming, placeholder_ts)
 
     def run_turn(self, incoming: Incoming, placeholder_ts: str | None) -> None:
-        """Run one agent turn and post the answer in the thread. Never raises."""
-        started = time.monotonic()
-        outcome = "error"
+        """Run one agent turn (counted: bot/metrics.py) and post the answer in the thread.
+        Never raises."""
         try:
             caller = Caller(
                 user=incoming.user, via="slack", channel=incoming.channel, thread=incoming.thread_id
             )
             text = incoming.text or "help"
             with self.locks.hold(incoming.thread_id):
-                turn = self.runtime.agent.ask(text, thread_id=incoming.thread_id, caller=caller)
+                turn = counted_turn(
+                    self.runtime.agent, text, thread_id=incoming.thread_id, caller=caller
+                )
             rendered = render_reply(reply_from_turn(turn))
             self.outbox.deliver(rendered, incoming.channel, incoming.thread_ts, placeholder_ts)
-            outcome = "pending" if turn.pending else "ok"
         except Exception as exc:
             log.exception("agent turn for %s failed", incoming.thread_id)
             self.outbox.apology(
                 incoming.channel, incoming.thread_ts, placeholder_ts, type(exc).__name__
             )
-        finally:
-            AGENT_TURNS.labels(via="slack", outcome=outcome).inc()
-            AGENT_TURN_SECONDS.labels(via="slack").observe(time.monotonic() - started)

@@ -23,7 +23,6 @@ from typing import Any
 
 from bot.approvals import ApprovalError, Decision
 from bot.incidents.contract import incident_of_thread
-from bot.metrics import APPROVAL_DECISIONS
 from bot.slack.approvals import APPROVAL, APPROVAL_ACTIONS, APPROVE, ButtonError, ButtonSigner
 from bot.slack.conversation import KeyedLocks
 from bot.slack.outbox import Outbox
@@ -144,7 +143,6 @@ class ApprovalClicks:
             if current.status in FINAL:  # repair a stale card; never race the deciding worker
                 self._refresh(click, current)
             return
-        APPROVAL_DECISIONS.labels(decision="approve" if approve else "reject").inc()
         if incident is None:
             self.kick()  # the card's final state and the resumed conversation's answer
             return

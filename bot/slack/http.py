@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.http.bodies import BodyError, NotJson, decode_form, decode_json
-from bot.metrics import HTTP_REQUESTS, REGISTRY
+from bot.metrics import REGISTRY
 from bot.slack.dedupe import request_key
 from bot.slack.request_signature import RequestSignature, SignatureRefused
 
@@ -105,18 +105,13 @@ def slack_routes(front: Any) -> list[Route]:
     async def events(request: Request) -> Response:
         signed = await read_signed(request)
         started = time.perf_counter()
-        status = 500
         kind = ["other"]
         try:
             if signed is None:
                 kind[0] = "refused"
-                response = _refused()
-            else:
-                response = await dispatch(request, *signed, kind)
-            status = response.status_code
-            return response
-        finally:
-            HTTP_REQUESTS.labels(route=PATH, status=str(status)).inc()
+                return _refused()
+            return await dispatch(request, *signed, kind)
+        finally:  # the request itself is counted by bot/http/metrics.py
             ACK_SECONDS.labels(kind=kind[0]).observe(time.perf_counter() - started)
 
     async def dispatch(request: Request, body: bytes, sig: str, kind: list[str]) -> Response:

@@ -81,3 +81,33 @@ def test_without_a_prompt_posts_are_plain_lines() -> None:
     out = io.StringIO()
     ConsoleNotifier(stream=out, prompt=PromptLine()).thread_note(_card(), "hello")
     assert out.getvalue() == "  #7 › hello\n"
+
+
+def test_an_expired_approvals_answer_is_printed_above_the_prompt() -> None:
+    """The scheduler's note that a console conversation's approval expired goes through the
+    same prompt line as incident posts, not a bare print over `you> `."""
+    from bot.console import expired_notice
+    from graphs.agent import TurnResult
+
+    master, slave = os.openpty()
+    out = io.StringIO()
+    prompt = PromptLine()
+    with os.fdopen(slave, "r") as stdin:
+        console = Console(None, stdin=stdin, stdout=out)
+        done = threading.Event()
+
+        def loop() -> None:
+            console.loop(prompt=prompt)
+            done.set()
+
+        threading.Thread(target=loop, daemon=True).start()
+        for _ in range(200):  # until the prompt is shown
+            if out.getvalue().endswith("you> "):
+                break
+            threading.Event().wait(0.01)
+        turn = TurnResult(thread_id="console:1", answer="ap-1 expired; nothing was changed.")
+        expired_notice(prompt=prompt, stream=out)(None, turn)
+        os.write(master, b"quit\n")
+        assert done.wait(10)
+    os.close(master)
+    assert out.getvalue().endswith("you> \r\x1b[Kap-1 expired; nothing was changed.\nyou> ")

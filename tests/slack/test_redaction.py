@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +26,8 @@ from bot.slack.render import SlackMessage, section
 from bot.slack.users import UserNames
 from tests.emulators.slack import SlackEmulator
 from tests.incidents.alerts import alert, payload
+from tests.slack.helpers import slash_body
+from tests.slack.stack import start_stack
 from tools.clock import utcnow
 
 CHANNEL = "C0INCIDENTS"
@@ -137,3 +140,23 @@ def test_alert_annotations_are_redacted_before_they_are_stored_or_posted(  # typ
     notifier.incident_changed(runtime.incidents.card(row.id))
     assert slack_emulator.posts(CHANNEL)
     assert _leaks([c.params for c in slack_emulator.calls]) == []
+
+
+def test_slash_command_answers_through_response_url_are_redacted(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    """Bolt's `respond()` posts to response_url, not through the Web API client: the same
+    last redaction pass runs over it (here the command's own text, echoed in the answer)."""
+    stack = start_stack(tmp_path, slack_emulator)
+    try:
+        raw = slash_body(
+            f"health {SENDGRID} {HOOK}", response_url=slack_emulator.response_url("health")
+        )
+        assert stack.sender.form(raw).status_code == 200
+        [answer] = slack_emulator.wait_for(
+            lambda: slack_emulator.calls_to("response_url", key="health"), what="the answer"
+        )
+        assert "/ops health" in json.dumps(answer.params)  # the echo is there, masked
+        assert _leaks(answer.params) == []
+    finally:
+        stack.close()
