@@ -357,7 +357,7 @@ class Agent:
         messages = snapshot.values.get("messages", []) if snapshot.values else []
         if not messages or not isinstance(messages[-1], AIMessage) or not messages[-1].tool_calls:
             return
-        fixes = [
+        fixes: list[BaseMessage] = [
             ToolMessage(
                 content="not run: the previous turn stopped before this call",
                 tool_call_id=call["id"],
@@ -375,7 +375,7 @@ class Agent:
         messages: list[BaseMessage] = snapshot.values.get("messages", []) if snapshot.values else []
         start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
         turn = messages[start + 1 :]
-        records: dict[str, ToolCallRecord] = {}
+        records: dict[str | None, ToolCallRecord] = {}  # LangChain's call ids may be None
         answer = ""
         for message in turn:
             if isinstance(message, AIMessage):
