@@ -12,7 +12,7 @@ from tests.bot_process import OPSBOT_ENV
 from tests.databases import postgres_unavailable, scratch_database
 
 # fixtures shared across directories
-pytest_plugins = ["tests.mlflow_stores"]
+pytest_plugins = ["tests.demo_workspace", "tests.mlflow_stores"]
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,6 @@ PostgreSQL, tests/conftest.py), and real MLflow (in process on a SQLite file, an
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -68,31 +67,3 @@ def unique(prefix: str) -> str:
 
 
 BackendFactory = Callable[[Any], Any]
-
-
-# ---------------------------------------------------------------- demo workspace
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with `opsbot demo` loaded, built once per session (about 5 s). Tests never
-    use it directly: `demo_workspace` copies it."""
-    from bot.cli import main
-
-    data = tmp_path_factory.mktemp("demo-template") / "data"
-    data.mkdir()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OPSBOT_DATA_DIR", str(data))
-        assert main(["demo"]) == 0
-    return data
-
-
-@pytest.fixture
-def demo_workspace(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """This test's own copy of the demo data dir, as OPSBOT_DATA_DIR (as if it had run
-    `opsbot demo` itself). The demo's remediation allowlist names its data dir: it is
-    rewritten to the copy's."""
-    data = tmp_path / "data"
-    shutil.copytree(demo_template, data)
-    for path in data.rglob("*.yaml"):
-        path.write_text(path.read_text().replace(str(demo_template), str(data)))
-    monkeypatch.setenv("OPSBOT_DATA_DIR", str(data))
-    return data
