@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.errors import StartupError
@@ -339,7 +340,7 @@ _FIELD_TO_ENV = {
 }
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     loc = error.get("loc") or ()
     field = str(loc[0]) if loc else ""
     env = _FIELD_TO_ENV.get(field, field.upper()) if field else "settings"

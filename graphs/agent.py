@@ -12,27 +12,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypedDict
+from typing import Any
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langgraph.errors import GraphRecursionError
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import add_messages
 from langgraph.types import Command, interrupt
 
 from core.approvals import APPROVED, PENDING, ApprovalView, outcome_ok, outcome_text
 from graphs.gate import GateBackend
 from graphs.llm import describe_failure, is_offline
+from graphs.state import AgentState
 from graphs.tool_node import ToolsNode, caller_config, tool_message
 from graphs.turns import ToolCallRecord, TurnResult, turn_result
 from tools.base import Caller, Toolbox, ToolResult
 
 log = logging.getLogger(__name__)
-
-
-class AgentState(TypedDict, total=False):
-    messages: Annotated[list[AnyMessage], add_messages]
-    awaiting: list[dict[str, str]]
 
 
 @dataclass
@@ -197,7 +198,7 @@ class Agent:
         messages = snapshot.values.get("messages", []) if snapshot.values else []
         if not messages or not isinstance(messages[-1], AIMessage) or not messages[-1].tool_calls:
             return
-        fixes = [
+        fixes: list[BaseMessage] = [
             ToolMessage(
                 content="not run: the previous turn stopped before this call",
                 tool_call_id=call["id"],

@@ -32,6 +32,6 @@ def open_checkpointer(
 
     sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(sqlite_path), check_same_thread=False, timeout=30)
-    saver = SqliteSaver(conn)
-    saver.setup()
-    return saver, conn.close
+    lite = SqliteSaver(conn)
+    lite.setup()
+    return lite, conn.close

@@ -16,6 +16,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 
 from graphs.gate import GateBackend
+from graphs.state import AgentState
 from tools.base import Access, Caller, OpsTool, Toolbox, ToolError, ToolResult
 from tools.redact import redact, redact_data
 
@@ -84,7 +85,7 @@ class ToolsNode:
     toolbox: Toolbox
     backend: GateBackend
 
-    def __call__(self, state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    def __call__(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         caller, thread_id = caller_of(config)
         last = state["messages"][-1]
         out: list[ToolMessage] = []

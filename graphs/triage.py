@@ -298,14 +298,14 @@ def build_triage_graph(deps: TriageDeps) -> Any:
             processes = None
         suggestions, dropped = suggest(deps.catalogue, incident.alertname, labels, processes)
         proposed: list[ProposedAction] = []
-        for item in suggestions:
-            action = _proposed(item)
+        for suggestion in suggestions:
+            action = _proposed(suggestion)
             if deps.request_approval is not None:
                 try:
                     action.approval_id = deps.request_approval(incident, action)
                 except Exception as exc:
-                    log.warning("could not request approval for %s: %s", item.action, exc)
-                    dropped.append(f"{item.action}: approval could not be created ({exc})")
+                    log.warning("could not request approval for %s: %s", suggestion.action, exc)
+                    dropped.append(f"{suggestion.action}: approval could not be created ({exc})")
                     continue
             proposed.append(action)
         return {"actions": proposed, "dropped": dropped}

@@ -46,7 +46,7 @@ class TurnResult:
 def last_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[ToolCallRecord]]:
     """The final answer and the tool calls made since the last human message."""
     start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
-    records: dict[str, ToolCallRecord] = {}
+    records: dict[str | None, ToolCallRecord] = {}  # LangChain's call ids may be None
     answer = ""
     for message in messages[start + 1 :]:
         if isinstance(message, AIMessage):

@@ -11,6 +11,9 @@ import pytest
 from tests.bot_process import OPSBOT_ENV
 from tests.databases import postgres_unavailable, scratch_database
 
+# fixtures shared across directories
+pytest_plugins = ["tests.demo_workspace", "tests.mlflow_stores"]
+
 REPO = Path(__file__).resolve().parent.parent
 
 

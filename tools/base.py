@@ -5,8 +5,8 @@ A tool is plain Python: a pydantic model for its arguments, a function that retu
 whether a call runs at once (`READ`), runs and is audited (`WRITE`), or becomes a pending
 approval that a human must grant before it runs (`GATED`). The model cannot change that.
 
-Nothing here imports Slack or LangGraph. `as_langchain()` gives the thin LangChain tool a
-chat model binds to; execution always goes through `OpsTool.invoke`.
+Nothing here imports Slack, LangGraph or LangChain (the import contracts in pyproject.toml
+check it). A chat model binds to `schema()`; execution always goes through `OpsTool.invoke`.
 """
 
 from __future__ import annotations
@@ -139,27 +139,6 @@ class OpsTool:
         schema.pop("description", None)
         schema.setdefault("properties", {})
         return {"name": self.name, "description": self.description, "input_schema": schema}
-
-    def as_langchain(self) -> Any:
-        """A LangChain StructuredTool with this tool's name, description and schema.
-
-        Its function refuses to run: opsbot executes tools only through the agent graph,
-        which applies the approval gate and the audit log.
-        """
-        from langchain_core.tools import StructuredTool
-
-        name = self.name
-
-        def _refuse(**_: Any) -> str:
-            raise RuntimeError(f"{name} runs only through the opsbot agent executor")
-
-        return StructuredTool.from_function(
-            func=_refuse,
-            name=self.name,
-            description=self.description,
-            args_schema=self.args,
-            infer_schema=False,
-        )
 
 
 class Toolbox:

@@ -27,9 +27,9 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import CursorResult, delete, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
@@ -180,7 +180,7 @@ class ApprovalEvents:
                 .values(claimed_by=self.owner, claimed_until=now + self.lease)
             )
             db.commit()
-            return result.rowcount == 1
+            return cast("CursorResult[Any]", result).rowcount == 1
 
     def done(self, event: ApprovalEvent) -> bool:
         """Mark a claimed row delivered; False when the claim was lost meanwhile (the lease
@@ -194,7 +194,7 @@ class ApprovalEvents:
                 .values(delivered_at=utcnow())
             )
             db.commit()
-            return result.rowcount == 1
+            return cast("CursorResult[Any]", result).rowcount == 1
 
     def failed(self, event: ApprovalEvent, error: str) -> bool:
         """Give the row back to be retried after a backoff; after MAX_ATTEMPTS it is dropped
@@ -234,7 +234,7 @@ class ApprovalEvents:
                 .where(col(ApprovalEvent.delivered_at) < utcnow() - keep)
             )
             db.commit()
-            return int(result.rowcount or 0)
+            return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 # ---------------------------------------------------------------------- stored answers

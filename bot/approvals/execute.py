@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,7 +30,7 @@ def execute(
     if row.status != APPROVED:
         return None
     me = this_process()
-    claim = {
+    claim: dict[str, Any] = {
         "status": EXECUTING,
         "executor_host": me.host,
         "executor_pid": me.pid,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
@@ -162,7 +162,7 @@ class ApprovalStore:
                 .where(col(Approval.revision) == row.revision)
                 .values(revision=row.revision + 1, **values)
             )
-            moved = result.rowcount == 1
+            moved = cast("CursorResult[Any]", result).rowcount == 1
             entry = None
             if moved and event is not None:
                 add_event(db, approval_id=row.id, thread_id=row.thread_id, kind=event)

@@ -13,7 +13,7 @@ from tools.clock import iso
 from tools.format import compact_json
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser(
         "run", help="run the bot: Slack (or the console), monitors, HTTP endpoints"
     )

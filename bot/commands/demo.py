@@ -24,7 +24,7 @@ def seed_runbooks(runtime: Any) -> list[str]:
     return [report.summary().splitlines()[0]]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="load the demo workspace (idempotent)")
     demo.add_argument(
         "--stop-service",

@@ -11,7 +11,7 @@ from bot.cli import CliError
 STATUSES = ["open", "unacknowledged", "acknowledged", "resolved", "all"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser(
         "check", help="run every monitor once; open/update/resolve incidents as `run` would"
     )

@@ -21,7 +21,7 @@ from typing import Any
 from bot.cli import CliError, exit_code
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ingest", help="(re)index runbooks into Chroma, incrementally")
     p.add_argument(
         "paths",

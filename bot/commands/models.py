@@ -18,7 +18,7 @@ from bot.cli import CliError
 from bot.commands.common import approval_card, print_json, request_approval, run_tool
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     models = sub.add_parser("models", help="model registry: versions, aliases, drift")
     verbs = models.add_subparsers(dest="models_command", metavar="ACTION")
     verbs.required = True

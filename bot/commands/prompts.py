@@ -18,7 +18,7 @@ from bot.commands.common import approval_card, print_json, request_approval
 from tools.clock import iso
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     prompts = sub.add_parser("prompts", help="prompt registry: versions, labels, diffs, files")
     verbs = prompts.add_subparsers(dest="prompts_command", metavar="ACTION")
     verbs.required = True

@@ -24,7 +24,6 @@ class HttpServer:
             server_header=False,
         )
         self.server = uvicorn.Server(config)
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self.thread = threading.Thread(target=self.server.run, name="opsbot-http", daemon=True)
 
     def start(self, timeout: float = 15.0) -> int:

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, text, update
+from sqlalchemy import CursorResult, func, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -611,7 +611,7 @@ class IncidentEngine:
                         notify_pending=row.notify_pending or said,
                     )
                 )
-                if result.rowcount != 1:
+                if cast("CursorResult[Any]", result).rowcount != 1:
                     db.rollback()  # someone changed the incident meanwhile: look again
                     continue
                 db.commit()

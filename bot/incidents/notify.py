@@ -21,8 +21,9 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -208,7 +209,7 @@ class Outbox(PollingWorker):
                 .values(delivered_at=utcnow())
             )
             db.commit()
-            return result.rowcount == 1
+            return cast("CursorResult[Any]", result).rowcount == 1
 
     def _release(self, event_id: int | None) -> None:
         with session(self.db) as db:

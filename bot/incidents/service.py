@@ -334,6 +334,7 @@ class IncidentService:
                 .where(col(Incident.triage_status).in_(["pending", "running"]))
             ).all()
         for incident_id, first_seen in rows:
+            assert incident_id is not None  # the query keeps rows with an id only
             if as_utc(first_seen) <= cutoff:
                 self.submit_triage(int(incident_id))
 
@@ -403,6 +404,7 @@ class IncidentService:
                 .distinct()
             ).all()
         for incident_id in ids:
+            assert incident_id is not None  # the query keeps rows with an incident only
             try:
                 self.sync_incident_approvals(int(incident_id))
             except Exception:

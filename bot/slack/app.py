@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
@@ -274,14 +275,16 @@ class SlackFrontEnd:
 
         try:
             # "socket_mode" tells Bolt the request is already verified and parsed
+            bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
             response = self.app.dispatch(
-                BoltRequest(body=body, headers=headers, mode="socket_mode")
+                BoltRequest(body=body, headers=bolt_headers, mode="socket_mode")
             )
         except Exception:
             log.exception("could not dispatch a Slack event")
             return
         if response.status == 404:
-            event = body.get("event") if isinstance(body.get("event"), dict) else {}
+            raw = body.get("event")
+            event = raw if isinstance(raw, dict) else {}
             log.info("no listener for Slack event %s; ignored", event.get("type"))
 
     def routes(self) -> list[Any]:

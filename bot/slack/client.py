@@ -86,7 +86,7 @@ def redacting_respond(respond: Callable[..., Any]) -> Callable[..., Any]:
 class RedactingWebClient(WebClient):
     """A WebClient that redacts what it posts (see the module docstring)."""
 
-    def api_call(  # type: ignore[override]
+    def api_call(
         self,
         api_method: str,
         *,
@@ -100,7 +100,7 @@ class RedactingWebClient(WebClient):
             data = redact_message(data)
         return super().api_call(api_method, json=json, data=data, **kwargs)
 
-    def files_upload_v2(self, *, content: str | bytes | None = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def files_upload_v2(self, *, content: str | bytes | None = None, **kwargs: Any) -> Any:
         if isinstance(content, str):
             content = redact(content)
         return super().files_upload_v2(content=content, **kwargs)

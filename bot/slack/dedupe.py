@@ -61,7 +61,7 @@ class EventDeduper:
             self._insert(ProcessedEvent)
             .values(key=key[:MAX_KEY], at=utcnow())
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(ProcessedEvent.key)  # rowcount is -1 on psycopg; a returned row is not
+            .returning(col(ProcessedEvent.key))  # rowcount is -1 on psycopg; a returned row is not
         )
         with self._engine.begin() as conn:
             won = conn.execute(stmt).first() is not None

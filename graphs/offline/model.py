@@ -40,7 +40,7 @@ class OfflinePlanner(BaseChatModel):
     def _llm_type(self) -> str:
         return "opsbot-offline-planner"
 
-    def bind_tools(self, tools: Sequence[Any], **_: Any) -> OfflinePlanner:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], **_: Any) -> OfflinePlanner:
         names = set()
         for tool in tools:
             if isinstance(tool, dict):
@@ -88,7 +88,7 @@ class OfflinePlanner(BaseChatModel):
     def _outcomes(messages: list[BaseMessage]) -> list[Outcome]:
         """Results of the tool calls made since the last human message, in call order."""
         start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
-        calls: dict[str, tuple[str, dict[str, Any]]] = {}
+        calls: dict[str | None, tuple[str, dict[str, Any]]] = {}  # LangChain's ids may be None
         outcomes: list[Outcome] = []
         for message in messages[start + 1 :]:
             if isinstance(message, AIMessage):

@@ -252,7 +252,7 @@ class Planner:
         if not self._has("run_remediation"):
             return False
         if words & RESTART:
-            service = (ents.services or ctx.services or [None])[0]
+            service = next(iter(ents.services or ctx.services), None)
             if service is None:
                 plan.reply = "Which service should I restart? " + _names_list(
                     "restartable service", self.vocab.services

@@ -105,9 +105,7 @@ def test_demo_diff_label_approve_history_from_the_command_line(cli: Cli, tmp_pat
     assert unknown.returncode == 1 and unknown.stderr.startswith("opsbot: unknown prompt 'nope'")
 
 
-def test_ask_diff_and_rollback_with_approval(cli: Cli, tmp_path: Path) -> None:
-    cli.use(tmp_path / "data")
-    cli.ok("demo")
+def test_ask_diff_and_rollback_with_approval(cli: Cli, demo_workspace: Path) -> None:
     answer = cli.ok("ask", "what changed between v1 and v2 of support-triage")
     assert "```diff" in answer and "-Answer with the category only." in answer
     turn = json.loads(cli.ok("ask", "roll back support-triage", "--json"))
@@ -123,9 +121,9 @@ def test_ask_diff_and_rollback_with_approval(cli: Cli, tmp_path: Path) -> None:
     assert shown["version"] == 1
 
 
-def test_export_import_round_trip_through_files(cli: Cli, tmp_path: Path) -> None:
-    cli.use(tmp_path / "a")
-    cli.ok("demo")
+def test_export_import_round_trip_through_files(
+    cli: Cli, tmp_path: Path, demo_workspace: Path
+) -> None:
     exported = cli.ok("prompts", "export", "support-triage", "incident-summary")
     folder = tmp_path / "prompts"
     cli.ok("prompts", "export", "--dir", str(folder))
@@ -147,14 +145,12 @@ def test_export_import_round_trip_through_files(cli: Cli, tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_run_serves_the_new_version_at_once_after_an_approved_rollback(
-    cli: Cli, tmp_path: Path
+    cli: Cli, tmp_path: Path, demo_workspace: Path
 ) -> None:
     """`opsbot run` in its own process serves prompts; this process (the CLI) asks for and
     approves a rollback; the server's very next answer is the new version."""
-    data = tmp_path / "data"
+    data = demo_workspace
     port = free_port()
-    cli.use(data)
-    cli.ok("demo")
     empty = tmp_path / "no-runbooks"
     empty.mkdir()
     # no runbooks to index and no monitor runs competing for the CPU while the test waits

@@ -54,8 +54,7 @@ def test_newcomer_path(workspace: Path, capsys: Any) -> None:
     assert json.loads(out)["live_version"] == 2
 
 
-def test_drift_json_has_exactly_the_promised_shape(workspace: Path, capsys: Any) -> None:
-    assert run(capsys, "demo")[0] == 0
+def test_drift_json_has_exactly_the_promised_shape(demo_workspace: Path, capsys: Any) -> None:
     code, out, _ = run(capsys, "models", "drift", "bike-demand", "--json")
     assert code == 0
     data = json.loads(out)
@@ -134,9 +133,8 @@ def test_register_data_alias_and_history(workspace: Path, capsys: Any, tmp_path:
     ],
 )
 def test_bad_input_exits_non_zero_with_one_clear_line(
-    workspace: Path, capsys: Any, argv: list[str], message: str
+    demo_workspace: Path, capsys: Any, argv: list[str], message: str
 ) -> None:
-    assert run(capsys, "demo")[0] == 0
     before = run(capsys, "models", "list", "--json")[1]
     code, _, err = run(capsys, *argv)
     assert code != 0

@@ -3,16 +3,13 @@ by a local HTTP server, and the errors that name what to do."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import numpy as np
 import pytest
 
 import tools.runbooks.embedding as embedding
+from tests.emulators.embeddings import EmbeddingsAPI, serve_embeddings_api
 from tools.runbooks.client import chroma_settings, make_client
 from tools.runbooks.embedding import (
     EmbeddingError,
@@ -61,44 +58,10 @@ def test_hashing_is_deterministic_and_lexical() -> None:
     assert float(one.embed(["zebra"])[0] @ a[0]) == pytest.approx(0.0, abs=1e-6)
 
 
-class _EmbeddingsAPI(BaseHTTPRequestHandler):
-    """Answers POST /v1/embeddings like the OpenAI API, from the hashing embedder."""
-
-    calls: list[dict[str, Any]] = []
-    status = 200
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).calls.append(
-            {"path": self.path, "auth": self.headers.get("Authorization"), **body}
-        )
-        if type(self).status != 200:
-            payload = json.dumps({"error": {"message": "rate limited"}}).encode()
-            self.send_response(type(self).status)
-        else:
-            rows = HashingEmbedder().embed(body["input"])
-            data = [{"index": i, "embedding": row.tolist()} for i, row in enumerate(rows)]
-            payload = json.dumps({"data": list(reversed(data)), "model": body["model"]}).encode()
-            self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        return
-
-
 @pytest.fixture
 def embeddings_api() -> Iterator[str]:
-    _EmbeddingsAPI.calls = []
-    _EmbeddingsAPI.status = 200
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EmbeddingsAPI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with serve_embeddings_api() as url:
+        yield url
 
 
 def test_openai_compatible_api_embedding(embeddings_api: str) -> None:
@@ -111,13 +74,13 @@ def test_openai_compatible_api_embedding(embeddings_api: str) -> None:
     assert np.allclose(
         vectors, HashingEmbedder().embed(["disk full", "cpu hot"]), atol=1e-6
     )  # order kept
-    call = _EmbeddingsAPI.calls[0]
+    call = EmbeddingsAPI.calls[0]
     assert call["path"] == "/v1/embeddings" and call["auth"] == "Bearer sk-test"
     assert call["model"] == "text-embedding-3-small" and call["input"] == ["disk full", "cpu hot"]
 
 
 def test_openai_compatible_api_errors_are_clear(embeddings_api: str) -> None:
-    _EmbeddingsAPI.status = 429
+    EmbeddingsAPI.status = 429
     embedder = OpenAICompatibleEmbedder("m", base_url=embeddings_api)
     with pytest.raises(EmbeddingError, match="answered 429"):
         embedder.embed(["x"])

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import psutil
 
@@ -43,7 +44,7 @@ class CpuSampler:
         self._reading: CpuReading | None = None
 
     @staticmethod
-    def _busy(before, after) -> float:  # type: ignore[no-untyped-def]
+    def _busy(before: Any, after: Any) -> float:  # psutil's scputimes (platform fields)
         idle_fields = ("idle", "iowait")
         total = sum(after) - sum(before)
         idle = sum(getattr(after, f, 0.0) - getattr(before, f, 0.0) for f in idle_fields)

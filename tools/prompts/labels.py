@@ -4,8 +4,9 @@ rollback to the previous holder and the recorded history."""
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -177,7 +178,7 @@ class LabelMoves(StoreBase):
                             updated_by=actor,
                         )
                     )
-                    if moved.rowcount != 1:
+                    if cast("CursorResult[Any]", moved).rowcount != 1:
                         db.rollback()
                         continue
                 change = PromptLabelChange(

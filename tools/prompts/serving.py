@@ -75,7 +75,7 @@ class PromptServer:
         kept DB-API cursor ~4 µs on SQLite. Autocommit means every read sees the latest
         committed revision and never holds a transaction open.
         """
-        conn = getattr(self._local, "conn", None)
+        conn: Any = getattr(self._local, "conn", None)
         if conn is None:
             proxy = self.store.engine.raw_connection()
             conn = proxy.driver_connection
@@ -89,7 +89,7 @@ class PromptServer:
         return conn
 
     def _drop_connection(self) -> None:
-        conn = getattr(self._local, "conn", None)
+        conn: Any = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
             with self._lock:

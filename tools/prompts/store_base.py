@@ -8,9 +8,9 @@ import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -149,7 +149,7 @@ class StoreBase:
             .where(col(Prompt.deleted_at).is_(None))
             .values(revision=prompt.revision + 1, updated_at=now, **values)
         )
-        return result.rowcount == 1
+        return cast("CursorResult[Any]", result).rowcount == 1
 
     def _resolve(self, loaded: Loaded, ref: int | str) -> PromptVersion:
         prompt, rows, labels = loaded.prompt, loaded.rows, loaded.labels

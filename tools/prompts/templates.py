@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from tools.prompts.errors import PromptError
 
@@ -178,20 +178,30 @@ def normalise_template(template: Any) -> tuple[Kind, Template]:
     )
 
 
+def _text(template: Template) -> str:
+    """A template whose kind is "text" (the kind decides the shape; validated on the way in)."""
+    return cast(str, template)
+
+
+def _messages(template: Template) -> list[dict[str, str]]:
+    """A template whose kind is "chat": its messages."""
+    return cast(list[dict[str, str]], template)
+
+
 def template_chars(kind: Kind, template: Template) -> int:
     if kind == "text":
-        return len(template)  # type: ignore[arg-type]
-    return sum(len(m["content"]) for m in template)  # type: ignore[index, union-attr]
+        return len(_text(template))
+    return sum(len(m["content"]) for m in _messages(template))
 
 
 def variables_of(kind: Kind, template: Template) -> list[str]:
     """Variables in order of first use across the template (all messages for chat)."""
     if kind == "text":
-        return placeholders_in(template)  # type: ignore[arg-type]
+        return placeholders_in(_text(template))
     names: list[str] = []
-    for index, message in enumerate(template, start=1):  # type: ignore[arg-type]
-        where = f"chat message {index} ({message['role']})"  # type: ignore[index]
-        for name in placeholders_in(message["content"], where):  # type: ignore[index]
+    for index, message in enumerate(_messages(template), start=1):
+        where = f"chat message {index} ({message['role']})"
+        for name in placeholders_in(message["content"], where):
             if name not in names:
                 names.append(name)
     return names
@@ -301,13 +311,13 @@ def render(
         return PLACEHOLDER.sub(lambda m: texts[m.group(1)], text)
 
     if kind == "text":
-        return fill(template)  # type: ignore[arg-type]
-    return [{"role": m["role"], "content": fill(m["content"])} for m in template]  # type: ignore[union-attr, index]
+        return fill(_text(template))
+    return [{"role": m["role"], "content": fill(m["content"])} for m in _messages(template)]
 
 
 def as_text(kind: Kind, template: Template) -> str:
     """A readable text form: the text itself, or each message under a `### role` header."""
     if kind == "text":
-        return template  # type: ignore[return-value]
-    blocks = [f"### {m['role']}\n{m['content']}" for m in template]  # type: ignore[index, union-attr]
+        return _text(template)
+    blocks = [f"### {m['role']}\n{m['content']}" for m in _messages(template)]
     return "\n\n".join(blocks)

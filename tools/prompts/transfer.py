@@ -12,13 +12,14 @@ from sqlmodel import Session, col, select
 
 from tools.clock import utcnow
 from tools.prompts.errors import PromptConflict, PromptError
-from tools.prompts.store_base import StoreBase, check_tags, template_of
+from tools.prompts.queries import PromptQueries
+from tools.prompts.store_base import check_tags, template_of
 from tools.prompts.tables import Prompt, PromptLabel, PromptLabelChange, PromptVersion
 from tools.prompts.templates import check_label, check_message, check_name, content_hash, validate
 from tools.prompts.views import ImportReport, PromptDoc, VersionDoc
 
 
-class DocTransfer(StoreBase):
+class DocTransfer(PromptQueries):  # exports read `names()`
     """`export_docs`, `check_doc` and `import_docs`."""
 
     def export_docs(self, names: Iterable[str] | None = None) -> list[PromptDoc]:

@@ -168,7 +168,7 @@ def parse_docs(text: str, source: str = "input") -> list[PromptDoc]:
             versions.append(
                 VersionDoc(
                     version=number,
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                     template=_field(raw, "template", at, (str, list)),
                     config=config,
                     message=_field(raw, "message", at, str),

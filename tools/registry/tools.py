@@ -100,7 +100,7 @@ class ListModels:
         models = self.registry.list_models(args.filter)
         drift = {}
         for model in models:
-            _, live = live_of(model.aliases)
+            _alias, live = live_of(model.aliases)
             stored = (
                 self.registry.drift_store.latest(model.name, live) if live is not None else None
             )

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -38,6 +38,8 @@ from tools.registry.drift.source import DataSource
 from tools.registry.drift.source import file_kind as _file_kind
 from tools.registry.drift.source import safe_url as _safe_url
 from tools.registry.drift.source import unsupported as _unsupported
+
+_V = TypeVar("_V")
 
 NUMERIC, TEXT, BOOL, DATETIME = "numeric", "text", "bool", "datetime"
 STORAGE_TYPES = (NUMERIC, TEXT, BOOL, DATETIME)
@@ -405,9 +407,7 @@ def _require_file(path: Path) -> None:
         raise DriftInputError(f"data path is not a file: {path}")
 
 
-def _select(
-    columns: dict[str, Column], wanted: Sequence[str] | None, source: str
-) -> dict[str, Column]:
+def _select(columns: dict[str, _V], wanted: Sequence[str] | None, source: str) -> dict[str, _V]:
     if wanted is None:
         return columns
     missing = [c for c in wanted if c not in columns]
@@ -546,6 +546,7 @@ def load_sql(
 
     owned = engine is None
     if owned:
+        assert url is not None  # exactly one of url and engine (checked above)
         try:
             engine = create_engine(url)
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:

@@ -194,13 +194,13 @@ def _cat_sample(ref: Column, cur: Column) -> CatSample:
     # Mixed storage (numbers on one side, text on the other): compare as labels.
     labels_ref = [v for v in ref.labels() if v is not None]
     labels_cur = [v for v in cur.labels() if v is not None]
-    index: dict[str, int] = {}
-    ref_codes = np.array([index.setdefault(v, len(index)) for v in labels_ref], dtype=np.int64)
-    cur_codes = np.array([index.setdefault(v, len(index)) for v in labels_cur], dtype=np.int64)
+    codes: dict[str, int] = {}
+    ref_codes = np.array([codes.setdefault(v, len(codes)) for v in labels_ref], dtype=np.int64)
+    cur_codes = np.array([codes.setdefault(v, len(codes)) for v in labels_cur], dtype=np.int64)
     return CatSample(
-        list(index),
-        np.bincount(ref_codes, minlength=len(index)),
-        np.bincount(cur_codes, minlength=len(index)),
+        list(codes),
+        np.bincount(ref_codes, minlength=len(codes)),
+        np.bincount(cur_codes, minlength=len(codes)),
     )
 
 

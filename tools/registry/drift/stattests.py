@@ -12,9 +12,10 @@ loads this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -125,7 +126,9 @@ class CatSample:
 
     column_type = CAT
 
-    def __init__(self, categories: list[object], ref_counts: np.ndarray, cur_counts: np.ndarray):
+    def __init__(
+        self, categories: Sequence[object], ref_counts: np.ndarray, cur_counts: np.ndarray
+    ):
         keep = (ref_counts + cur_counts) > 0
         self.categories = [c for c, k in zip(categories, keep.tolist(), strict=True) if k]
         self.ref_counts = np.asarray(ref_counts[keep], dtype=np.int64)
@@ -159,7 +162,8 @@ def _sorted_first_index(sample: Sample) -> int:
     if isinstance(sample, NumSample):
         return 0  # value_counts are in ascending order
     try:
-        return min(range(len(sample.categories)), key=lambda i: sample.categories[i])  # type: ignore[return-value]
+        keys: list[Any] = sample.categories  # compared as they are; TypeError if not comparable
+        return min(range(len(keys)), key=keys.__getitem__)
     except TypeError:
         return 0
 
