@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-from knowledge.markdown import expand_identifiers
+from knowledge.plaintext import expand_identifiers
 
 
 @lru_cache(maxsize=1)
