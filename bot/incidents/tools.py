@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from bot.incidents.action_notes import describe_action
 from bot.incidents.cards import card_json, row_summary
-from bot.incidents.service import describe_action
 from bot.incidents.spec import IncidentError
 from tools.base import Caller, OpsTool, ToolError, ToolResult
 from tools.clock import iso
