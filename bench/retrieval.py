@@ -410,7 +410,7 @@ def main() -> int:
         snapshot = index._current()
 
         def dense_only(query: str) -> list[str]:
-            from knowledge.markdown import expand_identifiers
+            from knowledge.plaintext import expand_identifiers
 
             vector = index.embedder.embed([expand_identifiers(query)])[0]
             nearest = index.store.nearest_passages(vector, 100)

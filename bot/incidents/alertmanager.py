@@ -22,7 +22,11 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from bot.incidents.engine import IncidentEngine
-from bot.incidents.model import (
+from bot.incidents.redaction import redact_labels
+from bot.incidents.spec import IncidentSpec, Merged, TimelineEvent
+from bot.incidents.tables import Incident, IncidentAlert
+from core.errors import Invalid
+from core.incidents import (
     CRITICAL,
     INFO,
     SEVERITY_ORDER,
@@ -31,10 +35,6 @@ from bot.incidents.model import (
     fingerprint,
     normalise_severity,
 )
-from bot.incidents.redaction import redact_labels
-from bot.incidents.spec import IncidentSpec
-from bot.incidents.tables import Incident, IncidentAlert
-from core.errors import Invalid
 from tools.redact import redact
 
 MAX_MEMBERS = 200  # alerts shown on the incident (all are compared: IncidentAlert)
@@ -246,20 +246,16 @@ def _shown(before: dict[str, Any], changed: dict[str, dict[str, Any]]) -> dict[s
     return dict(ordered[:MAX_MEMBERS])
 
 
-def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]:
-    """Apply one webhook: (incident id or None, opened|updated|reopened|duplicate|resolved|ignored)."""
-    firing = [a for a in payload.alerts if a.status == "firing"]
-    members = {a.key: _member(a) for a in payload.alerts}
-    if not firing or payload.status == "resolved":
-        names = ", ".join(sorted({a.labels["alertname"] for a in payload.alerts}))
-        incident_id = engine.resolve_fingerprint(
-            group_fingerprint(payload),
-            "alertmanager",
-            f"Resolved by Alertmanager: {names} no longer firing",
-        )
-        return incident_id, "resolved" if incident_id is not None else "ignored"
+class GroupMerge:
+    """Folds one webhook's alerts into the group's incident (the engine's `Merge`): stores
+    every alert's state in `incident_alert`, shows at most MAX_MEMBERS on the row, and says
+    which alerts started or stopped firing as one `alerts_changed` event."""
 
-    def merge(db: Session, row: Incident, first: bool) -> bool:
+    def __init__(self, payload: AmPayload, members: dict[str, dict[str, Any]]) -> None:
+        self.payload = payload
+        self.members = members
+
+    def __call__(self, db: Session, row: Incident, first: bool) -> Merged:
         assert row.id is not None
         if first:  # new or reopened: what was stored before (if anything) is history
             db.execute(delete(IncidentAlert).where(col(IncidentAlert.incident_id) == row.id))
@@ -269,7 +265,7 @@ def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]
         added: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
         changed_members: dict[str, dict[str, Any]] = {}
-        for key, member in members.items():
+        for key, member in self.members.items():
             before = stored.get(key)
             if before is not None and before[1] == member["hash"]:
                 continue
@@ -296,22 +292,43 @@ def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]
             "alerts": shown,
             "alert_counts": {"firing": firing_total, "alerts": len(stored)},
         }
+        if first:
+            return Merged()
         # an alert started or stopped firing, or a new one came (new values alone do not count)
         significant = bool(added) or bool(new_firing) or bool(resolved)
-        if first:
-            return False
-        if new_firing or resolved:
-            text = change_text(new_firing, resolved, firing_total, members, payload.commonLabels)
-            data = {
-                "new_firing": len(new_firing),
-                "resolved": len(resolved),
-                "firing": firing_total,
-                "alerts": len(stored),
-            }
-            engine._event(
-                db, row, "alerts_changed", text, actor="alertmanager", data=data, note=text
-            )
-        return significant
+        if not (new_firing or resolved):
+            return Merged(significant)
+        return Merged(significant, self._event(new_firing, resolved, firing_total, len(stored)))
 
+    def _event(
+        self, new_firing: list[str], resolved: list[str], firing_total: int, alerts: int
+    ) -> TimelineEvent:
+        text = change_text(
+            new_firing, resolved, firing_total, self.members, self.payload.commonLabels
+        )
+        data = {
+            "new_firing": len(new_firing),
+            "resolved": len(resolved),
+            "firing": firing_total,
+            "alerts": alerts,
+        }
+        return TimelineEvent("alerts_changed", text, actor="alertmanager", data=data, note=text)
+
+
+def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]:
+    """Apply one webhook: (incident id or None, opened|updated|reopened|duplicate|resolved|ignored).
+
+    One call of the engine's public API per group change: `resolve_fingerprint` when the
+    group stopped firing, else `upsert` with the group's `GroupMerge`."""
+    firing = [a for a in payload.alerts if a.status == "firing"]
+    members = {a.key: _member(a) for a in payload.alerts}
+    if not firing or payload.status == "resolved":
+        names = ", ".join(sorted({a.labels["alertname"] for a in payload.alerts}))
+        incident_id = engine.resolve_fingerprint(
+            group_fingerprint(payload),
+            "alertmanager",
+            f"Resolved by Alertmanager: {names} no longer firing",
+        )
+        return incident_id, "resolved" if incident_id is not None else "ignored"
     event_hash = digest(sorted((k, m["hash"]) for k, m in members.items()))
-    return engine.upsert(_spec(payload, firing), event_hash, merge)
+    return engine.upsert(_spec(payload, firing), event_hash, GroupMerge(payload, members))

@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from bot.incidents.action_notes import action_note
 from bot.incidents.alertmanager import AmPayload, ingest
 from bot.incidents.cards import build_card, incident_approvals
 from bot.incidents.contract import (
@@ -35,48 +36,16 @@ from bot.incidents.model import RESOLVED, CycleReport, digest
 from bot.incidents.notify import Outbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.incidents.tables import Incident
+from bot.incidents.triage_record import triage_input, triaged
 from bot.storage.db import session
-from core.approvals import EXECUTED, EXPIRED, FAILED, PENDING, REJECTED, ApprovalView
+from core.approvals import ApprovalView
 from tools.base import Caller, OpsTool
-from tools.clock import as_utc, iso, utcnow
+from tools.clock import as_utc, utcnow
 from tools.redact import redact
 
 log = logging.getLogger(__name__)
 
 TRIAGE_STALE = timedelta(minutes=5)  # untriaged this long (e.g. a crash): triage again
-
-
-def describe_action(view: ApprovalView) -> str:
-    args = view.args
-    if view.tool == "run_remediation":
-        params = ", ".join(f"{k}={v!r}" for k, v in (args.get("params") or {}).items())
-        return f"{args.get('action')}({params})"
-    return f"{view.tool}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
-
-
-def action_note(view: ApprovalView) -> str | None:
-    """The thread note for an approval's current state; None while nothing happened yet."""
-    what = describe_action(view)
-    if view.status == PENDING:
-        if view.approvers:
-            return (
-                f"Approval of {what} recorded by {view.approvers[-1]} ({len(view.approvers)} of "
-                f"{view.approvals_needed}); waiting for another on-call engineer"
-            )
-        return None
-    if view.status == EXECUTED:
-        first = (view.result or "done").strip().splitlines()[0]
-        text = f"✅ {what} ran, approved by {view.decided_by}: {first}"
-        if view.verification:
-            text += f"\nVerification: {view.verification}"
-        return redact(text)
-    if view.status == FAILED:
-        return redact(f"❌ {what} failed, approved by {view.decided_by}: {view.result}")
-    if view.status == REJECTED:
-        return f"Rejected by {view.decided_by}: {what} was not run; nothing was changed."
-    if view.status == EXPIRED:
-        return f"⌛ The approval for {what} expired without a decision; nothing was run."
-    return None  # approved / executing: the outcome follows
 
 
 @dataclass
@@ -245,7 +214,7 @@ class IncidentService:
 
     def triage_now(self, incident_id: int) -> Any:
         """Gather evidence, find the runbook, suggest actions (as approvals), summarise."""
-        from graphs.triage import IncidentInput, build_triage_graph, run_triage
+        from graphs.triage import build_triage_graph, run_triage
 
         if self._triage_deps is None:
             raise IncidentError("triage is not configured in this process")
@@ -256,18 +225,7 @@ class IncidentService:
         deps = self._triage_deps()
         if self._graph is None:
             self._graph = build_triage_graph(deps)
-        incident = IncidentInput(
-            id=incident_id,
-            title=row.title,
-            alertname=row.alertname,
-            kind=row.kind,
-            severity=row.severity,
-            labels={str(k): str(v) for k, v in (row.labels or {}).items()},
-            summary=row.summary,
-            fields=[list(map(str, pair)) for pair in (row.fields or [])],
-            details={**(row.details or {}), "reopen_count": row.reopen_count},
-            local=self._is_local(row),
-        )
+        incident = triage_input(row, self._is_local(row))
         try:
             result = run_triage(deps, incident, self._graph)
         except Exception as exc:
@@ -278,31 +236,7 @@ class IncidentService:
                 f"Triage failed: {type(exc).__name__}: {redact(str(exc))}",
             )
             raise
-        now = iso(utcnow())
-
-        def apply(target: Incident) -> None:
-            target.summary = result.summary
-            target.runbook = result.runbook
-            target.triage_status = "done"
-            target.details = {
-                **(target.details or {}),
-                "triage": {
-                    "writer": result.writer,
-                    "error": result.error,
-                    "dropped": result.dropped,
-                    "at": now,
-                },
-            }
-
-        suggested = len(result.actions)
-        text = (
-            f"Triaged ({'model' if result.writer == 'model' else 'offline'} summary): "
-            f"{len(result.evidence)} evidence item(s), "
-            f"{'runbook ' + str(result.runbook.get('title')) if result.runbook else 'no runbook'}, "
-            f"{suggested} suggested action(s)"
-        )
-        if result.error:
-            text += f"; the model could not write the summary ({result.error})"
+        text, apply = triaged(result)
         self.engine.record(
             incident_id,
             "triaged",

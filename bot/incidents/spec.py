@@ -1,6 +1,6 @@
 """The incident engine's vocabulary: what an incident is about (`IncidentSpec`), its
-settings (`EngineConfig`), who hears of changes (`EngineListener`), its error, and the event
-hash of a monitor check."""
+settings (`EngineConfig`), who hears of changes (`EngineListener`), its error, what a merge
+returns (`Merged`, `TimelineEvent`), and the event hash of a monitor check."""
 
 from __future__ import annotations
 
@@ -77,8 +77,27 @@ class IncidentSpec:
         )
 
 
+@dataclass(frozen=True)
+class TimelineEvent:
+    """A timeline event (and thread note, when `note` is set) a merge asks the engine to add."""
+
+    kind: str
+    text: str
+    actor: str
+    data: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What a merge did: whether it was a significant change, and the event that says so."""
+
+    significant: bool = False
+    event: TimelineEvent | None = None
+
+
 # Folds extra detail into a row (Alertmanager group members); see `IncidentEngine.upsert`.
-Merge = Callable[[Session, Incident, bool], bool]
+Merge = Callable[[Session, Incident, bool], Merged]
 
 
 def event_hash_for_cycle(finding: Finding, slot: int) -> str:

@@ -1,13 +1,15 @@
-"""The agent's read-only incident tools: `list_incidents(status)` and `show_incident(id)`."""
+"""The agent's read-only incident tools: `list_incidents(status)` and `show_incident(id)`,
+one small class each; `build_incident_tools` only assembles them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from bot.incidents.action_notes import describe_action
 from bot.incidents.cards import card_json, row_summary
-from bot.incidents.service import describe_action
 from bot.incidents.spec import IncidentError
 from tools.base import Caller, OpsTool, ToolError, ToolResult
 from tools.clock import iso
@@ -30,10 +32,15 @@ def timeline_lines(events: list[Any]) -> list[str]:
     return [f"- {iso(e.at)} {e.actor}: {e.text.splitlines()[0]}" for e in events]
 
 
-def build_incident_tools(service: Any) -> list[OpsTool]:
-    def list_incidents(args: ListArgs, _: Caller) -> ToolResult:
+@dataclass(frozen=True)
+class ListIncidents:
+    """Incidents by status, newest first, as a table."""
+
+    service: Any  # the IncidentService (or the demo's)
+
+    def run(self, args: ListArgs, _: Caller) -> ToolResult:
         try:
-            rows = service.engine.list(args.status, args.limit)
+            rows = self.service.engine.list(args.status, args.limit)
         except IncidentError as exc:
             raise ToolError(str(exc)) from None
         if not rows:
@@ -50,9 +57,27 @@ def build_incident_tools(service: Any) -> list[OpsTool]:
         data = [row_summary(r) for r in rows]
         return ToolResult(text=f"{len(rows)} {args.status} incident(s):\n{table}", data=data)
 
-    def show_incident(args: ShowArgs, _: Caller) -> ToolResult:
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="list_incidents",
+            description=(
+                "List incidents opened by opsbot's monitors and Alertmanager: status, "
+                "severity, alert, how often seen. status=open means not yet resolved."
+            ),
+            args=ListArgs,
+            run=self.run,
+        )
+
+
+@dataclass(frozen=True)
+class ShowIncident:
+    """One incident in full: card, suggested actions and the last 30 timeline events."""
+
+    service: Any
+
+    def run(self, args: ShowArgs, _: Caller) -> ToolResult:
         try:
-            card = service.card(args.id)
+            card = self.service.card(args.id)
         except IncidentError as exc:
             raise ToolError(str(exc)) from None
         lines = [
@@ -78,7 +103,7 @@ def build_incident_tools(service: Any) -> list[OpsTool]:
                 f"Action {view.id}: {describe_action(view)} — {view.status}, risk {view.risk}"
                 + (f" ({view.verification})" if view.verification else "")
             )
-        events = service.engine.timeline(args.id, limit=30)
+        events = self.service.engine.timeline(args.id, limit=30)
         if events:
             lines.append("Timeline:")
             lines.extend(timeline_lines(events))
@@ -89,23 +114,17 @@ def build_incident_tools(service: Any) -> list[OpsTool]:
         }
         return ToolResult(text="\n".join(lines), data=data)
 
-    return [
-        OpsTool(
-            name="list_incidents",
-            description=(
-                "List incidents opened by opsbot's monitors and Alertmanager: status, "
-                "severity, alert, how often seen. status=open means not yet resolved."
-            ),
-            args=ListArgs,
-            run=list_incidents,
-        ),
-        OpsTool(
+    def tool(self) -> OpsTool:
+        return OpsTool(
             name="show_incident",
             description=(
                 "One incident in full: figures, triage summary, runbook, suggested actions "
                 "and their approval state, and the timeline."
             ),
             args=ShowArgs,
-            run=show_incident,
-        ),
-    ]
+            run=self.run,
+        )
+
+
+def build_incident_tools(service: Any) -> list[OpsTool]:
+    return [ListIncidents(service).tool(), ShowIncident(service).tool()]

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.markdown import (
-    MarkdownError,
-    chunk_document,
-    expand_identifiers,
-    parse_markdown,
-    passages,
-    plain_text,
-    split_camel,
-)
+from knowledge.markdown import MarkdownError, chunk_document, parse_markdown
+from knowledge.plaintext import expand_identifiers, passages, plain_text, split_camel
 
 HUGO_YAML = """---
 title: Node Filesystem Space Filling Up

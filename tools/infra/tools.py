@@ -1,4 +1,7 @@
-"""The agent tools for host and service health (read-only)."""
+"""The agent tools for host and service health (read-only).
+
+Each tool is one small class; `build_infra_tools` only assembles them.
+"""
 
 from __future__ import annotations
 
@@ -100,13 +103,37 @@ class MetricsArgs(BaseModel):
     query: str = Field(..., min_length=1, max_length=2000, description="A PromQL expression")
 
 
-def build_infra_tools(config: InfraConfig) -> list[OpsTool]:
-    def host_health(_: NoArgs, __: Caller) -> ToolResult:
-        report = read_host(config.thresholds, config.sampler)
+@dataclass(frozen=True)
+class HostHealth:
+    """CPU, load, memory, swap and every disk of this host, against the thresholds."""
+
+    config: InfraConfig
+
+    def run(self, _: NoArgs, __: Caller) -> ToolResult:
+        report = read_host(self.config.thresholds, self.config.sampler)
         return ToolResult(text=format_host(report), data=report.to_dict())
 
-    def top(args: TopArgs, _: Caller) -> ToolResult:
-        procs = top_processes(args.by, args.limit, config.process_interval)
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="host_health",
+            description=(
+                "Current health of this host: CPU, load per core, memory, swap, every real "
+                "disk's space and inodes, uptime; each marked ok/WARN/CRIT against thresholds."
+            ),
+            args=NoArgs,
+            run=self.run,
+        )
+
+
+@dataclass(frozen=True)
+class TopProcesses:
+    """The processes using the most CPU or memory, sampled over `process_interval`."""
+
+    config: InfraConfig
+
+    def run(self, args: TopArgs, _: Caller) -> ToolResult:
+        interval = self.config.process_interval
+        procs = top_processes(args.by, args.limit, interval)
         rows = [
             [p.pid, p.name[:24], p.user[:12], f"{p.cpu_percent:.1f}%", human_bytes(p.rss),
              human_duration(p.running_seconds)]
@@ -115,11 +142,24 @@ def build_infra_tools(config: InfraConfig) -> list[OpsTool]:
         table = text_table(["pid", "name", "user", "cpu", "rss", "age"], rows)
         text = (
             f"Top {len(procs)} processes by {args.by} (CPU as % of one core over "
-            f"{config.process_interval:g}s):\n{table}"
+            f"{interval:g}s):\n{table}"
         )
         return ToolResult(text=text, data=[p.to_dict() for p in procs])
 
-    def disk(args: DiskArgs, _: Caller) -> ToolResult:
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="top_processes",
+            description="The processes using the most CPU or memory right now.",
+            args=TopArgs,
+            run=self.run,
+        )
+
+
+class DiskUsage:
+    """Space of the filesystem holding a path, and its largest entries (bounded scan)."""
+
+    @staticmethod
+    def run(args: DiskArgs, _: Caller) -> ToolResult:
         try:
             report = disk_usage(args.path, args.top)
         except (ValueError, OSError) as exc:
@@ -145,7 +185,26 @@ def build_infra_tools(config: InfraConfig) -> list[OpsTool]:
         }
         return ToolResult(text="\n".join(lines), data=data)
 
-    def endpoint(args: EndpointArgs, _: Caller) -> ToolResult:
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="disk_usage",
+            description=(
+                "Space used on the filesystem holding a path, and the largest subdirectories "
+                "under that path (bounded scan)."
+            ),
+            args=DiskArgs,
+            run=self.run,
+        )
+
+
+@dataclass(frozen=True)
+class CheckEndpoint:
+    """Probe the configured endpoints (one by name or URL, or all of them)."""
+
+    config: InfraConfig
+
+    def run(self, args: EndpointArgs, _: Caller) -> ToolResult:
+        config = self.config
         if not config.endpoints:
             raise ToolError(
                 "no endpoints are configured; set ENDPOINTS, e.g. "
@@ -165,69 +224,58 @@ def build_infra_tools(config: InfraConfig) -> list[OpsTool]:
             text="\n".join(format_probe(r) for r in results), data=[r.to_dict() for r in results]
         )
 
-    tools = [
-        OpsTool(
-            name="host_health",
-            description=(
-                "Current health of this host: CPU, load per core, memory, swap, every real "
-                "disk's space and inodes, uptime; each marked ok/WARN/CRIT against thresholds."
-            ),
-            args=NoArgs,
-            run=host_health,
-        ),
-        OpsTool(
-            name="top_processes",
-            description="The processes using the most CPU or memory right now.",
-            args=TopArgs,
-            run=top,
-        ),
-        OpsTool(
-            name="disk_usage",
-            description=(
-                "Space used on the filesystem holding a path, and the largest subdirectories "
-                "under that path (bounded scan)."
-            ),
-            args=DiskArgs,
-            run=disk,
-        ),
-        OpsTool(
+    def tool(self) -> OpsTool:
+        return OpsTool(
             name="check_endpoint",
             description=(
                 "Probe configured HTTP endpoints: status, latency, TLS certificate expiry. "
                 "Only endpoints listed in the configuration can be probed."
             ),
             args=EndpointArgs,
-            run=endpoint,
-        ),
+            run=self.run,
+        )
+
+
+@dataclass(frozen=True)
+class QueryMetrics:
+    """An instant PromQL query against the configured Prometheus at `base`."""
+
+    base: str
+
+    def run(self, args: MetricsArgs, _: Caller) -> ToolResult:
+        try:
+            samples = prometheus.query(self.base, args.query)
+        except prometheus.PrometheusError as exc:
+            raise ToolError(str(exc)) from None
+        if not samples:
+            return ToolResult(text=f"`{args.query}` returned no series.", data=[])
+        rows = [
+            [", ".join(f"{k}={v}" for k, v in sorted(s.labels.items())) or "(no labels)",
+             f"{s.value:g}"]
+            for s in samples[:30]
+        ]  # fmt: skip
+        text = f"`{args.query}` ({len(samples)} series):\n" + text_table(["series", "value"], rows)
+        return ToolResult(text=text, data=[s.__dict__ for s in samples])
+
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="query_metrics",
+            description="Run an instant PromQL query against the configured Prometheus.",
+            args=MetricsArgs,
+            run=self.run,
+        )
+
+
+def build_infra_tools(config: InfraConfig) -> list[OpsTool]:
+    """The host and service health tools; `query_metrics` only with a Prometheus URL."""
+    tools = [
+        HostHealth(config).tool(),
+        TopProcesses(config).tool(),
+        DiskUsage().tool(),
+        CheckEndpoint(config).tool(),
     ]
     if config.prometheus_url:
-        base = config.prometheus_url
-
-        def metrics(args: MetricsArgs, _: Caller) -> ToolResult:
-            try:
-                samples = prometheus.query(base, args.query)
-            except prometheus.PrometheusError as exc:
-                raise ToolError(str(exc)) from None
-            if not samples:
-                return ToolResult(text=f"`{args.query}` returned no series.", data=[])
-            rows = [
-                [", ".join(f"{k}={v}" for k, v in sorted(s.labels.items())) or "(no labels)",
-                 f"{s.value:g}"]
-                for s in samples[:30]
-            ]  # fmt: skip
-            text = f"`{args.query}` ({len(samples)} series):\n" + text_table(
-                ["series", "value"], rows
-            )
-            return ToolResult(text=text, data=[s.__dict__ for s in samples])
-
-        tools.append(
-            OpsTool(
-                name="query_metrics",
-                description="Run an instant PromQL query against the configured Prometheus.",
-                args=MetricsArgs,
-                run=metrics,
-            )
-        )
+        tools.append(QueryMetrics(config.prometheus_url).tool())
     return tools
 
 

@@ -16,7 +16,7 @@ from tools.registry.drift.explain import strength
 from tools.registry.drift_store import StoredReport
 from tools.registry.entities import ModelInfo, VersionInfo
 from tools.registry.history import AliasChange
-from tools.registry.service import DriftOutcome, ModelStatus
+from tools.registry.views import DriftOutcome, ModelStatus
 
 MAX_METRICS = 4
 

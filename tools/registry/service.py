@@ -6,20 +6,23 @@ what a registry alone does not have, always kept in opsbot's database: the alias
 version, and every drift report. Every method validates its input first and raises
 `RegistryError` (or the drift engine's `DriftError`) with a clear message before changing
 anything.
+
+The answers (`AliasPlan`, `ModelStatus`, `DriftOutcome`, `live_of`) are in `views.py`, the
+checks of an alias move in `alias_moves.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from tools.clock import iso, utcnow
-from tools.registry.compare import MetricDelta, diff_summary, metric_diff
-from tools.registry.drift import DriftError, DriftReport
+from tools.registry.alias_moves import check_pinned, rollback_target
+from tools.registry.compare import MetricDelta, metric_diff
+from tools.registry.drift import DriftError
 from tools.registry.drift_store import DriftSpec, DriftStore, StoredReport
 from tools.registry.entities import ModelInfo, NewVersion, RegistryBackend, VersionInfo
 from tools.registry.errors import RegistryError
@@ -35,100 +38,14 @@ from tools.registry.validation import (
     validate_status,
     validate_text_map,
 )
-
-PRODUCTION = "production"
-# Which alias means "what is live", in order of preference, when none is named.
-LIVE_ALIASES = ("production", "champion")
-
-
-def live_of(aliases: Mapping[str, int]) -> tuple[str | None, int | None]:
-    """(alias, version) of what is live among a model's aliases: production, else champion,
-    else (None, None)."""
-    for alias in LIVE_ALIASES:
-        if alias in aliases:
-            return alias, aliases[alias]
-    return None, None
-
-
-@dataclass
-class DriftOutcome:
-    """A drift report for one version, and whether it was read from storage or run now."""
-
-    stored: StoredReport
-    reused: bool
-    spec: DriftSpec
-
-    @property
-    def report(self) -> DriftReport:
-        return self.stored.report
-
-
-@dataclass
-class AliasPlan:
-    """The dry run of an alias move: what would change, and what a reviewer should know."""
-
-    model: str
-    alias: str
-    current: int | None
-    target: int
-    rollback: bool
-    target_version: VersionInfo
-    current_version: VersionInfo | None
-    deltas: list[MetricDelta]
-    drift: StoredReport | None
-    drift_note: str
-    stack: list[int] = field(default_factory=list)
-
-    def text(self) -> str:
-        old = f"v{self.current}" if self.current is not None else "(unset)"
-        how = "roll back one step" if self.rollback else "set"
-        lines = [
-            f"Move {self.alias} of {self.model} from {old} to v{self.target} ({how}).",
-        ]
-        if self.rollback and self.stack:
-            lines.append("History of this alias: " + " → ".join(f"v{v}" for v in self.stack))
-        tv = self.target_version
-        lines.append(
-            f"Target v{self.target}: {tv.status}, registered {iso(tv.created_at) or '?'}"
-            + (f" by {tv.creator}" if tv.creator else "")
-            + f", source {tv.source}"
-        )
-        if self.current_version is not None:
-            summary = diff_summary(self.deltas)
-            head = f"Metrics of v{self.target} vs v{self.current} (current {self.alias})"
-            lines.append(head + (f": {summary}" if summary else "") + ":")
-            lines.extend(f"• {d.describe()}" for d in self.deltas)
-            if not self.deltas:
-                lines.append("• neither version has metrics recorded")
-        else:
-            metrics = ", ".join(f"{k} {v:g}" for k, v in tv.metrics.items()) or "none recorded"
-            lines.append(f"No current holder to compare with; v{self.target} metrics: {metrics}")
-        lines.append(f"Drift of v{self.target}: {self.drift_note}")
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "alias": self.alias,
-            "from_version": self.current,
-            "to_version": self.target,
-            "rollback": self.rollback,
-            "metric_diff": [d.to_dict() for d in self.deltas],
-            "drift": self.drift.to_dict() if self.drift else None,
-            "drift_note": self.drift_note,
-            "history": list(self.stack),
-        }
-
-
-@dataclass
-class ModelStatus:
-    model: ModelInfo
-    versions: list[VersionInfo]
-    live_alias: str | None
-    live_version: int | None
-    comparisons: dict[int, list[MetricDelta]]
-    drift: dict[int, StoredReport]
-    history: list[AliasChange]
+from tools.registry.views import (
+    LIVE_ALIASES,
+    PRODUCTION,
+    AliasPlan,
+    DriftOutcome,
+    ModelStatus,
+    live_of,
+)
 
 
 class ModelRegistry:
@@ -225,28 +142,6 @@ class ModelRegistry:
         return self.history_log.changes(name, alias, limit=limit)
 
     # ------------------------------------------------------------------ aliases
-    def _rollback_target(self, name: str, alias: str, current: int | None) -> tuple[int, list[int]]:
-        stack = self.history_log.stack(name, alias)
-        if current is None:
-            raise RegistryError(
-                f"{alias} of {name!r} is not set, so there is nothing to roll back; "
-                "give the version to point it at"
-            )
-        if not stack or stack[-1] != current:
-            known = (
-                f"opsbot last set it to v{stack[-1]}" if stack else "opsbot has no history of it"
-            )
-            raise RegistryError(
-                f"cannot roll back {alias} of {name!r} automatically: it points to v{current} "
-                f"but {known} (it was moved outside opsbot); give the version to point it at"
-            )
-        if len(stack) < 2:
-            raise RegistryError(
-                f"{alias} of {name!r} has no earlier holder to roll back to (it has only "
-                f"ever pointed to v{current}); give the version to point it at"
-            )
-        return stack[-2], stack
-
     def plan_alias(self, name: str, alias: str, version: Any = None) -> AliasPlan:
         """Validate an alias move and describe it; changes nothing (but may store a fresh
         drift report of the target, which is opsbot's own state)."""
@@ -257,7 +152,7 @@ class ModelRegistry:
         rollback = version is None
         stack: list[int] = []
         if rollback:
-            target, stack = self._rollback_target(name, alias, current)
+            target, stack = rollback_target(self.history_log, name, alias, current)
         else:
             target = parse_version(version)
         target_version = self.backend.get_version(name, target)
@@ -322,17 +217,7 @@ class ModelRegistry:
         an approval waits).
         """
         plan = self.plan_alias(name, alias, version)
-        if expected_current is not None and plan.current != expected_current:
-            now = f"v{plan.current}" if plan.current is not None else "nothing"
-            raise RegistryError(
-                f"{plan.alias} of {plan.model} changed since this was previewed: it pointed to "
-                f"v{expected_current} and now points to {now}; nothing was changed, ask again"
-            )
-        if expected_target is not None and plan.target != expected_target:
-            raise RegistryError(
-                f"the rollback target of {plan.alias} of {plan.model} changed since this was "
-                f"previewed (v{expected_target}, now v{plan.target}); nothing was changed, ask again"
-            )
+        check_pinned(plan, expected_current, expected_target)
         self.backend.set_alias(plan.model, plan.alias, plan.target)
         return self.history_log.record(
             model=plan.model,
@@ -526,6 +411,7 @@ def build_registry(
 
 
 __all__ = [
+    "LIVE_ALIASES",
     "PRODUCTION",
     "AliasPlan",
     "DriftOutcome",

@@ -20,8 +20,9 @@ from pydantic import BaseModel, Field, field_validator
 from tools.base import Access, Caller, OpsTool, Risk, ToolResult
 from tools.registry import render
 from tools.registry.drift import DriftError
-from tools.registry.service import ModelRegistry, live_of
+from tools.registry.service import ModelRegistry
 from tools.registry.validation import parse_version
+from tools.registry.views import live_of
 
 LIVE_LIKE = {"production", "prod", "champion", "live"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -39,43 +40,52 @@ class RemediationArgs(BaseModel):
         return value
 
 
-def build_remediation_tools(catalogue: RemediationCatalogue) -> list[OpsTool]:
-    def run(args: RemediationArgs, caller: Caller) -> ToolResult:
-        action, params = catalogue.parse(args.action, args.params)
+@dataclass(frozen=True)
+class RunRemediation:
+    """One catalogue action: previewed (dry run) for the approver, run after approval (as the
+    caller for delegated actions), verified; its risk is the action's own (HIGH if unknown)."""
+
+    catalogue: RemediationCatalogue
+
+    def run(self, args: RemediationArgs, caller: Caller) -> ToolResult:
+        action, params = self.catalogue.parse(args.action, args.params)
         if isinstance(action, DelegatedAction):
             return action.execute_as(params, caller)
         return action.execute(params)
 
-    def preview(args: RemediationArgs) -> str:
-        action, params = catalogue.parse(args.action, args.params)
+    def preview(self, args: RemediationArgs) -> str:
+        action, params = self.catalogue.parse(args.action, args.params)
         return action.dry_run(params)
 
-    def risk_for(args: RemediationArgs) -> Risk:
+    def risk_for(self, args: RemediationArgs) -> Risk:
         try:
-            action, params = catalogue.parse(args.action, args.params)
+            action, params = self.catalogue.parse(args.action, args.params)
             return action.risk(params)
         except ToolError:
             return Risk.HIGH
 
-    def verify(args: RemediationArgs, result: ToolResult) -> str:
-        action, params = catalogue.parse(args.action, args.params)
+    def verify(self, args: RemediationArgs, result: ToolResult) -> str:
+        action, params = self.catalogue.parse(args.action, args.params)
         return action.verify(params, result)
 
-    description = (
-        "Run one action from the remediation catalogue. Always needs an on-call engineer's "
-        "approval; the dry run is shown to them. There is no free-form shell. Actions:\n"
-        + catalogue.describe()
-    )
-    return [
-        OpsTool(
+    def tool(self) -> OpsTool:
+        description = (
+            "Run one action from the remediation catalogue. Always needs an on-call engineer's "
+            "approval; the dry run is shown to them. There is no free-form shell. Actions:\n"
+            + self.catalogue.describe()
+        )
+        return OpsTool(
             name="run_remediation",
             description=description,
             args=RemediationArgs,
-            run=run,
+            run=self.run,
             access=Access.GATED,
             risk=Risk.MEDIUM,
-            preview=preview,
-            verify=verify,
-            risk_for=risk_for,
+            preview=self.preview,
+            verify=self.verify,
+            risk_for=self.risk_for,
         )
-    ]
+
+
+def build_remediation_tools(catalogue: RemediationCatalogue) -> list[OpsTool]:
+    return [RunRemediation(catalogue).tool()]

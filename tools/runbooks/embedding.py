@@ -250,7 +250,7 @@ class HashingEmbedder:
     def _vector(self, text: str) -> np.ndarray:
         import numpy as np
 
-        from knowledge.markdown import expand_identifiers
+        from knowledge.plaintext import expand_identifiers
 
         words = self._WORD.findall(expand_identifiers(text).lower())
         vector = np.zeros(self.dimension, dtype=np.float32)

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 from knowledge.ingest import SourceFile, discover
-from knowledge.markdown import CHUNKER_VERSION, expand_identifiers
+from knowledge.markdown import CHUNKER_VERSION
+from knowledge.plaintext import expand_identifiers
 from tools.runbooks.client import make_client
 from tools.runbooks.embedding import (
     DEFAULT_EMBEDDING,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.ingest import LoadedFile, Scope, Skipped, SourceFile, content_hash, load, read_bytes
-from knowledge.markdown import expand_identifiers
+from knowledge.plaintext import expand_identifiers
 from tools.runbooks.embedding import Embedder
 from tools.runbooks.store import Records, RunbookStore
 

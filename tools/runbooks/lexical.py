@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-from knowledge.markdown import expand_identifiers
+from knowledge.plaintext import expand_identifiers
 
 K1 = 1.5
 B = 0.75

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-from knowledge.markdown import doc_context, search_text
+from knowledge.plaintext import doc_context, search_text
 from tools.runbooks.hits import Hit, RunbookError
 from tools.runbooks.lexical import LexicalIndex
 from tools.runbooks.store import RunbookStore

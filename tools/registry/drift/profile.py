@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.registry.drift.data import number_label
+from tools.registry.drift.columns import number_label
 from tools.registry.drift.stattests import CatSample, NumSample, Sample, sorted_histogram
 
 MAX_BARS = 20

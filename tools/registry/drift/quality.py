@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tools.registry.drift.data import Table, number_label
+from tools.registry.drift.columns import number_label
+from tools.registry.drift.data import Table
 from tools.registry.drift.options import QualityThresholds
 from tools.registry.drift.profile import value_counts
 from tools.registry.drift.report import DRIFT, WARN, QualityFinding, severity_rank

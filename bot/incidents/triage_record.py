@@ -1,0 +1,61 @@
+"""An incident row as the triage graph's input, and the triage result as the incident's
+`triaged` event (its text and the change to the row)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.incidents.tables import Incident
+from tools.clock import iso, utcnow
+
+if TYPE_CHECKING:  # the triage graph loads LangGraph: only when triage runs
+    from graphs.triage import IncidentInput
+
+
+def triage_input(row: Incident, local: bool) -> IncidentInput:
+    from graphs.triage import IncidentInput
+
+    assert row.id is not None
+    return IncidentInput(
+        id=row.id,
+        title=row.title,
+        alertname=row.alertname,
+        kind=row.kind,
+        severity=row.severity,
+        labels={str(k): str(v) for k, v in (row.labels or {}).items()},
+        summary=row.summary,
+        fields=[list(map(str, pair)) for pair in (row.fields or [])],
+        details={**(row.details or {}), "reopen_count": row.reopen_count},
+        local=local,
+    )
+
+
+def triaged(result: Any) -> tuple[str, Callable[[Incident], None]]:
+    """The `triaged` event's text and the update that stores the result on the row."""
+    now = iso(utcnow())
+
+    def apply(target: Incident) -> None:
+        target.summary = result.summary
+        target.runbook = result.runbook
+        target.triage_status = "done"
+        target.details = {
+            **(target.details or {}),
+            "triage": {
+                "writer": result.writer,
+                "error": result.error,
+                "dropped": result.dropped,
+                "at": now,
+            },
+        }
+
+    suggested = len(result.actions)
+    text = (
+        f"Triaged ({'model' if result.writer == 'model' else 'offline'} summary): "
+        f"{len(result.evidence)} evidence item(s), "
+        f"{'runbook ' + str(result.runbook.get('title')) if result.runbook else 'no runbook'}, "
+        f"{suggested} suggested action(s)"
+    )
+    if result.error:
+        text += f"; the model could not write the summary ({result.error})"
+    return text, apply
