@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 import uuid
-from typing import Any, TextIO
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.incidents.console import PROMPT, PromptLine
 from bot.reply import (
@@ -18,8 +20,14 @@ from bot.reply import (
     Table,
     reply_from_turn,
 )
+from tools.base import Caller
 from tools.clock import iso
 from tools.format import text_table
+
+if TYPE_CHECKING:
+    from bot.approvals import ApprovalFlow, ApprovalService
+    from bot.identity import TerminalIdentity
+    from graphs.port import AgentPort
 
 HELP = """\
 Type a question, e.g. "how's the box doing?", "is bike-demand drifting?", "list prompts".
@@ -68,11 +76,21 @@ def render_turn(turn: Any) -> str:
     return render_text(reply_from_turn(turn))
 
 
+@dataclass(frozen=True)
+class ConsoleDeps:
+    """What the console uses (built by `Runtime.console_deps`)."""
+
+    agent: Callable[[], AgentPort]
+    approvals: ApprovalService
+    flow: ApprovalFlow
+    terminal: TerminalIdentity  # who types here (bot/identity.py)
+
+
 class Console:
     def __init__(
-        self, runtime: Any, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+        self, deps: ConsoleDeps, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     ) -> None:
-        self.runtime = runtime
+        self.deps = deps
         self.stdin = stdin
         self.stdout = stdout
         self.thread_id = f"console:{uuid.uuid4().hex[:8]}"
@@ -100,7 +118,7 @@ class Console:
             self.say("(new conversation)")
             return True
         if command == "pending":
-            views = self.runtime.approvals.pending()
+            views = self.deps.approvals.pending()
             if not views:
                 self.say("No pending approvals.")
             for view in views:
@@ -109,9 +127,9 @@ class Console:
         if command in ("approve", "reject") and rest.strip():
             approval_id, _, reason = rest.strip().partition(" ")
             try:
-                decision, turn = self.runtime.decide_and_resume(
+                decision, turn = self.deps.flow.decide_and_resume(
                     approval_id,
-                    user=self.runtime.terminal.user,
+                    user=self.deps.terminal.user,
                     approve=command == "approve",
                     via="console",
                     reason=reason or None,
@@ -123,12 +141,12 @@ class Console:
             if turn is not None:
                 self.say(render_turn(turn))
             elif decision.ready:
-                final = self.runtime.approvals.view(decision.approval.id)
+                final = self.deps.approvals.view(decision.approval.id)
                 if final.result:
                     self.say(f"{final.status}: {final.result}")
             return True
-        caller = self.runtime.console_caller(self.thread_id)
-        turn = self.runtime.agent.ask(text, thread_id=self.thread_id, caller=caller)
+        caller = Caller(user=self.deps.terminal.user, via="console", thread=self.thread_id)
+        turn = self.deps.agent().ask(text, thread_id=self.thread_id, caller=caller)
         for call in turn.tool_calls:
             args = ", ".join(f"{k}={v!r}" for k, v in call.args.items())
             self.say(f"  → {call.name}({args})")
