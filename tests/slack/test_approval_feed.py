@@ -159,10 +159,18 @@ def test_two_readers_deliver_each_change_once_and_in_order(stack: Stack) -> None
     assert len(stack.runs()) == 6  # not paused in a conversation: run directly, once each
 
     first = ApprovalFeed(
-        runtime, runtime.slack.outbox, runtime.slack.locks, ApprovalEvents(runtime.engine)
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
     )
     second = ApprovalFeed(
-        runtime, runtime.slack.outbox, runtime.slack.locks, ApprovalEvents(runtime.engine)
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
     )
     barrier = threading.Barrier(2)
 
@@ -200,7 +208,11 @@ def test_a_crashed_readers_claim_is_taken_over_after_its_lease(stack: Stack) -> 
     oldest = crashed.oldest(view.id)
     assert oldest is not None and crashed.claim(oldest)  # ...and it dies without delivering
     feed = ApprovalFeed(
-        runtime, runtime.slack.outbox, runtime.slack.locks, ApprovalEvents(runtime.engine)
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
     )
     assert feed.pump() == 0  # held by the crashed reader: nothing, and nothing out of order
     assert not emu.posts(CHANNEL, thread_ts=thread)[1:]
@@ -220,7 +232,11 @@ def test_failed_posts_are_retried_and_a_deleted_card_does_not_block(stack: Stack
     runtime.approval_flow.decide_and_resume(view.id, user="U0ONCALL", approve=True, via="cli")
     emu.fail("chat.postMessage", "fatal_error")
     feed = ApprovalFeed(
-        runtime, runtime.slack.outbox, runtime.slack.locks, ApprovalEvents(runtime.engine)
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
     )
     _drain(feed)
     assert [c.response.get("error") for c in emu.calls_to("chat.update", ts=card)] == [
