@@ -14,8 +14,12 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench._util import summary
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 QUESTIONS = [
     "how's the box doing?",
@@ -29,14 +33,11 @@ QUESTIONS = [
 ]
 
 
-def seed_demo(runtime: object) -> None:
-    import importlib
-
+def seed_demo(runtime: Runtime) -> None:
     from bot.commands.demo import SEEDERS
 
-    for spec in SEEDERS:
-        module, _, function = spec.partition(":")
-        getattr(importlib.import_module(module), function)(runtime)
+    for seed in SEEDERS:
+        seed(runtime)
 
 
 def main() -> None:

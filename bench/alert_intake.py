@@ -53,7 +53,9 @@ def serve(port: int, data_dir: Path, database_url: str | None) -> int:
     settings = load_settings(data_dir=data_dir, database_url=database_url, alertmanager_token=TOKEN)
     runtime = Runtime(settings)
     runtime.incidents.disable_triage()
-    server = HttpServer(create_app(runtime, alertmanager_routes(runtime)), "127.0.0.1", port)
+    server = HttpServer(
+        create_app(runtime.http_deps(), alertmanager_routes(runtime.http_deps())), "127.0.0.1", port
+    )
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

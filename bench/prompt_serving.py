@@ -50,7 +50,7 @@ def serve(port: int, data_dir: str, database_url: str | None) -> None:
     if database_url:
         overrides["database_url"] = database_url
     runtime = Runtime(load_settings(**overrides))
-    app = create_app(runtime, prompts_routes(runtime))
+    app = create_app(runtime.http_deps(), prompts_routes(runtime.http_deps()))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
                 lifespan="off", server_header=False)  # fmt: skip
 
@@ -222,7 +222,7 @@ def main() -> None:
         if args.database_url:
             overrides["database_url"] = args.database_url
         runtime = Runtime(load_settings(**overrides))
-        seed_demo(runtime)
+        seed_demo(runtime.prompts)
         port = free_port()
         cmd = [python(), "-m", "bench.prompt_serving", "--serve", str(port), tmp]
         if args.database_url:

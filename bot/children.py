@@ -20,16 +20,29 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
 from core.errors import Unavailable
 
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
 _running: set[subprocess.Popen[str]] = set()
 _lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ChildSettings:
+    """What a child is started with: the server's settings and its resolved data directory
+    (`Runtime.child_settings()`)."""
+
+    settings: Settings
+    data_dir: Path
 
 
 class ChildFailed(Unavailable, RuntimeError):
@@ -55,10 +68,10 @@ def _env_value(value: Any) -> str:
     return str(value)
 
 
-def child_env(runtime: Any) -> dict[str, str]:
-    """The environment of a child: ours, plus the runtime's explicit settings by env name
+def child_env(parent: ChildSettings) -> dict[str, str]:
+    """The environment of a child: ours, plus the server's explicit settings by env name
     and its resolved data directory."""
-    settings = runtime.settings
+    settings = parent.settings
     env = dict(os.environ)
     for name in sorted(settings.model_fields_set):
         field = type(settings).model_fields.get(name)
@@ -66,15 +79,15 @@ def child_env(runtime: Any) -> dict[str, str]:
         if field is None or value is None or not isinstance(field.validation_alias, str):
             continue
         env[field.validation_alias] = _env_value(value)
-    env["OPSBOT_DATA_DIR"] = str(runtime.data_dir)
+    env["OPSBOT_DATA_DIR"] = str(parent.data_dir)
     return env
 
 
-def start_child(runtime: Any, *args: str) -> subprocess.Popen[str]:
-    """Start `opsbot ARGS...` with the runtime's settings; stdout and stderr are pipes."""
+def start_child(parent: ChildSettings, *args: str) -> subprocess.Popen[str]:
+    """Start `opsbot ARGS...` with the server's settings; stdout and stderr are pipes."""
     return subprocess.Popen(
         command(*args),
-        env=child_env(runtime),
+        env=child_env(parent),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -82,12 +95,12 @@ def start_child(runtime: Any, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def run_child(runtime: Any, *args: str, timeout: float) -> str:
+def run_child(parent: ChildSettings, *args: str, timeout: float) -> str:
     """Run `opsbot ARGS...` to its end and return its stdout. Raises ChildFailed (naming
     the command, its exit status and the last line of its stderr) when it fails, is
     stopped by `stop_children`, or runs longer than `timeout` seconds (then it is killed)."""
     name = " ".join(args[:2])
-    proc = start_child(runtime, *args)
+    proc = start_child(parent, *args)
     with _lock:
         _running.add(proc)
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Callable
-from typing import Any, TextIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.incidents.console import PROMPT, PromptLine
 from bot.reply import (
@@ -19,8 +20,14 @@ from bot.reply import (
     Table,
     reply_from_turn,
 )
+from tools.base import Caller
 from tools.clock import iso
 from tools.format import text_table
+
+if TYPE_CHECKING:
+    from bot.approvals import ApprovalFlow, ApprovalService
+    from bot.identity import TerminalIdentity
+    from graphs.port import AgentPort
 
 HELP = """\
 Type a question, e.g. "how's the box doing?", "is bike-demand drifting?", "list prompts".
@@ -81,11 +88,21 @@ def expired_notice(
     return notice
 
 
+@dataclass(frozen=True)
+class ConsoleDeps:
+    """What the console uses (built by `Runtime.console_deps`)."""
+
+    agent: Callable[[], AgentPort]
+    approvals: ApprovalService
+    flow: ApprovalFlow
+    terminal: TerminalIdentity  # who types here (bot/identity.py)
+
+
 class Console:
     def __init__(
-        self, runtime: Any, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+        self, deps: ConsoleDeps, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     ) -> None:
-        self.runtime = runtime
+        self.deps = deps
         self.stdin = stdin
         self.stdout = stdout
         self.thread_id = f"console:{uuid.uuid4().hex[:8]}"
@@ -113,7 +130,7 @@ class Console:
             self.say("(new conversation)")
             return True
         if command == "pending":
-            views = self.runtime.approvals.pending()
+            views = self.deps.approvals.pending()
             if not views:
                 self.say("No pending approvals.")
             for view in views:
@@ -122,9 +139,9 @@ class Console:
         if command in ("approve", "reject") and rest.strip():
             approval_id, _, reason = rest.strip().partition(" ")
             try:
-                decision, turn = self.runtime.decide_and_resume(
+                decision, turn = self.deps.flow.decide_and_resume(
                     approval_id,
-                    user=self.runtime.terminal.user,
+                    user=self.deps.terminal.user,
                     approve=command == "approve",
                     via="console",
                     reason=reason or None,
@@ -136,14 +153,14 @@ class Console:
             if turn is not None:
                 self.say(render_turn(turn))
             elif decision.ready:
-                final = self.runtime.approvals.view(decision.approval.id)
+                final = self.deps.approvals.view(decision.approval.id)
                 if final.result:
                     self.say(f"{final.status}: {final.result}")
             return True
         from bot.metrics import counted_turn
 
-        caller = self.runtime.console_caller(self.thread_id)
-        turn = counted_turn(self.runtime.agent, text, thread_id=self.thread_id, caller=caller)
+        caller = Caller(user=self.deps.terminal.user, via="console", thread=self.thread_id)
+        turn = counted_turn(self.deps.agent(), text, thread_id=self.thread_id, caller=caller)
         for call in turn.tool_calls:
             args = ", ".join(f"{k}={v!r}" for k, v in call.args.items())
             self.say(f"  → {call.name}({args})")

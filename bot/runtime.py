@@ -1,14 +1,20 @@
-"""Wires settings, storage, tools, approvals and the agent together, lazily.
+"""The application container: wires settings, storage, tools, approvals and the agent, lazily.
 
-Everything heavy is built on first use, so `opsbot search` never imports LangGraph and
-`opsbot ask` never imports Slack. One `Runtime` per process; `close()` releases connections.
+Wiring only: each part is a typed cached property built on first use (its imports inside
+the property, its types under `TYPE_CHECKING`), so `opsbot search` never imports LangGraph
+and `opsbot ask` never imports Slack. Behaviour lives in the parts themselves (the system
+prompt's fallback in `graphs.prompts.SystemPrompt`, the planner's vocabulary in
+`graphs.offline.vocabulary`, deciding and resuming in `bot.approvals.ApprovalFlow`). Front
+ends never receive the container: `slack_deps()`, `http_deps()`, `console_deps()` and
+`scheduler_deps()` hand each one the few typed parts it uses. CLI command handlers (the
+composition root of one command) and `opsbot run`'s assembly (`bot.service`) take it typed.
+One `Runtime` per process; `close()` releases connections.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +26,27 @@ from core.errors import StartupError
 from tools.base import Caller, OpsTool, Toolbox
 
 if TYPE_CHECKING:
-    from bot.approvals import ApprovalFlow, ApprovalService, AuditLogger, Decision
+    from langchain_core.language_models import BaseChatModel
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from sqlalchemy.engine import Engine
+
+    from bot.approvals import ApprovalFlow, ApprovalService, AuditLogger
+    from bot.children import ChildSettings
+    from bot.console import ConsoleDeps
+    from bot.http.deps import HttpDeps
+    from bot.incidents.service import IncidentService
+    from bot.scheduler import SchedulerDeps
+    from bot.slack.app import SlackFrontEnd
+    from bot.slack.deps import SlackDeps
+    from graphs.agent import Agent
+    from graphs.offline.vocabulary import VocabularyCache
+    from graphs.prompts import SystemPrompt
+    from tools.infra.tools import InfraConfig
+    from tools.prompts.serving import PromptServer
+    from tools.prompts.store import PromptStore
+    from tools.registry.service import ModelRegistry
+    from tools.remediation import RemediationCatalogue
+    from tools.runbooks import IngestReport, RunbookIndex
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +57,6 @@ class Runtime:
         self.console_mode = console_mode
         self._closers: list[Callable[[], None]] = []
         self._lock = threading.RLock()
-        self._vocab_cache: tuple[float, Any] | None = None
 
     # ------------------------------------------------------------------ storage
     @cached_property
@@ -48,7 +73,7 @@ class Runtime:
         return path
 
     @cached_property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         from bot.storage.db import make_engine, migrate
 
         if not self.settings.database_url:
@@ -106,22 +131,13 @@ class Runtime:
             approval_changed=lambda approval_id: self.incidents.approval_changed(approval_id),
         )
 
-    def recover_approvals(
-        self, *, run_never_started: bool, grace_seconds: float | None = None
-    ) -> list[str]:
-        """At start: settle dead executions; maybe run those never started (ApprovalFlow;
-        `grace_seconds` None: its STUCK_GRACE)."""
-        return self.approval_flow.recover(
-            run_never_started=run_never_started, grace_seconds=grace_seconds
-        )
-
     @cached_property
-    def slack(self) -> Any:
+    def slack(self) -> SlackFrontEnd:
         """The Slack front end (bot.slack.app.SlackFrontEnd); built without network access,
         `start()` reaches Slack."""
         from bot.slack.app import SlackFrontEnd
 
-        front = SlackFrontEnd(self)
+        front = SlackFrontEnd(self.slack_deps())
         self._closers.append(front.close)
         return front
 
@@ -130,19 +146,19 @@ class Runtime:
         return self.slack.oncall_members()
 
     @cached_property
-    def runbooks(self) -> Any:
+    def runbooks(self) -> RunbookIndex:
         """The runbook index (Chroma + BM25 hybrid) over `knowledge/runbooks` or KNOWLEDGE_DIR."""
         from tools.runbooks import index_from_settings
 
         settings = self.settings.model_copy(update={"data_dir": self.data_dir})
         return index_from_settings(settings)
 
-    def ingest_runbooks(self) -> Any:
+    def ingest_runbooks(self) -> IngestReport:
         """Index the knowledge folder (incremental: unchanged files cost milliseconds)."""
         return self.runbooks.ingest([self.settings.resolved_knowledge_dir()], progress=False)
 
     @cached_property
-    def prompts(self) -> Any:
+    def prompts(self) -> PromptStore:
         """The prompt registry; opsbot's own prompts are seeded on first use (first start)."""
         from graphs.prompts import (
             INCIDENT_SUMMARY_PROMPT,
@@ -167,7 +183,7 @@ class Runtime:
         return store
 
     @cached_property
-    def registry(self) -> Any:
+    def registry(self) -> ModelRegistry:
         """The model registry: built-in, or MLflow when MLFLOW_TRACKING_URI is set."""
         from tools.registry.service import build_registry
 
@@ -180,7 +196,7 @@ class Runtime:
         return registry
 
     @cached_property
-    def prompt_server(self) -> Any:
+    def prompt_server(self) -> PromptServer:
         """Cached, always-fresh reads of live prompt versions (HTTP endpoint, system prompt)."""
         from tools.prompts.serving import PromptServer
 
@@ -189,7 +205,7 @@ class Runtime:
         return server
 
     @cached_property
-    def remediation(self) -> Any:
+    def remediation(self) -> RemediationCatalogue:
         """The remediation catalogue, allowlisted by the REMEDIATION_CONFIG file."""
         from tools.remediation import RemediationCatalogue, RemediationConfigError, load_config
 
@@ -200,7 +216,7 @@ class Runtime:
         return RemediationCatalogue(config, lookup=lambda name: self.toolbox.get(name))
 
     @cached_property
-    def incidents(self) -> Any:
+    def incidents(self) -> IncidentService:
         """Incidents: monitors, Alertmanager intake, triage, delivery to the front ends."""
         from bot.incidents.wiring import build_service
 
@@ -209,7 +225,7 @@ class Runtime:
         return service
 
     # ------------------------------------------------------------------ tools
-    def infra_config(self) -> Any:
+    def infra_config(self) -> InfraConfig:
         from tools.infra.levels import Thresholds
         from tools.infra.tools import InfraConfig
 
@@ -250,59 +266,31 @@ class Runtime:
             box.extend(build())
         return box
 
-    def vocabulary(self) -> Any:
-        """Names the offline planner can recognise; cached for a few seconds."""
-        from graphs.offline.entities import Vocabulary
+    @cached_property
+    def vocabulary(self) -> VocabularyCache:
+        """Names the offline planner can recognise (callable; cached for a few seconds)."""
+        from graphs.offline.vocabulary import VocabularyCache, VocabularySources
 
-        now = time.monotonic()
-        cached = self._vocab_cache
-        if cached is not None and now - cached[0] < 5.0:
-            return cached[1]
-        vocab = Vocabulary(
-            endpoints=tuple(self.settings.endpoints),
-            prompts=self.prompts.names(),
-            models=self._model_names(),
-            labels=self.prompts.label_names(),
-            services=tuple(self.remediation.services()),
-            scripts=tuple(self.remediation.scripts()),
+        sources = VocabularySources(
+            endpoints=lambda: self.settings.endpoints,
+            prompts=lambda: self.prompts.names(),
+            labels=lambda: self.prompts.label_names(),
+            models=lambda: self.registry.model_names(),
+            services=lambda: self.remediation.services(),
+            scripts=lambda: self.remediation.scripts(),
         )
-        self._vocab_cache = (now, vocab)
-        return vocab
+        return VocabularyCache(sources)
 
-    def _model_names(self) -> tuple[str, ...]:
-        """Registered model names for the planner; an unreachable MLflow must not stop the
-        chat (the registry tools report that error themselves)."""
-        from tools.base import ToolError
+    @cached_property
+    def system_prompt(self) -> SystemPrompt:
+        """The agent's system prompt from the registry, or the default (callable)."""
+        from graphs.prompts import SystemPrompt
 
-        try:
-            return tuple(self.registry.model_names())
-        except ToolError as exc:
-            log.warning("model names unavailable for the offline planner: %s", exc)
-            return ()
-
-    def system_prompt(self) -> str:
-        """The `production` version of `opsbot-system` from the prompt registry (one indexed
-        read per call, cached by revision), or the built-in default if the registry cannot
-        serve it, so a broken registry never silences the bot."""
-        from graphs.prompts import SYSTEM_PROMPT, SYSTEM_PROMPT_NAME
-
-        try:
-            view = self.prompt_server.fetch(SYSTEM_PROMPT_NAME, label="production").view
-        except Exception as exc:
-            log.warning("system prompt from the registry unavailable, using the default: %s", exc)
-            return SYSTEM_PROMPT
-        if view.kind != "text" or view.variables:
-            log.warning(
-                "%s v%s is not plain text without variables; using the built-in default",
-                SYSTEM_PROMPT_NAME,
-                view.version,
-            )
-            return SYSTEM_PROMPT
-        return view.template
+        return SystemPrompt(lambda: self.prompt_server)
 
     # ------------------------------------------------------------------ agent
     @cached_property
-    def checkpointer(self) -> Any:
+    def checkpointer(self) -> BaseCheckpointSaver[Any]:
         from graphs.checkpoint import open_checkpointer
 
         database_url = self.settings.database_url if self.settings.is_postgres else None
@@ -312,7 +300,7 @@ class Runtime:
         return saver
 
     @cached_property
-    def model(self) -> Any:
+    def model(self) -> BaseChatModel:
         from graphs.llm import ModelConfig, build_chat_model
 
         s = self.settings
@@ -328,7 +316,7 @@ class Runtime:
         return build_chat_model(config, self.vocabulary)
 
     @cached_property
-    def agent(self) -> Any:
+    def agent(self) -> Agent:
         from graphs.agent import Agent, AgentDeps
 
         deps = AgentDeps(
@@ -344,20 +332,56 @@ class Runtime:
         """The terminal user as a caller: `via` is "console" (chat) or "cli" (one command)."""
         return Caller(user=self.terminal.user, via=via, thread=thread)
 
-    def decide_and_resume(
-        self,
-        approval_id: str,
-        *,
-        user: str,
-        approve: bool,
-        via: str,
-        reason: str | None = None,
-        on_decided: Callable[[Decision], None] | None = None,
-    ) -> tuple[Decision, Any]:
-        """Record a decision and resume its conversation (ApprovalFlow.decide_and_resume)."""
-        return self.approval_flow.decide_and_resume(
-            approval_id, user=user, approve=approve, via=via, reason=reason, on_decided=on_decided
+    # ------------------------------------------------------------------ front ends' deps
+    def slack_deps(self) -> SlackDeps:
+        from bot.slack.deps import SlackDeps
+        from bot.storage.dedupe import EventDeduper
+
+        return SlackDeps(
+            settings=self.settings,
+            approvals=self.approvals,
+            flow=self.approval_flow,
+            agent=lambda: self.agent,
+            toolbox=self.toolbox,
+            dedupe=EventDeduper(self.engine),
         )
+
+    def http_deps(self) -> HttpDeps:
+        from bot.http.deps import HttpDeps
+        from bot.storage.db import ping
+
+        return HttpDeps(
+            settings=self.settings,
+            ping_database=lambda: ping(self.engine),
+            prompt_server=lambda: self.prompt_server,
+            ingest_alertmanager=lambda: self.incidents.ingest_alertmanager,
+        )
+
+    def console_deps(self) -> ConsoleDeps:
+        from bot.console import ConsoleDeps
+
+        return ConsoleDeps(
+            agent=lambda: self.agent,
+            approvals=self.approvals,
+            flow=self.approval_flow,
+            terminal=self.terminal,
+        )
+
+    def scheduler_deps(self) -> SchedulerDeps:
+        from bot.scheduler import SchedulerDeps, lock_for
+
+        return SchedulerDeps(
+            incidents=self.incidents,
+            agent=lambda: self.agent,
+            check_interval_seconds=float(self.settings.check_interval_seconds),
+            leader_lock=lambda: lock_for(self.engine, self.data_dir),
+        )
+
+    def child_settings(self) -> ChildSettings:
+        """What a child `opsbot` process is started with (bot/children.py)."""
+        from bot.children import ChildSettings
+
+        return ChildSettings(settings=self.settings, data_dir=self.data_dir)
 
     def close(self) -> None:
         while self._closers:

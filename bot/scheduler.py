@@ -22,13 +22,18 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Engine, make_url
 
 from tools.base import Caller
+
+if TYPE_CHECKING:
+    from bot.incidents.service import IncidentService
+    from graphs.port import AgentPort
 
 log = logging.getLogger(__name__)
 
@@ -134,18 +139,28 @@ def lock_for(engine: Engine, data_dir: Path) -> LeaderLock:
     return FileLeaderLock(data_dir / "scheduler.lock")
 
 
+@dataclass(frozen=True)
+class SchedulerDeps:
+    """What the scheduler uses (built by `Runtime.scheduler_deps`)."""
+
+    incidents: IncidentService
+    agent: Callable[[], AgentPort]  # built on first use: only an expiry needs it
+    check_interval_seconds: float
+    leader_lock: Callable[[], LeaderLock]  # `lock_for` the process's database
+
+
 class OpsScheduler:
     def __init__(
         self,
-        runtime: Any,
+        deps: SchedulerDeps,
         *,
         lock: LeaderLock | None = None,
         retry_seconds: float = 10.0,
         sweep_seconds: float = 15.0,
         on_expired_turn: Callable[[Any, Any], None] | None = None,
     ) -> None:
-        self.runtime = runtime
-        self.lock = lock or lock_for(runtime.engine, runtime.data_dir)
+        self.deps = deps
+        self.lock = lock or deps.leader_lock()
         self.retry_seconds = retry_seconds
         self.sweep_seconds = sweep_seconds
         # called with (expired ApprovalView, TurnResult) after a chat thread learns of expiry
@@ -158,7 +173,7 @@ class OpsScheduler:
     def start(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        interval = float(self.runtime.settings.check_interval_seconds)
+        interval = float(self.deps.check_interval_seconds)
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={
@@ -196,7 +211,7 @@ class OpsScheduler:
         if scheduler is None:
             return
         now = datetime.now(UTC)
-        interval = float(self.runtime.settings.check_interval_seconds)
+        interval = float(self.deps.check_interval_seconds)
         scheduler.add_job(
             self.monitor_cycle,
             "interval",
@@ -220,7 +235,7 @@ class OpsScheduler:
             id="snoozes",
             replace_existing=True,
         )
-        self.runtime.incidents.outbox.start()
+        self.deps.incidents.outbox.start()
         self.leading = True
         log.info("this process runs the scheduler (monitors every %gs)", interval)
 
@@ -231,13 +246,13 @@ class OpsScheduler:
                 with contextlib.suppress(Exception):  # not added yet
                     scheduler.remove_job(job_id)
         if self.leading:
-            self.runtime.incidents.outbox.stop()
+            self.deps.incidents.outbox.stop()
         self.leading = False
 
     # ------------------------------------------------------------------ jobs
     def monitor_cycle(self) -> None:
         try:
-            report = self.runtime.incidents.run_checks()
+            report = self.deps.incidents.run_checks()
             log.debug("monitor cycle: %s", report.changes)
         except Exception:
             log.exception("monitor cycle failed")
@@ -251,7 +266,7 @@ class OpsScheduler:
         from bot.approvals import announced
 
         try:
-            expired = self.runtime.incidents.sweep_approvals()
+            expired = self.deps.incidents.sweep_approvals()
         except Exception:
             log.exception("approval sweep failed")
             return
@@ -260,7 +275,7 @@ class OpsScheduler:
             if not thread or announced(thread):
                 continue
             try:
-                agent = self.runtime.agent
+                agent = self.deps.agent()
                 if not agent.is_paused(thread):
                     continue
                 turn = agent.resume(thread, SYSTEM)
@@ -275,6 +290,6 @@ class OpsScheduler:
 
     def end_snoozes(self) -> None:
         try:
-            self.runtime.incidents.end_snoozes()
+            self.deps.incidents.end_snoozes()
         except Exception:
             log.exception("snooze expiry failed")

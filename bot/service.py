@@ -8,7 +8,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.children import ChildSettings
+    from bot.runtime import Runtime
+    from bot.scheduler import OpsScheduler
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +40,16 @@ class BackgroundIngest:
     incremental by content hash, so an interrupted run simply resumes at the next start.
     """
 
-    def __init__(self, runtime: Any) -> None:
-        self.runtime = runtime
+    def __init__(self, parent: ChildSettings) -> None:
+        self.parent = parent
         self.proc: subprocess.Popen[str] | None = None
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
         from bot.children import start_child
 
-        knowledge = self.runtime.settings.resolved_knowledge_dir()
-        self.proc = start_child(self.runtime, "ingest", "--quiet", "--json", str(knowledge))
+        knowledge = self.parent.settings.resolved_knowledge_dir()
+        self.proc = start_child(self.parent, "ingest", "--quiet", "--json", str(knowledge))
         self.thread = threading.Thread(target=self._report, name="opsbot-ingest", daemon=True)
         self.thread.start()
 
@@ -71,7 +76,9 @@ class BackgroundIngest:
             self.thread.join(timeout=timeout)
 
 
-def serve(runtime: Any, *, interactive: bool) -> int:
+def serve(runtime: Runtime, *, interactive: bool) -> int:
+    """The assembly of `opsbot run` (a composition root: it takes the container and hands
+    each front end its own typed dependencies)."""
     from bot.http.app import create_app
     from bot.http.server import HttpServer
     from bot.metrics import set_ready
@@ -85,14 +92,14 @@ def serve(runtime: Any, *, interactive: bool) -> int:
     _ = runtime.engine  # migrate before anything listens
     # executions whose process died: outcome unknown, never re-run; approved but never
     # started: run now (exactly once)
-    for line in runtime.recover_approvals(run_never_started=True):
+    for line in runtime.approval_flow.recover(run_never_started=True):
         print(f"opsbot: recovered approval {line}", file=sys.stderr, flush=True)
     slack = None
     if slack_wanted:
         slack = runtime.slack
         slack.start()  # auth.test: a wrong token or SLACK_API_URL stops the start here
     _ = runtime.agent
-    ingest = BackgroundIngest(runtime)
+    ingest = BackgroundIngest(runtime.child_settings())
     ingest.start()
     mode = settings.slack_mode
     routes: list[Any] = []
@@ -100,11 +107,13 @@ def serve(runtime: Any, *, interactive: bool) -> int:
         routes.extend(slack.routes())  # POST /slack/events
     from bot.http.prompts import prompts_routes
 
-    routes.extend(prompts_routes(runtime))
+    http = runtime.http_deps()
+
+    routes.extend(prompts_routes(http))
     from bot.http.alertmanager import alertmanager_routes
 
-    routes.extend(alertmanager_routes(runtime))
-    server = HttpServer(create_app(runtime, routes), settings.host, settings.port)
+    routes.extend(alertmanager_routes(http))
+    server = HttpServer(create_app(http, routes), settings.host, settings.port)
     port = server.start()
     if slack is not None and settings.incident_channel:
         # root messages and thread notes in INCIDENT_CHANNEL; the incident service's outbox
@@ -123,7 +132,7 @@ def serve(runtime: Any, *, interactive: bool) -> int:
             if interactive:
                 from bot.console import Console
 
-                Console(runtime).loop()
+                Console(runtime.console_deps()).loop()
             else:
                 log.info("no Slack credentials and no terminal: running headless")
                 _wait_for_signal()
@@ -144,7 +153,7 @@ def serve(runtime: Any, *, interactive: bool) -> int:
     return 0
 
 
-def _start_scheduler(runtime: Any, mode: str) -> Any:
+def _start_scheduler(runtime: Runtime, mode: str) -> OpsScheduler:
     """Monitors, approval expiry and incident delivery; in console mode incidents print here."""
     from bot.scheduler import OpsScheduler
 
@@ -158,6 +167,6 @@ def _start_scheduler(runtime: Any, mode: str) -> Any:
 
     # in Slack mode the approval feed resumes an expired conversation and posts the answer
 
-    scheduler = OpsScheduler(runtime, on_expired_turn=on_expired)
+    scheduler = OpsScheduler(runtime.scheduler_deps(), on_expired_turn=on_expired)
     scheduler.start()
     return scheduler

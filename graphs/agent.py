@@ -152,6 +152,11 @@ class Agent:
         snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id}})
         return bool(snapshot.next)
 
+    def has_thread(self, thread_id: str) -> bool:
+        """True when this thread has a conversation already (its checkpoint exists)."""
+        snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id}})
+        return bool(snapshot.values)
+
     def ask(self, text: str, *, thread_id: str, caller: Caller) -> TurnResult:
         note = None
         if self.is_paused(thread_id):

@@ -1,6 +1,17 @@
 """opsbot's own default prompts. At run time they are read from the prompt registry (where
 they are seeded on first start), so a bad edit can be rolled back like any other prompt."""
 
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tools.prompts.serving import PromptServer
+
+log = logging.getLogger(__name__)
+
 SYSTEM_PROMPT_NAME = "opsbot-system"
 INCIDENT_SUMMARY_PROMPT_NAME = "opsbot-incident-summary"
 
@@ -38,3 +49,28 @@ Runbook:
 Suggested actions:
 {{actions}}
 """
+
+
+class SystemPrompt:
+    """The agent's system prompt: the `production` version of `opsbot-system` from the prompt
+    registry (one indexed read per call, cached by revision by the `PromptServer`), or the
+    built-in default when the registry cannot serve it, so a broken registry never silences
+    the bot. Called once per model step (`AgentDeps.system_prompt`)."""
+
+    def __init__(self, server: Callable[[], PromptServer]) -> None:
+        self._server = server  # built on first use
+
+    def __call__(self) -> str:
+        try:
+            view = self._server().fetch(SYSTEM_PROMPT_NAME, label="production").view
+        except Exception as exc:
+            log.warning("system prompt from the registry unavailable, using the default: %s", exc)
+            return SYSTEM_PROMPT
+        if view.kind != "text" or view.variables or not isinstance(view.template, str):
+            log.warning(
+                "%s v%s is not plain text without variables; using the built-in default",
+                SYSTEM_PROMPT_NAME,
+                view.version,
+            )
+            return SYSTEM_PROMPT
+        return view.template

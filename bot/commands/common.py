@@ -1,6 +1,6 @@
 """What the admin commands share: running an agent tool for the terminal, and asking for an
 approval from the terminal exactly as the chat agent's gate does. The terminal user is
-always `runtime.terminal` (the OS user, mapped by CLI_USERS: bot/identity.py).
+always `Runtime.terminal` (the OS user, mapped by CLI_USERS: bot/identity.py).
 
 Heavy modules are imported inside the functions, like everywhere in the CLI.
 """
@@ -9,21 +9,33 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from tools.base import OpsTool
 
 
 def print_json(value: Any, *, ensure_ascii: bool = True) -> None:
     print(json.dumps(value, default=str, ensure_ascii=ensure_ascii))
 
 
-def run_tool(runtime: Any, name: str, raw: dict[str, Any], *, user: str, as_json: bool) -> int:
+def _tool(runtime: Runtime, name: str) -> OpsTool:
+    """The agent tool `name`; a command asking for one that is not built is a bug."""
+    tool = runtime.toolbox.get(name)
+    if tool is None:
+        raise CliError(f"the tool {name} is not available in this build of opsbot")
+    return tool
+
+
+def run_tool(runtime: Runtime, name: str, raw: dict[str, Any], *, user: str, as_json: bool) -> int:
     """Run the agent tool `name` for the terminal: its text, or its data as JSON. A refusal
     (ToolError) is the command's error, exit 1."""
     from tools.base import Caller, ToolError
 
-    tool = runtime.toolbox.get(name)
+    tool = _tool(runtime, name)
     try:
         result = tool.run(tool.parse(raw), Caller(user, "cli"))
     except ToolError as exc:
@@ -35,7 +47,7 @@ def run_tool(runtime: Any, name: str, raw: dict[str, Any], *, user: str, as_json
     return 0
 
 
-def request_approval(runtime: Any, name: str, raw: dict[str, Any], *, area: str) -> Any:
+def request_approval(runtime: Runtime, name: str, raw: dict[str, Any], *, area: str) -> Any:
     """Ask for an approval of the gated tool `name` with `raw` arguments, as the console
     user (the OS user, mapped by CLI_USERS): the arguments are validated and the change dry-run (its preview redacted) as the
     agent's gate does; nothing changes until `opsbot approve ID`. Returns the ApprovalView.
@@ -43,7 +55,7 @@ def request_approval(runtime: Any, name: str, raw: dict[str, Any], *, area: str)
     from tools.base import Caller, ToolError
     from tools.redact import redact
 
-    tool = runtime.toolbox.get(name)
+    tool = _tool(runtime, name)
     try:
         parsed = tool.parse(raw)
         preview = tool.preview(parsed) if tool.preview else ""

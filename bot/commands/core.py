@@ -6,11 +6,14 @@ import argparse
 import json
 import sys
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
 from tools.clock import iso
 from tools.format import compact_json
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,14 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     audit.set_defaults(handler=cmd_audit)
 
 
-def cmd_chat(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_chat(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.console import Console
 
     _ = runtime.agent  # build before the prompt so errors show at once
-    return Console(runtime).loop()
+    return Console(runtime.console_deps()).loop()
 
 
-def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_ask(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.console import render_turn
     from bot.metrics import counted_turn
 
@@ -72,14 +75,14 @@ def cmd_ask(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_decide(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_decide(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.approvals import ApprovalError
     from bot.console import render_turn
     from core.approvals import FAILED, PENDING
 
     reason = " ".join(args.reason) or None
     try:
-        decision, turn = runtime.decide_and_resume(
+        decision, turn = runtime.approval_flow.decide_and_resume(
             args.id,
             user=runtime.terminal.user,
             approve=args.approve,
@@ -129,9 +132,9 @@ def _failed_line(view: Any) -> str:
     )
 
 
-def cmd_approvals(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_approvals(args: argparse.Namespace, runtime: Runtime) -> int:
     # executions whose process died are settled first (outcome unknown, never re-run)
-    for line in runtime.recover_approvals(run_never_started=False):
+    for line in runtime.approval_flow.recover(run_never_started=False):
         print(line, file=sys.stderr)
     views = runtime.approvals.unsettled()
     if args.json:
@@ -168,7 +171,7 @@ def _state(view: Any) -> str:
     return f"{view.status}: {view.result}"
 
 
-def cmd_audit(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_audit(args: argparse.Namespace, runtime: Runtime) -> int:
     rows = runtime.audit.recent(limit=max(1, min(args.limit, 1000)))
     if args.json:
         print(json.dumps([r.model_dump() for r in rows], default=str))
@@ -181,7 +184,7 @@ def cmd_audit(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_run(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.service import serve
 
     return serve(runtime, interactive=not args.no_console and sys.stdin.isatty())

@@ -4,24 +4,46 @@ everything. Idempotent: running it twice changes nothing the second time."""
 from __future__ import annotations
 
 import argparse
-import importlib
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-# Each entry is "module:function"; the function takes the Runtime and returns a list of
-# one-line descriptions of what it created or found already present.
-SEEDERS: list[str] = [
-    "tools.prompts.demo:seed_demo",
-    "tools.registry.demo:seed_demo",
-    "bot.incidents.demo:seed_demo",
-    "bot.commands.demo:seed_runbooks",
-]
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
-def seed_runbooks(runtime: Any) -> list[str]:
+def seed_prompts(runtime: Runtime) -> list[str]:
+    from tools.prompts.demo import seed_demo
+
+    return seed_demo(runtime.prompts)
+
+
+def seed_models(runtime: Runtime) -> list[str]:
+    from tools.registry.demo import seed_demo
+
+    return seed_demo(runtime.registry)
+
+
+def seed_incidents(runtime: Runtime) -> list[str]:
+    from bot.incidents.demo import seed_demo
+
+    return seed_demo(runtime.data_dir)
+
+
+def seed_runbooks(runtime: Runtime) -> list[str]:
     """Index the shipped runbooks, as `opsbot run` does at start, so questions asked with
     `opsbot ask` right after the demo are answered from them."""
     report = runtime.ingest_runbooks()
     return [report.summary().splitlines()[0]]
+
+
+# In order; each takes the Runtime and returns one-line descriptions of what it created or
+# found already present. Each imports its area only when it runs.
+SEEDERS: list[Callable[[Runtime], list[str]]] = [
+    seed_prompts,
+    seed_models,
+    seed_incidents,
+    seed_runbooks,
+]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,14 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=cmd_demo)
 
 
-def cmd_demo(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_demo(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.stop_service:
         from bot.incidents.demo import stop_service
 
-        return stop_service(runtime)
-    for spec in SEEDERS:
-        module_name, _, function = spec.partition(":")
-        seed = getattr(importlib.import_module(module_name), function)
+        return stop_service(runtime.data_dir)
+    for seed in SEEDERS:
         for line in seed(runtime):
             print(line)
     print("Demo workspace ready. Try: ./run.sh chat")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.cli import CliError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 STATUSES = ["open", "unacknowledged", "acknowledged", "resolved", "all"]
 
@@ -52,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 REFUSED = 3  # exit code: no such incident, or a change it cannot take
 
 
-def cmd_check(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_check(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.incidents.cards import card_json
     from bot.incidents.console import render_card
 
@@ -95,7 +98,7 @@ def cmd_check(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.incidents.cards import row_summary
     from bot.incidents.spec import IncidentError
     from tools.clock import iso
@@ -119,7 +122,7 @@ def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.incidents.console import render_card
     from bot.incidents.spec import IncidentError
     from bot.incidents.tools import ShowArgs, build_incident_tools, timeline_lines
@@ -148,7 +151,7 @@ def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_act(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_act(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.incidents.cards import card_json
     from bot.incidents.spec import IncidentError
 

@@ -16,9 +16,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError, exit_code
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +56,7 @@ def build_index(settings: Any) -> Any:
     return index_from_settings(settings)
 
 
-def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.runbooks import EmbeddingError
     from tools.runbooks.client import ChromaUnavailable
 
@@ -91,7 +94,7 @@ def cmd_ingest(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_search(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_search(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.runbooks import EmbeddingError, RunbookError
     from tools.runbooks.client import ChromaUnavailable
     from tools.runbooks.tool import format_hits, format_no_match

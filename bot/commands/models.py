@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
 from bot.commands.common import approval_card, print_json, request_approval, run_tool
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -107,7 +110,7 @@ def _data_arguments(p: argparse.ArgumentParser, required: bool) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-def _actor(runtime: Any) -> str:
+def _actor(runtime: Runtime) -> str:
     """The terminal user as records name it (`U012AB3CD (cli:alice)` or `cli:alice`)."""
     return str(runtime.terminal.label)
 
@@ -159,17 +162,17 @@ def _data_spec(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]] | No
 
 
 # ---------------------------------------------------------------------- commands
-def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
     raw = {"filter": args.filter}
     return run_tool(runtime, "list_models", raw, user=_actor(runtime), as_json=args.json)
 
 
-def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     raw = {"name": args.name}
     return run_tool(runtime, "model_status", raw, user=_actor(runtime), as_json=args.json)
 
 
-def cmd_register(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_register(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.base import ToolError
     from tools.registry.validation import parse_pairs
 
@@ -217,7 +220,7 @@ def cmd_register(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_data(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_data(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.base import ToolError
 
     actor = _actor(runtime)
@@ -249,7 +252,7 @@ def cmd_data(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_alias(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_alias(args: argparse.Namespace, runtime: Runtime) -> int:
     raw = {"name": args.name, "alias": args.alias, "version": args.version, "reason": args.reason}
     view = request_approval(runtime, "set_model_alias", raw, area="models")
     if args.json:
@@ -259,7 +262,7 @@ def cmd_alias(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_drift(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_drift(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.base import ToolError
     from tools.registry import render
 
@@ -299,7 +302,7 @@ def cmd_drift(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_check(args: argparse.Namespace, runtime: Runtime) -> int:
     """The scheduler's drift checks (`opsbot run` runs this in a child process, so numpy,
     scipy and pandas stay out of the server); stores each report like the scheduler."""
     from tools.registry.checks import check_drift
@@ -316,7 +319,7 @@ def cmd_check(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_history(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_history(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.base import ToolError
     from tools.registry import render
 

@@ -11,11 +11,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
 from bot.commands.common import approval_card, print_json, request_approval
 from tools.clock import iso
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -111,12 +114,12 @@ def _print_json(value: Any) -> None:
     print_json(value, ensure_ascii=False)
 
 
-def _actor(runtime: Any) -> str:
+def _actor(runtime: Runtime) -> str:
     """The terminal user as records name it (`U012AB3CD (cli:alice)` or `cli:alice`)."""
     return str(runtime.terminal.label)
 
 
-def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.format import text_table
 
     items = runtime.prompts.list_prompts(args.tag)
@@ -140,7 +143,7 @@ def cmd_list(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.templates import as_text
     from tools.prompts.tools import describe_version
@@ -158,7 +161,7 @@ def cmd_show(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_history(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_history(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
 
     try:
@@ -178,7 +181,7 @@ def cmd_history(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_diff(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_diff(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.tools import diff_summary
 
@@ -211,7 +214,7 @@ def _json_arg(text: str, what: str) -> Any:
         raise CliError(f"{what} is not valid JSON: {exc}") from None
 
 
-def cmd_create(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_create(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
 
     if args.template is not None:
@@ -254,7 +257,7 @@ def cmd_create(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_render(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_render(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.templates import as_text
 
@@ -276,7 +279,7 @@ def cmd_render(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_label(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_label(args: argparse.Namespace, runtime: Runtime) -> int:
     raw = {
         "name": args.name,
         "label": args.label,
@@ -291,7 +294,7 @@ def cmd_label(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_delete(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_delete(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
 
     actor = _actor(runtime)
@@ -322,7 +325,7 @@ def cmd_delete(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_export(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.yamlio import export_yaml
 
@@ -354,7 +357,7 @@ def cmd_export(args: argparse.Namespace, runtime: Any) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace, runtime: Any) -> int:
+def cmd_import(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.yamlio import import_paths
 

@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.http.bodies import BodyError, decode_json
+from bot.http.deps import HttpDeps
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,11 @@ def _reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = N
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def alertmanager_routes(runtime: Any) -> list[Route]:
+def alertmanager_routes(deps: HttpDeps) -> list[Route]:
     from bot.incidents.alertmanager import PayloadError, parse_payload
 
     async def intake(request: Request) -> Response:
-        secret = runtime.settings.alertmanager_token
+        secret = deps.settings.alertmanager_token
         if secret is None or not secret.get_secret_value():
             return _reply(
                 404, {"error": "Alertmanager intake is off: set ALERTMANAGER_TOKEN to enable it"}
@@ -74,9 +75,7 @@ def alertmanager_routes(runtime: Any) -> list[Route]:
                 {"error": "not a valid Alertmanager webhook v4 payload", "problems": exc.problems},
             )
         try:
-            incident_id, change = await run_in_threadpool(
-                runtime.incidents.ingest_alertmanager, payload
-            )
+            incident_id, change = await run_in_threadpool(deps.ingest_alertmanager(), payload)
         except Exception as exc:
             log.exception("Alertmanager intake failed")
             return _reply(503, {"error": f"could not record the alerts: {type(exc).__name__}"})

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -21,16 +20,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.http.deps import HttpDeps
 from bot.http.limits import BodyLimits, Cap, Limits
 from bot.http.metrics import RequestMetrics
 from bot.metrics import REGISTRY, is_ready
+from bot.settings import Settings
 from core.errors import Conflict, Invalid, NotFound, OpsbotError, Refused, Unavailable, UserError
 
 STARTED = time.time()
 ALERTMANAGER_PATH = "/alerts/alertmanager"
 
 
-def body_limits(settings: Any) -> Limits:
+def body_limits(settings: Settings) -> Limits:
     return Limits(
         default=Cap(settings.http_max_body_bytes, "HTTP_MAX_BODY_BYTES"),
         paths={
@@ -71,15 +72,12 @@ async def error_response(_: Request, exc: Exception) -> Response:
     return JSONResponse({"error": exc.for_person()}, status_code=status)
 
 
-def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+def create_app(deps: HttpDeps, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     def healthz(_: Request) -> Response:
         checks: dict[str, str] = {}
         status = 200
         try:
-            from sqlalchemy import text
-
-            with runtime.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            deps.ping_database()
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
@@ -91,8 +89,8 @@ def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
             "status": "ok" if status == 200 else ("degraded" if ready else "starting"),
             "checks": checks,
             "uptime_seconds": round(time.time() - STARTED, 1),
-            "mode": runtime.settings.slack_mode,
-            "llm": "anthropic" if runtime.settings.use_anthropic else "offline",
+            "mode": deps.settings.slack_mode,
+            "llm": "anthropic" if deps.settings.use_anthropic else "offline",
         }
         return JSONResponse(body, status_code=status)
 
@@ -106,7 +104,7 @@ def create_app(runtime: Any, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
     ]
     # outermost first: every answer is counted, the body caps' refusals too
     counted = Middleware(RequestMetrics, routes=routes)
-    limits = Middleware(BodyLimits, limits=body_limits(runtime.settings))
+    limits = Middleware(BodyLimits, limits=body_limits(deps.settings))
     return Starlette(
         routes=routes,
         middleware=[counted, limits],

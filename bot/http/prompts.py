@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 from starlette.routing import Route
 
+from bot.http.deps import HttpDeps
 from core.errors import OpsbotError
 
 log = logging.getLogger(__name__)
@@ -110,10 +111,10 @@ class ServingOff:
         await _error(send, 404, "prompt serving is off: set PROMPTS_API_TOKEN to enable it")
 
 
-def prompts_routes(runtime: Any) -> list[Route]:
-    token = runtime.settings.prompts_api_token
+def prompts_routes(deps: HttpDeps) -> list[Route]:
+    token = deps.settings.prompts_api_token
     secret = token.get_secret_value() if token is not None else ""
     if not secret:
         return [Route("/prompts/{name}", ServingOff(), methods=["GET"])]
-    endpoint = PromptEndpoint(runtime.prompt_server, secret)
+    endpoint = PromptEndpoint(deps.prompt_server(), secret)
     return [Route("/prompts/{name}", endpoint, methods=["GET"])]

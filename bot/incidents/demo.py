@@ -20,7 +20,6 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 DAYS_OLD = (9, 14, 30)
 SERVICE = "demo-web"
@@ -98,13 +97,14 @@ def tour_lines(config: Path, port: int) -> list[str]:
     ]
 
 
-def paths(runtime: Any) -> tuple[Path, Path, Path, Path]:
-    root = runtime.data_dir / "demo"
+def paths(data_dir: Path) -> tuple[Path, Path, Path, Path]:
+    root = data_dir / "demo"
     return root, root / "logs", root / "remediation.yaml", root / "demo-web.pid"
 
 
-def seed_demo(runtime: Any) -> list[str]:
-    root, logs, config, pidfile = paths(runtime)
+def seed_demo(data_dir: Path) -> list[str]:
+    """`opsbot demo` seeder of the incidents tour, under `data_dir`/demo."""
+    root, logs, config, pidfile = paths(data_dir)
     lines: list[str] = []
     if logs.exists():
         lines.append(f"incidents demo: {logs} already present")
@@ -128,9 +128,9 @@ def seed_demo(runtime: Any) -> list[str]:
     return lines
 
 
-def stop_service(runtime: Any) -> int:
+def stop_service(data_dir: Path) -> int:
     """`opsbot demo --stop-service`: stop the demo web service if it runs."""
     from bot.incidents.demo_service import stop
 
-    _, _, _, pidfile = paths(runtime)
+    _, _, _, pidfile = paths(data_dir)
     return stop(pidfile)

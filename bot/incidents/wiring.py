@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.incidents.service import IncidentService, ServiceConfig
 from bot.incidents.spec import EngineConfig
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 MITIGATION_WORDS = ("mitigation", "remediation", "resolution", "fix", "what to do", "action")
 
 
-def build_service(runtime: Any, *, background: bool = True) -> IncidentService:
+def build_service(runtime: Runtime, *, background: bool = True) -> IncidentService:
     s = runtime.settings
     config = ServiceConfig(
         interval=float(s.check_interval_seconds),
@@ -38,7 +41,7 @@ def build_service(runtime: Any, *, background: bool = True) -> IncidentService:
     )
 
 
-def build_monitors(runtime: Any) -> Any:
+def build_monitors(runtime: Runtime) -> Any:
     from bot.monitors.drift import DriftMonitor, checks_in_child
     from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
     from bot.monitors.host import HostConfig, HostMonitor
@@ -79,14 +82,15 @@ def build_monitors(runtime: Any) -> Any:
     # the checks run in a child process (numpy, scipy and pandas stay out of the server)
     monitors.append(
         DriftMonitor(
-            lambda: checks_in_child(runtime), min_interval=float(s.drift_check_interval_seconds)
+            lambda: checks_in_child(runtime.child_settings()),
+            min_interval=float(s.drift_check_interval_seconds),
         )
     )
     retention = max(timedelta(hours=2), timedelta(seconds=40 * s.check_interval_seconds))
     return MonitorSuite(monitors, store, retention)
 
 
-def triage_deps(runtime: Any) -> Any:
+def triage_deps(runtime: Runtime) -> Any:
     from graphs.triage import TriageDeps
 
     return TriageDeps(
@@ -99,7 +103,7 @@ def triage_deps(runtime: Any) -> Any:
     )
 
 
-def incident_prompt(runtime: Any) -> str:
+def incident_prompt(runtime: Runtime) -> str:
     """The production version of the incident-summary prompt from the prompt registry, or
     the built-in default when the registry cannot serve it."""
     from graphs.prompts import INCIDENT_SUMMARY_PROMPT, INCIDENT_SUMMARY_PROMPT_NAME
@@ -112,7 +116,7 @@ def incident_prompt(runtime: Any) -> str:
         return INCIDENT_SUMMARY_PROMPT
 
 
-def runbook_lookup(runtime: Any) -> Any:
+def runbook_lookup(runtime: Runtime) -> Any:
     """(alertname, text) -> runbook dict: the alert's own runbook first, then by text."""
 
     def lookup(alertname: str, text: str) -> dict[str, Any] | None:

@@ -16,10 +16,13 @@ import json
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.incidents.model import Finding, normalise_severity
 from bot.monitors.suite import NotDue
+
+if TYPE_CHECKING:
+    from bot.children import ChildSettings
 
 CHILD_TIMEOUT_SECONDS = 900.0  # a check of every live model; killed after this
 
@@ -29,7 +32,7 @@ class DriftMonitor:
 
     def __init__(self, checks: Callable[[], list[Any]], min_interval: float = 3600.0) -> None:
         """`checks` runs every model's check once and returns the registry's findings
-        (`tools.registry.checks.Finding`): `checks_in_child(runtime)` in the server."""
+        (`tools.registry.checks.Finding`): `checks_in_child(runtime.child_settings())` in the server."""
         self._checks = checks
         self.min_interval = min_interval
         self._last: float | None = None
@@ -43,14 +46,14 @@ class DriftMonitor:
         return [adapt(item) for item in self._checks()]
 
 
-def checks_in_child(runtime: Any, timeout: float = CHILD_TIMEOUT_SECONDS) -> list[Any]:
+def checks_in_child(parent: ChildSettings, timeout: float = CHILD_TIMEOUT_SECONDS) -> list[Any]:
     """Every model's drift check, run by `opsbot models check --json` in a child process
-    with the runtime's settings; its findings. ChildFailed or ValueError (a clear message)
+    with the server's settings; its findings. ChildFailed or ValueError (a clear message)
     when the child fails or prints something else than a list of findings."""
     from bot.children import run_child
     from tools.registry.checks import Finding as RegistryFinding
 
-    out = run_child(runtime, "models", "check", "--json", timeout=timeout)
+    out = run_child(parent, "models", "check", "--json", timeout=timeout)
     try:
         rows = json.loads(out)
     except ValueError:

@@ -1,6 +1,6 @@
 """The Slack front end of one opsbot process: credentials, Web API client, Bolt app, pools.
 
-`SlackFrontEnd(runtime)` is cheap (no network). `start()` checks the credentials, calls
+`SlackFrontEnd(deps)` (a `SlackDeps`, bot/slack/deps.py) is cheap (no network). `start()` checks the credentials, calls
 `auth.test` (a wrong token or an unreachable SLACK_API_URL stops the start with a clear
 message), learns the bot's own user id (so it never answers itself and can never approve),
 and builds the Bolt `App` with our Web API client and a listener executor. Then either
@@ -23,14 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
 
-from bot.runtime import StartupError
 from bot.slack.approvals import ButtonSigner
 from bot.slack.client import make_web_client
 from bot.slack.config import SlackCredentials, check_credentials
 from bot.slack.conversation import BotIdentity, Conversations, KeyedLocks
-from bot.slack.dedupe import EventDeduper
+from bot.slack.dedupe import EventDedupe
+from bot.slack.deps import SlackDeps
 from bot.slack.outbox import ChannelPacer, Outbox, slack_error
 from bot.slack.usergroups import UsergroupMembers
+from core.errors import StartupError
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,9 @@ class _ClientTokenNotice(logging.Filter):
 
 
 class SlackFrontEnd:
-    def __init__(self, runtime: Any) -> None:
-        self.runtime = runtime
-        self.settings = runtime.settings
+    def __init__(self, deps: SlackDeps) -> None:
+        self.deps = deps
+        self.settings = deps.settings
         self._started = False
         self._lock = threading.Lock()
         self._socket: Any = None
@@ -98,7 +99,7 @@ class SlackFrontEnd:
 
     @cached_property
     def outbox(self) -> Outbox:
-        approvals = self.runtime.approvals
+        approvals = self.deps.approvals
         return Outbox(self.client, self.signer, approvals.attach_message, approvals.has_message)
 
     # ------------------------------------------------------------------ start
@@ -128,7 +129,7 @@ class SlackFrontEnd:
             )
             self.identity = identity
             # the bot can never approve anything, whatever ONCALL_USERS says
-            self.runtime.approvals.policy.bot_users.add(identity.user_id)
+            self.deps.approvals.policy.bot_users.add(identity.user_id)
             self.app = self._build_app(credentials)
             # build the services now: listeners run on many threads at once, and two threads
             # racing to create the per-conversation locks would each get their own
@@ -198,41 +199,46 @@ class SlackFrontEnd:
 
     # ------------------------------------------------------------------ services
     @cached_property
-    def deduper(self) -> EventDeduper:
-        return EventDeduper(self.runtime.engine)
+    def deduper(self) -> EventDedupe:
+        return self.deps.dedupe
 
     @cached_property
     def conversations(self) -> Conversations:
         if self.identity is None:
             raise RuntimeError("SlackFrontEnd.start() must run before handling events")
         return Conversations(
-            self.runtime, self.outbox, self.deduper, self.identity, self.pool, self.locks
+            self.deps.agent, self.outbox, self.deduper, self.identity, self.pool, self.locks
         )
 
     @cached_property
     def command(self) -> Any:
         from bot.slack.commands import OpsCommand
 
-        return OpsCommand(self.runtime, self.conversations, self.pool)
+        return OpsCommand(self.deps.agent, self.deps.toolbox, self.conversations, self.pool)
 
     @cached_property
     def approval_feed(self) -> Any:
         from bot.slack.approval_feed import ApprovalFeed
 
-        return ApprovalFeed(self.runtime, self.outbox, self.locks)
+        return ApprovalFeed(self.deps.approvals, self.deps.flow, self.outbox, self.locks)
 
     @cached_property
     def approval_clicks(self) -> Any:
         from bot.slack.decisions import ApprovalClicks
 
         return ApprovalClicks(
-            self.runtime, self.outbox, self.signer, self.locks, kick=self.approval_feed.kick
+            self.deps.approvals,
+            self.deps.flow,
+            self.outbox,
+            self.signer,
+            self.locks,
+            kick=self.approval_feed.kick,
         )
 
     def authorise_incident_action(self, user: str) -> None:
         """Raise ApprovalError unless `user` may press Acknowledge / Resolve / Snooze: an
         on-call engineer (the approvers' check), when INCIDENT_ACTIONS_ONCALL_ONLY is on."""
-        self.runtime.approvals.check_oncall(user, "acknowledge, resolve or snooze incidents")
+        self.deps.approvals.check_oncall(user, "acknowledge, resolve or snooze incidents")
 
     def incident_notifier(
         self, actions: Any = None, interval: float = 1.0, echo: bool = True

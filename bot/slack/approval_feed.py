@@ -32,6 +32,8 @@ from bot.approvals import (
     OUTCOME,
     STATE_KINDS,
     ApprovalEvents,
+    ApprovalFlow,
+    ApprovalService,
     FeedRow,
     ShownApproval,
     stored_turn,
@@ -81,17 +83,19 @@ class ApprovalFeed(PollingWorker):
 
     def __init__(
         self,
-        runtime: Any,
+        approvals: ApprovalService,
+        flow: ApprovalFlow,
         outbox: Outbox,
         locks: KeyedLocks,
         events: ApprovalEvents | None = None,
         period: float = 1.0,
     ) -> None:
         super().__init__(period)
-        self.runtime = runtime
+        self.approvals = approvals
+        self.flow = flow
         self.outbox = outbox
         self.locks = locks
-        self.events = events or runtime.approvals.events
+        self.events = events or approvals.events
         self._pruned = 0.0
 
     # ------------------------------------------------------------------ delivery
@@ -145,7 +149,7 @@ class ApprovalFeed(PollingWorker):
 
     def deliver(self, event: FeedRow) -> None:
         """Show one row in Slack. Raises when Slack could not be reached (retried later)."""
-        shown = self.runtime.approvals.shown(event.approval_id)
+        shown = self.approvals.shown(event.approval_id)
         if shown is None:
             log.warning("approval %s of feed row %s is gone", event.approval_id, event.id)
             return
@@ -154,12 +158,12 @@ class ApprovalFeed(PollingWorker):
             if not self.events.superseded(event):
                 self._update_card(shown)
             if event.kind == EXPIRED and place is not None and self._fresh(event):
-                self.runtime.approval_flow.close_expired(shown.view, self.locks.hold)
+                self.flow.close_expired(shown.view, self.locks.hold)
             return
         if place is None or not self._fresh(event):
             return
         if event.kind == ANSWER:
-            turn = stored_turn(event.payload or {}, self.runtime.approvals.find)
+            turn = stored_turn(event.payload or {}, self.approvals.find)
             self._post_reply(turn, place)
         elif event.kind == OUTCOME:
             self._post_line(shown, place)

@@ -23,7 +23,8 @@ from bot.slack.client import redacting_respond
 from bot.slack.conversation import Conversations, Incoming
 from bot.slack.outbox import slack_error
 from bot.slack.render import MAX_BLOCKS, SlackMessage, escape, render_reply, section
-from tools.base import Caller
+from graphs.port import AgentPort
+from tools.base import Caller, Toolbox
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,15 @@ LOOKUPS: dict[str, Lookup] = {
 
 
 class OpsCommand:
-    def __init__(self, runtime: Any, conversations: Conversations, pool: Executor) -> None:
-        self.runtime = runtime
+    def __init__(
+        self,
+        agent: Callable[[], AgentPort],
+        toolbox: Toolbox,
+        conversations: Conversations,
+        pool: Executor,
+    ) -> None:
+        self._agent = agent  # built on first use
+        self.toolbox = toolbox
         self.conversations = conversations
         self.pool = pool
 
@@ -84,7 +92,7 @@ class OpsCommand:
     # ------------------------------------------------------------------ lookups
     def _lookup(self, lookup: Lookup, rest: str, body: dict[str, Any], respond: Any) -> None:
         try:
-            tool = self.runtime.toolbox.get(lookup.tool)
+            tool = self.toolbox.get(lookup.tool)
             if tool is None:
                 reply = Reply(
                     [Section(f"{lookup.what.capitalize()} is not available in this opsbot.")],
@@ -153,7 +161,7 @@ class OpsCommand:
         try:
             thread_id = f"slack:{team}:{channel}:cmd-{body.get('trigger_id', 'x')}"
             caller = Caller(user=user, via="slack", channel=channel, thread=thread_id)
-            turn = counted_turn(self.runtime.agent, text, thread_id=thread_id, caller=caller)
+            turn = counted_turn(self._agent(), text, thread_id=thread_id, caller=caller)
             reply = reply_from_turn(turn)
             reply.add(
                 Context("Invite me to this channel (/invite @opsbot) to get answers in a thread.")

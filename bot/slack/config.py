@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.runtime import StartupError
 from bot.settings import Settings
+from core.errors import StartupError
 
 SOCKET = "socket"
 HTTP = "http"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,9 +23,10 @@ from typing import Any
 
 from bot.metrics import counted_turn
 from bot.reply import reply_from_turn
-from bot.slack.dedupe import EventDeduper, event_key, message_key
+from bot.slack.dedupe import EventDedupe, event_key, message_key
 from bot.slack.outbox import Outbox
 from bot.slack.render import render_reply, unescape
+from graphs.port import AgentPort
 from tools.base import Caller
 
 log = logging.getLogger(__name__)
@@ -91,14 +92,14 @@ class Incoming:
 class Conversations:
     def __init__(
         self,
-        runtime: Any,
+        agent: Callable[[], AgentPort],
         outbox: Outbox,
-        deduper: EventDeduper,
+        deduper: EventDedupe,
         identity: BotIdentity,
         pool: Executor,
         locks: KeyedLocks,
     ) -> None:
-        self.runtime = runtime
+        self._agent = agent  # built on first use
         self.outbox = outbox
         self.deduper = deduper
         self.identity = identity
@@ -120,8 +121,7 @@ class Conversations:
 
     def known_thread(self, thread_id: str) -> bool:
         """True when the bot has already talked in this thread (its checkpoint exists)."""
-        snapshot = self.runtime.agent.graph.get_state({"configurable": {"thread_id": thread_id}})
-        return bool(snapshot.values)
+        return self._agent().has_thread(thread_id)
 
     def on_event(self, body: dict[str, Any], event: dict[str, Any], source: str) -> None:
         """Handle an `app_mention` or `message` event (already acked). Never raises."""
@@ -178,7 +178,7 @@ class Conversations:
             text = incoming.text or "help"
             with self.locks.hold(incoming.thread_id):
                 turn = counted_turn(
-                    self.runtime.agent, text, thread_id=incoming.thread_id, caller=caller
+                    self._agent(), text, thread_id=incoming.thread_id, caller=caller
                 )
             rendered = render_reply(reply_from_turn(turn))
             self.outbox.deliver(rendered, incoming.channel, incoming.thread_ts, placeholder_ts)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.approvals import ApprovalError, Decision
+from bot.approvals import ApprovalError, ApprovalFlow, ApprovalService, Decision
 from bot.incidents.contract import incident_of_thread
 from bot.slack.approvals import APPROVAL, APPROVAL_ACTIONS, APPROVE, ButtonError, ButtonSigner
 from bot.slack.conversation import KeyedLocks
@@ -61,14 +61,16 @@ class Click:
 class ApprovalClicks:
     def __init__(
         self,
-        runtime: Any,
+        approvals: ApprovalService,
+        flow: ApprovalFlow,
         outbox: Outbox,
         signer: ButtonSigner,
         locks: KeyedLocks,
         incident_update: Callable[[int, ApprovalView | None], None] | None = None,
         kick: Callable[[], None] | None = None,
     ) -> None:
-        self.runtime = runtime
+        self.approvals = approvals
+        self.flow = flow
         self.outbox = outbox
         self.signer = signer
         self.locks = locks
@@ -103,7 +105,7 @@ class ApprovalClicks:
                 self._expired(click, exc.subject)
             self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
             return
-        view = self.runtime.approvals.find(approval_id)
+        view = self.approvals.find(approval_id)
         if view is None:
             self.outbox.ephemeral(
                 click.channel,
@@ -126,12 +128,12 @@ class ApprovalClicks:
         approve = action == APPROVE
         with self.locks.hold(view.thread_id or view.id):
             try:
-                decision, _turn = self.runtime.decide_and_resume(
+                decision, _turn = self.flow.decide_and_resume(
                     view.id, user=click.user, approve=approve, via="slack", on_decided=on_decided
                 )
             except ApprovalError as exc:
                 self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
-                current = self.runtime.approvals.view(view.id)
+                current = self.approvals.view(view.id)
                 if current.status == EXPIRED:
                     self._expired(click, view.id)
                 return
@@ -139,14 +141,14 @@ class ApprovalClicks:
             self.outbox.ephemeral(
                 click.channel, click.user, f"Nothing to do: {decision.message}.", click.thread_ts
             )
-            current = self.runtime.approvals.view(view.id)
+            current = self.approvals.view(view.id)
             if current.status in FINAL:  # repair a stale card; never race the deciding worker
                 self._refresh(click, current)
             return
         if incident is None:
             self.kick()  # the card's final state and the resumed conversation's answer
             return
-        final = self.runtime.approvals.view(view.id)
+        final = self.approvals.view(view.id)
         self._refresh(click, final)
         if final.status != PENDING:  # settled (not one of two approvals)
             self._post_outcome(click, final)
@@ -154,7 +156,7 @@ class ApprovalClicks:
     # ------------------------------------------------------------------ helpers
     def decided(self, approval_id: str) -> tuple[datetime | None, str | None]:
         """When and through which front end the approval was decided (the row knows)."""
-        shown = self.runtime.approvals.shown(approval_id)
+        shown = self.approvals.shown(approval_id)
         return (shown.decided_at, shown.decided_via) if shown is not None else (None, None)
 
     def _refresh(self, click: Click, view: ApprovalView) -> None:
@@ -177,9 +179,9 @@ class ApprovalClicks:
     def _expired(self, click: Click, approval_id: str) -> None:
         """The approval ran out of time: show it on the card. Expiring it added it to the
         approval feed, which lets a paused conversation learn of it and posts the answer."""
-        view = self.runtime.approvals.find(approval_id)
+        view = self.approvals.find(approval_id)
         if view is None:
             return
-        view = self.runtime.approvals.view(view.id)  # expires it if due
+        view = self.approvals.view(view.id)  # expires it if due
         self._refresh(click, view)
         self.kick()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.runtime import StartupError
 from bot.slack.outbox import slack_error
+from core.errors import StartupError
 
 log = logging.getLogger(__name__)
 

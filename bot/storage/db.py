@@ -64,6 +64,12 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def ping(engine: Engine) -> None:
+    """`SELECT 1`: raises when the database cannot answer (the health check's probe)."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 

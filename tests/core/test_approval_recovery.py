@@ -181,12 +181,12 @@ def test_a_start_runs_approvals_that_never_started(make_runtime, runtime: Any, t
         oncall_users=["U_ONCALL"],
     )
     # decided a moment ago: perhaps its decider is about to run it; a start leaves it
-    assert restarted.recover_approvals(run_never_started=True) == []
+    assert restarted.approval_flow.recover(run_never_started=True) == []
     assert runs(tmp_path) == []
-    (line,) = restarted.recover_approvals(run_never_started=True, grace_seconds=0)
+    (line,) = restarted.approval_flow.recover(run_never_started=True, grace_seconds=0)
     assert line.startswith(f"{stuck}: approved but never started; ran it: executed")
     assert runs(tmp_path) == ["ran"]
-    assert restarted.recover_approvals(run_never_started=True, grace_seconds=0) == []
+    assert restarted.approval_flow.recover(run_never_started=True, grace_seconds=0) == []
     kinds = [e.kind for e in restarted.approvals.events.for_approval(stuck)]
     assert kinds == ["approved", "executed", "outcome"]  # the thread hears how it went
 

@@ -49,7 +49,7 @@ def test_chat_session_handles_commands(make_runtime) -> None:  # type: ignore[no
     runtime = make_runtime()
     script = "help\nhow's the box?\npending\napprove ap-nope\nnew\nquit\n"
     out = io.StringIO()
-    Console(runtime, stdin=io.StringIO(script), stdout=out).loop()
+    Console(runtime.console_deps(), stdin=io.StringIO(script), stdout=out).loop()
     text = out.getvalue()
     assert "approve ID" in text  # help
     assert "→ host_health()" in text and "Memory" in text

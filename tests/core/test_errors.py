@@ -360,7 +360,9 @@ def test_http_status_of_each_kind(
 ) -> None:
     from bot.http.app import create_app
 
-    app = create_app(make_runtime(), [Route("/probe", _raising(error), methods=["GET"])])
+    app = create_app(
+        make_runtime().http_deps(), [Route("/probe", _raising(error), methods=["GET"])]
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/probe")
     assert response.status_code == status
@@ -370,7 +372,9 @@ def test_http_status_of_each_kind(
 def test_http_leaves_other_exceptions_to_the_server(make_runtime: Callable[..., object]) -> None:
     from bot.http.app import create_app
 
-    app = create_app(make_runtime(), [Route("/probe", _raising(KeyError("bug")), methods=["GET"])])
+    app = create_app(
+        make_runtime().http_deps(), [Route("/probe", _raising(KeyError("bug")), methods=["GET"])]
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/probe")
     assert response.status_code == 500 and "bug" not in response.text

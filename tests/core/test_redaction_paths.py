@@ -59,7 +59,7 @@ def test_script_output_never_reaches_checkpoints_tables_or_the_model(  # type: i
     )
     turn = runtime.agent.ask("run the leak script", thread_id="t-leak", caller=CALLER)
     (pending,) = turn.pending
-    decision, resumed = runtime.decide_and_resume(
+    decision, resumed = runtime.approval_flow.decide_and_resume(
         pending.id, user="U_ONCALL", approve=True, via="slack"
     )
     assert decision.ready and resumed is not None

@@ -23,7 +23,9 @@ TOKEN = "am-token-0123456789"
 def served(make_runtime, database_url) -> Iterator[tuple[Any, str]]:  # type: ignore[no-untyped-def]
     runtime = make_runtime(database_url=database_url, alertmanager_token=TOKEN)
     runtime.incidents.disable_triage()
-    server = HttpServer(create_app(runtime, alertmanager_routes(runtime)), "127.0.0.1", 0)
+    server = HttpServer(
+        create_app(runtime.http_deps(), alertmanager_routes(runtime.http_deps())), "127.0.0.1", 0
+    )
     port = server.start()
     yield runtime, f"http://127.0.0.1:{port}/alerts/alertmanager"
     server.stop()
@@ -193,7 +195,9 @@ def test_token_is_required_and_checked(served, make_runtime) -> None:  # type: i
 
 def test_intake_is_off_without_a_token(make_runtime) -> None:  # type: ignore[no-untyped-def]
     runtime = make_runtime()
-    server = HttpServer(create_app(runtime, alertmanager_routes(runtime)), "127.0.0.1", 0)
+    server = HttpServer(
+        create_app(runtime.http_deps(), alertmanager_routes(runtime.http_deps())), "127.0.0.1", 0
+    )
     port = server.start()
     try:
         response = httpx.post(f"http://127.0.0.1:{port}/alerts/alertmanager", json=payload())
@@ -207,7 +211,9 @@ def test_firing_alert_gets_its_runbook_and_resolves(make_runtime) -> None:  # ty
     """Kept last: it needs the runbook index (ingest of the shipped runbooks)."""
     runtime = make_runtime(alertmanager_token=TOKEN)
     runtime.ingest_runbooks()
-    server = HttpServer(create_app(runtime, alertmanager_routes(runtime)), "127.0.0.1", 0)
+    server = HttpServer(
+        create_app(runtime.http_deps(), alertmanager_routes(runtime.http_deps())), "127.0.0.1", 0
+    )
     url = f"http://127.0.0.1:{server.start()}/alerts/alertmanager"
     try:
         assert post(url, payload()).json()["change"] == "opened"

@@ -80,7 +80,7 @@ def test_scheduled_drift_checks_leave_numeric_code_out_of_the_server(demo_dir: P
 
 def test_models_check_prints_the_findings_as_data(make_runtime, demo_dir: Path) -> None:  # type: ignore[no-untyped-def]
     runtime = make_runtime(data_dir=demo_dir)
-    out = run_child(runtime, "models", "check", "--json", timeout=300)
+    out = run_child(runtime.child_settings(), "models", "check", "--json", timeout=300)
     [finding] = [Finding.from_dict(row) for row in json.loads(out)]
     assert finding.kind == "model_drift" and finding.key == "bike-demand:v3"
     assert finding.labels["alertname"] == "ModelDataDrift"
@@ -90,13 +90,13 @@ def test_models_check_prints_the_findings_as_data(make_runtime, demo_dir: Path) 
 def test_a_failing_child_is_an_error_naming_it(make_runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     runtime = make_runtime()
     with pytest.raises(ChildFailed, match=r"`opsbot models check` failed \(exit 2\): .*--bogus"):
-        run_child(runtime, "models", "check", "--bogus", timeout=120)
+        run_child(runtime.child_settings(), "models", "check", "--bogus", timeout=120)
 
 
 def test_a_child_past_its_timeout_is_killed(make_runtime) -> None:  # type: ignore[no-untyped-def]
     runtime = make_runtime()
     with pytest.raises(ChildFailed, match="did not finish in 0 s"):
-        run_child(runtime, "models", "check", "--json", timeout=0.2)
+        run_child(runtime.child_settings(), "models", "check", "--json", timeout=0.2)
 
 
 @pytest.mark.parametrize(

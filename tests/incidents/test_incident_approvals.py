@@ -60,7 +60,9 @@ def notes(service, incident_id: int) -> list[str]:  # type: ignore[no-untyped-de
 def test_not_on_call_and_expired_change_nothing(make_runtime, tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
     runtime, service, incident_id, action, logs = setup(make_runtime, tmp_path, database_url)
     with pytest.raises(ApprovalError, match="only on-call engineers"):
-        runtime.decide_and_resume(action.id, user="U_RANDOM", approve=True, via="slack")
+        runtime.approval_flow.decide_and_resume(
+            action.id, user="U_RANDOM", approve=True, via="slack"
+        )
     assert runtime.approvals.view(action.id).status == "pending"
     assert len(list(logs.iterdir())) == 2
     # time passes beyond the approval's expiry
@@ -72,7 +74,9 @@ def test_not_on_call_and_expired_change_nothing(make_runtime, tmp_path, database
         )
         db.commit()
     with pytest.raises(ApprovalError, match="expired"):
-        runtime.decide_and_resume(action.id, user="U_ONCALL", approve=True, via="slack")
+        runtime.approval_flow.decide_and_resume(
+            action.id, user="U_ONCALL", approve=True, via="slack"
+        )
     assert runtime.approvals.view(action.id).status == "expired"
     assert len(list(logs.iterdir())) == 2
     service.sweep_approvals()  # the scheduler's sweep announces it in the incident's thread
@@ -86,14 +90,16 @@ def test_not_on_call_and_expired_change_nothing(make_runtime, tmp_path, database
 
 def test_approved_action_runs_once_and_is_rechecked(make_runtime, tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
     runtime, service, incident_id, action, logs = setup(make_runtime, tmp_path, database_url)
-    decision, turn = runtime.decide_and_resume(
+    decision, turn = runtime.approval_flow.decide_and_resume(
         action.id, user="U_ONCALL", approve=True, via="slack"
     )
     assert decision.ready and turn is None
     assert list(logs.iterdir()) == []
     view = runtime.approvals.view(action.id)
     assert view.status == "executed" and view.verification.startswith("it worked")
-    again, _ = runtime.decide_and_resume(action.id, user="U_OTHER", approve=True, via="slack")
+    again, _ = runtime.approval_flow.decide_and_resume(
+        action.id, user="U_OTHER", approve=True, via="slack"
+    )
     assert not again.changed
     said = notes(service, incident_id)
     ran = [n for n in said if n.startswith("✅")]
@@ -106,7 +112,7 @@ def test_approved_action_runs_once_and_is_rechecked(make_runtime, tmp_path, data
 
 def test_reject_is_announced(make_runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
     runtime, service, incident_id, action, logs = setup(make_runtime, tmp_path, None)
-    runtime.decide_and_resume(action.id, user="U_OTHER", approve=False, via="slack")
+    runtime.approval_flow.decide_and_resume(action.id, user="U_OTHER", approve=False, via="slack")
     assert len(list(logs.iterdir())) == 2
     assert any(n.startswith("Rejected by U_OTHER") for n in notes(service, incident_id))
     card = service.card(incident_id)
@@ -118,8 +124,10 @@ def test_two_person_rule_for_incident_actions(make_runtime, tmp_path) -> None:  
         make_runtime, tmp_path, None, approval_two_person_risk="medium"
     )
     assert action.approvals_needed == 2
-    first, _ = runtime.decide_and_resume(action.id, user="U_ONCALL", approve=True, via="slack")
+    first, _ = runtime.approval_flow.decide_and_resume(
+        action.id, user="U_ONCALL", approve=True, via="slack"
+    )
     assert not first.ready and len(list(logs.iterdir())) == 2
     assert any("(1 of 2)" in n for n in notes(service, incident_id))
-    runtime.decide_and_resume(action.id, user="U_OTHER", approve=True, via="slack")
+    runtime.approval_flow.decide_and_resume(action.id, user="U_OTHER", approve=True, via="slack")
     assert list(logs.iterdir()) == []

@@ -53,7 +53,7 @@ def test_only_the_leader_runs_the_monitors(make_runtime, database_url) -> None: 
     one, two = make_runtime(**settings), make_runtime(**settings)
     one.incidents.disable_triage()
     two.incidents.disable_triage()
-    first, second = OpsScheduler(one), OpsScheduler(two)
+    first, second = OpsScheduler(one.scheduler_deps()), OpsScheduler(two.scheduler_deps())
     first.start()
     second.start()
     try:
@@ -97,7 +97,9 @@ def test_expiry_sweep_resumes_the_paused_conversation(make_runtime, tmp_path: Pa
         )
         db.commit()
     told: list[tuple[str, str]] = []
-    scheduler = OpsScheduler(runtime, on_expired_turn=lambda v, t: told.append((v.id, t.answer)))
+    scheduler = OpsScheduler(
+        runtime.scheduler_deps(), on_expired_turn=lambda v, t: told.append((v.id, t.answer))
+    )
     scheduler.sweep()
     assert len(told) == 1 and told[0][0] == pending.id
     assert "expired without a decision" in told[0][1]

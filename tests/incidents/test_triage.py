@@ -151,7 +151,7 @@ def test_model_drift_incident_from_the_registry_check(make_runtime) -> None:  # 
     from tools.registry.demo import seed_demo
 
     runtime = make_runtime(**quiet_host())
-    seed_demo(runtime)  # bike-demand v3 in production, with drifted current data
+    seed_demo(runtime.registry)  # bike-demand v3 in production, with drifted current data
     service = runtime.incidents
     service.config.background = False
     report = service.run_checks(only={"drift"})
@@ -173,11 +173,11 @@ def test_demo_seeder_is_idempotent(make_runtime) -> None:  # type: ignore[no-unt
     from tools.remediation.config import load_config
 
     runtime = make_runtime()
-    first = seed_demo(runtime)
+    first = seed_demo(runtime.data_dir)
     assert "created" in first[0] and "wrote" in first[1]
     logs = runtime.data_dir / "demo" / "logs"
     before = sorted((p.name, p.stat().st_mtime) for p in logs.iterdir())
-    second = seed_demo(runtime)
+    second = seed_demo(runtime.data_dir)
     assert "already present" in second[0] and "already present" in second[1]
     assert sorted((p.name, p.stat().st_mtime) for p in logs.iterdir()) == before
     config = load_config(runtime.data_dir / "demo" / "remediation.yaml")

@@ -23,7 +23,7 @@ def runtime(make_runtime, database_url):  # type: ignore[no-untyped-def]
     rt = make_runtime(
         console_mode=False, oncall_users=["U_ONCALL", "U_OTHER"], database_url=database_url
     )
-    seed_demo(rt)
+    seed_demo(rt.prompts)
     return rt
 
 
@@ -51,9 +51,11 @@ def test_promote_pends_until_an_oncall_engineer_approves(runtime) -> None:  # ty
     # the requester and random users cannot approve; nothing moves
     for user in ("U_REQ", "U_RANDOM"):
         with pytest.raises(ApprovalError, match="only on-call engineers"):
-            runtime.decide_and_resume(approval.id, user=user, approve=True, via="slack")
+            runtime.approval_flow.decide_and_resume(
+                approval.id, user=user, approve=True, via="slack"
+            )
     assert _production(runtime) == 2
-    decision, resumed = runtime.decide_and_resume(
+    decision, resumed = runtime.approval_flow.decide_and_resume(
         approval.id, user="U_ONCALL", approve=True, via="slack"
     )
     assert decision.ready and resumed is not None
@@ -65,7 +67,9 @@ def test_promote_pends_until_an_oncall_engineer_approves(runtime) -> None:  # ty
         2, 3, "set", "U_REQ",
     )  # fmt: skip
     # a double click changes nothing more
-    again, _ = runtime.decide_and_resume(approval.id, user="U_OTHER", approve=True, via="slack")
+    again, _ = runtime.approval_flow.decide_and_resume(
+        approval.id, user="U_OTHER", approve=True, via="slack"
+    )
     assert not again.changed and len(runtime.prompts.history("support-triage", "production")) == 3
     outcomes = [r.outcome for r in runtime.audit.for_approval(approval.id)]
     assert outcomes == ["requested", "approved", "ok"]
@@ -79,7 +83,7 @@ def test_rollback_pends_then_moves_to_the_previous_holder(runtime) -> None:  # t
     )
     assert approval.args["rollback"] is True and approval.args["version"] == 1
     assert _production(runtime) == 2
-    runtime.decide_and_resume(approval.id, user="U_ONCALL", approve=True, via="slack")
+    runtime.approval_flow.decide_and_resume(approval.id, user="U_ONCALL", approve=True, via="slack")
     assert _production(runtime) == 1
     latest = runtime.prompts.history("support-triage", "production")[0]
     assert (latest.from_version, latest.to_version, latest.kind) == (2, 1, "rollback")
@@ -87,7 +91,7 @@ def test_rollback_pends_then_moves_to_the_previous_holder(runtime) -> None:  # t
 
 def test_rejected_and_expired_requests_change_nothing(runtime) -> None:  # type: ignore[no-untyped-def]
     rejected = _ask(runtime, "promote support-triage v3", thread="C1:2.0").pending[0]
-    decision, turn = runtime.decide_and_resume(
+    decision, turn = runtime.approval_flow.decide_and_resume(
         rejected.id, user="U_ONCALL", approve=False, via="slack", reason="not reviewed"
     )
     assert decision.approval.status == "rejected"
@@ -100,7 +104,9 @@ def test_rejected_and_expired_requests_change_nothing(runtime) -> None:  # type:
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
     with pytest.raises(ApprovalError, match="expired"):
-        runtime.decide_and_resume(expiring.id, user="U_ONCALL", approve=True, via="slack")
+        runtime.approval_flow.decide_and_resume(
+            expiring.id, user="U_ONCALL", approve=True, via="slack"
+        )
     assert runtime.approvals.view(expiring.id).status == "expired"
     assert _production(runtime) == 2
     assert len(runtime.prompts.history("support-triage", "production")) == 2  # the demo's
@@ -109,9 +115,11 @@ def test_rejected_and_expired_requests_change_nothing(runtime) -> None:  # type:
 def test_an_approval_is_refused_if_the_label_moved_while_it_waited(runtime) -> None:  # type: ignore[no-untyped-def]
     first = _ask(runtime, "promote support-triage v3", thread="C1:4.0").pending[0]
     second = _ask(runtime, "roll back support-triage", thread="C1:5.0").pending[0]
-    runtime.decide_and_resume(first.id, user="U_ONCALL", approve=True, via="slack")
+    runtime.approval_flow.decide_and_resume(first.id, user="U_ONCALL", approve=True, via="slack")
     assert _production(runtime) == 3
-    _, turn = runtime.decide_and_resume(second.id, user="U_ONCALL", approve=True, via="slack")
+    _, turn = runtime.approval_flow.decide_and_resume(
+        second.id, user="U_ONCALL", approve=True, via="slack"
+    )
     final = runtime.approvals.view(second.id)
     assert final.status == "failed"
     assert "pointed to v2 then and points to v3 now. Nothing was changed" in (final.result or "")

@@ -70,7 +70,7 @@ def test_system_prompt_change_and_rollback_reach_the_model(make_runtime, claude)
     turn = runtime.agent.ask("promote it", thread_id="t4", caller=caller)
     approval = turn.pending[0]
     claude.push(Reply.text("promoted"))
-    runtime.decide_and_resume(approval.id, user="U_ONCALL", approve=True, via="slack")
+    runtime.approval_flow.decide_and_resume(approval.id, user="U_ONCALL", approve=True, via="slack")
     claude.push(Reply.text("arr"))
     runtime.agent.ask("hi", thread_id="t5", caller=caller)
     assert _system_text(claude.requests[-1]) == "You are a pirate."
@@ -79,7 +79,9 @@ def test_system_prompt_change_and_rollback_reach_the_model(make_runtime, claude)
     claude.push(Reply.tool("set_prompt_label", {"name": SYSTEM_PROMPT_NAME, "label": "production"}))
     turn = runtime.agent.ask("roll back the system prompt", thread_id="t6", caller=caller)
     claude.push(Reply.text("rolled back"))
-    runtime.decide_and_resume(turn.pending[0].id, user="U_ONCALL", approve=True, via="slack")
+    runtime.approval_flow.decide_and_resume(
+        turn.pending[0].id, user="U_ONCALL", approve=True, via="slack"
+    )
     claude.push(Reply.text("hello"))
     runtime.agent.ask("hi", thread_id="t7", caller=caller)
     assert _system_text(claude.requests[-1]) == SYSTEM_PROMPT

@@ -22,8 +22,10 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 def served(make_runtime, database_url) -> Iterator[tuple[httpx.Client, object]]:  # type: ignore[no-untyped-def]
     runtime = make_runtime(prompts_api_token=TOKEN, database_url=database_url)
-    seed_demo(runtime)
-    server = HttpServer(create_app(runtime, prompts_routes(runtime)), "127.0.0.1", 0)
+    seed_demo(runtime.prompts)
+    server = HttpServer(
+        create_app(runtime.http_deps(), prompts_routes(runtime.http_deps())), "127.0.0.1", 0
+    )
     port = server.start()
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
         yield client, runtime
@@ -150,7 +152,9 @@ def test_deleted_prompts_and_versions_disappear_at_once(served) -> None:  # type
 
 def test_serving_is_off_without_a_token(make_runtime) -> None:  # type: ignore[no-untyped-def]
     runtime = make_runtime()
-    server = HttpServer(create_app(runtime, prompts_routes(runtime)), "127.0.0.1", 0)
+    server = HttpServer(
+        create_app(runtime.http_deps(), prompts_routes(runtime.http_deps())), "127.0.0.1", 0
+    )
     port = server.start()
     try:
         response = httpx.get(f"http://127.0.0.1:{port}/prompts/opsbot-system", timeout=10)

@@ -118,7 +118,7 @@ def test_label_preview_pins_the_current_holder_and_the_rollback_target(
 
 def test_slack_shows_a_diff_as_a_code_block_and_a_long_one_as_a_file(make_runtime) -> None:  # type: ignore[no-untyped-def]
     runtime = make_runtime()
-    seed_demo(runtime)
+    seed_demo(runtime.prompts)
     caller = runtime.console_caller("t")
     turn = runtime.agent.ask(
         "what changed between v1 and v2 of support-triage", thread_id="t", caller=caller

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(MLFLOW_REASON is not None, reason=MLFLOW_REASON 
 def _rollback_flow(runtime: Any, mlflow_uri: str) -> None:
     from mlflow import MlflowClient
 
-    lines = seed_demo(runtime)
+    lines = seed_demo(runtime.registry)
     assert any("bike-demand: created, 3 versions" in line for line in lines), lines
     assert runtime.registry.backend.kind == "mlflow"
     client = MlflowClient(tracking_uri=mlflow_uri, registry_uri=mlflow_uri)
@@ -37,12 +37,14 @@ def _rollback_flow(runtime: Any, mlflow_uri: str) -> None:
     )
     view = turn.pending[0]
     assert "rmse: 45.3 vs 41.9 (+3.4, +8.1%, worse)" in view.preview
-    runtime.decide_and_resume(view.id, user=runtime.terminal.user, approve=True, via="console")
+    runtime.approval_flow.decide_and_resume(
+        view.id, user=runtime.terminal.user, approve=True, via="console"
+    )
     assert runtime.approvals.view(view.id).status == "executed"
     assert str(client.get_model_version_by_alias("bike-demand", "production").version) == "2"
     history = runtime.registry.alias_history("bike-demand", "production")
     assert [(c.from_version, c.to_version) for c in history][-1] == (3, 2)
-    assert seed_demo(runtime)  # idempotent on MLflow too
+    assert seed_demo(runtime.registry)  # idempotent on MLflow too
     assert len(client.search_model_versions("name='bike-demand'")) == 3
 
 

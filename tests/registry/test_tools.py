@@ -18,7 +18,7 @@ from tools.registry.demo import seed_demo
 @pytest.fixture
 def runtime(make_runtime: Callable[..., Any], database_url: str | None) -> Any:
     rt = make_runtime(database_url=database_url)
-    seed_demo(rt)
+    seed_demo(rt.registry)
     return rt
 
 
@@ -113,7 +113,7 @@ def test_rollback_waits_for_approval_runs_once_and_is_recorded(runtime: Any) -> 
         assert expected in view.preview
     assert runtime.registry.get_model("bike-demand").aliases["production"] == 3  # not yet
 
-    decision, resumed = runtime.decide_and_resume(
+    decision, resumed = runtime.approval_flow.decide_and_resume(
         view.id, user=runtime.terminal.user, approve=True, via="console"
     )
     assert decision.ready
@@ -127,7 +127,7 @@ def test_rollback_waits_for_approval_runs_once_and_is_recorded(runtime: Any) -> 
     assert last.actor == f"console:{runtime.terminal.user}"  # the OS user at the terminal
     assert "rolled back" in resumed.answer
     # a second decision cannot run it again
-    again, _ = runtime.decide_and_resume(
+    again, _ = runtime.approval_flow.decide_and_resume(
         view.id, user=runtime.terminal.user, approve=True, via="console"
     )
     assert not again.changed
@@ -138,7 +138,9 @@ def test_rollback_waits_for_approval_runs_once_and_is_recorded(runtime: Any) -> 
 
 def test_rejected_rollback_changes_nothing(runtime: Any) -> None:
     view = _ask(runtime, "roll back bike-demand", thread="rj").pending[0]
-    runtime.decide_and_resume(view.id, user=runtime.terminal.user, approve=False, via="console")
+    runtime.approval_flow.decide_and_resume(
+        view.id, user=runtime.terminal.user, approve=False, via="console"
+    )
     assert runtime.approvals.view(view.id).status == "rejected"
     assert runtime.registry.get_model("bike-demand").aliases["production"] == 3
     assert len(runtime.registry.alias_history("bike-demand", "production")) == 3
@@ -147,7 +149,9 @@ def test_rejected_rollback_changes_nothing(runtime: Any) -> None:
 def test_alias_moved_while_the_approval_waited_is_refused(runtime: Any) -> None:
     view = _ask(runtime, "roll back bike-demand", thread="mv").pending[0]
     runtime.registry.set_alias("bike-demand", "production", 1, actor="someone")
-    runtime.decide_and_resume(view.id, user=runtime.terminal.user, approve=True, via="console")
+    runtime.approval_flow.decide_and_resume(
+        view.id, user=runtime.terminal.user, approve=True, via="console"
+    )
     final = runtime.approvals.view(view.id)
     assert final.status == "failed"
     assert "changed since this was previewed" in (final.result or "")

@@ -72,14 +72,16 @@ def test_agent_gate_runs_clean_directory_once_after_approval(  # type: ignore[no
     (pending,) = turn.pending
     assert "Would delete 3 files matching *.log" in pending.preview
     assert len(list(logs.iterdir())) == 4  # nothing deleted before approval
-    decision, resumed = runtime.decide_and_resume(
+    decision, resumed = runtime.approval_flow.decide_and_resume(
         pending.id, user="U_ONCALL", approve=True, via="slack"
     )
     assert decision.ready and resumed is not None
     assert "Deleted 3 files" in resumed.answer
     assert "Verification: it worked" in resumed.answer
     assert [p.name for p in logs.iterdir()] == ["today.log"]
-    again, _ = runtime.decide_and_resume(pending.id, user="U_ONCALL", approve=True, via="slack")
+    again, _ = runtime.approval_flow.decide_and_resume(
+        pending.id, user="U_ONCALL", approve=True, via="slack"
+    )
     assert not again.changed and "already executed" in again.message
 
 

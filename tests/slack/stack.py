@@ -96,6 +96,6 @@ def start_stack(tmp_path: Path, emulator: SlackEmulator, **settings: Any) -> Sta
     runtime.extra_tools = [counting_remediation(log)]
     front = runtime.slack
     front.start()
-    server = HttpServer(create_app(runtime, front.routes()), "127.0.0.1", 0)
+    server = HttpServer(create_app(runtime.http_deps(), front.routes()), "127.0.0.1", 0)
     port = server.start()
     return Stack(runtime, emulator, server, SlackSender(f"http://127.0.0.1:{port}"), log)

@@ -108,16 +108,16 @@ def test_changes_are_recorded_for_slack_threads_only(
         return [e.kind for e in events.for_approval(view.id)]
 
     two = request("slack:T:C1:1.000001", "c1")  # medium risk: two approvers
-    runtime.decide_and_resume(two.id, user="U0A", approve=True, via="slack")
+    runtime.approval_flow.decide_and_resume(two.id, user="U0A", approve=True, via="slack")
     assert kinds(two) == ["pending"]
-    runtime.decide_and_resume(two.id, user="U0B", approve=True, via="cli")
+    runtime.approval_flow.decide_and_resume(two.id, user="U0B", approve=True, via="cli")
     assert kinds(two) == ["pending", "approved", "executed", "outcome"]
     with session(runtime.engine) as db:
         row = db.get(Approval, two.id)
     assert row is not None and row.decided_by == "U0B" and row.decided_via == "cli"
 
     rejected = request("slack:T:C1:1.000002", "c2")
-    runtime.decide_and_resume(rejected.id, user="U0A", approve=False, via="cli")
+    runtime.approval_flow.decide_and_resume(rejected.id, user="U0A", approve=False, via="cli")
     assert kinds(rejected) == ["rejected", "outcome"]
 
     expired = request("slack:T:C1:1.000003", "c3")
@@ -134,7 +134,7 @@ def test_changes_are_recorded_for_slack_threads_only(
     # a console conversation and an incident's action have no feed rows
     for thread, call in (("cli:abc", "c4"), ("incident:3", "c5")):
         other = request(thread, call)
-        runtime.decide_and_resume(other.id, user="U0A", approve=False, via="cli")
+        runtime.approval_flow.decide_and_resume(other.id, user="U0A", approve=False, via="cli")
         assert kinds(other) == []
     assert not announced("incident:3") and announced("slack:T:C:1.1")
     with pytest.raises(ValueError, match="unknown approval event kind 'bogus'"):
@@ -155,14 +155,22 @@ def test_two_readers_deliver_each_change_once_and_in_order(stack: Stack) -> None
     threads = [f"{int(time.time())}.{n:06d}" for n in range(100, 106)]
     views = [_request(stack, ts, f"call-{i}") for i, ts in enumerate(threads)]
     for view in views:
-        runtime.decide_and_resume(view.id, user="U0ONCALL", approve=True, via="cli")
+        runtime.approval_flow.decide_and_resume(view.id, user="U0ONCALL", approve=True, via="cli")
     assert len(stack.runs()) == 6  # not paused in a conversation: run directly, once each
 
     first = ApprovalFeed(
-        runtime, runtime.slack.outbox, runtime.slack.locks, ApprovalEvents(runtime.engine)
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
     )
     second = ApprovalFeed(
-        runtime, runtime.slack.outbox, runtime.slack.locks, ApprovalEvents(runtime.engine)
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
     )
     barrier = threading.Barrier(2)
 
@@ -195,12 +203,16 @@ def test_a_crashed_readers_claim_is_taken_over_after_its_lease(stack: Stack) -> 
     runtime, emu = stack.runtime, stack.emulator
     thread = f"{int(time.time())}.000200"
     view = _request(stack, thread, "call-crash")
-    runtime.decide_and_resume(view.id, user="U0ONCALL", approve=False, via="cli")
+    runtime.approval_flow.decide_and_resume(view.id, user="U0ONCALL", approve=False, via="cli")
     crashed = ApprovalEvents(runtime.engine, owner="crashed", lease=timedelta(seconds=0.5))
     oldest = crashed.oldest(view.id)
     assert oldest is not None and crashed.claim(oldest)  # ...and it dies without delivering
     feed = ApprovalFeed(
-        runtime, runtime.slack.outbox, runtime.slack.locks, ApprovalEvents(runtime.engine)
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
     )
     assert feed.pump() == 0  # held by the crashed reader: nothing, and nothing out of order
     assert not emu.posts(CHANNEL, thread_ts=thread)[1:]
@@ -217,10 +229,14 @@ def test_failed_posts_are_retried_and_a_deleted_card_does_not_block(stack: Stack
     view = _request(stack, thread, "call-retry")
     card = _card_ts(stack, view.id)
     emu.messages.pop((CHANNEL, card))  # somebody deleted the card in Slack
-    runtime.decide_and_resume(view.id, user="U0ONCALL", approve=True, via="cli")
+    runtime.approval_flow.decide_and_resume(view.id, user="U0ONCALL", approve=True, via="cli")
     emu.fail("chat.postMessage", "fatal_error")
     feed = ApprovalFeed(
-        runtime, runtime.slack.outbox, runtime.slack.locks, ApprovalEvents(runtime.engine)
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
     )
     _drain(feed)
     assert [c.response.get("error") for c in emu.calls_to("chat.update", ts=card)] == [

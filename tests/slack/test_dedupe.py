@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.dedupe import EventDeduper, event_key, message_key
+from bot.slack.dedupe import event_key, message_key
 from bot.storage.db import make_engine, migrate
+from bot.storage.dedupe import EventDeduper
 
 
 @pytest.fixture

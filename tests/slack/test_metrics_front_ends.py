@@ -78,8 +78,9 @@ def served(tmp_path: Path, slack_emulator: SlackEmulator) -> Iterator[Served]:
     runtime.extra_tools = [counting_remediation(tmp_path / "actions.log")]
     front = runtime.slack
     front.start()
-    routes: list[Any] = [*front.routes(), *prompts_routes(runtime), *alertmanager_routes(runtime)]
-    server = HttpServer(create_app(runtime, routes), "127.0.0.1", 0)
+    http = runtime.http_deps()
+    routes: list[Any] = [*front.routes(), *prompts_routes(http), *alertmanager_routes(http)]
+    server = HttpServer(create_app(http, routes), "127.0.0.1", 0)
     built = Served(runtime, server, server.start())
     yield built
     built.slack.close()
@@ -130,7 +131,7 @@ def test_every_front_end_is_counted(
 
     # the console: a read-only turn, a gated one, and its approval
     out = io.StringIO()
-    console = Console(runtime, stdin=io.StringIO(), stdout=out)
+    console = Console(runtime.console_deps(), stdin=io.StringIO(), stdout=out)
     console.handle("how's the box doing?")
     console.handle("please restart web")
     [pending] = runtime.approvals.pending()

@@ -107,7 +107,9 @@ def test_alert_annotations_are_redacted_before_they_are_stored_or_posted(  # typ
 ) -> None:
     runtime = make_runtime(alertmanager_token=TOKEN)
     runtime.incidents.config.background = False
-    server = HttpServer(create_app(runtime, alertmanager_routes(runtime)), "127.0.0.1", 0)
+    server = HttpServer(
+        create_app(runtime.http_deps(), alertmanager_routes(runtime.http_deps())), "127.0.0.1", 0
+    )
     port = server.start()
     try:
         leaky = alert(

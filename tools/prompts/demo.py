@@ -4,10 +4,8 @@ v2). Idempotent: prompts that exist are left as they are (including moved labels
 
 from __future__ import annotations
 
-from typing import Any
-
 from tools.prompts.seed import ensure_prompts, new_prompt_doc
-from tools.prompts.store import PromptDoc
+from tools.prompts.store import PromptDoc, PromptStore
 
 _TRIAGE_V1 = """\
 You are a support triage assistant. Classify the ticket below into one of: billing, bug,
@@ -101,9 +99,8 @@ def demo_docs() -> list[PromptDoc]:
     return [triage, summary]
 
 
-def seed_demo(runtime: Any) -> list[str]:
-    """The `opsbot demo` seeder (bot/commands/demo.py SEEDERS: tools.prompts.demo:seed_demo)."""
-    store = runtime.prompts
+def seed_demo(store: PromptStore) -> list[str]:
+    """The `opsbot demo` seeder of the prompt registry (bot/commands/demo.py SEEDERS)."""
     before = set(store.names())
     lines = ensure_prompts(store, demo_docs(), "opsbot demo")
     if "support-triage" not in before and "support-triage" in store.names():

@@ -141,6 +141,6 @@ def seed_registry(registry: ModelRegistry) -> list[str]:
     return lines
 
 
-def seed_demo(runtime: Any) -> list[str]:
+def seed_demo(registry: ModelRegistry) -> list[str]:
     """`opsbot demo` seeder (see bot/commands/demo.py)."""
-    return seed_registry(runtime.registry)
+    return seed_registry(registry)

@@ -1,0 +1,29 @@
+"""What the Slack front end is given: a few typed parts, never the whole application.
+
+Built by the container (`bot.runtime.Runtime.slack_deps`). The agent is a factory, called on
+first use: building it loads LangGraph, which a front end that only shows approval changes
+does not need yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.approvals import ApprovalFlow, ApprovalService
+    from bot.settings import Settings
+    from bot.slack.dedupe import EventDedupe
+    from graphs.port import AgentPort
+    from tools.base import Toolbox
+
+
+@dataclass(frozen=True)
+class SlackDeps:
+    settings: Settings
+    approvals: ApprovalService
+    flow: ApprovalFlow  # deciding and resuming (clicks, expiries seen in the feed)
+    agent: Callable[[], AgentPort]
+    toolbox: Toolbox  # the `/ops` lookups
+    dedupe: EventDedupe
