@@ -37,7 +37,7 @@ runtime.toolbox
 step("tools registered (no numpy, no LangGraph)")
 runtime.agent
 step("agent (LangGraph)")
-from tools.base import Caller
+from core.access import Caller
 runtime.agent.ask("what can you do?", thread_id="bench", caller=Caller(user="bench", via="console"))
 step("first answer")
 import sys

@@ -40,7 +40,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from bot.storage.db import make_engine, migrate
-    from tools.base import Caller
+    from core.access import Caller
     from tools.registry.demo import seed_registry
     from tools.registry.service import ModelRegistry
     from tools.registry.store import BuiltinBackend

@@ -20,8 +20,8 @@ from bot.reply import (
     Table,
     reply_from_turn,
 )
-from tools.base import Caller
-from tools.clock import iso
+from core.access import Caller
+from core.clock import iso
 from tools.format import text_table
 
 if TYPE_CHECKING:

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.identity import TerminalIdentity, os_user, terminal_identity
 from bot.settings import Settings
+from core.access import Caller
 from core.errors import StartupError
-from tools.base import Caller, OpsTool, Toolbox
+from tools.base import OpsTool, Toolbox
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Engine, make_url
 
-from tools.base import Caller
+from core.access import Caller
 
 if TYPE_CHECKING:
     from bot.incidents.service import IncidentService

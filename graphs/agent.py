@@ -25,13 +25,14 @@ from langgraph.errors import GraphRecursionError
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
+from core.access import Caller
 from core.approvals import APPROVED, PENDING, ApprovalView, outcome_ok, outcome_text
 from graphs.gate import GateBackend
 from graphs.llm import describe_failure, is_offline
 from graphs.state import AgentState
 from graphs.tool_node import ToolsNode, caller_config, tool_message
 from graphs.turns import ToolCallRecord, TurnResult, turn_result
-from tools.base import Caller, Toolbox, ToolResult
+from tools.base import Toolbox, ToolResult
 
 log = logging.getLogger(__name__)
 

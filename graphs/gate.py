@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from core.access import Caller, Risk
 from core.approvals import ApprovalView
-from tools.base import Caller, OpsTool, Risk, ToolResult
+from tools.base import OpsTool, ToolResult
 
 
 class GateBackend(Protocol):

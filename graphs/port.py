@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from core.access import Caller
 from core.approvals import ApprovalView
-from tools.base import Caller
 
 if TYPE_CHECKING:
     from graphs.turns import TurnResult

@@ -15,9 +15,10 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 
+from core.access import Access, Caller
 from graphs.gate import GateBackend
 from graphs.state import AgentState
-from tools.base import Access, Caller, OpsTool, Toolbox, ToolError, ToolResult
+from tools.base import OpsTool, Toolbox, ToolError, ToolResult
 from tools.redact import redact, redact_data
 
 log = logging.getLogger(__name__)

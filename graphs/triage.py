@@ -20,8 +20,9 @@ from typing import Any, TypedDict
 from langchain_core.messages import HumanMessage
 from langgraph.graph import END, START, StateGraph
 
+from core.access import Caller
 from graphs.llm import describe_failure, is_offline, message_text
-from tools.base import Caller, Toolbox
+from tools.base import Toolbox
 from tools.format import human_bytes
 from tools.redact import redact, redact_data
 from tools.remediation.catalogue import RemediationCatalogue

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from core.access import RISK_ORDER, Access, Caller, Risk  # noqa: F401  re-exported until the imports move
+from core.access import Access, Caller, Risk
 from core.errors import Unavailable, UserError
 from tools.observers import ERROR, FAILED, OK, ToolCall, notify
 from tools.redact import redact, redact_data

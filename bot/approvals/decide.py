@@ -14,7 +14,7 @@ from bot.approvals.store import ApprovalStore, db_error, to_view
 from bot.metrics import count_decision
 from bot.storage.tables import Approval
 from core.approvals import APPROVED, PENDING, REJECTED, UNKNOWN, ApprovalView
-from tools.clock import utcnow
+from core.clock import utcnow
 
 
 @dataclass(frozen=True)

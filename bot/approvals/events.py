@@ -36,7 +36,7 @@ from sqlmodel import Session, col, or_, select
 from bot.storage.db import session
 from bot.storage.tables import ApprovalEvent
 from core.approvals import ApprovalView
-from tools.clock import utcnow
+from core.clock import utcnow
 
 log = logging.getLogger(__name__)
 

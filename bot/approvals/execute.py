@@ -11,9 +11,10 @@ from bot.approvals.executors import this_process
 from bot.approvals.policy import ApprovalError, Approvers
 from bot.approvals.store import ApprovalStore, db_error, to_view
 from bot.storage.tables import Approval
+from core.access import Caller
 from core.approvals import APPROVED, EXECUTED, EXECUTING, FAILED, ApprovalView
-from tools.base import Caller, Toolbox, ToolResult
-from tools.clock import utcnow
+from core.clock import utcnow
+from tools.base import Toolbox, ToolResult
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from bot.identity import TERMINAL_VIAS, TerminalIdentity
 from bot.storage.tables import Approval
+from core.access import RISK_ORDER, Risk
 from core.approvals import ApprovalView
 from core.errors import Refused
-from tools.base import RISK_ORDER, Risk
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from bot.approvals.executors import Executor, is_dead
 from bot.approvals.store import ApprovalStore, to_view
 from bot.storage.tables import Approval
 from core.approvals import EXECUTING, UNKNOWN, ApprovalView
-from tools.clock import as_utc, iso, utcnow
+from core.clock import as_utc, iso, utcnow
 
 log = logging.getLogger(__name__)
 

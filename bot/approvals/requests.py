@@ -10,9 +10,10 @@ from bot.approvals.policy import Approvers
 from bot.approvals.store import ApprovalStore, to_view
 from bot.storage.db import session
 from bot.storage.tables import Approval
+from core.access import Caller, Risk
 from core.approvals import EXPIRED, ApprovalView, approval_id_for
-from tools.base import Caller, OpsTool, Risk
-from tools.clock import utcnow
+from core.clock import utcnow
+from tools.base import OpsTool
 
 
 def request(

@@ -19,8 +19,8 @@ from bot.approvals.decide import Decision
 from bot.approvals.policy import ApprovalError
 from bot.approvals.service import ApprovalService
 from bot.incidents.contract import incident_of_thread
+from core.access import Caller
 from core.approvals import PENDING, ApprovalView
-from tools.base import Caller
 
 log = logging.getLogger(__name__)
 

@@ -37,9 +37,10 @@ from bot.approvals.policy import ApprovalPolicy, Approvers
 from bot.approvals.store import ApprovalStore, ShownApproval, to_view
 from bot.identity import TerminalIdentity
 from bot.storage.tables import Approval
+from core.access import Caller, Risk
 from core.approvals import PENDING, ApprovalView
-from tools.base import Caller, OpsTool, Risk, Toolbox, ToolResult
-from tools.clock import utcnow
+from core.clock import utcnow
+from tools.base import OpsTool, Toolbox, ToolResult
 
 
 class ApprovalService:

@@ -22,7 +22,7 @@ from bot.approvals.policy import ApprovalError
 from bot.storage.db import session
 from bot.storage.tables import Approval
 from core.approvals import APPROVED, EXECUTING, PENDING, UNKNOWN, ApprovalView
-from tools.clock import as_utc, utcnow
+from core.clock import as_utc, utcnow
 
 
 def to_view(row: Approval) -> ApprovalView:

@@ -33,7 +33,8 @@ def _tool(runtime: Runtime, name: str) -> OpsTool:
 def run_tool(runtime: Runtime, name: str, raw: dict[str, Any], *, user: str, as_json: bool) -> int:
     """Run the agent tool `name` for the terminal: its text, or its data as JSON. A refusal
     (ToolError) is the command's error, exit 1."""
-    from tools.base import Caller, ToolError
+    from core.access import Caller
+    from tools.base import ToolError
 
     tool = _tool(runtime, name)
     try:
@@ -52,7 +53,8 @@ def request_approval(runtime: Runtime, name: str, raw: dict[str, Any], *, area: 
     user (the OS user, mapped by CLI_USERS): the arguments are validated and the change dry-run (its preview redacted) as the
     agent's gate does; nothing changes until `opsbot approve ID`. Returns the ApprovalView.
     `area` names the command in the approval's thread id (`cli:<area>:<random>`)."""
-    from tools.base import Caller, ToolError
+    from core.access import Caller
+    from tools.base import ToolError
     from tools.redact import redact
 
     tool = _tool(runtime, name)

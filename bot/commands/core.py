@@ -9,7 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
-from tools.clock import iso
+from core.clock import iso
 from tools.format import compact_json
 
 if TYPE_CHECKING:

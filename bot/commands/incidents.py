@@ -101,7 +101,7 @@ def cmd_check(args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.incidents.cards import row_summary
     from bot.incidents.spec import IncidentError
-    from tools.clock import iso
+    from core.clock import iso
     from tools.format import text_table
 
     try:
@@ -126,7 +126,8 @@ def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.incidents.console import render_card
     from bot.incidents.spec import IncidentError
     from bot.incidents.tools import ShowArgs, build_incident_tools, timeline_lines
-    from tools.base import Caller, ToolError
+    from core.access import Caller
+    from tools.base import ToolError
 
     service = runtime.incidents
     if args.json:  # exactly what the agent's show_incident tool sees

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
 from bot.commands.common import approval_card, print_json, request_approval
-from tools.clock import iso
+from core.clock import iso
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

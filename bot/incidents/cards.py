@@ -13,7 +13,7 @@ from bot.incidents.tables import Incident
 from bot.storage.db import session
 from bot.storage.tables import Approval
 from core.approvals import ApprovalView
-from tools.clock import as_utc, iso
+from core.clock import as_utc, iso
 
 
 def runbook_ref(data: dict[str, Any] | None) -> RunbookRef | None:

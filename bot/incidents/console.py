@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.incidents.contract import IncidentCard
 from core.approvals import ApprovalView
-from tools.clock import iso
+from core.clock import iso
 
 _ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 _STATUS_ICON = {"open": "", "acknowledged": "👀 ", "resolved": "✅ "}

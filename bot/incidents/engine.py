@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.incidents.announce import sync_approvals
-from bot.incidents.model import ACKNOWLEDGED, OPEN, RESOLVED, Finding
+from bot.incidents.model import ACKNOWLEDGED, OPEN, RESOLVED
 from bot.incidents.redaction import redacted_spec
 from bot.incidents.spec import (
     EngineConfig,
@@ -38,7 +38,8 @@ from bot.incidents.tables import Incident, IncidentEvent
 from bot.incidents.upsert import Upsert
 from bot.incidents.writes import SYSTEM, Effects, IncidentWriter
 from bot.storage.db import session
-from tools.clock import iso, utcnow
+from core.clock import iso, utcnow
+from core.incidents import Finding
 
 __all__ = ["LIST_STATUSES", "SYSTEM", "IncidentEngine"]
 

@@ -1,7 +1,7 @@
 """What a monitoring cycle reports (`CycleReport`), and the incident states.
 
 The finding types monitors produce and the engine consumes (`Finding`, `MonitorRun`, the
-severities, the fingerprint) live in `core.incidents`, re-exported here until the imports move.
+severities, the fingerprint) live in `core.incidents`.
 """
 
 from __future__ import annotations
@@ -9,18 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.incidents import (  # noqa: F401  re-exported until the imports move
-    CRITICAL,
-    INFO,
-    SEVERITY_ORDER,
-    WARNING,
-    Finding,
-    MonitorRun,
-    digest,
-    fingerprint,
-    normalise_severity,
-    worse,
-)
+from core.incidents import Finding, MonitorRun
 
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED)

@@ -31,7 +31,7 @@ from bot.incidents.contract import IncidentCard, IncidentNotifier
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.storage.db import session
 from bot.worker import PollingWorker
-from tools.clock import as_utc, utcnow
+from core.clock import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -32,15 +32,17 @@ from bot.incidents.contract import (
     incident_of_thread,
 )
 from bot.incidents.engine import IncidentEngine
-from bot.incidents.model import RESOLVED, CycleReport, digest
+from bot.incidents.model import RESOLVED, CycleReport
 from bot.incidents.notify import Outbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.incidents.tables import Incident
 from bot.incidents.triage_record import triage_input, triaged
 from bot.storage.db import session
+from core.access import Caller
 from core.approvals import ApprovalView
-from tools.base import Caller, OpsTool
-from tools.clock import as_utc, utcnow
+from core.clock import as_utc, utcnow
+from core.incidents import digest
+from tools.base import OpsTool
 from tools.redact import redact
 
 log = logging.getLogger(__name__)

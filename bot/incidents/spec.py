@@ -10,9 +10,9 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.incidents.model import Finding, digest
 from bot.incidents.tables import Incident
 from core.errors import UserError
+from core.incidents import Finding, digest
 
 
 class IncidentError(UserError, ValueError):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from tools.clock import utcnow
+from core.clock import utcnow
 
 
 class Incident(SQLModel, table=True):

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from bot.incidents.action_notes import describe_action
 from bot.incidents.cards import card_json, row_summary
 from bot.incidents.spec import IncidentError
-from tools.base import Caller, OpsTool, ToolError, ToolResult
-from tools.clock import iso
+from core.access import Caller
+from core.clock import iso
+from tools.base import OpsTool, ToolError, ToolResult
 from tools.format import text_table
 
 

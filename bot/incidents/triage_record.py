@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.incidents.tables import Incident
-from tools.clock import iso, utcnow
+from core.clock import iso, utcnow
 
 if TYPE_CHECKING:  # the triage graph loads LangGraph: only when triage runs
     from graphs.triage import IncidentInput

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.incidents.model import OPEN, SEVERITY_ORDER
+from bot.incidents.model import OPEN
 from bot.incidents.spec import EngineConfig, IncidentSpec, Merge
 from bot.incidents.tables import Incident
 from bot.incidents.writes import Effects, IncidentWriter, aware, snoozed
+from core.incidents import SEVERITY_ORDER
 
 
 class Upsert:

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from bot.incidents.spec import EngineListener, IncidentError, TimelineEvent
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.storage.db import session
-from tools.clock import as_utc
+from core.clock import as_utc
 
 log = logging.getLogger(__name__)
 

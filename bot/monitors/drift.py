@@ -18,8 +18,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.incidents.model import Finding, normalise_severity
 from bot.monitors.suite import NotDue
+from core.incidents import Finding, normalise_severity
 
 if TYPE_CHECKING:
     from bot.children import ChildSettings

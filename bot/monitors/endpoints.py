@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.incidents.model import CRITICAL, WARNING, Finding
 from bot.monitors.samples import SampleStore
+from core.incidents import CRITICAL, WARNING, Finding
 from tools.infra.endpoints import ProbeResult, probe
 from tools.redact import redact
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.incidents.model import CRITICAL, WARNING, Finding
 from bot.monitors.forecast import forecast_full
 from bot.monitors.samples import SampleStore
+from core.incidents import CRITICAL, WARNING, Finding
 from tools.format import human_bytes, human_duration, pct
 from tools.infra.host import CpuSampler, HostReport, read_host
 from tools.infra.levels import CRIT, Thresholds, level

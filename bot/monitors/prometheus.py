@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.incidents.model import Finding, normalise_severity
+from core.incidents import Finding, normalise_severity
 from tools.infra import prometheus
 
 

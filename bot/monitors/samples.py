@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
 from bot.incidents.tables import MonitorSample
-from tools.clock import as_utc
+from core.clock import as_utc
 
 _TABLE = MonitorSample.__table__  # type: ignore[attr-defined]
 

@@ -7,9 +7,9 @@ import time
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.incidents.model import Finding, MonitorRun
 from bot.monitors.samples import SampleStore
 from core.errors import OpsbotError
+from core.incidents import Finding, MonitorRun
 
 log = logging.getLogger(__name__)
 

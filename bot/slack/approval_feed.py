@@ -45,7 +45,7 @@ from bot.slack.outbox import Outbox, slack_error
 from bot.slack.render import SlackMessage, render_reply, section, truncate
 from bot.worker import PollingWorker
 from core.approvals import EXPIRED
-from tools.clock import as_utc, utcnow
+from core.clock import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from core.approvals import (
     UNKNOWN,
     ApprovalView,
 )
-from tools.clock import as_utc
+from core.clock import as_utc
 
 RISK_BADGE = {"low": "🟢 low", "medium": "🟠 medium", "high": "🔴 high"}
 SEVERITY_BADGE = {"info": "🔵", "warning": "🟠", "critical": "🔴"}

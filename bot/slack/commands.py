@@ -23,8 +23,9 @@ from bot.slack.client import redacting_respond
 from bot.slack.conversation import Conversations, Incoming
 from bot.slack.outbox import slack_error
 from bot.slack.render import MAX_BLOCKS, SlackMessage, escape, render_reply, section
+from core.access import Caller
 from graphs.port import AgentPort
-from tools.base import Caller, Toolbox
+from tools.base import Toolbox
 
 log = logging.getLogger(__name__)
 

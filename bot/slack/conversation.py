@@ -26,8 +26,8 @@ from bot.reply import reply_from_turn
 from bot.slack.dedupe import EventDedupe, event_key, message_key
 from bot.slack.outbox import Outbox
 from bot.slack.render import render_reply, unescape
+from core.access import Caller
 from graphs.port import AgentPort
-from tools.base import Caller
 
 log = logging.getLogger(__name__)
 

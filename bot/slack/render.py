@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.reply import ApprovalCard, Attachment, Code, Context, Fields, Reply, Section, Table
 from core.approvals import ApprovalView
-from tools.clock import as_utc, iso
+from core.clock import as_utc, iso
 from tools.format import text_table
 
 MAX_TEXT = 3000  # section / context text

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.storage.tables import ProcessedEvent
-from tools.clock import utcnow
+from core.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from sqlalchemy import update
 
 from bot.storage.db import session
 from bot.storage.tables import Approval
-from tools.base import Caller
-from tools.clock import utcnow
+from core.access import Caller
+from core.clock import utcnow
 
 
 def test_a_resumed_conversation_hears_unknown_as_a_failure(  # type: ignore[no-untyped-def]

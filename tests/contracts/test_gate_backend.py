@@ -15,9 +15,10 @@ import pytest
 from pydantic import BaseModel
 
 from bot.approvals import ApprovalPolicy, ApprovalService, AuditLogger
+from core.access import Access, Caller, Risk
 from core.approvals import EXECUTED, EXPIRED, PENDING, REJECTED
 from graphs.gate import GateBackend
-from tools.base import Access, Caller, OpsTool, Risk, Toolbox, ToolResult
+from tools.base import OpsTool, Toolbox, ToolResult
 
 REQUESTER = Caller(user="U_REQ", via="slack", channel="C1")
 APPROVER = "U_ONCALL"

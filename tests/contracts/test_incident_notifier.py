@@ -18,8 +18,8 @@ from bot.slack.approvals import ButtonSigner
 from bot.slack.client import make_web_client
 from bot.slack.incidents import SlackIncidentNotifier
 from bot.slack.outbox import ChannelPacer
+from core.clock import utcnow
 from tests.emulators.slack import SlackEmulator
-from tools.clock import utcnow
 
 CHANNEL = "C0INCIDENTS"
 

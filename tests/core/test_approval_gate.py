@@ -15,11 +15,12 @@ from pydantic import BaseModel
 
 from bot.approvals import ApprovalError, ApprovalPolicy, ApprovalService, AuditLogger
 from bot.storage.db import make_engine, migrate
+from core.access import Access, Caller, Risk
 from graphs.agent import Agent, AgentDeps
 from graphs.checkpoint import open_checkpointer
 from graphs.offline.entities import Vocabulary
 from graphs.offline.model import OfflinePlanner
-from tools.base import Access, Caller, OpsTool, Risk, ToolResult
+from tools.base import OpsTool, ToolResult
 
 
 class RemediationArgs(BaseModel):

@@ -23,8 +23,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.approvals import ApprovalError
 from bot.identity import os_user
+from core.access import Caller, Risk
 from tests.bot_process import OpsbotRun, clean_env, free_port, opsbot
-from tools.base import Caller, Risk
 
 ME = os_user()
 SLACK_THREAD = "slack:T1:C1:1700000000.000100"

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from bot.identity import os_user
+from core.access import Caller, Risk
 from tests.bot_process import opsbot
-from tools.base import Caller, Risk
 
 ME = os_user()  # whoever runs the tests (root in CI)
 SLACK_THREAD = "slack:T1:C1:1700000000.000100"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.incidents.model import CRITICAL
 from bot.monitors.host import HostConfig, HostMonitor
 from bot.monitors.samples import SampleStore
-from tools.base import Caller
-from tools.clock import utcnow
+from core.access import Caller
+from core.clock import utcnow
+from core.incidents import CRITICAL
 from tools.infra.disk import mount_of
 from tools.infra.levels import Thresholds, level
 from tools.infra.tools import InfraConfig, build_infra_tools

@@ -13,8 +13,8 @@ import pytest
 
 from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
 from bot.monitors.samples import SampleStore
-from tools.base import Caller
-from tools.clock import utcnow
+from core.access import Caller
+from core.clock import utcnow
 from tools.infra.endpoints import probe
 from tools.infra.tools import InfraConfig, build_infra_tools
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tools.base import Caller
+from core.access import Caller
 from tools.infra.host import CpuSampler, read_host
 from tools.infra.levels import Thresholds
 from tools.infra.tools import InfraConfig, build_infra_tools

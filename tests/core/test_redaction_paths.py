@@ -11,9 +11,9 @@ from pathlib import Path
 import psutil
 from sqlalchemy import text
 
+from core.access import Caller
 from tests.emulators.anthropic import AnthropicEmulator, Reply
 from tests.remediation.kill_helpers import detached, reap
-from tools.base import Caller
 
 STRIPE = "sk_live_51HqLyjWDarjtT1zdp7dcXyZ"
 GITLAB = "glpat-xX1yY2zZ3aA4bB5cC6dD"

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from tools.base import Caller, NoArgs, OpsTool, ToolError, ToolResult
+from core.access import Caller
+from tools.base import NoArgs, OpsTool, ToolError, ToolResult
 from tools.observers import ToolCall, add_tool_observer, remove_tool_observer
 
 

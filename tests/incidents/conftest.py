@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.incidents.contract import IncidentCard
-from tools.clock import utcnow
+from core.clock import utcnow
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 
 from bot.incidents.cards import build_card, incident_approvals
 from bot.incidents.engine import IncidentEngine
-from bot.incidents.model import CRITICAL, WARNING, Finding
 from bot.incidents.notify import Outbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.storage.db import make_engine
+from core.incidents import CRITICAL, WARNING, Finding
 
 
 def disk_finding(percent: float = 95.0, severity: str = WARNING) -> Finding:

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from bot.approvals import ApprovalError
 from bot.storage.db import session
 from bot.storage.tables import Approval
-from tools.clock import utcnow
+from core.clock import utcnow
 
 
 def setup(make_runtime, tmp_path: Path, database_url, **extra):  # type: ignore[no-untyped-def]

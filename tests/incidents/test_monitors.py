@@ -11,16 +11,16 @@ from datetime import timedelta
 import psutil
 import pytest
 
-from bot.incidents.model import CRITICAL, WARNING
 from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
 from bot.monitors.forecast import forecast_full, linear_fit
 from bot.monitors.host import HostConfig, HostMonitor
 from bot.monitors.prometheus import PrometheusMonitor
 from bot.monitors.samples import SampleStore
 from bot.monitors.suite import MonitorSuite, NotDue
+from core.access import Caller
+from core.clock import utcnow
+from core.incidents import CRITICAL, WARNING
 from tests.incidents.httpd import Answer, Scripted
-from tools.base import Caller
-from tools.clock import utcnow
 from tools.infra.levels import Thresholds
 from tools.infra.tools import build_infra_tools
 

@@ -81,8 +81,8 @@ def test_expiry_sweep_resumes_the_paused_conversation(make_runtime, tmp_path: Pa
 
     from bot.storage.db import session
     from bot.storage.tables import Approval
-    from tools.base import Caller
-    from tools.clock import utcnow
+    from core.access import Caller
+    from core.clock import utcnow
 
     config = tmp_path / "remediation.yaml"
     config.write_text("services:\n  web:\n    restart: [/bin/true]\n")

@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from bot.approvals import ApprovalError
 from bot.storage.tables import Approval
-from tools.base import Caller
-from tools.clock import utcnow
+from core.access import Caller
+from core.clock import utcnow
 from tools.prompts.demo import seed_demo
 
 REQUESTER = Caller(user="U_REQ", via="slack", channel="C1")

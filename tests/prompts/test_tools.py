@@ -9,7 +9,8 @@ import pytest
 
 from bot.reply import reply_from_turn
 from bot.slack.render import render_reply
-from tools.base import Caller, ToolError
+from core.access import Caller
+from tools.base import ToolError
 from tools.prompts.demo import seed_demo
 from tools.prompts.store import PromptStore
 from tools.prompts.tools import build_prompt_tools

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from core.access import Access, Caller
 from graphs.offline.compose import Outcome, compose
 from tests.registry.conftest import BIKE_DRIFTED
-from tools.base import Access, Caller, ToolError
+from tools.base import ToolError
 from tools.registry.demo import seed_demo
 
 

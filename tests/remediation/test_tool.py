@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.base import Access, Caller
+from core.access import Access, Caller
 from tools.remediation.catalogue import RemediationCatalogue
 from tools.remediation.config import parse_config
 from tools.remediation.suggest import candidates, suggest

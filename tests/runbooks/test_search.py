@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.access import Access, Caller
 from knowledge import SHIPPED_RUNBOOKS
 from knowledge.markdown import parse_markdown
-from tools.base import Access, Caller
 from tools.runbooks import (
     RunbookError,
     RunbookIndex,

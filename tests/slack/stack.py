@@ -16,9 +16,10 @@ from bot.http.app import create_app
 from bot.http.server import HttpServer
 from bot.runtime import Runtime
 from bot.settings import load_settings
+from core.access import Access, Caller, Risk
 from tests.emulators.slack import SlackEmulator
 from tests.slack.helpers import BOT_TOKEN, SECRET, SlackSender
-from tools.base import Access, Caller, OpsTool, Risk, ToolResult
+from tools.base import OpsTool, ToolResult
 
 
 class RemediationArgs(BaseModel):

@@ -20,11 +20,11 @@ from bot.settings import load_settings
 from bot.slack.approval_feed import ApprovalFeed, slack_place
 from bot.storage.db import session
 from bot.storage.tables import Approval
+from core.access import Caller
 from core.approvals import ApprovalView
+from core.clock import utcnow
 from tests.emulators.slack import SlackEmulator
 from tests.slack.stack import Stack, TestRuntime, counting_remediation, start_stack
-from tools.base import Caller
-from tools.clock import utcnow
 
 CHANNEL = "C0FEED"
 TEAM = "T0G9PQBBK"

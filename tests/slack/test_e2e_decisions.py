@@ -239,7 +239,7 @@ def test_reject_from_the_cli_updates_the_card_and_answers_in_the_thread(bot: Bot
 def test_expiry_noticed_by_another_process_reaches_the_thread(bot: Bot) -> None:
     from bot.storage.db import make_engine
     from bot.storage.tables import Approval
-    from tools.clock import utcnow
+    from core.clock import utcnow
 
     channel = "C0EXPIRE"
     card, approval_id, thread = _ask_for_restart(bot, channel)

@@ -21,11 +21,11 @@ from bot.slack.decisions import Click
 from bot.slack.incidents import IncidentClicks, SlackIncidentNotifier
 from bot.slack.outbox import ChannelPacer, Outbox
 from bot.slack.users import UserNames
+from core.access import Caller
+from core.clock import utcnow
 from tests.emulators.slack import SlackEmulator, block_problems
 from tests.slack.helpers import click_body
 from tests.slack.stack import Stack, start_stack
-from tools.base import Caller
-from tools.clock import utcnow
 
 CHANNEL = "C0INCIDENTS"
 

@@ -24,11 +24,11 @@ from bot.slack.incidents import SlackIncidentNotifier
 from bot.slack.outbox import ChannelPacer
 from bot.slack.render import SlackMessage, section
 from bot.slack.users import UserNames
+from core.clock import utcnow
 from tests.emulators.slack import SlackEmulator
 from tests.incidents.alerts import alert, payload
 from tests.slack.helpers import slash_body
 from tests.slack.stack import start_stack
-from tools.clock import utcnow
 
 CHANNEL = "C0INCIDENTS"
 TOKEN = "am-token-for-tests"

@@ -20,8 +20,8 @@ from bot.slack.render import (
     split_text,
 )
 from core.approvals import ApprovalView
+from core.clock import utcnow
 from tests.emulators.slack import block_problems
-from tools.clock import utcnow
 from tools.format import text_table
 
 

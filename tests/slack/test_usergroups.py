@@ -11,8 +11,8 @@ from bot.approvals import ApprovalError, ApprovalPolicy, ApprovalService
 from bot.slack.client import make_web_client
 from bot.slack.usergroups import UsergroupLookupError, UsergroupMembers
 from core.approvals import ApprovalView
+from core.clock import utcnow
 from tests.emulators.slack import SlackEmulator
-from tools.clock import utcnow
 
 
 class Clock:

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tools.base import Caller, NoArgs, OpsTool, ToolError, ToolResult
+from core.access import Caller
+from tools.base import NoArgs, OpsTool, ToolError, ToolResult
 from tools.format import human_bytes, human_duration, pct, text_table
 from tools.infra import prometheus
 from tools.infra.disk import disk_usage

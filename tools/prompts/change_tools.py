@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tools.base import Access, Caller, OpsTool, Risk, ToolResult
+from core.access import Access, Caller, Risk
+from tools.base import OpsTool, ToolResult
 from tools.prompts.presenting import plan_text
 from tools.prompts.store import PRODUCTION, PromptStore
 

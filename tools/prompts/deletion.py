@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import col
 
-from tools.clock import utcnow
+from core.clock import utcnow
 from tools.prompts.errors import PromptConflict
 from tools.prompts.store_base import ATTEMPTS, StoreBase, busy
 from tools.prompts.tables import PromptLabelChange, PromptVersion

@@ -10,7 +10,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from tools.clock import utcnow
+from core.clock import utcnow
 from tools.prompts.diffing import diff_versions
 from tools.prompts.errors import PromptConflict, PromptError, PromptNotFound
 from tools.prompts.store_base import ATTEMPTS, Loaded, StoreBase, busy

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.clock import iso
+from core.clock import iso
 from tools.prompts.diffing import PromptDiff
 from tools.prompts.views import PRODUCTION, LabelChange, LabelPlan, VersionView
 

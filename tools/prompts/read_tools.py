@@ -8,8 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from tools.base import Caller, OpsTool, ToolResult
-from tools.clock import iso
+from core.access import Caller
+from core.clock import iso
+from tools.base import OpsTool, ToolResult
 from tools.format import text_table
 from tools.prompts.presenting import (
     HISTORY_SHOWN,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from tools.clock import utcnow
+from core.clock import utcnow
 from tools.prompts.errors import PromptConflict
 from tools.prompts.store import PRODUCTION, PromptDoc, PromptStore, VersionDoc
 from tools.prompts.templates import normalise_template

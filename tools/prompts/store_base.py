@@ -14,7 +14,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tools.clock import iso
+from core.clock import iso
 from tools.prompts.errors import PromptConflict, PromptError, PromptNotFound
 from tools.prompts.tables import Prompt, PromptLabel, PromptVersion
 from tools.prompts.templates import DEFAULT_MAX_CHARS, Template

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from tools.clock import utcnow
+from core.clock import utcnow
 from tools.prompts.errors import PromptConflict, PromptError
 from tools.prompts.queries import PromptQueries
 from tools.prompts.store_base import check_tags, template_of

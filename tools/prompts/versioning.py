@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from tools.clock import iso, utcnow
+from core.clock import iso, utcnow
 from tools.prompts.errors import PromptConflict
 from tools.prompts.queries import PromptQueries
 from tools.prompts.store_base import ATTEMPTS, busy, check_tags

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tools.clock import iso
+from core.clock import iso
 from tools.prompts.diffing import PromptDiff, Side
 from tools.prompts.templates import Kind, Template, render
 

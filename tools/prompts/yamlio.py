@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from tools.clock import as_utc, iso
+from core.clock import as_utc, iso
 from tools.prompts.errors import PromptError
 from tools.prompts.store import PromptDoc, PromptStore, VersionDoc
 

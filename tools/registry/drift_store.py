@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tools.clock import iso, utcnow
+from core.clock import iso, utcnow
 from tools.registry.drift import DataSource, DriftOptions, DriftReport
 from tools.registry.errors import RegistryError
 from tools.registry.tables import DriftReportRow, DriftSourceRow

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from tools.clock import iso
+from core.clock import iso
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tools.clock import iso, utcnow
+from core.clock import iso, utcnow
 from tools.registry.tables import AliasChangeRow
 
 SET, ROLLBACK, DELETE = "set", "rollback", "delete"

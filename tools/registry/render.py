@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tools.clock import iso, utcnow
+from core.clock import iso, utcnow
 from tools.format import human_duration, text_table
 from tools.registry.compare import diff_summary, fmt
 from tools.registry.drift import explain

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from tools.clock import iso, utcnow
+from core.clock import iso, utcnow
 from tools.registry.alias_moves import check_pinned, rollback_target
 from tools.registry.compare import MetricDelta, metric_diff
 from tools.registry.drift import DriftError

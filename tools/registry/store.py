@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from tools.clock import utcnow
+from core.clock import utcnow
 from tools.registry.entities import ModelInfo, NewVersion, VersionInfo
 from tools.registry.errors import RegistryError
 from tools.registry.tables import ModelAliasRow, ModelVersionRow, RegisteredModelRow

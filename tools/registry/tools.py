@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from tools.base import Access, Caller, OpsTool, Risk, ToolResult
+from core.access import Access, Caller, Risk
+from tools.base import OpsTool, ToolResult
 from tools.registry import render
 from tools.registry.drift import DriftError
 from tools.registry.service import ModelRegistry

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.clock import iso
+from core.clock import iso
 from tools.registry.compare import MetricDelta, diff_summary
 from tools.registry.drift import DriftReport
 from tools.registry.drift_store import DriftSpec, StoredReport

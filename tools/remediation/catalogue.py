@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from tools.base import OpsTool, Risk, ToolError, ToolResult, validation_problems
+from core.access import Risk
+from tools.base import OpsTool, ToolError, ToolResult, validation_problems
 from tools.remediation.config import RemediationConfig
 
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from tools.base import Risk, ToolError, ToolResult
+from core.access import Risk
+from tools.base import ToolError, ToolResult
 from tools.format import human_bytes, human_duration
 from tools.infra.usage import filesystem_usage
 from tools.remediation.catalogue import Action

@@ -47,8 +47,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.access import Risk
 from core.errors import StartupError
-from tools.base import Risk
 
 # Never killed, whatever the configuration says: init, the service manager, remote access
 # and the container runtime, whose loss takes the whole host (or our access to it) down.

@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tools.base import Caller, OpsTool, Risk, ToolError, ToolResult
+from core.access import Caller, Risk
+from tools.base import OpsTool, ToolError, ToolResult
 from tools.remediation.catalogue import Action
 
 SYSTEM = Caller(user="opsbot", via="approval")

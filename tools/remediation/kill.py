@@ -19,7 +19,8 @@ import time
 import psutil
 from pydantic import BaseModel, Field
 
-from tools.base import Risk, ToolError, ToolResult
+from core.access import Risk
+from tools.base import ToolError, ToolResult
 from tools.format import human_bytes, human_duration
 from tools.redact import redact
 from tools.remediation.catalogue import Action

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tools.base import Risk, ToolError, ToolResult
+from core.access import Risk
+from tools.base import ToolError, ToolResult
 from tools.remediation.catalogue import Action
 from tools.remediation.config import RemediationConfig, ScriptConfig
 from tools.remediation.runner import command_result, run_argv

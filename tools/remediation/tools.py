@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from tools.base import Access, Caller, OpsTool, Risk, ToolError, ToolResult
+from core.access import Access, Caller, Risk
+from tools.base import OpsTool, ToolError, ToolResult
 from tools.remediation.catalogue import RemediationCatalogue
 from tools.remediation.delegate import DelegatedAction
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from tools.base import Access, Caller, OpsTool, ToolError, ToolResult
+from core.access import Access, Caller
+from tools.base import OpsTool, ToolError, ToolResult
 from tools.runbooks.client import ChromaUnavailable
 from tools.runbooks.embedding import EmbeddingError
 from tools.runbooks.index import Hit, RunbookError, RunbookIndex
