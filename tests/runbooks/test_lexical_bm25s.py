@@ -16,7 +16,7 @@ import pytest
 
 from bench.retrieval import OFF_TOPIC, corpus_items, load_queries
 from knowledge import SHIPPED_RUNBOOKS
-from knowledge.markdown import expand_identifiers
+from knowledge.plaintext import expand_identifiers
 from tests.runbooks.conftest import CORPUS
 from tools.runbooks.lexical import STOPWORDS_EN, LexicalIndex, tokenize
 
