@@ -187,24 +187,26 @@ class Upsert:
         row.resolved_by = None
         row.acknowledged_at = None
         row.acknowledged_by = None
-        details = dict(row.details or {})
         quiet = row.reopen_count >= self.config.flap_quiet_after
         text = f"Reopened: the problem came back (reopen #{row.reopen_count})"
-        if quiet and not details.get("flapping"):
+        if quiet and not (row.details or {}).get("flapping"):
             text += (
                 "; it is flapping, so further flaps update this message without thread notes "
                 "until it stays resolved"
             )
         db.add(row)
         db.flush()
-        self._merge(merge, db, row, True)
+        self._merge(
+            merge, db, row, True
+        )  # may rewrite row.details (an Alertmanager group's alerts)
         self.writer.event(
             db, row, "reopened", text, data={"reopen_count": row.reopen_count}, note=text
         )
         if quiet:
-            details["flapping"] = True  # after the note above: that one is the last
+            # after the note above: that one is the last; read after the merge, so what the
+            # merge wrote is kept
+            row.details = {**(row.details or {}), "flapping": True}
         elif row.triage_status != "running":
             effects.opened.append(row.id)
-        row.details = details
         self.writer.touch(row, effects)
         return row.id, "reopened"

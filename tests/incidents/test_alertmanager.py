@@ -232,3 +232,17 @@ def test_firing_alert_gets_its_runbook_and_resolves(make_runtime) -> None:  # ty
         assert resolved.json() == {"status": "ok", "incident": 1, "change": "resolved"}
     finally:
         server.stop()
+
+
+def test_a_reopened_group_shows_the_alerts_of_the_webhook_that_reopened_it(served) -> None:  # type: ignore[no-untyped-def]
+    runtime, url = served
+    first = alert(fingerprint="c0ffee01")
+    assert post(url, payload(first)).json()["change"] == "opened"
+    assert post(url, payload(dict(first, status="resolved"))).json()["change"] == "resolved"
+    # the group fires again, now with a second disk: the incident reopens with both
+    other = alert(labels={"mountpoint": "/data"}, fingerprint="c0ffee02")
+    assert post(url, payload(first, other)).json()["change"] == "reopened"
+    row = runtime.incidents.engine.get(1)
+    assert row.status == "open"
+    assert set(row.details["alerts"]) == {"c0ffee01", "c0ffee02"}
+    assert row.details["alert_counts"] == {"firing": 2, "alerts": 2}
