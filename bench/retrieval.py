@@ -51,7 +51,8 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge import SHIPPED_RUNBOOKS  # noqa: E402
 from knowledge.ingest import SourceFile, discover, load, read_bytes  # noqa: E402
-from tools.runbooks.index import LEXICAL_STRONG, Fusion, RunbookIndex  # noqa: E402
+from tools.runbooks.fusion import Fusion  # noqa: E402
+from tools.runbooks.index import LEXICAL_STRONG, RunbookIndex  # noqa: E402
 
 SHARED = ROOT / "tests" / "fixtures"
 CORPUS = SHARED / "runbooks" / "prometheus-operator"

@@ -102,7 +102,7 @@ def test_each_class_is_the_kind_it_claims() -> None:
     from tools.registry.errors import RegistryError
     from tools.runbooks.client import ChromaUnavailable
     from tools.runbooks.embedding import EmbeddingSetupError, EmbeddingUnavailable
-    from tools.runbooks.index import RunbookError
+    from tools.runbooks.hits import RunbookError
 
     assert RuntimeStartupError is StartupError
     kinds: dict[type, type] = {

@@ -1,4 +1,4 @@
-"""How the rankings are fused (tools.runbooks.index.Fusion), on tiny corpora with the
+"""How the rankings are fused (tools.runbooks.fusion.Fusion), on tiny corpora with the
 model-free hashing embedding: the exact-word-form vote and the whole-runbook vote each
 decide a case the other rankings leave to chance."""
 
@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.runbooks.index import Fusion, RunbookIndex
+from tools.runbooks.fusion import Fusion
+from tools.runbooks.index import RunbookIndex
 from tools.runbooks.tool import format_hits
 
 # Both say "reconcile ... object"; only the second in the query's own word forms. The first

@@ -16,7 +16,9 @@ from types import ModuleType
 import pytest
 
 from tests.runbooks.conftest import CORPUS, REPO
-from tools.runbooks.index import Fusion, RunbookError, RunbookIndex
+from tools.runbooks.fusion import Fusion
+from tools.runbooks.hits import RunbookError
+from tools.runbooks.index import RunbookIndex
 
 FLOORS = {
     "descriptions": {"r@1": 0.85, "r@3": 0.96, "mrr": 0.90},

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from core.access import Access, Caller, Risk
 from tools.base import OpsTool, ToolResult
 from tools.prompts.presenting import plan_text
-from tools.prompts.store import PRODUCTION, PromptStore
+from tools.prompts.store import PromptStore
+from tools.prompts.views import PRODUCTION
 
 
 class CreateArgs(BaseModel):

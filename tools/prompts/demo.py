@@ -5,7 +5,8 @@ v2). Idempotent: prompts that exist are left as they are (including moved labels
 from __future__ import annotations
 
 from tools.prompts.seed import ensure_prompts, new_prompt_doc
-from tools.prompts.store import PromptDoc, PromptStore
+from tools.prompts.store import PromptStore
+from tools.prompts.views import PromptDoc
 
 _TRIAGE_V1 = """\
 You are a support triage assistant. Classify the ticket below into one of: billing, bug,

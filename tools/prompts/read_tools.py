@@ -22,8 +22,9 @@ from tools.prompts.presenting import (
     is_long,
     safe_filename,
 )
-from tools.prompts.store import PRODUCTION, PromptStore
+from tools.prompts.store import PromptStore
 from tools.prompts.templates import as_text
+from tools.prompts.views import PRODUCTION
 
 
 class ListArgs(BaseModel):

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 
 from core.clock import utcnow
 from tools.prompts.errors import PromptConflict
-from tools.prompts.store import PRODUCTION, PromptDoc, PromptStore, VersionDoc
+from tools.prompts.store import PromptStore
 from tools.prompts.templates import normalise_template
+from tools.prompts.views import PRODUCTION, PromptDoc, VersionDoc
 
 log = logging.getLogger(__name__)
 

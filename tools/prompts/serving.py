@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.prompts.errors import PromptError, PromptNotFound
-from tools.prompts.store import PRODUCTION, PromptStore, VersionView
+from tools.prompts.store import PromptStore
 from tools.prompts.templates import check_name, parse_ref
+from tools.prompts.views import PRODUCTION, VersionView
 
 log = logging.getLogger(__name__)
 _REVISION = "SELECT revision FROM prompt WHERE name = {p} AND deleted_at IS NULL"

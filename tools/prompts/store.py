@@ -23,36 +23,12 @@ from __future__ import annotations
 
 from tools.prompts.deletion import Deletion
 from tools.prompts.labels import LabelMoves
-from tools.prompts.store_base import MAX_TAGS
 from tools.prompts.transfer import DocTransfer
 from tools.prompts.versioning import VersionCreation
-from tools.prompts.views import (
-    LATEST,
-    PRODUCTION,
-    ImportReport,
-    LabelChange,
-    LabelPlan,
-    PromptDoc,
-    PromptSummary,
-    VersionDoc,
-    VersionView,
-)
 
 
 class PromptStore(VersionCreation, LabelMoves, Deletion, DocTransfer):
     """All operations of the prompt registry, on one SQLAlchemy engine."""
 
 
-__all__ = [
-    "LATEST",
-    "MAX_TAGS",
-    "PRODUCTION",
-    "ImportReport",
-    "LabelChange",
-    "LabelPlan",
-    "PromptDoc",
-    "PromptStore",
-    "PromptSummary",
-    "VersionDoc",
-    "VersionView",
-]
+__all__ = ["PromptStore"]

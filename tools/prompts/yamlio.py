@@ -19,7 +19,8 @@ import yaml
 
 from core.clock import as_utc, iso
 from tools.prompts.errors import PromptError
-from tools.prompts.store import PromptDoc, PromptStore, VersionDoc
+from tools.prompts.store import PromptStore
+from tools.prompts.views import PromptDoc, VersionDoc
 
 FORMAT = "opsbot-prompts/1"
 MAX_FILE_BYTES = 20 * 1024 * 1024

@@ -39,8 +39,6 @@ from tools.registry.validation import (
     validate_text_map,
 )
 from tools.registry.views import (
-    LIVE_ALIASES,
-    PRODUCTION,
     AliasPlan,
     DriftOutcome,
     ModelStatus,
@@ -410,14 +408,4 @@ def build_registry(
     )
 
 
-__all__ = [
-    "LIVE_ALIASES",
-    "PRODUCTION",
-    "AliasPlan",
-    "DriftOutcome",
-    "ModelRegistry",
-    "ModelStatus",
-    "build_backend",
-    "build_registry",
-    "live_of",
-]
+__all__ = ["ModelRegistry", "build_backend", "build_registry"]

@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from tools.runbooks.embedding import DEFAULT_EMBEDDING, EmbeddingError, make_embedder
-from tools.runbooks.index import Fusion, Hit, IngestReport, RunbookError, RunbookIndex
+from tools.runbooks.fusion import Fusion
+from tools.runbooks.hits import Hit, RunbookError
+from tools.runbooks.index import RunbookIndex
+from tools.runbooks.indexing import IngestReport
 from tools.runbooks.tool import build_runbook_tools
 from tools.runbooks.triage import (
     REMEDIATION_ACTIONS,

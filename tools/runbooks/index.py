@@ -307,4 +307,4 @@ class RunbookIndex:
         return sorted(names)
 
 
-__all__ = ["Fusion", "Hit", "IngestReport", "RunbookError", "RunbookIndex"]
+__all__ = ["RunbookIndex"]

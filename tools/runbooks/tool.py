@@ -18,7 +18,8 @@ from core.access import Access, Caller
 from tools.base import OpsTool, ToolError, ToolResult
 from tools.runbooks.client import ChromaUnavailable
 from tools.runbooks.embedding import EmbeddingError
-from tools.runbooks.index import Hit, RunbookError, RunbookIndex
+from tools.runbooks.hits import Hit, RunbookError
+from tools.runbooks.index import RunbookIndex
 from tools.runbooks.triage import mentioned_actions
 
 QUOTE_CHARS = 900  # per hit: enough for the steps of one section, short enough for a prompt

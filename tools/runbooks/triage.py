@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tools.runbooks.index import Hit, RunbookIndex
+from tools.runbooks.hits import Hit
+from tools.runbooks.index import RunbookIndex
 
 # Names of opsbot's remediation actions as runbooks cite them (tools/remediation catalogue).
 REMEDIATION_ACTIONS = (
