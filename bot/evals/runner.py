@@ -140,10 +140,14 @@ def _label(spec: TurnSpec) -> str:
 
 
 def _turn(workspace: Workspace, spec: TurnSpec, thread: str, caller: Any) -> TurnResult:
+    """The turn as `opsbot ask` runs it (counted and timed in the metrics like any CLI
+    turn), or an in-case decision as `opsbot approve`/`reject` makes it."""
+    from bot.metrics import counted_turn
+
     runtime = workspace.runtime
     if spec.say is not None:
         text = spec.say.replace("{data}", str(workspace.data))
-        return runtime.agent.ask(text, thread_id=thread, caller=caller)
+        return counted_turn(runtime.agent, text, thread_id=thread, caller=caller)
     pending = runtime.agent.pending(thread)
     if len(pending) != 1:
         raise AssertionError(
