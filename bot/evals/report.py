@@ -38,6 +38,15 @@ class Report:
         out[OVERALL] = (sum(o.passed for o in self.outcomes), len(self.outcomes))
         return out
 
+    def by_difficulty(self) -> dict[str, tuple[int, int]]:
+        """(passed, total) per difficulty, easy first."""
+        out: dict[str, tuple[int, int]] = {}
+        for level in ("easy", "medium", "hard"):
+            members = [o for o in self.outcomes if o.case.difficulty == level]
+            if members:
+                out[level] = (sum(o.passed for o in members), len(members))
+        return out
+
     def rate(self, category: str) -> float:
         passed, total = self.rates().get(category, (0, 0))
         return passed / total if total else 0.0
@@ -55,6 +64,9 @@ class Report:
             "categories": {
                 name: {"passed": p, "total": t, "rate": round(p / t, 4) if t else 0.0}
                 for name, (p, t) in self.rates().items()
+            },
+            "difficulties": {
+                name: {"passed": p, "total": t} for name, (p, t) in self.by_difficulty().items()
             },
             "latency_ms": {
                 "p50": round(percentile(lat, 50) * 1000, 1),
@@ -97,6 +109,10 @@ class Report:
         for name, (passed, total) in self.rates().items():
             rate = passed / total if total else 0.0
             lines.append(f"{name:<16} {f'{passed}/{total}':>7} {rate:>7.1%}")
+        lines.append(
+            "by difficulty: "
+            + ", ".join(f"{name} {p}/{t}" for name, (p, t) in self.by_difficulty().items())
+        )
         lat = self.latencies()
         lines.append(
             f"latency per turn: p50 {percentile(lat, 50) * 1000:.0f} ms, "

@@ -38,9 +38,11 @@ def test_eval_command_reports_and_enforces_floors(
     assert wrong["failures"] == ["turn 1: did not call list_models (called: host_health)"]
     assert wrong["tokens"] is None and wrong["cost_usd"] is None
     assert report["latency_ms"]["p50"] > 0
+    assert report["difficulties"] == {"easy": {"passed": 1, "total": 2}}
     # the user's own data dir is not the suite's workspace: nothing was written into it
     assert {p.name for p in data_dir.iterdir()} <= {"opsbot.log"}
 
     assert main(["eval", "--dir", str(cases), "--case", "cli-health"]) == 0
     out = capsys.readouterr().out
     assert "plain" in out and "100.0%" in out and "tokens and cost: n/a" in out
+    assert "by difficulty: easy 1/1" in out
