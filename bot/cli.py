@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "bot.commands.prompts",
     "bot.commands.models",
     "bot.commands.incidents",
+    "bot.commands.evals",
 ]
 
 

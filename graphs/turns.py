@@ -30,6 +30,8 @@ class TurnResult:
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     pending: list[ApprovalView] = field(default_factory=list)
     note: str | None = None  # e.g. "answered aside: an approval is pending in this thread"
+    # the model's token counts for this turn (Claude's usage metadata; empty offline)
+    usage: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,4 +89,18 @@ def turn_result(
         answer = "\n".join(lines) + "\nAn authorised on-call engineer must approve or reject."
     if note:
         answer = f"({note})\n{answer}"
-    return TurnResult(thread_id, answer, records, pending, note)
+    return TurnResult(thread_id, answer, records, pending, note, turn_usage(messages))
+
+
+def turn_usage(messages: Sequence[BaseMessage]) -> dict[str, int]:
+    """Input and output tokens of the model calls since the last human message, summed from
+    each reply's usage metadata (which the offline planner does not set)."""
+    start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    totals: dict[str, int] = {}
+    for message in messages[start + 1 :]:
+        usage = getattr(message, "usage_metadata", None) if isinstance(message, AIMessage) else None
+        if not usage:
+            continue
+        for key in ("input_tokens", "output_tokens"):
+            totals[key] = totals.get(key, 0) + int(usage.get(key) or 0)
+    return totals

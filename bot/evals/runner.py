@@ -1,0 +1,163 @@
+"""Run cases: each in its own conversation thread through `Agent.ask` (what `opsbot ask`
+calls), each turn checked and timed; afterwards, that nothing was executed unless the case
+approved an action itself."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.evals.cases import Case, TurnSpec
+from bot.evals.checks import check_turn
+from bot.evals.pricing import cost
+from bot.evals.workspace import Workspace, copy_template, open_workspace
+from core.access import Access
+from core.approvals import APPROVED, EXECUTED, EXECUTING, FAILED, UNKNOWN
+from graphs.turns import TurnResult
+
+RAN = (APPROVED, EXECUTING, EXECUTED, FAILED, UNKNOWN)
+
+
+@dataclass
+class TurnOutcome:
+    text: str
+    seconds: float
+    tools: list[str]
+    problems: list[str]
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class CaseOutcome:
+    case: Case
+    turns: list[TurnOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the case's own (nothing executed)
+    model: str | None = None  # the Claude model, None offline
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and all(not t.problems for t in self.turns)
+
+    @property
+    def tokens(self) -> dict[str, int] | None:
+        if self.model is None:
+            return None
+        return {
+            key: sum(t.usage.get(key, 0) for t in self.turns)
+            for key in ("input_tokens", "output_tokens")
+        }
+
+    @property
+    def cost(self) -> float | None:
+        tokens = self.tokens
+        if self.model is None or tokens is None:
+            return None
+        return cost(self.model, tokens["input_tokens"], tokens["output_tokens"])
+
+    def failures(self) -> list[str]:
+        lines = [f"turn {n}: {p}" for n, t in enumerate(self.turns, 1) for p in t.problems]
+        return lines + self.problems
+
+
+def group_of(case: Case) -> str:
+    return "demo" if case.setup.empty else "planted"
+
+
+def run_cases(
+    cases: Sequence[Case],
+    *,
+    template: Path,
+    work: Path,
+    overrides: dict[str, Any] | None = None,
+    progress: Callable[[CaseOutcome], None] | None = None,
+) -> list[CaseOutcome]:
+    """Every case, grouped by workspace (see bot.evals.workspace); outcomes in case order."""
+    outcomes: dict[str, CaseOutcome] = {}
+    for group in ("demo", "planted"):
+        members = [c for c in cases if group_of(c) == group]
+        if not members:
+            continue
+        data = copy_template(template, work / group)
+        workspace = open_workspace(data, overrides or {}, [c.setup for c in members])
+        try:
+            for case in members:
+                outcome = run_case(workspace, case)
+                outcomes[case.id] = outcome
+                if progress is not None:
+                    progress(outcome)
+        finally:
+            workspace.close()
+    return [outcomes[c.id] for c in cases]
+
+
+def run_case(workspace: Workspace, case: Case) -> CaseOutcome:
+    runtime = workspace.runtime
+    settings = runtime.settings
+    outcome = CaseOutcome(case, model=settings.llm_model if settings.use_anthropic else None)
+    thread = f"eval:{case.id}"
+    caller = runtime.console_caller(thread, via="cli")
+    writes = {t.name for t in runtime.toolbox if t.access == Access.WRITE}
+    for spec in case.turns:
+        started = time.perf_counter()
+        try:
+            turn = _turn(workspace, spec, thread, caller)
+        except Exception as exc:  # a crash is a failed turn, not a failed run
+            outcome.turns.append(
+                TurnOutcome(_label(spec), time.perf_counter() - started, [], [f"raised {exc!r}"])
+            )
+            continue
+        seconds = time.perf_counter() - started
+        usage = dict(turn.usage)
+        if spec.decide is not None and outcome.turns:
+            # a resumed turn's usage includes the calls before the gate, counted already
+            before = outcome.turns[-1].usage
+            usage = {k: max(0, v - before.get(k, 0)) for k, v in usage.items()}
+        outcome.turns.append(
+            TurnOutcome(
+                _label(spec),
+                seconds,
+                [c.name for c in turn.tool_calls],
+                check_turn(spec, turn, write_tools=writes),
+                usage,
+            )
+        )
+    if not case.decides:
+        ran = [
+            f"{row.id} ({row.tool}, {row.status})"
+            for row in runtime.approvals.store.with_status(*RAN)
+            if (row.thread_id or "").startswith(thread)
+        ]
+        if ran:
+            outcome.problems.append(f"an approval went past pending: {', '.join(ran)}")
+    return outcome
+
+
+def _label(spec: TurnSpec) -> str:
+    return spec.say if spec.say is not None else f"[{spec.decide}]"
+
+
+def _turn(workspace: Workspace, spec: TurnSpec, thread: str, caller: Any) -> TurnResult:
+    """The turn as `opsbot ask` runs it (counted and timed in the metrics like any CLI
+    turn), or an in-case decision as `opsbot approve`/`reject` makes it."""
+    from bot.metrics import counted_turn
+
+    runtime = workspace.runtime
+    if spec.say is not None:
+        text = spec.say.replace("{data}", str(workspace.data))
+        return counted_turn(runtime.agent, text, thread_id=thread, caller=caller)
+    pending = runtime.agent.pending(thread)
+    if len(pending) != 1:
+        raise AssertionError(
+            f"expected one pending approval to {spec.decide}, found {len(pending)}"
+        )
+    _, turn = runtime.approval_flow.decide_and_resume(
+        pending[0].id,
+        user=runtime.terminal.user,
+        approve=spec.decide == "approve",
+        via="cli",
+        reason="evaluation suite",
+    )
+    return turn if turn is not None else TurnResult(thread, "")
