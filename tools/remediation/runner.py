@@ -85,9 +85,16 @@ def _tree(pid: int) -> list[psutil.Process]:
 
 
 def _signal_tree(pgid: int, others: list[psutil.Process], signum: int) -> None:
+    """`signum` to the group, and once to each of `others` that has left it (a member of the
+    group must not get the signal twice: its handler would run twice)."""
     with contextlib.suppress(ProcessLookupError):  # the whole group already ended
         os.killpg(pgid, signum)
     for proc in others:
+        try:
+            if os.getpgid(proc.pid) == pgid:
+                continue  # reached by killpg above
+        except ProcessLookupError:
+            continue  # gone already
         with contextlib.suppress(psutil.NoSuchProcess):
             proc.send_signal(signum)
 
