@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.approvals.audit import add_entry, logged
-from bot.approvals.events import ApprovalEvents, add_event
+from bot.approvals.events import STATE_KINDS, ApprovalEvents, add_event
 from bot.approvals.policy import ApprovalError
 from bot.storage.db import session
 from bot.storage.tables import Approval
@@ -177,11 +177,21 @@ class ApprovalStore:
         return moved
 
     def attach_message(self, approval_id: str, channel: str, ts: str) -> None:
-        """Remember the chat message that shows this approval, to update it in place."""
+        """Remember the chat message that shows this approval, to update it in place.
+
+        A decision can land between the card's post and this call (a quick click): its feed
+        row then found no message to update. So when the approval has moved on from the
+        state the card was rendered in, a state row is added with the attachment, and the
+        feed renders the card from the approval's current state."""
         with session(self.engine) as db:
             db.execute(
                 update(Approval)
                 .where(col(Approval.id) == approval_id)
                 .values(message_channel=channel, message_ts=ts)
             )
+            row = db.get(Approval, approval_id)
+            if row is not None and (row.status != PENDING or row.approvers):
+                # pending with an approver is PENDING_MORE; executing shows as approved
+                kind = row.status if row.status in STATE_KINDS else APPROVED
+                add_event(db, approval_id=row.id, thread_id=row.thread_id, kind=kind)
             db.commit()

@@ -252,6 +252,39 @@ def test_failed_posts_are_retried_and_a_deleted_card_does_not_block(stack: Stack
     assert feed.events.backlog() == []
 
 
+def test_a_decision_made_before_the_card_was_attached_still_reaches_the_card(
+    stack: Stack,
+) -> None:
+    """A click can land between the card's post and its attachment to the approval: the
+    feed row of that decision finds no card. Attaching the card then adds a state row, so
+    the card still ends in the approval's current state."""
+    runtime, emu = stack.runtime, stack.emulator
+    thread = f"{int(time.time())}.000350"
+    view = _request(stack, thread, "call-early", card=False)
+    runtime.approvals.decide(view.id, user="U0ONCALL", approve=False, via="cli")
+    feed = ApprovalFeed(
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
+    )
+    _drain(feed)  # the rejection's row: no card to update yet
+    assert feed.events.backlog() == []
+    runtime.slack.outbox.post_approval(view, CHANNEL, thread)  # rendered while pending
+    card = _card_ts(stack, view.id)
+    assert "approval_approve" in str((emu.message(CHANNEL, card) or {}).get("blocks"))
+    _drain(feed)
+    shown = str((emu.message(CHANNEL, card) or {}).get("blocks"))
+    assert "Rejected by <@U0ONCALL> from the command line" in shown
+    assert "approval_approve" not in shown  # no live buttons on a settled approval
+
+
+def test_a_card_attached_to_a_pending_approval_adds_no_feed_row(stack: Stack) -> None:
+    view = _request(stack, f"{int(time.time())}.000360", "call-plain")
+    assert stack.runtime.approvals.events.for_approval(view.id) == []
+
+
 def test_the_running_feed_shows_a_decision_made_elsewhere(stack: Stack) -> None:
     """The feed thread started by the front end polls: a decision taken by another process
     (here, straight through the database-backed services) reaches the card by itself."""
