@@ -7,6 +7,8 @@ import argparse
 import importlib
 import logging
 import logging.handlers
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -158,6 +160,16 @@ def _storage_place(settings: Any) -> str:
     return f"the data directory {settings.data_dir.absolute()} or the database"
 
 
+def _stdout_closed() -> int:
+    """Whoever read our output stopped (`opsbot incidents show | head`): exit quietly as a
+    Unix tool killed by SIGPIPE does (128 + 13), with stdout pointed at /dev/null so that
+    flushing it at exit raises nothing either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.settings import SettingsError, load_settings, unknown_settings
 
@@ -193,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args, runtime) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _stdout_closed()
     except Exception as exc:
         full = disk_full(exc)  # a full disk is named as such, whichever error carried it
         if full is not None:

@@ -80,10 +80,12 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
     """The assembly of `opsbot run` (a composition root: it takes the container and hands
     each front end its own typed dependencies)."""
     from bot.http.app import create_app
-    from bot.http.server import HttpServer
+    from bot.http.server import HttpServer, listen_socket
     from bot.metrics import set_ready
 
     settings = runtime.settings
+    # the port first: a second `opsbot run` on a busy port stops here, in one line
+    sock = listen_socket(settings.host, settings.port)
     from bot.slack.config import check_credentials, wants_slack
 
     slack_wanted = wants_slack(settings)
@@ -113,7 +115,7 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
     from bot.http.alertmanager import alertmanager_routes
 
     routes.extend(alertmanager_routes(http))
-    server = HttpServer(create_app(http, routes), settings.host, settings.port)
+    server = HttpServer(create_app(http, routes), settings.host, settings.port, sock)
     port = server.start()
     if slack is not None and settings.incident_channel:
         # root messages and thread notes in INCIDENT_CHANNEL; the incident service's outbox

@@ -7,8 +7,10 @@ errors)."""
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +156,45 @@ def test_audit_rows_show_valid_json_args(tmp_path: Path) -> None:
         assert len(shown) <= 80
         args = json.loads(shown)  # whole JSON, not cut in the middle
         assert args["name"] == "long-one"
+
+
+def test_a_closed_stdout_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`opsbot approvals | head -0`: the reader is gone before the first line is written.
+    The command exits as a Unix tool killed by SIGPIPE does (141), without a traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "approvals"],
+            env=clean_env(),
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141, result.stderr
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_a_busy_port_is_one_line_before_anything_starts(tmp_path: Path) -> None:
+    """A second `opsbot run` on a port already in use stops at once, in one line naming the
+    port and what to do; nothing was migrated or started before it."""
+    (tmp_path / "d").mkdir()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        env = {"PORT": str(port), "HOST": "127.0.0.1", "OPSBOT_DATA_DIR": str(tmp_path / "d")}
+        result = opsbot("run", env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("opsbot: ")]
+    assert lines == [
+        f"opsbot: cannot listen on 127.0.0.1:{port}: Address already in use (another "
+        "process (another opsbot?) holds it: stop it or set PORT)"
+    ], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "d" / "opsbot.db").exists()  # stopped before migrating
