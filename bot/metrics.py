@@ -4,7 +4,8 @@ Every front end is counted, labelled `via` (slack, console, cli; scheduler and s
 what opsbot does by itself): agent turns where a person starts one (`counted_turn`), tool
 calls through the observer hook of `OpsTool.invoke` (`count_tool_calls`, installed when the
 toolbox is built), approval decisions where the approval service records them, and HTTP
-requests on every route by its path template (bot/http/metrics.py). Each process has its own
+requests on every route by its path template (bot/http/metrics.py), and the standard
+`process_*` and `python_*` collectors of prometheus_client. Each process has its own
 registry: what `opsbot ask` counts is gone when it exits; `opsbot run` serves its own.
 """
 
@@ -14,11 +15,23 @@ import threading
 import time
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 
 from tools.observers import ToolCall, add_tool_observer
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+# the standard process_* (CPU, memory, open fds, start time) and python_* (GC, version)
+# series every Prometheus user expects beside opsbot's own
+for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+    REGISTRY.register(_collector)
 
 AGENT_TURNS = Counter(
     "opsbot_agent_turns_total",

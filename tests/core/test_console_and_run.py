@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.console import Console
 from tests.bot_process import OpsbotRun, free_port, opsbot
@@ -80,6 +81,15 @@ def test_run_headless_serves_healthz_and_metrics(tmp_path: Path) -> None:
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
         assert metrics.status_code == 200
         assert "opsbot_up 1.0" in metrics.text
+        families = {f.name for f in text_string_to_metric_families(metrics.text)}
+        # the standard collectors a Prometheus user expects beside opsbot's own
+        assert {
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_start_time_seconds",
+            "python_info",
+            "python_gc_collections",
+        } <= families
         assert run.stop(timeout=20) == 0
     finally:
         run.kill()
