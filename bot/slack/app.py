@@ -69,6 +69,10 @@ class SlackFrontEnd:
     def client(self) -> Any:
         return make_web_client(self.credentials.bot_token, self.settings.slack_api_url)
 
+    def workspace_gone(self, reason: str) -> None:
+        """The app was uninstalled or its bot token revoked: stop calling Slack."""
+        self.client.revoke(reason)
+
     @cached_property
     def signer(self) -> ButtonSigner:
         return ButtonSigner(self.credentials.button_secret)

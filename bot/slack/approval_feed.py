@@ -61,6 +61,8 @@ GONE = frozenset(
         "edit_window_closed",
         "not_in_channel",
         "is_archived",
+        "token_revoked",  # the app was uninstalled (or opsbot stopped calling: `revoke`)
+        "account_inactive",
     }
 )
 

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -83,8 +84,20 @@ def redacting_respond(respond: Callable[..., Any]) -> Callable[..., Any]:
     return send
 
 
+# what Slack itself answers every call once the app is uninstalled or its token revoked
+REVOKED_ERROR = "token_revoked"
+
+
 class RedactingWebClient(WebClient):
-    """A WebClient that redacts what it posts (see the module docstring)."""
+    """A WebClient that redacts what it posts (see the module docstring), and that stops
+    calling Slack once the workspace told us the app is gone (`revoke`)."""
+
+    revoked: str | None = None  # why Slack calls stopped: "app_uninstalled", "tokens_revoked"
+
+    def revoke(self, reason: str) -> None:
+        """Stop calling Slack: every later call fails at once as Slack would answer it
+        (`token_revoked`), without a request. A new token means a restart."""
+        self.revoked = reason
 
     def api_call(
         self,
@@ -94,6 +107,18 @@ class RedactingWebClient(WebClient):
         data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> SlackResponse:
+        if self.revoked is not None:
+            answer = {"ok": False, "error": REVOKED_ERROR}
+            response = SlackResponse(
+                client=self,
+                http_verb="POST",
+                api_url=f"{self.base_url}{api_method}",
+                req_args={},
+                data=answer,
+                headers={},
+                status_code=200,
+            )
+            raise SlackApiError(f"not calling {api_method}: {self.revoked}", response)
         if json is not None:
             json = redact_message(json)
         if data is not None:

@@ -68,3 +68,34 @@ def register(app: Any, front: Any) -> None:
             )
             return
         front.pool.submit(clicks.handle, click)
+
+    @app.event("app_uninstalled")
+    @app.event("tokens_revoked")
+    def on_gone(body: dict[str, Any], event: dict[str, Any]) -> None:
+        kind = str(event.get("type"))
+        if kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            log.info("Slack revoked user tokens only; the bot token still works")
+            return
+        log.warning(
+            "Slack says %s for team %s: opsbot stops calling Slack until it is restarted "
+            "with a new SLACK_BOT_TOKEN",
+            kind,
+            body.get("team_id"),
+        )
+        front.workspace_gone(kind)
+
+    # Quiet no-ops for the payloads opsbot does not use (reactions, joins, App Home opens,
+    # other apps' buttons...): without them Bolt logs a multi-line suggestion for each one.
+    # Registered last, so they match only what no listener above took.
+    anything = re.compile(".*")
+
+    @app.event(anything)
+    def on_other_event(event: dict[str, Any]) -> None:
+        log.debug("ignoring Slack event %s", event.get("type"))
+
+    @app.action(anything)
+    @app.view(anything)
+    @app.shortcut(anything)
+    def on_other_interaction(ack: Any, body: dict[str, Any]) -> None:
+        ack()
+        log.info("ignoring a Slack %s payload opsbot does not handle", body.get("type"))
