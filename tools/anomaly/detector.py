@@ -89,8 +89,9 @@ class _Range:
         if math.isnan(self.lo):
             return 0.0
         width = self.hi - self.lo
-        if width <= 0.0:
-            return 0.0 if x == self.lo else 1.0
+        tolerance = 1e-9 * max(abs(self.lo), abs(self.hi))  # running sums drift in the last bits
+        if width <= tolerance:
+            return 0.0 if abs(x - self.lo) <= tolerance else 1.0
         return max(x - self.hi, self.lo - x, 0.0) / width
 
     def add(self, x: float) -> None:
@@ -255,9 +256,7 @@ class StreamingDetector:
         s.learned, s.steps = [], []
 
 
-def choose_period(
-    values: list[float], steps: list[float], min_corr: float, max_points: int
-) -> int:
+def choose_period(values: list[float], steps: list[float], min_corr: float, max_points: int) -> int:
     """Points per season: the day or week lag that autocorrelates best over `values` when it
     reaches `min_corr`, else the daily lag; 0 when the step is unknown or a day is too long."""
     if not steps:
