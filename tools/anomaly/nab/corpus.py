@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import Invalid, NotFound
-from tools.anomaly.nab.sweep import CostMatrix
+from tools.anomaly.nab.sweep import CostMatrix, ThresholdScore
 
 PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
 
@@ -140,20 +140,7 @@ def read_anomaly_scores(path: Path, rows: int) -> npt.NDArray[np.float64]:
     return scores
 
 
-@dataclass(frozen=True)
-class PublishedRow:
-    """A row of NAB's `<detector>_<profile>_scores.csv`."""
-
-    threshold: float
-    score: float
-    tp: int
-    tn: int
-    fp: int
-    fn: int
-    total: int
-
-
-def published_rows(results_dir: Path, detector: str, profile: str) -> dict[str, PublishedRow]:
+def published_rows(results_dir: Path, detector: str, profile: str) -> dict[str, ThresholdScore]:
     """The per-file rows NAB wrote for a detector and profile, by file (no Totals row)."""
     path = results_dir / detector / f"{detector}_{profile}_scores.csv"
     if not path.exists():
@@ -166,7 +153,7 @@ def published_rows(results_dir: Path, detector: str, profile: str) -> dict[str, 
             continue
         try:
             counts = [int(float(columns[c][i])) for c in names[3:]]
-            out[name] = PublishedRow(
+            out[name] = ThresholdScore(
                 float(columns["Threshold"][i]), float(columns["Score"][i]), *counts
             )
         except ValueError as exc:
