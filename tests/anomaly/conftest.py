@@ -11,7 +11,13 @@ import pytest
 
 from tools.anomaly.nab.corpus import LabelledFile, load_corpus
 
-NAB_DIR = Path(os.environ.get("OPSBOT_NAB_DIR", "/work/shared/data/nab"))
+REPO = Path(__file__).resolve().parents[2]
+# the shared data sits beside the checkout (../shared/data), wherever the checkout is
+_CANDIDATES = [REPO.parent / "shared" / "data" / "nab", Path("/work/shared/data/nab")]
+NAB_DIR = Path(
+    os.environ.get("OPSBOT_NAB_DIR")
+    or next((str(p) for p in _CANDIDATES if p.is_dir()), str(_CANDIDATES[0]))
+)
 
 
 @pytest.fixture(scope="session")
