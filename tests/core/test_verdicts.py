@@ -42,7 +42,9 @@ def test_a_tls_question_about_a_plain_http_endpoint_says_there_is_no_certificate
     answer = compose([outcome], "when does the TLS certificate of web expire?")
     first = answer.splitlines()[0]
     assert first.startswith("web is up.")
-    assert f"web is plain http ({web.url('/healthz')}): there is no TLS certificate to check." in first
+    assert (
+        f"web is plain http ({web.url('/healthz')}): there is no TLS certificate to check." in first
+    )
     # the same result for a health question says nothing about certificates
     plain = compose([outcome], "is web up?")
     assert "certificate" not in plain and plain.startswith("web is up.")
@@ -78,7 +80,10 @@ def test_one_answer_across_tools_puts_the_worst_first() -> None:
 
 
 def test_a_full_disk_on_the_host_is_named_with_what_to_ask_next() -> None:
-    host = _run("host_health", {}, thresholds=Thresholds(
+    host = _run(
+        "host_health",
+        {},
+        thresholds=Thresholds(
             cpu=100, load_per_core=1000, memory=100, swap=100, inodes=100, disk=0.5, warn_margin=0
         ),
     )

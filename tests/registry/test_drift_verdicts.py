@@ -98,8 +98,9 @@ def test_only_calendar_drift_is_not_called_a_real_shift() -> None:
     assert "month only reflect the reference window: 0 of 1 other features drifted" in (
         verdict.headline
     )
-    assert "80% of current rows fall in a month the reference window never saw" in (
-        verdict.evidence[0]
+    assert (
+        "80% of current rows fall in a month the reference window never saw"
+        in (verdict.evidence[0])
     )
 
 
@@ -110,8 +111,7 @@ def test_the_rollback_preview_says_a_rollback_will_not_fix_input_drift(runtime: 
     assert tool.preview is not None
     preview = tool.preview(args)
     assert (
-        "Note: v3 (current production) has input drift (DRIFT: 6 of 11 features drifted "
-        in preview
+        "Note: v3 (current production) has input drift (DRIFT: 6 of 11 features drifted " in preview
     )
     assert preview.endswith("a rollback will not fix input drift: v2 sees the same inputs.")
     fraud = tool.preview(tool.parse({"name": "fraud-detector", "version": 1}))

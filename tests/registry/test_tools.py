@@ -78,8 +78,9 @@ def test_newcomer_asks_if_bike_demand_is_drifting(runtime: Any) -> None:
     assert [c.name for c in turn.tool_calls] == ["model_drift"]
     answer = turn.answer
     assert answer.startswith("Yes, bike-demand is drifting: 6 of 11 features drifted")
-    assert "without mnth (an artefact of the reference window), 5 of 10 are real shifts" in (
-        answer.splitlines()[0]
+    assert (
+        "without mnth (an artefact of the reference window), 5 of 10 are real shifts"
+        in (answer.splitlines()[0])
     )
     for name in BIKE_DRIFTED:
         assert f"• {name}:" in answer

@@ -224,7 +224,9 @@ def test_a_composed_answer_renders_the_same_in_slack_and_the_console(tmp_path: P
 
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "a.log").write_bytes(b"x" * 50_000)
-    tools = {t.name: t for t in build_infra_tools(InfraConfig(endpoints={"shop": "http://127.0.0.1:9/"}))}
+    tools = {
+        t.name: t for t in build_infra_tools(InfraConfig(endpoints={"shop": "http://127.0.0.1:9/"}))
+    }
     calls = [("check_endpoint", {"target": "shop"}), ("disk_usage", {"path": str(tmp_path)})]
     outcomes = []
     for name, args in calls:
@@ -240,5 +242,7 @@ def test_a_composed_answer_renders_the_same_in_slack_and_the_console(tmp_path: P
     _valid(rendered)
     slack = _all_text(rendered)
     assert slack.startswith("shop is down (connection failed")
-    assert "Evidence:\n• shop: DOWN" in slack and "Next step: Check the service behind shop" in slack
+    assert (
+        "Evidence:\n• shop: DOWN" in slack and "Next step: Check the service behind shop" in slack
+    )
     assert "```\npath" in slack  # the disk table is fenced for Slack

@@ -58,9 +58,7 @@ def plain(outcome: Outcome, _question: str = "") -> Verdict:
     the headline and the rest of its text follows whole (a prompt template is not cut)."""
     head = first_line(outcome.text)
     rest = outcome.text.strip()[len(head) :].strip("\n") if head else ""
-    return Verdict(
-        INFO, head or f"{outcome.name} returned nothing.", detail_lines=None, body=rest
-    )
+    return Verdict(INFO, head or f"{outcome.name} returned nothing.", detail_lines=None, body=rest)
 
 
 def failed(outcome: Outcome) -> Verdict:

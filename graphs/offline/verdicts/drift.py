@@ -112,7 +112,9 @@ def drift(outcome: Outcome, _question: str) -> Verdict:
         return Verdict(WARN, head, evidence, step)
     if real:
         head = f"{name} is not drifting overall, but {', '.join(real[:SHOWN])} drifted."
-        note = f" ({', '.join(artefacts)}: an artefact of the reference window)" if artefacts else ""
+        note = (
+            f" ({', '.join(artefacts)}: an artefact of the reference window)" if artefacts else ""
+        )
         step = f"watch {', '.join(real[:3])} on the next check{note}; {NO_ROLLBACK}"
         return Verdict(WARN, head, evidence, step)
     if artefacts:

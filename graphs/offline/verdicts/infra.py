@@ -37,7 +37,9 @@ def _host_figure(name: str, data: dict[str, Any]) -> str:
     thresholds = data.get("thresholds") or {}
     if name.startswith(("disk ", "inodes ")):
         kind, mount = name.split(" ", 1)
-        disk = next((d for d in data.get("disks", []) if d.get("mountpoint") == mount), {})
+        disk: dict[str, Any] = next(
+            (d for d in data.get("disks", []) if d.get("mountpoint") == mount), {}
+        )
         if kind == "inodes":
             return f"inodes on {mount} {pct(disk.get('inodes_percent', 0))} used"
         limit = f" (threshold {thresholds['disk']:g}%)" if "disk" in thresholds else ""
@@ -144,8 +146,7 @@ def disk(outcome: Outcome, _question: str) -> Verdict:
             f"{runbook_ref('inodes')}.",
         )
     step = (
-        f"the space is mostly in {largest[0]['path']}: clean it or "
-        f"move it; {runbook_ref('disk')}."
+        f"the space is mostly in {largest[0]['path']}: clean it or move it; {runbook_ref('disk')}."
         if largest
         else f"{runbook_ref('disk')}."
     )
@@ -157,9 +158,7 @@ def _tls_line(probe: dict[str, Any], question: str) -> str | None:
     if not asks_about(question, TLS_WORDS):
         return None
     if urlsplit(url).scheme == "http":
-        return (
-            f"{probe.get('name')} is plain http ({url}): there is no TLS certificate to check."
-        )
+        return f"{probe.get('name')} is plain http ({url}): there is no TLS certificate to check."
     if probe.get("tls_days_left") is not None:
         return (
             f"{probe.get('name')}'s TLS certificate expires {probe.get('tls_expires')} "

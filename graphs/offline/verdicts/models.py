@@ -53,9 +53,7 @@ def status(outcome: Outcome, _question: str) -> Verdict:
         )
     stored = as_dict(data.get("drift")).get(f"v{live}")
     head = f"{name}: {alias} → v{live} (of {model.get('n_versions', '?')} versions)"
-    others = ", ".join(
-        f"{a} → v{v}" for a, v in (model.get("aliases") or {}).items() if a != alias
-    )
+    others = ", ".join(f"{a} → v{v}" for a, v in (model.get("aliases") or {}).items() if a != alias)
     evidence = [f"also {others}"] if others else []
     evidence.append(f"v{live} is {_drift_words(stored)}")
     if stored and stored.get("dataset_drift"):
