@@ -26,6 +26,7 @@ from tools.base import Toolbox
 from tools.format import human_bytes
 from tools.redact import redact, redact_data
 from tools.remediation.catalogue import RemediationCatalogue
+from tools.remediation.relevance import DiskNeed, disk_need
 from tools.remediation.suggest import Suggestion, suggest
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class ProposedAction:
     preview: str
     risk: str
     approval_id: str | None = None
+    fixes: bool = True  # False: a valid action that is irrelevant to this incident
 
 
 @dataclass
@@ -195,12 +197,20 @@ def _runbook_line(runbook: dict[str, Any] | None) -> str:
     return f"{runbook.get('title', '?')}{section} ({runbook.get('source', '?')})"
 
 
+def _action_text(action: ProposedAction) -> str:
+    approval = f", approval {action.approval_id}" if action.approval_id else ""
+    return f"{action.action} — {action.reason} (risk {action.risk}{approval})"
+
+
 def _actions_line(actions: list[ProposedAction], dropped: list[str]) -> str:
+    fixes = [a for a in actions if a.fixes]
+    if fixes:
+        line = "; ".join(_action_text(a) for a in fixes)
+        idle = [a for a in actions if not a.fixes]
+        return line + ("" if not idle else "; not the fix: " + "; ".join(map(_action_text, idle)))
     if actions:
-        return "; ".join(
-            f"{a.action} — {a.reason} (risk {a.risk}"
-            + (f", approval {a.approval_id})" if a.approval_id else ")")
-            for a in actions
+        return "nothing in the remediation catalogue fixes this. Not the fix: " + "; ".join(
+            _action_text(a) for a in actions
         )
     if dropped:
         return "none that can run now (" + "; ".join(dropped[:3]) + ")"
@@ -297,7 +307,10 @@ def build_triage_graph(deps: TriageDeps) -> Any:
         if not incident.local:  # about another host: local files and processes are not it
             labels.pop("mountpoint", None)
             processes = None
-        suggestions, dropped = suggest(deps.catalogue, incident.alertname, labels, processes)
+        disk = _disk_need(labels.get("mountpoint"), state.get("evidence", []))
+        suggestions, dropped = suggest(
+            deps.catalogue, incident.alertname, labels, processes, disk=disk
+        )
         proposed: list[ProposedAction] = []
         for suggestion in suggestions:
             action = _proposed(suggestion)
@@ -344,6 +357,31 @@ def build_triage_graph(deps: TriageDeps) -> Any:
     return graph.compile()
 
 
+def _disk_need(mount: str | None, evidence: list[Evidence]) -> DiskNeed | None:
+    """How much `mount` must lose to get under the disk threshold, from the evidence
+    (disk_usage for the space and where it is, host_health for the threshold)."""
+    if not mount:
+        return None
+    usage = next((e.data for e in evidence if e.tool == "disk_usage" and e.ok), None)
+    host = next((e.data for e in evidence if e.tool == "host_health" and e.ok), None)
+    if not isinstance(usage, dict) or not isinstance(host, dict):
+        return None
+    fs = usage.get("mount") or {}
+    threshold = (host.get("thresholds") or {}).get("disk")
+    largest = [
+        (str(d.get("path")), int(d.get("bytes") or 0))
+        for d in usage.get("largest") or []
+        if d.get("bytes")
+    ]
+    return disk_need(
+        str(fs.get("mountpoint") or mount),
+        int(fs.get("used") or 0) + int(fs.get("free") or 0),
+        int(fs.get("used") or 0),
+        float(threshold) if threshold is not None else None,
+        largest,
+    )
+
+
 def _proposed(item: Suggestion) -> ProposedAction:
     return ProposedAction(
         action=item.action,
@@ -351,6 +389,7 @@ def _proposed(item: Suggestion) -> ProposedAction:
         reason=item.reason,
         preview=redact(item.preview),
         risk=item.risk,
+        fixes=item.fixes,
     )
 
 

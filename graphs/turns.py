@@ -82,14 +82,19 @@ def turn_result(
     """The turn's answer; when it stopped at the gate without one, what awaits approval."""
     answer, records = last_turn(messages)
     if pending and not answer:
-        lines = [
-            f"Approval needed ({v.id}, risk {v.risk}): {v.tool} — {v.preview.splitlines()[0] if v.preview else ''}"
-            for v in pending
-        ]
+        lines = [line for v in pending for line in _pending_lines(v)]
         answer = "\n".join(lines) + "\nAn authorised on-call engineer must approve or reject."
     if note:
         answer = f"({note})\n{answer}"
     return TurnResult(thread_id, answer, records, pending, note, turn_usage(messages))
+
+
+def _pending_lines(view: ApprovalView) -> list[str]:
+    """What awaits approval: the preview's first line, and its notes ("Note: … a rollback
+    will not fix input drift") so the person reads them before anyone approves."""
+    preview = view.preview.splitlines() if view.preview else [""]
+    notes = [line for line in preview[1:] if line.startswith("Note:")]
+    return [f"Approval needed ({view.id}, risk {view.risk}): {view.tool} — {preview[0]}", *notes]
 
 
 def turn_usage(messages: Sequence[BaseMessage]) -> dict[str, int]:

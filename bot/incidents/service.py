@@ -285,6 +285,8 @@ class IncidentService:
         raw = {"action": action.action, "params": action.params}
         args = tool.parse(raw)
         preview = tool.preview(args) if tool.preview else ""
+        if not action.fixes:  # a valid tidy-up that does not fix the incident
+            preview += f"\nNote: not the fix for this incident: {action.reason}"
         reopen = incident.details.get("reopen_count", 0)
         view = self._approvals().request(
             thread_id=f"{THREAD_PREFIX}{incident.id}",

@@ -1,89 +1,83 @@
-"""Write the offline planner's answer from the tool results of this turn.
+"""Write the offline planner's answer from the tool results of this turn: one answer across
+every tool called.
 
-Tool texts are already written for people; this adds a one-line verdict first (what needs
-attention), keeps each tool's figures, and says plainly what failed.
+Verdict first (one line: healthy, degraded, what is wrong, worst first), then the evidence
+for it (the few figures that support it, from every tool), then the next step (a runbook
+section by title, a catalogue action, or the one question to ask); the tools' own text
+follows, shortened. The verdict rules per tool kind live in `graphs.offline.verdicts`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from graphs.offline.verdicts import Outcome, Verdict, verdict_of
+from graphs.offline.verdicts.base import FAILED, INFO, RANK
+
+MAX_HEADLINES = 4
+MAX_EVIDENCE = 8
+MAX_STEPS = 2
 
 
-@dataclass
-class Outcome:
-    name: str
-    args: dict[str, Any]
-    text: str
-    data: Any
-    ok: bool
+def clip(text: str, lines: int | None) -> str:
+    """`text` cut to `lines` lines (None: whole), saying how much was left out; a code
+    fence left open by the cut is closed."""
+    rows = text.strip("\n").splitlines()
+    if lines is None or len(rows) <= lines:
+        return "\n".join(rows)
+    kept = rows[:lines]
+    if sum(1 for r in kept if r.strip().startswith("```")) % 2:
+        kept.append("```")
+    left = len(rows) - lines
+    kept.append(f"… ({left} more line{'s' if left != 1 else ''})")
+    return "\n".join(kept)
 
 
-def _host_lead(data: dict[str, Any]) -> str:
-    levels: dict[str, str] = data.get("levels", {})
-    bad = [f"{k} {v.upper()}" for k, v in levels.items() if v != "ok"]
-    if not bad:
-        return "The host looks healthy: every figure is within its threshold."
-    return "Needs attention: " + ", ".join(bad) + "."
+def _ordered(verdicts: list[Verdict]) -> list[Verdict]:
+    """Worst first; the tools' call order among equals."""
+    return sorted(verdicts, key=lambda v: -RANK[v.level])
 
 
-def _endpoint_lead(data: list[dict[str, Any]]) -> str:
-    down = [d["name"] for d in data if not d.get("ok")]
-    warn = [d["name"] for d in data if d.get("ok") and d.get("level") != "ok"]
-    if down:
-        return f"Down: {', '.join(down)}."
-    if warn:
-        return f"Up, with warnings: {', '.join(warn)}."
-    return "All probed endpoints are up." if len(data) > 1 else ""
+def verdict_line(verdicts: list[Verdict]) -> str:
+    heads = [v.headline for v in _ordered(verdicts)]
+    more = len(heads) - MAX_HEADLINES
+    line = " ".join(heads[:MAX_HEADLINES])
+    return line + (f" (and {more} more results below)" if more > 0 else "")
 
 
-def _runbook_lead(data: Any) -> str:
-    hits = data.get("hits", []) if isinstance(data, dict) else (data or [])
-    if not hits:
-        return (
-            "No runbook matches this well, so I won't guess one. Try other words, "
-            "or add a runbook for it to knowledge/runbooks/."
-        )
-    top = hits[0]
-    section = f" › {top['section']}" if top.get("section") else ""
-    return f"The closest runbook is *{top.get('title', '?')}*{section} ({top.get('source', '?')})."
+def next_steps(verdicts: list[Verdict]) -> list[str]:
+    """The next steps of the worst results first, at most MAX_STEPS, without repeats."""
+    steps: list[str] = []
+    for verdict in _ordered(verdicts):
+        if verdict.next_step and verdict.next_step not in steps:
+            steps.append(verdict.next_step)
+    return steps[:MAX_STEPS]
 
 
-def _drift_lead(outcome: Outcome) -> str:
-    data = outcome.data if isinstance(outcome.data, dict) else {}
-    if "dataset_drift" not in data:
-        return ""
-    name = outcome.args.get("name", "the model")
-    drifted = [f["name"] for f in data.get("features", []) if f.get("drifted")]
-    if data["dataset_drift"]:
-        return (
-            f"Yes, {name} is drifting: {len(drifted)} features drifted ({', '.join(drifted[:6])})."
-        )
-    if drifted:
-        return f"{name} is not drifting overall, but {', '.join(drifted[:6])} drifted."
-    return f"No drift for {name}."
+def _sentence(step: str) -> str:
+    return step[:1].upper() + step[1:]
 
 
-LEADS = {
-    "host_health": lambda o: _host_lead(o.data) if isinstance(o.data, dict) else "",
-    "check_endpoint": lambda o: _endpoint_lead(o.data) if isinstance(o.data, list) else "",
-    "search_runbooks": lambda o: _runbook_lead(o.data),
-    "model_drift": _drift_lead,
-}
-
-
-def compose(outcomes: list[Outcome]) -> str:
+def compose(outcomes: list[Outcome], question: str = "") -> str:
+    """The answer to `question` from the turn's tool outcomes, in call order."""
     if not outcomes:
         return "I have nothing to report."
-    parts: list[str] = []
-    for outcome in outcomes:
-        if not outcome.ok:
-            parts.append(f"I could not run {outcome.name}: {outcome.text}")
+    verdicts = [verdict_of(o, question) for o in outcomes]
+    parts = [verdict_line(verdicts)]
+    evidence = [e for v in _ordered(verdicts) for e in v.evidence][:MAX_EVIDENCE]
+    if evidence:
+        parts.append("Evidence:\n" + "\n".join(f"• {e}" for e in evidence))
+    steps = next_steps(verdicts)
+    if steps:
+        parts.append("Next step: " + " ".join(_sentence(s) for s in steps))
+    details = []
+    for outcome, verdict in zip(outcomes, verdicts, strict=True):
+        text = verdict.body if verdict.body is not None else outcome.text
+        if verdict.level == FAILED or verdict.detail_lines == 0 or not text.strip():
             continue
-        lead_fn = LEADS.get(outcome.name)
-        lead = lead_fn(outcome) if lead_fn else ""
-        body = outcome.text.strip()
-        if outcome.name == "search_runbooks" and lead.startswith("No runbook"):
-            body = ""
-        parts.append("\n".join(p for p in (lead, body) if p))
+        details.append(clip(text, verdict.detail_lines))
+    if details:
+        only_info = all(v.level == INFO for v in verdicts) and len(verdicts) == 1
+        parts.append(("" if only_info else "Details:\n") + "\n\n".join(details))
     return "\n\n".join(parts)
+
+
+__all__ = ["Outcome", "clip", "compose", "next_steps", "verdict_line"]

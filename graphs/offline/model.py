@@ -61,9 +61,10 @@ class OfflinePlanner(BaseChatModel):
 
     def _respond(self, messages: list[BaseMessage]) -> AIMessage:
         last = messages[-1] if messages else None
-        if isinstance(last, ToolMessage):
-            return AIMessage(content=compose(self._outcomes(messages)))
         humans = [m for m in messages if isinstance(m, HumanMessage)]
+        if isinstance(last, ToolMessage):
+            question = _text_of(humans[-1]) if humans else ""
+            return AIMessage(content=compose(self._outcomes(messages), question))
         if not humans:
             return AIMessage(
                 content="Ask me something about the host, models, prompts or runbooks."

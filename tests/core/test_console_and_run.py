@@ -109,6 +109,6 @@ def test_demo_then_the_readme_questions(tmp_path: Path, capsys) -> None:  # type
 
     assert "Disk full or filling up" in ask("how do I fix a full disk?")
     drift = ask("is bike-demand drifting?")
-    assert "6 features drifted" in drift and "temp" in drift
+    assert "6 of 11 features drifted" in drift and "temp" in drift
     assert "production → v3" in ask("which bike-demand version is in production?")
     assert "+++ support-triage v2" in ask("what changed between v1 and v2 of support-triage")

@@ -79,6 +79,13 @@ def test_offline_triage_of_a_full_disk(make_runtime, tmp_path: Path, database_ur
     assert action.thread_id == f"incident:{incident_id}"
     assert "Would delete 3 files matching *.log" in action.preview
     assert action.requested_by == "opsbot"
+    # 15 KB of old logs on a disk that must lose gigabytes to get under 1%: not the fix
+    assert "*Suggested:* nothing in the remediation catalogue fixes this. Not the fix: " in (
+        row.summary
+    )
+    assert "would free 14.6 KiB" in row.summary and "irrelevant to this incident" in row.summary
+    assert "the space is in " in row.summary
+    assert "Note: not the fix for this incident: " in action.preview
     evidence = next(e.note for e in service.engine.timeline(incident_id) if e.kind == "triaged")
     assert "*disk_usage(path='/', top=8)*" in evidence and "*host_health()*" in evidence
     # a second triage (e.g. after a restart) does not create a second approval

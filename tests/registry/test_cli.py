@@ -36,7 +36,7 @@ def test_newcomer_path(workspace: Path, capsys: Any) -> None:
     env = {"OPSBOT_DATA_DIR": str(workspace), "LLM_PROVIDER": "offline"}
     asked = opsbot("ask", "is bike-demand drifting?", env=env, cwd=workspace.parent)
     assert asked.returncode == 0, asked.stderr
-    assert asked.stdout.startswith("Yes, bike-demand is drifting: 6 features drifted")
+    assert asked.stdout.startswith("Yes, bike-demand is drifting: 6 of 11 features drifted")
     assert "No drift: season, hr, holiday, weekday, workingday" in asked.stdout
     assert "written to " in asked.stdout and ".png" in asked.stdout
 

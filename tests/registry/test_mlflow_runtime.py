@@ -31,7 +31,7 @@ def _rollback_flow(runtime: Any, mlflow_uri: str) -> None:
     turn = runtime.agent.ask(
         "is bike-demand drifting?", thread_id="q", caller=runtime.console_caller("q")
     )
-    assert turn.answer.startswith("Yes, bike-demand is drifting: 6 features drifted")
+    assert turn.answer.startswith("Yes, bike-demand is drifting: 6 of 11 features drifted")
     turn = runtime.agent.ask(
         "roll back bike-demand", thread_id=thread, caller=runtime.console_caller(thread)
     )

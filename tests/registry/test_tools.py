@@ -51,7 +51,7 @@ def test_model_drift_tool_data_and_picture(runtime: Any) -> None:
     assert result.files[0].read_bytes()[:4] == b"\x89PNG"
     assert "bike-demand v3 (production): Dataset drift: 6 of 11 features drifted" in result.text
     lead = compose([Outcome("model_drift", {"name": "bike-demand"}, result.text, data, True)])
-    assert lead.startswith("Yes, bike-demand is drifting: 6 features drifted")
+    assert lead.startswith("Yes, bike-demand is drifting: 6 of 11 features drifted")
 
 
 def test_bad_tool_input_is_an_error_result(runtime: Any) -> None:
@@ -77,7 +77,11 @@ def test_newcomer_asks_if_bike_demand_is_drifting(runtime: Any) -> None:
     turn = _ask(runtime, "is bike-demand drifting?")
     assert [c.name for c in turn.tool_calls] == ["model_drift"]
     answer = turn.answer
-    assert answer.startswith("Yes, bike-demand is drifting: 6 features drifted")
+    assert answer.startswith("Yes, bike-demand is drifting: 6 of 11 features drifted")
+    assert (
+        "without mnth (an artefact of the reference window), 5 of 10 are real shifts"
+        in (answer.splitlines()[0])
+    )
     for name in BIKE_DRIFTED:
         assert f"• {name}:" in answer
     assert "No drift: season, hr, holiday, weekday, workingday" in answer
@@ -87,7 +91,7 @@ def test_newcomer_asks_if_bike_demand_is_drifting(runtime: Any) -> None:
 
 def test_fraud_detector_is_not_drifting(runtime: Any) -> None:
     turn = _ask(runtime, "any drift on fraud-detector?")
-    assert turn.answer.startswith("No drift for fraud-detector.")
+    assert turn.answer.startswith("No drift for fraud-detector: none of its 7 features drifted.")
 
 
 def test_which_version_is_in_production_and_is_it_drifting(runtime: Any) -> None:
@@ -110,8 +114,11 @@ def test_rollback_waits_for_approval_runs_once_and_is_recorded(runtime: Any) -> 
         "Metrics of v2 vs v3 (current production): worse on rmse, mae, r2",
         "rmse: 45.3 vs 41.9 (+3.4, +8.1%, worse)",
         "Drift of v2: DRIFT: 6 of 11 features drifted",
+        "Note: v3 (current production) has input drift (DRIFT: 6 of 11 features drifted",
+        "a rollback will not fix input drift: v2 sees the same inputs.",
     ):
         assert expected in view.preview
+    assert "a rollback will not fix input drift" in turn.answer  # said before anyone approves
     assert runtime.registry.get_model("bike-demand").aliases["production"] == 3  # not yet
 
     decision, resumed = runtime.approval_flow.decide_and_resume(

@@ -216,3 +216,19 @@ def test_triage_falls_back_to_text_and_never_to_weak_guesses(shipped_index: Runb
 def test_mentioned_actions_are_whole_words_in_order() -> None:
     text = "First kill_process 42, then restart_service; not my_restart_service_x or run_scripts."
     assert mentioned_actions(text) == ["kill_process", "restart_service"]
+
+
+def test_the_answer_names_the_highest_scored_runbook_whatever_the_order(
+    shipped_index: RunbookIndex,
+) -> None:
+    from graphs.offline.compose import Outcome, compose
+
+    (tool,) = build_runbook_tools(shipped_index)
+    result = tool.invoke({"query": "the disk is full"}, CALLER)
+    hits = result.data["hits"]
+    assert len(hits) >= 2 and hits[0]["title"] == "Disk full or filling up"
+    shuffled = {**result.data, "hits": list(reversed(hits))}  # e.g. two searches merged
+    answer = compose([Outcome("search_runbooks", {}, result.text, shuffled, True)], "")
+    top = f"*Disk full or filling up* › {hits[0]['section']} (runbooks/host-disk-full.md)"
+    assert answer.startswith(f"The closest runbook is {top}.")
+    assert f"Next step: Follow {top}." in answer

@@ -210,3 +210,39 @@ def test_pending_approvals_are_listed_separately() -> None:
     rendered = render_reply(Reply([Section("Approval needed"), ApprovalCard(view)], fallback="a"))
     assert rendered.approvals == [view]
     assert len(rendered.messages) == 1 and len(rendered.messages[0].blocks) <= MAX_BLOCKS
+
+
+def test_a_composed_answer_renders_the_same_in_slack_and_the_console(tmp_path: Path) -> None:
+    """What the offline planner's compose returns (verdict, evidence, next step, the tools'
+    tables) is one reply model for Slack, the console and `opsbot ask`."""
+    from bot.console import render_text
+    from bot.reply import reply_from_turn
+    from core.access import Caller
+    from graphs.offline.compose import Outcome, compose
+    from graphs.turns import ToolCallRecord, TurnResult
+    from tools.infra.tools import InfraConfig, build_infra_tools
+
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "a.log").write_bytes(b"x" * 50_000)
+    tools = {
+        t.name: t for t in build_infra_tools(InfraConfig(endpoints={"shop": "http://127.0.0.1:9/"}))
+    }
+    calls = [("check_endpoint", {"target": "shop"}), ("disk_usage", {"path": str(tmp_path)})]
+    outcomes = []
+    for name, args in calls:
+        result = tools[name].invoke(args, Caller("u"))
+        outcomes.append(Outcome(name, args, result.text, result.data, result.ok))
+    answer = compose(outcomes, "is shop up? and the disk of <tmp> & co")
+    turn = TurnResult("t", answer, [ToolCallRecord(n, a) for n, a in calls])
+    reply = reply_from_turn(turn)
+    console = render_text(reply)
+    assert console.startswith(answer.splitlines()[0]) and "Next step: " in console
+    assert "  (tools used: check_endpoint, disk_usage)" in console
+    rendered = render_reply(reply)
+    _valid(rendered)
+    slack = _all_text(rendered)
+    assert slack.startswith("shop is down (connection failed")
+    assert (
+        "Evidence:\n• shop: DOWN" in slack and "Next step: Check the service behind shop" in slack
+    )
+    assert "```\npath" in slack  # the disk table is fenced for Slack

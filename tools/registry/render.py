@@ -13,6 +13,7 @@ from tools.format import human_duration, text_table
 from tools.registry.compare import diff_summary, fmt
 from tools.registry.drift import explain
 from tools.registry.drift.explain import strength
+from tools.registry.drift.report import FeatureDrift
 from tools.registry.drift_store import StoredReport
 from tools.registry.entities import ModelInfo, VersionInfo
 from tools.registry.history import AliasChange
@@ -179,6 +180,31 @@ def drift_text(outcome: DriftOutcome, live_alias: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def reference_facts(feature: FeatureDrift) -> dict[str, Any]:
+    """What the reference data holds of one column, from the report's summary: how many
+    distinct values (when known), the one value when there is only one, and the share of
+    current rows with a value the reference never holds. A drifting calendar column whose
+    reference holds one value (a reference window of one month) is read from these."""
+    summary = feature.summary or {}
+    ref = summary.get("ref") if isinstance(summary.get("ref"), dict) else None
+    facts: dict[str, Any] = {}
+    if "n_categories" in summary:
+        facts["reference_distinct"] = int(summary["n_categories"]) - int(
+            summary.get("n_new_values") or 0
+        )
+        facts["new_share"] = float(summary.get("new_share") or 0.0)
+    elif ref is not None and ref.get("min") is not None and ref.get("min") == ref.get("max"):
+        facts["reference_distinct"] = 1
+    if facts.get("reference_distinct") == 1:
+        if ref is not None and ref.get("min") is not None:
+            facts["reference_value"] = fmt(float(ref["min"]))
+        else:
+            only = [c for c in summary.get("top_changes", []) if c.get("ref_share") == 1.0]
+            if only:
+                facts["reference_value"] = str(only[0]["value"])
+    return facts
+
+
 def drift_data(outcome: DriftOutcome) -> dict[str, Any]:
     """The `drift --json` keys first (drifted features first, most drifted on top), then
     context fields the chat front ends use."""
@@ -189,7 +215,10 @@ def drift_data(outcome: DriftOutcome) -> dict[str, Any]:
     summary["features"].sort(
         key=lambda item: (not item["drifted"], -strength(by_name[item["name"]]))
     )
+    for item in summary["features"]:
+        item.update(reference_facts(by_name[item["name"]]))
     return summary | {
+        "drift_share_threshold": report.drift_share_threshold,
         "model": stored.model,
         "version": stored.version,
         "n_features": report.n_features,

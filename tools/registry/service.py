@@ -169,6 +169,7 @@ class ModelRegistry:
             metric_diff(current_version.metrics, target_version.metrics) if current_version else []
         )
         drift, note = self._drift_note(name, target)
+        held = self.drift_store.latest(name, current) if current is not None else None
         return AliasPlan(
             model=name,
             alias=alias,
@@ -181,6 +182,7 @@ class ModelRegistry:
             drift=drift,
             drift_note=note,
             stack=stack,
+            current_drift=held,
         )
 
     def _drift_note(self, name: str, version: int) -> tuple[StoredReport | None, str]:

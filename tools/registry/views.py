@@ -57,6 +57,7 @@ class AliasPlan:
     drift: StoredReport | None
     drift_note: str
     stack: list[int] = field(default_factory=list)
+    current_drift: StoredReport | None = None  # the latest drift report of the current holder
 
     def text(self) -> str:
         old = f"v{self.current}" if self.current is not None else "(unset)"
@@ -83,7 +84,23 @@ class AliasPlan:
             metrics = ", ".join(f"{k} {v:g}" for k, v in tv.metrics.items()) or "none recorded"
             lines.append(f"No current holder to compare with; v{self.target} metrics: {metrics}")
         lines.append(f"Drift of v{self.target}: {self.drift_note}")
+        note = self.input_drift_note()
+        if note:
+            lines.append(note)
         return "\n".join(lines)
+
+    def input_drift_note(self) -> str | None:
+        """When the current holder's inputs drift: a move to another version will not fix
+        that, since every version is fed the same inputs."""
+        held = self.current_drift
+        if held is None or not held.dataset_drift or self.current is None:
+            return None
+        how = "a rollback" if self.rollback else "moving the alias"
+        return (
+            f"Note: v{self.current} (current {self.alias}) has input drift "
+            f"({held.headline()}); {how} will not fix input drift: v{self.target} sees the "
+            "same inputs."
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +112,7 @@ class AliasPlan:
             "metric_diff": [d.to_dict() for d in self.deltas],
             "drift": self.drift.to_dict() if self.drift else None,
             "drift_note": self.drift_note,
+            "current_drift": self.current_drift.to_dict() if self.current_drift else None,
             "history": list(self.stack),
         }
 

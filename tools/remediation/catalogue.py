@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -11,6 +12,14 @@ from pydantic import BaseModel, ValidationError
 from core.access import Risk
 from tools.base import OpsTool, ToolError, ToolResult, validation_problems
 from tools.remediation.config import RemediationConfig
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """A dry run's text, and the bytes the action would free when it frees space."""
+
+    text: str
+    frees: int | None = None
 
 
 class Action(ABC):
@@ -26,6 +35,10 @@ class Action(ABC):
     @abstractmethod
     def dry_run(self, params: Any) -> str:
         """Exactly what would change. Raises ToolError when the action is impossible."""
+
+    def dry_run_figures(self, params: Any) -> DryRun:
+        """The dry run with the figures that judge it (bytes freed); raises like dry_run."""
+        return DryRun(self.dry_run(params))
 
     @abstractmethod
     def execute(self, params: Any) -> ToolResult:

@@ -30,7 +30,7 @@ from core.access import Risk
 from tools.base import ToolError, ToolResult
 from tools.format import human_bytes, human_duration
 from tools.infra.usage import filesystem_usage
-from tools.remediation.catalogue import Action
+from tools.remediation.catalogue import Action, DryRun
 from tools.remediation.config import CleanDirectory, RemediationConfig
 
 MAX_FILES = 100_000
@@ -333,6 +333,9 @@ class CleanDirectoryAction(Action):
             return scan(fd, real, patterns, cutoff)
 
     def dry_run(self, params: CleanParams) -> str:
+        return self.dry_run_figures(params).text
+
+    def dry_run_figures(self, params: CleanParams) -> DryRun:
         plan = self._plan(params)
         what = (
             f"files matching {', '.join(plan.patterns)} older than {params.older_than_days} "
@@ -353,7 +356,7 @@ class CleanDirectoryAction(Action):
             lines.append(f"… and {len(ordered) - SHOWN} more")
         if plan.errors:
             lines.append(f"({plan.errors} entries could not be read and are left alone)")
-        return "\n".join(lines)
+        return DryRun("\n".join(lines), plan.total)
 
     def execute(self, params: CleanParams) -> ToolResult:
         real, root, resolved, patterns, cutoff = self._check(params)

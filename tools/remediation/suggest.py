@@ -15,6 +15,7 @@ from typing import Any
 
 from tools.base import ToolError
 from tools.remediation.catalogue import RemediationCatalogue
+from tools.remediation.relevance import DiskNeed, irrelevance
 
 DISK_ALERTS = {"HostDiskFull", "HostDiskFillingUp", "HostInodesExhausted"}
 CPU_ALERTS = {"HostHighCpu"}
@@ -30,6 +31,7 @@ class Suggestion:
     reason: str
     preview: str = ""
     risk: str = ""
+    fixes: bool = True  # False: valid, but irrelevant to the incident (see relevance.py)
 
 
 def _same_filesystem(path: str, mountpoint: str) -> bool:
@@ -112,19 +114,26 @@ def suggest(
     labels: dict[str, str],
     processes: list[dict[str, Any]] | None = None,
     limit: int = MAX_SUGGESTIONS,
+    disk: DiskNeed | None = None,
 ) -> tuple[list[Suggestion], list[str]]:
-    """(suggestions whose dry run succeeded, reasons others were dropped)."""
+    """(suggestions whose dry run succeeded, reasons others were dropped). With `disk` (how
+    much the full filesystem must lose), an action that frees far less is kept but marked
+    `fixes=False`, its reason saying why it is irrelevant; those come after the rest."""
     kept: list[Suggestion] = []
     dropped: list[str] = []
     for item in candidates(catalogue, alertname, labels, processes):
         try:
             action, params = catalogue.parse(item.action, item.params)
-            item.preview = action.dry_run(params)
+            run = action.dry_run_figures(params)
+            item.preview = run.text
             item.risk = action.risk(params).value
         except ToolError as exc:
             dropped.append(f"{item.action}: {exc}")
             continue
+        why = irrelevance(run.frees, disk) if disk is not None and run.frees is not None else None
+        if why is not None:
+            item.reason = f"{item.reason}; {why}"
+            item.fixes = False
         kept.append(item)
-        if len(kept) >= limit:
-            break
-    return kept, dropped
+    kept.sort(key=lambda s: not s.fixes)  # stable: the fixes first, in rule order
+    return kept[:limit], dropped
