@@ -164,10 +164,11 @@ class Runtime:
         from graphs.prompts import (
             INCIDENT_SUMMARY_PROMPT,
             INCIDENT_SUMMARY_PROMPT_NAME,
+            PREVIOUS_SYSTEM_PROMPTS,
             SYSTEM_PROMPT,
             SYSTEM_PROMPT_NAME,
         )
-        from tools.prompts.seed import seed_own_prompts
+        from tools.prompts.seed import seed_own_prompts, upgrade_own_prompts
         from tools.prompts.store import PromptStore
 
         store = PromptStore(self.engine, max_chars=self.settings.prompt_max_chars)
@@ -181,6 +182,8 @@ class Runtime:
                 ),
             },
         )
+        # an existing registry gets a newer built-in default, unless the team edited its own
+        upgrade_own_prompts(store, {SYSTEM_PROMPT_NAME: (SYSTEM_PROMPT, PREVIOUS_SYSTEM_PROMPTS)})
         return store
 
     @cached_property

@@ -16,6 +16,9 @@ from typing import Any
 
 INFO, WARNING, CRITICAL = "info", "warning", "critical"
 SEVERITY_ORDER = {INFO: 0, WARNING: 1, CRITICAL: 2}
+# The incident detail that says why its alert text (title, description) holds instruction-like
+# content (tools.injection): set where incidents come in, shown wherever they are quoted.
+UNTRUSTED = "untrusted"
 
 
 def normalise_severity(value: str | None) -> str:

@@ -67,6 +67,7 @@ def tool_message(call_id: str, name: str, result: ToolResult) -> ToolMessage:
             "ok": result.ok,
             "data": _jsonable(redact_data(result.data)),
             "files": [str(f) for f in result.files],
+            "untrusted": result.untrusted,
         },
     )
 

@@ -21,9 +21,11 @@ from langchain_core.messages import HumanMessage
 from langgraph.graph import END, START, StateGraph
 
 from core.access import Caller
+from core.incidents import UNTRUSTED
 from graphs.llm import describe_failure, is_offline, message_text
 from tools.base import Toolbox
 from tools.format import human_bytes
+from tools.injection import warning
 from tools.redact import redact, redact_data
 from tools.remediation.catalogue import RemediationCatalogue
 from tools.remediation.relevance import DiskNeed, disk_need
@@ -54,6 +56,13 @@ class IncidentInput:
     fields: list[list[str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     local: bool = True  # about this host (monitor findings), so local tools are evidence
+
+    @property
+    def alert_warning(self) -> str | None:
+        """The warning for the alert's own text (title, summary) when it was flagged as
+        instruction-like where the incident came in (`core.incidents.UNTRUSTED`)."""
+        reason = self.details.get(UNTRUSTED)
+        return warning(str(reason), "the alert's text") if reason else None
 
 
 @dataclass
@@ -185,6 +194,8 @@ def _cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
     failed = [e.tool for e in evidence if not e.ok]
     if failed:
         return f"Not determined: {', '.join(failed)} could not run."
+    if incident.summary and incident.alert_warning:  # never the alert's own words as a cause
+        return "Not determined from the evidence (the alert's description is flagged as untrusted)."
     if incident.summary:
         return incident.summary.strip().splitlines()[0]
     return "Not determined from the evidence available."
@@ -194,7 +205,10 @@ def _runbook_line(runbook: dict[str, Any] | None) -> str:
     if not runbook:
         return "No runbook matches this alert."
     section = f" › {runbook['section']}" if runbook.get("section") else ""
-    return f"{runbook.get('title', '?')}{section} ({runbook.get('source', '?')})"
+    line = f"{runbook.get('title', '?')}{section} ({runbook.get('source', '?')})"
+    if runbook.get("warning"):  # flagged at ingest: cited, never as the mitigation to follow
+        line += f" — {runbook['warning']}"
+    return line
 
 
 def _action_text(action: ProposedAction) -> str:
@@ -227,6 +241,7 @@ def offline_summary(
     figures = " · ".join(f"{k}: {v}" for k, v in incident.fields) or "none recorded"
     lines = [
         f"*What is wrong:* {incident.title}.",
+        *([f"*{incident.alert_warning}*"] if incident.alert_warning else []),
         f"*Likely cause:* {_cause(incident, evidence)}",
         f"*Figures:* {figures}",
         f"*Runbook:* {_runbook_line(runbook)}",
@@ -248,9 +263,13 @@ def fill_prompt(
     runbook_text = _runbook_line(runbook)
     if runbook and runbook.get("excerpt"):
         runbook_text += "\n" + str(runbook["excerpt"])
+    alert_text = incident.summary
+    if incident.alert_warning:
+        alert_text = f"{incident.alert_warning}\n{alert_text}"
     values = {
-        "title": f"{incident.title} [{incident.alertname}, {incident.severity}]",
-        "evidence": (incident.summary + "\n" + figures + "\n\n" + evidence_text).strip(),
+        "title": f"{incident.title} [{incident.alertname}, {incident.severity}]"
+        + (" (untrusted alert text, see the evidence)" if incident.alert_warning else ""),
+        "evidence": (alert_text + "\n" + figures + "\n\n" + evidence_text).strip(),
         "runbook": runbook_text,
         "actions": _actions_line(actions, dropped),
     }

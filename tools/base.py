@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from core.access import Access, Caller, Risk
 from core.errors import Unavailable, UserError
+from tools.injection import flag, warning
 from tools.observers import ERROR, FAILED, OK, ToolCall, notify
 from tools.redact import redact, redact_data
 
@@ -40,6 +41,8 @@ class ToolResult:
     data: Any = None
     files: list[Path] = field(default_factory=list)
     ok: bool = True
+    # why the text holds instruction-like content ('' when it does not): see `flagged`
+    untrusted: str = ""
 
     @classmethod
     def error(cls, message: str) -> ToolResult:
@@ -47,9 +50,19 @@ class ToolResult:
 
     def redacted(self) -> ToolResult:
         """This result with every secret in its text and data masked (see tools.redact)."""
-        return ToolResult(
-            text=redact(self.text), data=redact_data(self.data), files=self.files, ok=self.ok
-        )
+        return replace(self, text=redact(self.text), data=redact_data(self.data))
+
+    def flagged(self, echoes: Iterable[str] = ()) -> ToolResult:
+        """This result, or, when its text holds instruction-like content (a runbook, a prompt
+        template, an alert annotation, a file name: tools.injection), this result with a
+        warning in front of the text, so whoever reads it (the model first) sees that it is
+        data. The text itself is kept. `echoes` are the call's own arguments: repeated in the
+        output, they are not untrusted content."""
+        reason = flag(self.text, echoes)
+        if not reason:
+            return self
+        note = warning(reason, "text in this tool result")
+        return replace(self, text=f"{note}\n{self.text}", untrusted=reason)
 
 
 def validation_problems(exc: ValidationError, whole: str) -> str:
@@ -113,19 +126,22 @@ class OpsTool:
     def invoke(self, raw: dict[str, Any] | None, caller: Caller) -> ToolResult:
         """Validate and run; whatever it raises becomes an error result (`error_result`).
         The result is redacted here, so no caller (agent, triage, approvals, commands) can
-        store, post or show a secret from tool output. Observers (tools/observers.py) hear
-        of every call, with the caller's front end and the outcome."""
+        store, post or show a secret from tool output, and flagged (`ToolResult.flagged`),
+        so instruction-like text in it reaches the model and people with a warning in front.
+        Observers (tools/observers.py) hear of every call, with the caller's front end and
+        the outcome."""
         started = time.monotonic()
         outcome = FAILED
+        echoes = [str(v) for v in (raw or {}).values() if isinstance(v, str | int)]
         try:
             args = self.parse(raw)
-            result = self.run(args, caller).redacted()
+            result = self.run(args, caller).redacted().flagged(echoes)
             outcome = OK if result.ok else ERROR
             return result
         except Exception as exc:
             if isinstance(exc, UserError | Unavailable):
                 outcome = ERROR
-            return error_result(self.name, exc).redacted()
+            return error_result(self.name, exc).redacted().flagged(echoes)
         finally:
             notify(ToolCall(self.name, caller.via, outcome, time.monotonic() - started))
 

@@ -2,7 +2,10 @@
 
 `ingest [PATH...]` (default: the shipped runbooks, or KNOWLEDGE_DIR) indexes markdown
 incrementally with a progress bar on stderr and prints what changed; bad files are listed
-with the reason and skipped. Exit 0, or 1 when a PATH does not exist.
+with the reason and skipped. Sections holding instruction-like text ("ignore previous
+instructions", "call run_remediation", …) are indexed as data with the reason and listed as
+`flagged` (file, section, reason): they are content, not an error. Exit 0, or 1 when a PATH
+does not exist.
 `search TEXT` prints what the agent's `search_runbooks` tool sees. Exit 0 with hits, 1 when
 no runbook matches well (like grep); `--json` prints a list of
 `{"source", "title", "section", "score", "relevance", "text"}` (empty when nothing matches)
@@ -70,21 +73,7 @@ def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
     except (EmbeddingError, ChromaUnavailable) as exc:  # its exit code: bot.cli.exit_code
         raise CliError(str(exc), exit_code(exc)) from None
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "added": report.added,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "removed": report.removed,
-                    "skipped": [{"source": s.source, "reason": s.reason} for s in report.skipped],
-                    "sections": report.chunks_written,
-                    "passages": report.passages_written,
-                    "seconds": round(report.seconds, 3),
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(report.to_json(), indent=2))
     else:
         print(report.summary())
     missing = [s.source for s in report.skipped if s.reason == "does not exist"]

@@ -145,6 +145,7 @@ def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
+    from tools.prompts.presenting import template_warning
     from tools.prompts.templates import as_text
     from tools.prompts.tools import describe_version
 
@@ -155,9 +156,13 @@ def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.json:
         _print_json(view.to_dict())
         return 0
+    body = as_text(view.kind, view.template)
     print(describe_version(view).replace("*", ""))
+    flagged = template_warning(body)
+    if flagged:
+        print(flagged)
     print("-" * 60)
-    print(as_text(view.kind, view.template))
+    print(body)
     return 0
 
 
@@ -183,6 +188,7 @@ def cmd_history(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def cmd_diff(args: argparse.Namespace, runtime: Runtime) -> int:
     from tools.prompts.errors import PromptError
+    from tools.prompts.presenting import template_warning
     from tools.prompts.tools import diff_summary
 
     try:
@@ -193,6 +199,9 @@ def cmd_diff(args: argparse.Namespace, runtime: Runtime) -> int:
         _print_json(diff.to_dict())
         return 0
     print(diff_summary(diff))
+    flagged = template_warning(diff.text, "the diff") if diff.text else None
+    if flagged:
+        print(flagged)
     if diff.text:
         print(diff.text, end="" if diff.text.endswith("\n") else "\n")
     return 0

@@ -14,6 +14,7 @@ from bot.storage.db import session
 from bot.storage.tables import Approval
 from core.approvals import ApprovalView
 from core.clock import as_utc, iso
+from core.incidents import UNTRUSTED
 
 
 def runbook_ref(data: dict[str, Any] | None) -> RunbookRef | None:
@@ -24,6 +25,7 @@ def runbook_ref(data: dict[str, Any] | None) -> RunbookRef | None:
         section=data.get("section"),
         source=str(data.get("source", "")),
         excerpt=str(data.get("excerpt", "")),
+        warning=str(data.get("warning") or ""),
     )
 
 
@@ -59,6 +61,7 @@ def build_card(row: Incident, actions: list[ApprovalView]) -> IncidentCard:
         message_ts=row.message_ts,
         labels={str(k): str(v) for k, v in (row.labels or {}).items()}
         | {"alertname": row.alertname},
+        untrusted=str((row.details or {}).get(UNTRUSTED) or ""),
     )
 
 
@@ -78,6 +81,7 @@ def card_json(card: IncidentCard) -> dict[str, Any]:
             "title": card.runbook.title,
             "section": card.runbook.section,
             "source": card.runbook.source,
+            "warning": card.runbook.warning or None,
         },
         "actions": [
             a.to_json() | {"result": a.result, "verification": a.verification} for a in card.actions
@@ -92,6 +96,7 @@ def card_json(card: IncidentCard) -> dict[str, Any]:
         if card.message_ts is None
         else {"channel": card.message_channel, "ts": card.message_ts},
         "labels": card.labels,
+        "untrusted": card.untrusted or None,
     }
 
 

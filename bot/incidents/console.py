@@ -61,6 +61,8 @@ def render_card(card: IncidentCard) -> str:
     if card.snoozed_until:
         meta += f" · snoozed until {iso(card.snoozed_until)}"
     lines.append(meta)
+    if card.alert_warning:
+        lines.append(f"  {card.alert_warning}")
     if card.fields:
         lines.append("  " + " · ".join(f"{k}: {v}" for k, v in card.fields))
     if card.summary:
@@ -68,6 +70,8 @@ def render_card(card: IncidentCard) -> str:
     if card.runbook:
         section = f" › {card.runbook.section}" if card.runbook.section else ""
         lines.append(f"  Runbook: {card.runbook.title}{section} ({card.runbook.source})")
+        if card.runbook.warning:
+            lines.append(f"    {card.runbook.warning}")
     if card.actions:
         lines.append("  Suggested actions:")
         for view in card.actions:

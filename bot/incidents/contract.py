@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.approvals import ApprovalView
+from tools.injection import warning
 
 # The thread id of an incident's suggested actions (their approvals): "incident:<id>".
 THREAD_PREFIX = "incident:"
@@ -31,6 +32,7 @@ class RunbookRef:
     section: str | None
     source: str  # file path relative to the knowledge folder, or a URL
     excerpt: str = ""
+    warning: str = ""  # the excerpt holds instruction-like text: shown as data, with this
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,13 @@ class IncidentCard:
     message_channel: str | None = None  # where the root message lives, once posted
     message_ts: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    # why the alert's own text (title, summary) is flagged as instruction-like ('' if not)
+    untrusted: str = ""
+
+    @property
+    def alert_warning(self) -> str | None:
+        """The warning to show with the alert's own text, or None when it was not flagged."""
+        return warning(self.untrusted, "the alert's text") if self.untrusted else None
 
 
 class IncidentNotifier(Protocol):

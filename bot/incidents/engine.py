@@ -35,6 +35,7 @@ from bot.incidents.spec import (
     NullListener,
 )
 from bot.incidents.tables import Incident, IncidentEvent
+from bot.incidents.untrusted import flagged_spec
 from bot.incidents.upsert import Upsert
 from bot.incidents.writes import SYSTEM, Effects, IncidentWriter
 from bot.storage.db import session
@@ -93,6 +94,7 @@ class IncidentEngine:
         if duplicate is not None:
             return duplicate, "duplicate"
         spec = redacted_spec(spec)  # secrets in alerts are never stored, posted or triaged
+        spec = flagged_spec(spec)  # instruction-like alert text is kept, with a warning
         for _attempt in range(5):
             effects = Effects()
             with self.writer.tx() as db:

@@ -86,6 +86,8 @@ class ShowIncident:
             f"Alert {card.labels.get('alertname')} ({card.kind}), seen {card.count}× from "
             f"{iso(card.first_seen)} to {iso(card.last_seen)}",
         ]
+        if card.alert_warning:
+            lines.append(card.alert_warning)
         if card.acknowledged_by:
             lines.append(f"Acknowledged by {card.acknowledged_by}")
         if card.resolved_by and card.status == "resolved":
@@ -99,6 +101,8 @@ class ShowIncident:
         if card.runbook:
             section = f" › {card.runbook.section}" if card.runbook.section else ""
             lines.append(f"Runbook: {card.runbook.title}{section} ({card.runbook.source})")
+            if card.runbook.warning:
+                lines.append(card.runbook.warning)
         for view in card.actions:
             lines.append(
                 f"Action {view.id}: {describe_action(view)} — {view.status}, risk {view.risk}"

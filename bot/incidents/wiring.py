@@ -131,22 +131,23 @@ def runbook_lookup(runtime: Runtime) -> Any:
             hits = index.search(query, k=1)
         if not hits:
             return None
-        hit = hits[0]
-        section, excerpt = hit.section, hit.text
+        hit = shown = hits[0]
         if hit.match == "alert" and hit.doc_id:
             try:
                 for part in index.sections(hit.doc_id):
                     if any(w in (part.section or "").lower() for w in MITIGATION_WORDS):
-                        section, excerpt = part.section, part.text
+                        shown = part
                         break
             except Exception as exc:
                 log.info("runbook sections unavailable: %s", exc)
         return {
             "title": hit.title,
-            "section": section,
+            "section": shown.section,
             "source": hit.source,
-            "excerpt": (excerpt or "")[:1200],
+            "excerpt": (shown.text or "")[:1200],
             "match": hit.match,
+            # the excerpt was flagged at ingest as instruction-like: quoted with this warning
+            "warning": shown.warning,
         }
 
     return lookup

@@ -197,7 +197,8 @@ def _runbook(card: IncidentCard) -> str | None:
     else:
         title = f"*{escape(ref.title)}* (`{escape(ref.source)}`)"
     excerpt = f"\n>{escape(truncate(ref.excerpt, 600))}" if ref.excerpt else ""
-    return f"📖 Runbook: {title}{place}{excerpt}"
+    flagged = f"\n_{escape(ref.warning)}_" if ref.warning and ref.excerpt else ""
+    return f"📖 Runbook: {title}{place}{flagged}{excerpt}"
 
 
 def _status(card: IncidentCard) -> str:
@@ -240,6 +241,8 @@ def incident_blocks(card: IncidentCard, signer: ButtonSigner) -> list[dict[str, 
     badge = SEVERITY_BADGE.get(card.severity, "⚪")
     done = card.status == "resolved"
     blocks: list[dict[str, Any]] = [header(f"{badge} {'[resolved] ' if done else ''}{card.title}")]
+    if card.alert_warning:  # right under the title the alert wrote, before its description
+        blocks.append(section(f"*{escape(card.alert_warning)}*"))
     if card.summary:
         blocks.extend(section(piece) for piece in split_text(mrkdwn(card.summary))[:3])
     facts: list[tuple[str, str]] = [

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import iso
+from tools.injection import flag, warning
 from tools.prompts.diffing import PromptDiff
 from tools.prompts.views import PRODUCTION, LabelChange, LabelPlan, VersionView
 
@@ -41,6 +42,14 @@ def is_long(text: str) -> bool:
 
 def safe_filename(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def template_warning(text: str, what: str = "this prompt template") -> str | None:
+    """The warning to show with a template or a diff holding instruction-like text (None
+    when it holds none): templates are content that apps send to their own models, never
+    instructions to opsbot."""
+    reason = flag(text)
+    return warning(reason, what) if reason else None
 
 
 def _config_line(config: dict[str, Any]) -> str:
@@ -102,6 +111,9 @@ def plan_text(plan: LabelPlan) -> str:
     else:
         lines.append(diff_summary(plan.diff))
         text = plan.diff.text
+        flagged = template_warning(text, "the diff")
+        if flagged:
+            lines.append(flagged)
         if is_long(text):
             kept = "\n".join(text.splitlines()[:INLINE_LINES])
             lines.append(fence(kept + "\n… (diff truncated)", "diff"))

@@ -21,6 +21,7 @@ from tools.prompts.presenting import (
     history_line,
     is_long,
     safe_filename,
+    template_warning,
 )
 from tools.prompts.store import PromptStore
 from tools.prompts.templates import as_text
@@ -96,6 +97,9 @@ class ShowPrompt:
         body = as_text(view.kind, view.template)
         files: list[Path] = []
         text = describe_version(view)
+        flagged = template_warning(body)
+        if flagged:  # before the template, so nobody reads it as instructions first
+            text += "\n" + flagged
         if is_long(body):
             path = self.attachments.write(f"{safe_filename(view.name)}-v{view.version}.txt", body)
             files.append(path)
@@ -109,7 +113,10 @@ class ShowPrompt:
         moves = self.store.history(view.name, limit=HISTORY_SHOWN)
         if moves:
             text += "\nRecent label moves:\n" + "\n".join(f"- {history_line(c)}" for c in moves)
-        data = view.to_dict() | {"label_history": [c.to_dict() for c in moves]}
+        data = view.to_dict() | {
+            "label_history": [c.to_dict() for c in moves],
+            "warning": flagged,
+        }
         return ToolResult(text=text, data=data, files=files)
 
     def tool(self) -> OpsTool:
@@ -135,6 +142,9 @@ class DiffPrompts:
         diff = self.store.diff(args.name, args.old, args.new)
         text = diff_summary(diff)
         files: list[Path] = []
+        flagged = template_warning(diff.text, "the diff") if not diff.identical else None
+        if flagged:
+            text += "\n" + flagged
         if not diff.identical:
             if is_long(diff.text):
                 path = self.attachments.write(
@@ -149,7 +159,7 @@ class DiffPrompts:
                 )
             else:
                 text += "\n" + fence(diff.text, "diff")
-        return ToolResult(text=text, data=diff.to_dict(), files=files)
+        return ToolResult(text=text, data=diff.to_dict() | {"warning": flagged}, files=files)
 
     def tool(self) -> OpsTool:
         return OpsTool(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import Invalid
+from tools.injection import warning
 
 
 class RunbookError(Invalid, ValueError):
@@ -36,9 +37,17 @@ class Hit:
     # whose alert the query names; 0.0 for one matched by neither ranking). Hits are ordered
     # by this, not by `score`: a runbook can rank first with a lower similarity.
     relevance: float = 0.0
+    # why the section was flagged at ingest as holding instruction-like text ('' when not):
+    # it is quoted as data, with a warning, never as steps to follow (tools.injection)
+    flagged: str = ""
+
+    @property
+    def warning(self) -> str | None:
+        """The warning to show with this section's text, or None when it was not flagged."""
+        return warning(self.flagged, "this runbook text") if self.flagged else None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "source": self.source,
             "title": self.title,
             "section": self.section,
@@ -46,6 +55,9 @@ class Hit:
             "relevance": round(float(self.relevance), 4),
             "text": self.text,
         }
+        if self.flagged:
+            data["warning"] = self.warning
+        return data
 
     @property
     def citation(self) -> str:

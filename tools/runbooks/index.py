@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 from knowledge.ingest import SourceFile, discover
 from knowledge.markdown import CHUNKER_VERSION
 from knowledge.plaintext import expand_identifiers
+from tools.injection import RULES_VERSION as INJECTION_RULES
 from tools.runbooks.client import make_client
 from tools.runbooks.embedding import (
     DEFAULT_EMBEDDING,
@@ -127,10 +128,11 @@ class RunbookIndex:
     def ingest(self, paths: Iterable[Path | str], progress: bool = True) -> IngestReport:
         """Index markdown files and folders incrementally.
 
-        Unchanged files (same content hash, chunker and embedding) are skipped without being
-        parsed; changed ones are re-chunked and replace their old records; files gone from a
+        Unchanged files (same content hash, chunker, injection rules and embedding) are
+        skipped without being parsed; changed ones are re-chunked and replace their old records; files gone from a
         folder that was passed are removed. A bad file is reported in `skipped` (its previous
-        version, if any, stays indexed) and never stops the run.
+        version, if any, stays indexed) and never stops the run. Sections with instruction-like
+        text are indexed with the reasons (metadata `injection`) and listed in `flagged`.
         """
         from tqdm import tqdm
 
@@ -138,7 +140,8 @@ class RunbookIndex:
         report = IngestReport()
         scopes, missing = discover([Path(p) for p in paths])
         report.skipped.extend(missing)
-        pipeline = f"{CHUNKER_VERSION}/{self.embedder.name}"
+        # the chunker, the injection rules (a change re-flags every file) and the embedding
+        pipeline = f"{CHUNKER_VERSION}/{INJECTION_RULES}/{self.embedder.name}"
         files = [SourceFile(scope.root, f) for scope in scopes for f in scope.files]
         with self._lock:
             existing = existing_docs(self.store, scopes, files)
@@ -160,10 +163,10 @@ class RunbookIndex:
                     bar.update(1)
             self.store.flush()
             pruned_roots = {str(scope.root) for scope in scopes if scope.prune}
-            for doc_id, (root, source, _hash, _pipeline) in sorted(existing.items()):
-                if root in pruned_roots and doc_id not in seen:
+            for doc_id, indexed in sorted(existing.items()):
+                if indexed.root in pruned_roots and doc_id not in seen:
                     self.store.delete_doc(doc_id)
-                    report.removed.append(source)
+                    report.removed.append(indexed.source)
             if report.changed:
                 self.store.bump_generation()
                 self._snapshot = None

@@ -5,15 +5,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from knowledge.ingest import LoadedFile, Scope, Skipped, SourceFile, content_hash, load, read_bytes
+from knowledge.markdown import Chunk
 from knowledge.plaintext import expand_identifiers
+from tools.injection import flag
 from tools.runbooks.embedding import Embedder
 from tools.runbooks.store import Records, RunbookStore
 
-# doc_id -> (root, source, content hash, pipeline) of an indexed file
-Indexed = tuple[str, str, str, str]
+# the chunk metadata key of a section with instruction-like text: the reasons (tools.injection)
+INJECTION = "injection"
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A section indexed with instruction-like text in it: kept as data, quoted with a
+    warning (see tools.injection)."""
+
+    source: str
+    section: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "section": self.section, "reason": self.reason}
+
+
+class Indexed(NamedTuple):
+    """What the index holds of one file."""
+
+    root: str
+    source: str
+    content_hash: str
+    pipeline: str
+    flagged: tuple[Flagged, ...] = ()
 
 
 @dataclass
@@ -23,6 +48,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # every flagged section of the files these paths cover, written now or indexed before
+    flagged: list[Flagged] = field(default_factory=list)
     chunks_written: int = 0
     passages_written: int = 0
     seconds: float = 0.0
@@ -45,13 +72,32 @@ class IngestReport:
         ):
             lines.extend(f"  {label}: {name}" for name in names)
         lines.extend(f"  skipped: {s.source}: {s.reason}" for s in self.skipped)
+        if self.flagged:
+            lines.append(
+                f"{len(self.flagged)} sections hold instruction-like text: indexed as data, "
+                "quoted with a warning, never followed"
+            )
+            lines.extend(f"  flagged: {f.source} § {f.section}: {f.reason}" for f in self.flagged)
         return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+            "flagged": [f.to_json() for f in self.flagged],
+            "sections": self.chunks_written,
+            "passages": self.passages_written,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def existing_docs(
     store: RunbookStore, scopes: Sequence[Scope], files: Sequence[SourceFile]
 ) -> dict[str, Indexed]:
-    """doc_id -> (root, source, content hash, pipeline) of what these paths cover."""
+    """doc_id -> what the index holds of each file these paths cover."""
     roots = sorted({str(s.root) for s in scopes if s.prune})
     singles = sorted({f.doc_id for f in files if str(f.root) not in roots})
     conditions: list[dict[str, Any]] = []
@@ -63,13 +109,20 @@ def existing_docs(
         return {}
     where = conditions[0] if len(conditions) == 1 else {"$or": conditions}
     found: dict[str, Indexed] = {}
+    flagged: dict[str, list[tuple[int, Flagged]]] = {}
     for meta in store.chunk_metadata(where):
-        found[str(meta["doc_id"])] = (
+        doc_id, source = str(meta["doc_id"]), str(meta.get("source", ""))
+        found[doc_id] = Indexed(
             str(meta.get("root", "")),
-            str(meta.get("source", "")),
+            source,
             str(meta.get("content_hash", "")),
             str(meta.get("pipeline", "")),
         )
+        if meta.get(INJECTION):
+            item = Flagged(source, str(meta.get("section", "")), str(meta[INJECTION]))
+            flagged.setdefault(doc_id, []).append((int(meta.get("ordinal", 0)), item))
+    for doc_id, items in flagged.items():
+        found[doc_id] = found[doc_id]._replace(flagged=tuple(f for _, f in sorted(items)))
     return found
 
 
@@ -84,16 +137,26 @@ def ingest_file(
     """Write one file's records unless unchanged or unreadable; note the outcome in `report`."""
     data = read_bytes(file)
     if isinstance(data, Skipped):
-        report.skipped.append(_kept(data, previous))
+        report.skipped.append(_kept(data, previous, report))
         return
-    if previous is not None and previous[2] == content_hash(data) and previous[3] == pipeline:
+    if (
+        previous is not None
+        and previous.content_hash == content_hash(data)
+        and previous.pipeline == pipeline
+    ):
         report.unchanged.append(file.source)
+        report.flagged.extend(previous.flagged)
         return
     loaded = load(file, data)
     if isinstance(loaded, Skipped):
-        report.skipped.append(_kept(loaded, previous))
+        report.skipped.append(_kept(loaded, previous, report))
         return
     chunks, passages = file_records(embedder, loaded, pipeline)
+    report.flagged.extend(
+        Flagged(file.source, str(m["section"]), str(m[INJECTION]))
+        for m in chunks.metadatas
+        if m.get(INJECTION)
+    )
     if previous is not None:
         store.delete_doc(file.doc_id)
     store.add(chunks, passages)
@@ -145,6 +208,9 @@ def file_records(embedder: Embedder, loaded: LoadedFile, pipeline: str) -> tuple
             "ordinal": chunk.ordinal,
             "passages": len(mine),
         }
+        flagged = chunk_flag(chunk)
+        if flagged:
+            meta[INJECTION] = flagged
         chunks.extend([chunk_id], [centroid.astype(np.float32)], [chunk.text], [meta])
     for number, (text, index) in enumerate(zip(texts, owner, strict=True)):
         chunk_id = f"{file.doc_id}:{loaded.chunks[index].ordinal}"
@@ -157,7 +223,15 @@ def file_records(embedder: Embedder, loaded: LoadedFile, pipeline: str) -> tuple
     return chunks, passages
 
 
-def _kept(skipped: Skipped, previous: Indexed | None) -> Skipped:
+def chunk_flag(chunk: Chunk) -> str:
+    """The reasons a section holds instruction-like text ('' for none). Its heading is read
+    too: the chunker keeps "### System" only as the section's name."""
+    heading = chunk.section.rsplit(" > ", 1)[-1]
+    return flag(f"### {heading}\n{chunk.text}")
+
+
+def _kept(skipped: Skipped, previous: Indexed | None, report: IngestReport) -> Skipped:
     if previous is None:
         return skipped
+    report.flagged.extend(previous.flagged)
     return Skipped(skipped.source, f"{skipped.reason} (the previously indexed version is kept)")

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 from knowledge.plaintext import doc_context, search_text
 from tools.runbooks.hits import Hit, RunbookError
+from tools.runbooks.indexing import INJECTION
 from tools.runbooks.lexical import LexicalIndex
 from tools.runbooks.store import RunbookStore
 
@@ -134,4 +135,5 @@ def hit_at(snapshot: Snapshot, position: int, similarity: float | None) -> Hit:
         services=[str(s) for s in meta.get("services") or []],
         tags=[str(t) for t in meta.get("tags") or []],
         severity=str(meta.get("severity", "")),
+        flagged=str(meta.get(INJECTION) or ""),
     )

@@ -71,6 +71,8 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
 
 
 def hit_data(hit: Hit) -> dict[str, Any]:
+    """A hit as the tool's structured data; `warning` is None unless the section was flagged
+    at ingest as holding instruction-like text."""
     return {
         **hit.to_json(),
         "path": hit.path,
@@ -78,6 +80,7 @@ def hit_data(hit: Hit) -> dict[str, Any]:
         "match": hit.match,
         "strong": hit.strong,
         "actions": mentioned_actions(hit.text),
+        "warning": hit.warning,
     }
 
 
@@ -86,9 +89,16 @@ def format_hits(query: str, hits: list[Hit]) -> str:
     for number, hit in enumerate(hits, start=1):
         how = "names this alert" if hit.match == "alert" else f"relevance {hit.relevance:.2f}"
         lines.append(f"{number}. {hit.title} — {hit.section} ({hit.source}; {how})")
+        if hit.warning:  # before the quote, so nobody reads the text as steps first
+            lines.append(f"   {hit.warning} Quote it only with this warning.")
         lines.append(quote(hit.text))
         actions = mentioned_actions(hit.text)
-        if actions:
+        if actions and hit.flagged:
+            lines.append(
+                f"   Actions named in this flagged text (not a recommendation): "
+                f"{', '.join(actions)}"
+            )
+        elif actions:
             lines.append(f"   Remediation actions named here: {', '.join(actions)}")
     return "\n".join(lines)
 
