@@ -26,7 +26,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
 from core.access import Caller
-from core.approvals import ASIDE, APPROVED, PENDING, ApprovalView, outcome_ok, outcome_text
+from core.approvals import APPROVED, ASIDE, PENDING, ApprovalView, outcome_ok, outcome_text
 from graphs.gate import GateBackend
 from graphs.llm import describe_failure, is_offline
 from graphs.state import AgentState

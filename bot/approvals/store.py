@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
@@ -116,7 +117,7 @@ class ApprovalStore:
     ) -> list[Approval]:
         """Every approval asked for in these threads (and, given `channel`, in that chat
         channel: a direct message's), in the order they were asked."""
-        where = col(Approval.thread_id).in_(thread_ids)
+        where: ColumnElement[bool] = col(Approval.thread_id).in_(thread_ids)
         if channel:
             where = or_(where, col(Approval.channel) == channel)
         with session(self.engine) as db:

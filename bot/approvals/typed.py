@@ -81,7 +81,7 @@ class TypedDecisions:
         if target is not None and not target.isdigit():
             view = self.approvals.find(target)
             if view is None:
-                return Ask(f"There is no approval with id {target}; nothing was decided.")
+                return Ask(f"Refused: no approval with id {target}")
             return Chosen(view, words)
         self.approvals.expire_due()
         rows = self.approvals.store.in_conversation(conversation_threads(thread_id), channel)

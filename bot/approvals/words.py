@@ -96,9 +96,9 @@ def _head(text: str, table: tuple[tuple[str, bool], ...]) -> tuple[str, bool] | 
     """The longest phrase of `table` that `text` starts with, as a whole word."""
     found = None
     for phrase, approve in table:
-        if text.startswith(phrase) and not re.match(r"[\w'-]", text[len(phrase) : len(phrase) + 1]):
-            if found is None or len(phrase) > len(found[0]):
-                found = (phrase, approve)
+        whole = text.startswith(phrase) and not re.match(r"[\w'-]", text[len(phrase) :][:1])
+        if whole and (found is None or len(phrase) > len(found[0])):
+            found = (phrase, approve)
     return found
 
 
