@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.incidents.console import PROMPT, PromptLine
@@ -21,19 +22,23 @@ from bot.reply import (
     reply_from_turn,
 )
 from core.access import Caller
+from core.approvals import outcome_text
 from core.clock import iso
 from tools.format import text_table
 
 if TYPE_CHECKING:
     from bot.approvals import ApprovalFlow, ApprovalService
+    from bot.approvals.typed import Typed, TypedDecisions
     from bot.identity import TerminalIdentity
     from graphs.port import AgentPort
+    from graphs.turns import TurnResult
 
 HELP = """\
 Type a question, e.g. "how's the box doing?", "is bike-demand drifting?", "list prompts".
 Commands:
-  approve ID [reason]   approve a pending action (ID as shown, e.g. ap-1a2b3c4d5e6f)
-  reject ID [reason]    reject it
+  approve [ID] [reason] approve a pending action (ID as shown, e.g. ap-1a2b3c4d5e6f; without
+                        it, the one pending in this conversation: "approve it", "yes")
+  reject [ID] [reason]  reject it ("reject, wrong version", "no")
   pending               list pending approvals
   new                   start a new conversation (forget context)
   help                  this text
@@ -76,6 +81,40 @@ def render_turn(turn: Any) -> str:
     return render_text(reply_from_turn(turn))
 
 
+def answer(
+    agent: Callable[[], AgentPort],
+    typed: TypedDecisions,
+    text: str,
+    *,
+    thread_id: str,
+    caller: Caller,
+) -> TurnResult:
+    """A message typed at a terminal (the console, `opsbot ask`, the evaluation suite): a
+    decision in words ("approve it", "reject 2, wrong version") is decided before the agent
+    sees it, as `opsbot approve` would; anything else is an agent turn."""
+    from bot.metrics import counted_turn
+
+    got = typed.answer(text, thread_id, user=caller.user, via=caller.via)
+    if got is None:
+        return counted_turn(agent(), text, thread_id=thread_id, caller=caller)
+    return typed_turn(got, typed.approvals, thread_id)
+
+
+def typed_turn(got: Typed, approvals: ApprovalService, thread_id: str) -> TurnResult:
+    """A typed decision as a turn: the decision (or refusal, or the question which one),
+    then the resumed conversation's answer, or the action's outcome when none was resumed."""
+    from graphs.turns import TurnResult
+
+    turn, decision = got.turn, got.decision
+    if turn is not None:
+        answer = f"{got.said}\n{turn.answer}".strip()
+        return replace(turn, answer=answer, note=None)
+    lines = [got.said]
+    if decision is not None and decision.ready:
+        lines.append(outcome_text(approvals.view(decision.approval.id)))
+    return TurnResult(thread_id, "\n".join(lines), pending=list(got.listed))
+
+
 def expired_notice(
     prompt: PromptLine = PROMPT, stream: TextIO | None = None
 ) -> Callable[[Any, Any], None]:
@@ -113,13 +152,10 @@ class Console:
 
     def handle(self, line: str) -> bool:
         """Process one input line; False means quit."""
-        from bot.approvals import ApprovalError
-
         text = line.strip()
         if not text:
             return True
-        word, _, rest = text.partition(" ")
-        command = word.lower()
+        command = text.partition(" ")[0].lower()
         if command in ("quit", "exit", ":q"):
             return False
         if command == "help":
@@ -136,36 +172,19 @@ class Console:
             for view in views:
                 self.say(render_text(Reply([ApprovalCard(view)])))
             return True
-        if command in ("approve", "reject") and rest.strip():
-            approval_id, _, reason = rest.strip().partition(" ")
-            try:
-                decision, turn = self.deps.flow.decide_and_resume(
-                    approval_id,
-                    user=self.deps.terminal.user,
-                    approve=command == "approve",
-                    via="console",
-                    reason=reason or None,
-                )
-            except ApprovalError as exc:
-                self.say(f"Refused: {exc}")
-                return True
-            self.say(f"{decision.approval.id}: {decision.message}")
-            if turn is not None:
-                self.say(render_turn(turn))
-            elif decision.ready:
-                final = self.deps.approvals.view(decision.approval.id)
-                if final.result:
-                    self.say(f"{final.status}: {final.result}")
-            return True
-        from bot.metrics import counted_turn
-
         caller = Caller(user=self.deps.terminal.user, via="console", thread=self.thread_id)
-        turn = counted_turn(self.deps.agent(), text, thread_id=self.thread_id, caller=caller)
+        turn = answer(self.deps.agent, self.typed, text, thread_id=self.thread_id, caller=caller)
         for call in turn.tool_calls:
             args = ", ".join(f"{k}={v!r}" for k, v in call.args.items())
             self.say(f"  → {call.name}({args})")
         self.say(render_turn(turn))
         return True
+
+    @cached_property
+    def typed(self) -> TypedDecisions:
+        from bot.approvals.typed import TypedDecisions
+
+        return TypedDecisions(self.deps.flow)
 
     def loop(self, prompt: PromptLine = PROMPT) -> int:
         """Read and handle lines until quit or end of input. `prompt` is the prompt line

@@ -8,6 +8,7 @@ authorised and executed (`graphs.gate.GateBackend` is that contract).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,10 +64,26 @@ class ApprovalView:
         }
 
 
+# a question asked while a conversation waits for a decision is answered in this side thread
+ASIDE = "~aside"
+
+
+def conversation_threads(thread_id: str) -> tuple[str, str]:
+    """The agent threads of one conversation: itself and its aside (`ASIDE`)."""
+    return (thread_id, thread_id + ASIDE)
+
+
 def approval_id_for(thread_id: str, tool_call_id: str) -> str:
     """Deterministic id, so re-running the gate node after a resume finds the same row."""
     digest = hashlib.sha256(f"{thread_id}\x00{tool_call_id}".encode()).hexdigest()
     return "ap-" + digest[:12]
+
+
+def action_key(tool: str, args: dict[str, Any]) -> str:
+    """The same action with the same (parsed, canonical) arguments has the same key: at most
+    one approval per key is pending at a time, wherever it was asked for."""
+    canonical = json.dumps(args, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{tool}\x00{canonical}".encode()).hexdigest()
 
 
 def outcome_ok(view: ApprovalView) -> bool:

@@ -26,7 +26,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
 from core.access import Caller
-from core.approvals import APPROVED, PENDING, ApprovalView, outcome_ok, outcome_text
+from core.approvals import APPROVED, ASIDE, PENDING, ApprovalView, outcome_ok, outcome_text
 from graphs.gate import GateBackend
 from graphs.llm import describe_failure, is_offline
 from graphs.state import AgentState
@@ -164,7 +164,7 @@ class Agent:
             waiting = self.pending(thread_id)
             ids = ", ".join(v.id for v in waiting) or "an approval"
             note = f"This thread is waiting for a decision on {ids}; I answered your new question separately."
-            thread_id = f"{thread_id}~aside"
+            thread_id = f"{thread_id}{ASIDE}"
             if self.is_paused(thread_id):
                 return TurnResult(
                     thread_id=thread_id,

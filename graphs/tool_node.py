@@ -16,6 +16,8 @@ from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 
 from core.access import Access, Caller
+from core.approvals import ApprovalView, approval_id_for
+from core.clock import iso
 from graphs.gate import GateBackend
 from graphs.state import AgentState
 from tools.base import OpsTool, Toolbox, ToolError, ToolResult
@@ -70,6 +72,19 @@ def tool_message(call_id: str, name: str, result: ToolResult) -> ToolMessage:
             "untrusted": result.untrusted,
         },
     )
+
+
+def already_pending(view: ApprovalView) -> ToolResult:
+    """The result of a gated call whose identical twin is already pending: not asked again
+    (approving both would run the action twice); the answer points to the pending one."""
+    args = ", ".join(f"{k}={v!r}" for k, v in view.args.items())
+    text = (
+        f"Not requested again: the same action, {view.tool}({args}), is already pending "
+        f"approval as {view.id} (asked by {view.requested_by}, expires {iso(view.expires_at)}). "
+        f"Approve or reject {view.id}; a second approval would run it twice."
+    )
+    data = {"approval_id": view.id, "status": view.status, "already_pending": True}
+    return ToolResult(text=text, data=data)
 
 
 def run_tool(tool: OpsTool, raw_args: dict[str, Any], caller: Caller) -> ToolResult:
@@ -137,6 +152,8 @@ class ToolsNode:
             preview=redact(preview),
             risk=risk,
         )
+        if view.id != approval_id_for(thread_id, call_id):
+            return tool_message(call_id, name, already_pending(view))
         return {"approval_id": view.id, "tool_call_id": call_id, "name": name}
 
     def _run(

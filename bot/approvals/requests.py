@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
 from bot.approvals.audit import add_entry, logged
-from bot.approvals.policy import Approvers
+from bot.approvals.policy import ApprovalError, Approvers
 from bot.approvals.store import ApprovalStore, to_view
 from bot.storage.db import session
 from bot.storage.tables import Approval
 from core.access import Caller, Risk
-from core.approvals import EXPIRED, ApprovalView, approval_id_for
-from core.clock import utcnow
+from core.approvals import EXPIRED, PENDING, ApprovalView, action_key, approval_id_for
+from core.clock import as_utc, utcnow
 from tools.base import OpsTool
 
 
@@ -30,13 +33,66 @@ def request(
     incident_id: int | None = None,
 ) -> ApprovalView:
     """Create the pending approval (and its `requested` audit row), or return the existing
-    one for the same call (a re-run of the gate node, or another replica first)."""
-    policy = approvers.policy
+    one for the same call (a re-run of the gate node, or another replica first), or the one
+    already pending for the same action and arguments, wherever it was asked for (its id is
+    then not `approval_id_for(thread_id, tool_call_id)`).
+
+    One pending approval per action: approving two identical ones would run the action twice
+    (a second restart, a rollback of a rollback), so the second request points to the first.
+    The scope is the whole database, not the conversation: the action changes the same
+    system whoever asked and wherever (a chat thread, another thread, an incident's suggested
+    action). A unique index on `action_key` while pending makes this hold under concurrency
+    and across replicas (SQLite and PostgreSQL alike): of two identical requests at once, one
+    inserts, the other fails its insert and returns the winner's row."""
     approval_id = approval_id_for(thread_id, tool_call_id)
+    key = action_key(tool.name, args)
+    for _attempt in range(5):
+        with session(store.engine) as db:
+            existing = db.get(Approval, approval_id)
+            if existing is not None:
+                return to_view(existing)
+            twin = _pending_twin(db, key)
+        if twin is not None:
+            if as_utc(twin.expires_at) > utcnow():
+                return to_view(twin)
+            expire(store, twin)  # its time is up: it no longer holds the action
+            continue
+        created = _insert(
+            store, approvers, approval_id, key, thread_id=thread_id, tool_call_id=tool_call_id,
+            tool=tool, args=args, caller=caller, preview=preview, risk=risk,
+            incident_id=incident_id,
+        )  # fmt: skip
+        if created is not None:
+            return created
+        # another replica, a re-run, or an identical request inserted first: read theirs
+    raise ApprovalError("this action is being requested by someone else; try again")
+
+
+def _pending_twin(db: Session, key: str) -> Approval | None:
+    return db.exec(
+        select(Approval).where(Approval.action_key == key).where(Approval.status == PENDING)
+    ).first()
+
+
+def _insert(
+    store: ApprovalStore,
+    approvers: Approvers,
+    approval_id: str,
+    key: str,
+    *,
+    thread_id: str,
+    tool_call_id: str,
+    tool: OpsTool,
+    args: dict[str, Any],
+    caller: Caller,
+    preview: str,
+    risk: Risk,
+    incident_id: int | None,
+) -> ApprovalView | None:
+    """Insert the approval with its audit row; None when a row with its id or its action
+    key came first (a unique constraint refused the insert)."""
+    policy = approvers.policy
     with session(store.engine) as db:
-        existing = db.get(Approval, approval_id)
-        if existing is not None:
-            return to_view(existing)
         row = Approval(
             id=approval_id,
             thread_id=thread_id,
@@ -51,6 +107,7 @@ def request(
             expires_at=utcnow() + timedelta(seconds=policy.ttl_seconds),
             approvals_needed=policy.approvals_needed(risk),
             incident_id=incident_id,
+            action_key=key,
         )
         db.add(row)
         entry = add_entry(
@@ -66,15 +123,12 @@ def request(
         )
         try:
             db.commit()
-        except Exception:
+        except IntegrityError:
             db.rollback()
-            # another replica or a re-run inserted it first: use theirs
-            existing = db.get(Approval, approval_id)
-            if existing is None:
-                raise
-            return to_view(existing)
+            return None
+        view = to_view(row)
     logged(entry)
-    return to_view(row)
+    return view
 
 
 def expire(store: ApprovalStore, row: Approval) -> bool:

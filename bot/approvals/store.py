@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
@@ -110,6 +111,23 @@ class ApprovalStore:
             if thread_id is not None:
                 query = query.where(Approval.thread_id == thread_id)
             return list(db.exec(query.order_by(col(Approval.created_at))))
+
+    def in_conversation(
+        self, thread_ids: tuple[str, ...], channel: str | None = None
+    ) -> list[Approval]:
+        """Every approval asked for in these threads (and, given `channel`, in that chat
+        channel: a direct message's), in the order they were asked."""
+        where: ColumnElement[bool] = col(Approval.thread_id).in_(thread_ids)
+        if channel:
+            where = or_(where, col(Approval.channel) == channel)
+        with session(self.engine) as db:
+            return list(
+                db.exec(
+                    select(Approval)
+                    .where(where)
+                    .order_by(col(Approval.created_at), col(Approval.id))
+                )
+            )
 
     def due(self) -> list[Approval]:
         """Pending rows past their time."""

@@ -61,12 +61,13 @@ def cmd_chat(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.console import render_turn
-    from bot.metrics import counted_turn
+    from bot.approvals.typed import TypedDecisions
+    from bot.console import answer, render_turn
 
     thread = args.thread or f"cli:{uuid.uuid4().hex[:12]}"
     caller = runtime.console_caller(thread, via="cli")
-    turn = counted_turn(runtime.agent, args.text, thread_id=thread, caller=caller)
+    typed = TypedDecisions(runtime.approval_flow)
+    turn = answer(lambda: runtime.agent, typed, args.text, thread_id=thread, caller=caller)
     if args.json:
         payload = turn.to_json() | {"thread": turn.thread_id}
         print(json.dumps(payload, default=str))

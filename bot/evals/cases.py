@@ -73,8 +73,14 @@ class Case:
 
     @property
     def decides(self) -> bool:
-        """True when the case decides an approval itself (so it may execute one)."""
-        return any(t.decide == "approve" for t in self.turns)
+        """True when the case decides an approval itself (so it may execute one): with
+        `decide: approve`, or by saying so in words ("approve it"), as a person would."""
+        from bot.approvals.words import parse
+
+        typed = [parse(t.say) for t in self.turns if t.say is not None]
+        return any(t.decide == "approve" for t in self.turns) or any(
+            words is not None and words.approve for words in typed
+        )
 
 
 def load_cases(folder: Path) -> list[Case]:

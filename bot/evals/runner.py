@@ -140,14 +140,17 @@ def _label(spec: TurnSpec) -> str:
 
 
 def _turn(workspace: Workspace, spec: TurnSpec, thread: str, caller: Any) -> TurnResult:
-    """The turn as `opsbot ask` runs it (counted and timed in the metrics like any CLI
+    """The turn as `opsbot ask --thread` runs it (a decision in words decided before the
+    agent sees it, as every front end does; counted and timed in the metrics like any CLI
     turn), or an in-case decision as `opsbot approve`/`reject` makes it."""
-    from bot.metrics import counted_turn
+    from bot.approvals.typed import TypedDecisions
+    from bot.console import answer
 
     runtime = workspace.runtime
     if spec.say is not None:
         text = spec.say.replace("{data}", str(workspace.data))
-        return counted_turn(runtime.agent, text, thread_id=thread, caller=caller)
+        typed = TypedDecisions(runtime.approval_flow)
+        return answer(lambda: runtime.agent, typed, text, thread_id=thread, caller=caller)
     pending = runtime.agent.pending(thread)
     if len(pending) != 1:
         raise AssertionError(

@@ -211,8 +211,21 @@ class SlackFrontEnd:
         if self.identity is None:
             raise RuntimeError("SlackFrontEnd.start() must run before handling events")
         return Conversations(
-            self.deps.agent, self.outbox, self.deduper, self.identity, self.pool, self.locks
+            self.deps.agent,
+            self.outbox,
+            self.deduper,
+            self.identity,
+            self.pool,
+            self.locks,
+            typed=lambda incoming, placeholder: self.typed_decisions.handle(incoming, placeholder),
         )
+
+    @cached_property
+    def typed_decisions(self) -> Any:
+        from bot.approvals.typed import TypedDecisions
+        from bot.slack.typed import TypedInSlack
+
+        return TypedInSlack(TypedDecisions(self.deps.flow), self.approval_clicks, self.outbox)
 
     @cached_property
     def command(self) -> Any:

@@ -98,8 +98,12 @@ class Conversations:
         identity: BotIdentity,
         pool: Executor,
         locks: KeyedLocks,
+        typed: Callable[[Incoming, str | None], bool] | None = None,
     ) -> None:
         self._agent = agent  # built on first use
+        # a decision typed in words is answered there, before the agent sees the message
+        # (`bot/slack/typed.py`); True when it was one
+        self._typed = typed
         self.outbox = outbox
         self.deduper = deduper
         self.identity = identity
@@ -172,6 +176,8 @@ class Conversations:
         """Run one agent turn (counted: bot/metrics.py) and post the answer in the thread.
         Never raises."""
         try:
+            if self._typed is not None and self._typed(incoming, placeholder_ts):
+                return
             caller = Caller(
                 user=incoming.user, via="slack", channel=incoming.channel, thread=incoming.thread_id
             )

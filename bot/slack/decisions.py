@@ -32,6 +32,24 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where a decision was taken: the channel, and the message showing the approval (the
+    clicked card; "" when it was typed and no card is known)."""
+
+    channel: str
+    message_ts: str = ""
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a decision did (None when refused), and what to tell its author, if anything
+    (a refusal, or that there was nothing to do); None when the card and thread say it all."""
+
+    decision: Decision | None
+    said: str | None = None
+
+
+@dataclass(frozen=True)
 class Click:
     """Where a button was clicked, and by whom."""
 
@@ -56,6 +74,10 @@ class Click:
             action_id=str(action.get("action_id") or ""),
             value=str(action.get("value") or ""),
         )
+
+    @property
+    def where(self) -> Where:
+        return Where(self.channel, self.message_ts)
 
 
 class ApprovalClicks:
@@ -102,7 +124,7 @@ class ApprovalClicks:
             approval_id = self.signer.verify(APPROVAL, click.value, action).subject
         except ButtonError as exc:
             if exc.expired and exc.subject:
-                self._expired(click, exc.subject)
+                self._expired(click.where, exc.subject)
             self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
             return
         view = self.approvals.find(approval_id)
@@ -115,6 +137,22 @@ class ApprovalClicks:
             )
             return
 
+        said = self.decide(view, user=click.user, approve=action == APPROVE, where=click.where).said
+        if said is not None:
+            self.outbox.ephemeral(click.channel, click.user, said, click.thread_ts)
+
+    def decide(
+        self,
+        view: ApprovalView,
+        *,
+        user: str,
+        approve: bool,
+        where: Where,
+        reason: str | None = None,
+    ) -> Decided:
+        """Decide `view` for `user` as a click does (a button, or a decision typed in the
+        thread): under the conversation's lock, through `ApprovalFlow.decide_and_resume`;
+        the card and the thread show the change (the feed, or the incident's message)."""
         incident = incident_of_thread(view.thread_id)
 
         def on_decided(decision: Decision) -> None:
@@ -123,35 +161,32 @@ class ApprovalClicks:
             if incident is None:
                 self.kick()  # the feed shows who decided at once, while the action runs
             else:
-                self._refresh(click, decision.approval)
+                self._refresh(where, decision.approval)
 
-        approve = action == APPROVE
         with self.locks.hold(view.thread_id or view.id):
             try:
                 decision, _turn = self.flow.decide_and_resume(
-                    view.id, user=click.user, approve=approve, via="slack", on_decided=on_decided
-                )
+                    view.id, user=user, approve=approve, via="slack", reason=reason,
+                    on_decided=on_decided,
+                )  # fmt: skip
             except ApprovalError as exc:
-                self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
                 current = self.approvals.view(view.id)
                 if current.status == EXPIRED:
-                    self._expired(click, view.id)
-                return
+                    self._expired(where, view.id)
+                return Decided(None, f"Refused: {exc}")
         if not decision.changed:
-            self.outbox.ephemeral(
-                click.channel, click.user, f"Nothing to do: {decision.message}.", click.thread_ts
-            )
             current = self.approvals.view(view.id)
             if current.status in FINAL:  # repair a stale card; never race the deciding worker
-                self._refresh(click, current)
-            return
+                self._refresh(where, current)
+            return Decided(decision, f"Nothing to do: {decision.message}.")
         if incident is None:
             self.kick()  # the card's final state and the resumed conversation's answer
-            return
+            return Decided(decision)
         final = self.approvals.view(view.id)
-        self._refresh(click, final)
+        self._refresh(where, final)
         if final.status != PENDING:  # settled (not one of two approvals)
-            self._post_outcome(click, final)
+            self._post_outcome(final)
+        return Decided(decision)
 
     # ------------------------------------------------------------------ helpers
     def decided(self, approval_id: str) -> tuple[datetime | None, str | None]:
@@ -159,29 +194,29 @@ class ApprovalClicks:
         shown = self.approvals.shown(approval_id)
         return (shown.decided_at, shown.decided_via) if shown is not None else (None, None)
 
-    def _refresh(self, click: Click, view: ApprovalView) -> None:
+    def _refresh(self, where: Where, view: ApprovalView) -> None:
         """Re-render whatever shows this approval: its card, or the incident's root message."""
         incident = incident_of_thread(view.thread_id)
         if incident is not None:  # the clicked message is the incident's root message
             if self.incident_update is not None:
                 self.incident_update(incident, None)
             return
-        if click.message_ts:
+        if where.message_ts:
             when, via = self.decided(view.id) if view.decided_by else (None, None)
-            self.outbox.update_approval(view, click.channel, click.message_ts, when, via)
+            self.outbox.update_approval(view, where.channel, where.message_ts, when, via)
 
-    def _post_outcome(self, click: Click, view: ApprovalView) -> None:
+    def _post_outcome(self, view: ApprovalView) -> None:
         """An incident's suggested action settled: the thread note is the incident's to write."""
         incident = incident_of_thread(view.thread_id)
         if incident is not None and self.incident_update is not None:
             self.incident_update(incident, view)
 
-    def _expired(self, click: Click, approval_id: str) -> None:
+    def _expired(self, where: Where, approval_id: str) -> None:
         """The approval ran out of time: show it on the card. Expiring it added it to the
         approval feed, which lets a paused conversation learn of it and posts the answer."""
         view = self.approvals.find(approval_id)
         if view is None:
             return
         view = self.approvals.view(view.id)  # expires it if due
-        self._refresh(click, view)
+        self._refresh(where, view)
         self.kick()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -48,7 +48,17 @@ class Approval(SQLModel, table=True):
     """
 
     __tablename__ = "approval"
-    __table_args__ = (Index("ix_approval_status_expires", "status", "expires_at"),)
+    __table_args__ = (
+        Index("ix_approval_status_expires", "status", "expires_at"),
+        # one pending approval per action and arguments (`core.approvals.action_key`)
+        Index(
+            "ux_approval_pending_action",
+            "action_key",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     thread_id: str = Field(max_length=300, index=True)
@@ -80,6 +90,9 @@ class Approval(SQLModel, table=True):
     incident_id: int | None = Field(default=None, index=True)
     message_channel: str | None = Field(default=None, max_length=100)
     message_ts: str | None = Field(default=None, max_length=64)
+    # the tool and its canonical arguments (`core.approvals.action_key`); NULL on rows from
+    # before it, and on identical ones that were already pending when it came
+    action_key: str | None = Field(default=None, max_length=64)
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -52,7 +52,7 @@ def test_chat_session_handles_commands(make_runtime) -> None:  # type: ignore[no
     out = io.StringIO()
     Console(runtime.console_deps(), stdin=io.StringIO(script), stdout=out).loop()
     text = out.getvalue()
-    assert "approve ID" in text  # help
+    assert "approve [ID]" in text  # help
     assert "→ host_health()" in text and "Memory" in text
     assert "No pending approvals." in text
     assert "Refused: no approval with id ap-nope" in text

@@ -204,7 +204,7 @@ def test_core_0003_adds_the_executor_to_existing_approvals(database_url, tmp_pat
             {"now": "2026-01-01 00:00:00"},
         )
     assert migrate(engine) is True
-    assert "core_0003" in database_heads(engine)  # type: ignore[operator]
+    assert database_heads(engine) == script_heads()
     columns = {c["name"] for c in inspect(engine).get_columns("approval")}
     assert {"executor_host", "executor_pid", "executor_started", "execution_started_at"} <= (
         columns
