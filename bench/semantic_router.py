@@ -135,7 +135,11 @@ def router_figures(
     predicted: list[str | None], cases: list[tuple[str, str]]
 ) -> tuple[float, float, float, int]:
     """(accuracy over tool cases, precision over answered, coverage, chit-chat accepted)."""
-    tools = [(label, guess) for (label, _), guess in zip(cases, predicted, strict=True) if label != "none"]
+    tools = [
+        (label, guess)
+        for (label, _), guess in zip(cases, predicted, strict=True)
+        if label != "none"
+    ]
     right = sum(1 for label, guess in tools if guess == label)
     answered = sum(1 for _, guess in tools if guess is not None)
     accepted = sum(
@@ -162,11 +166,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        SemanticRouter(lambda: embedder, Path(tmp)).active
+        assert SemanticRouter(lambda: embedder, Path(tmp)).active
         cold = time.perf_counter() - started
         started = time.perf_counter()
         router = SemanticRouter(lambda: embedder, Path(tmp))
-        router.active
+        assert router.active
         cached = time.perf_counter() - started
     print(f"examples: {len(examples)}; build: {cold * 1000:.0f} ms embedding them, "
           f"{cached * 1000:.1f} ms from the cache file")  # fmt: skip

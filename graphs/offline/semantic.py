@@ -114,7 +114,9 @@ def label_scores(similarities: np.ndarray, labels: list[str], k: int = K) -> lis
     return sorted(scores, key=lambda s: s.score, reverse=True)
 
 
-def confident(scores: list[Score], threshold: float = THRESHOLD, margin: float = MARGIN) -> str | None:
+def confident(
+    scores: list[Score], threshold: float = THRESHOLD, margin: float = MARGIN
+) -> str | None:
     """The best label when it clears the threshold and the margin, else None."""
     if not scores or scores[0].score < threshold:
         return None

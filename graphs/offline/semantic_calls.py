@@ -27,7 +27,9 @@ def propose(
     label = router.label(text)
     if label is None:
         return []
-    return [call for call in calls_for(label, text, ents, words, context, vocab) if call[0] in available]
+    return [
+        call for call in calls_for(label, text, ents, words, context, vocab) if call[0] in available
+    ]
 
 
 def calls_for(

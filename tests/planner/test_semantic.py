@@ -140,7 +140,7 @@ def test_a_gated_label_in_the_examples_is_refused(tmp_path: Path) -> None:
     examples = tmp_path / "examples.yml"
     lines = "".join(f"  - restart thing number {i}\n" for i in range(MIN_EXAMPLES))
     examples.write_text(f"run_remediation:\n{lines}")
-    with pytest.raises(ExamplesError, match="run_remediation.* not a read tool"):
+    with pytest.raises(ExamplesError, match=r"run_remediation.* not a read tool"):
         load_examples(examples)
 
 
@@ -166,9 +166,9 @@ def test_the_planner_fills_arguments_from_its_entities(router: SemanticRouter) -
         "search_runbooks"
     )
     # a model from earlier in the conversation; without one, the list of models
-    assert planner.plan(
-        "which version is serving right now", ["how is fraud-detector"]
-    ).calls == [("model_status", {"name": "fraud-detector"})]
+    assert planner.plan("which version is serving right now", ["how is fraud-detector"]).calls == [
+        ("model_status", {"name": "fraud-detector"})
+    ]
     assert planner.plan("which version is serving right now").calls == [("list_models", {})]
     assert planner.plan("has the input distribution shifted").calls == [
         ("model_drift", {"name": "bike-demand"}),
@@ -193,7 +193,7 @@ def test_the_example_vectors_are_cached_by_content(embedder: Embedder, tmp_path:
     # other examples: another key, embedded anew
     other = tmp_path / "other.yml"
     other.write_text(EXAMPLES_FILE.read_text() + "  - see you tomorrow\n")
-    SemanticRouter(lambda: embedder, tmp_path, other).active
+    assert SemanticRouter(lambda: embedder, tmp_path, other).active
     assert len(list(tmp_path.glob("examples-*.npy"))) == 2
 
 
