@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graphs.offline.entities import Vocabulary
-from graphs.offline.planner import CAPABILITIES, Planner
+from graphs.offline.planner import Planner
 from graphs.offline.semantic import (
     EXAMPLES_FILE,
     MIN_EXAMPLES,
@@ -23,16 +22,9 @@ from graphs.offline.semantic import (
     SemanticRouter,
     load_examples,
 )
+from tests.core.test_planner import ALL, VOCAB
 from tools.runbooks.embedding import Embedder, make_embedder
 
-VOCAB = Vocabulary(
-    models=("bike-demand", "fraud-detector"),
-    prompts=("support-triage", "incident-summary"),
-    endpoints=("api", "checkout"),
-    services=("web", "worker"),
-    scripts=("rotate-logs",),
-)
-ALL = {name for name, _ in CAPABILITIES}
 GATED = {"run_remediation", "set_model_alias", "set_prompt_label", "create_prompt_version"}
 
 HELD_OUT = [
