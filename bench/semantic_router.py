@@ -10,6 +10,10 @@ Usage: .venv/bin/python -m bench.semantic_router [--sweep]
 - planner: the first tool the planner calls for the paraphrase (rules first, the layer
   when no rule matched, runbook search last), against the expected tool.
 - build: embedding the examples without and with the on-disk cache.
+- --turns N: full offline agent turns (demo workspace, as bench.agent_turn) on the held-out
+  paraphrases no rule matches, with the layer and without it (the old runbook fallback): what
+  the layer costs a turn on the fallback path. Turns the rules answer never reach the layer
+  (bench.agent_turn is unchanged by it).
 - --sweep: the same figures over K, THRESHOLD and MARGIN (how the constants were chosen).
 """
 
@@ -148,9 +152,69 @@ def router_figures(
     return right / len(tools), right / max(answered, 1), answered / len(tools), accepted
 
 
+def fallback_turns(turns: int) -> None:
+    """Agent turns on the paraphrases the rules do not match, with and without the layer."""
+    from bench._util import summary
+    from bench.agent_turn import seed_demo
+    from bot.runtime import Runtime
+    from bot.settings import load_settings
+    from graphs.agent import Agent, AgentDeps
+    from graphs.offline.planner import Planner
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = Runtime(load_settings(data_dir=Path(tmp)), console_mode=True)
+        seed_demo(runtime)
+        caller = runtime.console_caller()
+        vocabulary = runtime.vocabulary()
+        available = set(runtime.toolbox.names())
+        rules_only = Planner(vocabulary, available)
+        questions = [
+            text
+            for label, text in HELD_OUT
+            if label not in ("none", "search_runbooks")
+            and (plan := rules_only.plan(text)).reply is None
+            and plan.calls in ([], [("search_runbooks", {"query": text, "k": 3})])
+        ]
+        with_layer = runtime.agent
+        deps = AgentDeps(
+            model=runtime.model.model_copy(update={"semantic": None}),
+            toolbox=runtime.toolbox,
+            backend=runtime.approvals,
+            system_prompt=runtime.system_prompt,
+            max_steps=runtime.settings.agent_max_steps,
+        )
+        without = Agent(deps, runtime.checkpointer)
+        timings: dict[str, list[float]] = {"without the layer": [], "with the layer": []}
+        per_question: dict[tuple[str, str], list[float]] = {}
+        agents = {"without the layer": without, "with the layer": with_layer}
+        for name, agent in agents.items():  # warm up: the layer's build, first CPU sample
+            for text in questions:
+                agent.ask(text, thread_id=f"warm-{name}-{text}", caller=caller)
+        for i in range(turns):
+            text = questions[i % len(questions)]
+            for name, agent in agents.items():
+                started = time.perf_counter()
+                agent.ask(text, thread_id=f"bench-{name}-{i}", caller=caller)
+                elapsed = (time.perf_counter() - started) * 1000
+                timings[name].append(elapsed)
+                per_question.setdefault((name, text), []).append(elapsed)
+        layered = Planner(vocabulary, available, runtime.model.semantic)
+        planned = {text: [tool for tool, _ in layered.plan(text).calls] for text in questions}
+        runtime.close()
+    print(f"fallback-path turns ({len(questions)} paraphrases no rule matches):")
+    for name, values in timings.items():
+        print(f"  {name:18s} (ms): {summary(values)}")
+    print("  per question, p50 ms without / with the layer, and the tools it planned:")
+    for text in questions:
+        before = statistics.median(per_question[("without the layer", text)])
+        after = statistics.median(per_question[("with the layer", text)])
+        print(f"    {text:45s} {before:6.1f} / {after:7.1f}  {', '.join(planned[text])}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--turns", type=int, default=0)
     args = parser.parse_args()
 
     from graphs.offline import semantic
@@ -208,8 +272,13 @@ def main() -> None:
             plan = planner.plan(text)
             first = plan.calls[0][0] if plan.calls else None
             right += first == NAMELESS.get(label, label)
+            if layer is not None and first != NAMELESS.get(label, label):
+                print(f"  planner miss: {text!r}: expected {label}, planned {first}")
         print(f"planner, {name}: {right}/{len(tool_cases)} = {right / len(tool_cases):.1%} "
               "first tool right")  # fmt: skip
+
+    if args.turns:
+        fallback_turns(args.turns)
 
     if args.sweep:
         import numpy as np
