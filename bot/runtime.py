@@ -317,7 +317,10 @@ class Runtime:
             timeout=s.llm_timeout_seconds,
             max_retries=s.llm_max_retries,
         )
-        return build_chat_model(config, self.vocabulary)
+        # the offline planner's semantic layer shares the runbook search's embedder (one model)
+        return build_chat_model(
+            config, self.vocabulary, lambda: self.runbooks.embedder, self.data_dir / "semantic"
+        )
 
     @cached_property
     def agent(self) -> Agent:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from graphs.offline.entities import Vocabulary
+
+if TYPE_CHECKING:
+    from tools.runbooks.embedding import Embedder
 
 
 @dataclass(frozen=True)
@@ -21,11 +25,21 @@ class ModelConfig:
     max_retries: int = 2
 
 
-def build_chat_model(config: ModelConfig, vocabulary: Callable[[], Vocabulary]) -> Any:
+def build_chat_model(
+    config: ModelConfig,
+    vocabulary: Callable[[], Vocabulary],
+    embedder: Callable[[], Embedder] | None = None,
+    cache_dir: Path | None = None,
+) -> Any:
+    """`embedder`: the process's embedder (the runbook index's; resolved on the first message
+    the offline planner's rules do not match), for its semantic layer; None: no such layer.
+    `cache_dir`: where that layer caches its example vectors."""
     if not config.use_anthropic:
         from graphs.offline.model import OfflinePlanner
+        from graphs.offline.semantic import SemanticRouter
 
-        return OfflinePlanner(vocabulary=vocabulary)
+        semantic = SemanticRouter(embedder, cache_dir) if embedder is not None else None
+        return OfflinePlanner(vocabulary=vocabulary, semantic=semantic)
     from langchain_anthropic import ChatAnthropic
 
     kwargs: dict[str, Any] = {

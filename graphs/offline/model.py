@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 from graphs.offline.compose import Outcome, compose
 from graphs.offline.entities import Vocabulary
 from graphs.offline.planner import Planner
+from graphs.offline.semantic import SemanticRouter
 
 
 def _text_of(message: BaseMessage) -> str:
@@ -35,6 +36,7 @@ class OfflinePlanner(BaseChatModel):
 
     vocabulary: Callable[[], Vocabulary] = Vocabulary
     tool_names: frozenset[str] = frozenset()
+    semantic: SemanticRouter | None = None  # shared by the copies bind_tools makes
 
     @property
     def _llm_type(self) -> str:
@@ -71,7 +73,7 @@ class OfflinePlanner(BaseChatModel):
             )
         text = _text_of(humans[-1])
         history = [_text_of(m) for m in humans[:-1]]
-        plan = Planner(self.vocabulary(), set(self.tool_names)).plan(text, history)
+        plan = Planner(self.vocabulary(), set(self.tool_names), self.semantic).plan(text, history)
         if plan.calls:
             calls = [
                 {

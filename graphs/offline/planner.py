@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphs.offline.entities import Entities, Vocabulary, extract
 from graphs.offline.intents import (
@@ -40,8 +40,12 @@ from graphs.offline.intents import (
     UPDOWN,
     VERSION_WORDS,
 )
+from graphs.offline.semantic_calls import propose
 from graphs.offline.text import normalise, tokens
 from graphs.prompts import SYSTEM_PROMPT_NAME
+
+if TYPE_CHECKING:
+    from graphs.offline.semantic import SemanticRouter
 
 
 @dataclass
@@ -113,9 +117,15 @@ def _incident_status(low: str, words: set[str]) -> str:
 
 
 class Planner:
-    def __init__(self, vocabulary: Vocabulary, available: set[str]) -> None:
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        available: set[str],
+        semantic: SemanticRouter | None = None,
+    ) -> None:
         self.vocab = vocabulary
         self.available = available
+        self.semantic = semantic  # nearest labelled examples, when no rule matched
 
     def _has(self, name: str) -> bool:
         return name in self.available
@@ -139,6 +149,10 @@ class Planner:
         if self._plan_changes(text, low, words, ents, context, plan):
             return plan
         self._plan_reads(text, low, words, ents, context, plan)
+        if not plan.calls and plan.reply is None and self.semantic is not None:
+            plan.calls.extend(
+                propose(self.semantic, text, ents, words, context, self.vocab, self.available)
+            )
         if not plan.calls and plan.reply is None:
             question = bool(words & QUESTION) or text.strip().endswith("?")
             if self._has("search_runbooks") and (question or len(raw_words) >= 3):
