@@ -13,8 +13,8 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from bot.approvals.audit import add_entry, logged
