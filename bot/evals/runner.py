@@ -15,7 +15,7 @@ from bot.evals.checks import check_turn
 from bot.evals.pricing import cost
 from bot.evals.workspace import Workspace, copy_template, open_workspace
 from core.access import Access
-from core.approvals import APPROVED, EXECUTED, EXECUTING, FAILED, UNKNOWN
+from core.approvals import APPROVED, EXECUTED, EXECUTING, FAILED, PENDING, UNKNOWN
 from graphs.turns import TurnResult
 
 RAN = (APPROVED, EXECUTING, EXECUTED, FAILED, UNKNOWN)
@@ -132,7 +132,20 @@ def run_case(workspace: Workspace, case: Case) -> CaseOutcome:
         ]
         if ran:
             outcome.problems.append(f"an approval went past pending: {', '.join(ran)}")
+    _close_pending(runtime, thread)
     return outcome
+
+
+def _close_pending(runtime: Any, thread: str) -> None:
+    """Expire what the case left pending: each case is its own conversation, and a pending
+    approval would otherwise stand for the identical request of a later case (one pending
+    approval per action and arguments)."""
+    from bot.approvals.requests import expire
+
+    store = runtime.approvals.store
+    for row in store.with_status(PENDING):
+        if (row.thread_id or "").startswith(thread):
+            expire(store, row)
 
 
 def _label(spec: TurnSpec) -> str:

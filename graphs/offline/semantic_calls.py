@@ -46,7 +46,10 @@ def calls_for(
         targets = ents.endpoints or ents.urls or [""]
         return [("check_endpoint", {"target": target}) for target in targets[:5]]
     if label == "model_status":
-        return [("model_status", {"name": model})] if model else [("list_models", {})]
+        # no known name: the message may name a model that does not exist ("what version of
+        # recommender is in production?"), which the rules answer as unknown; listing the
+        # registered models instead would answer about something else
+        return [("model_status", {"name": model})] if model else []
     if label == "model_drift":
         names = [model] if model else list(vocab.models[:5])
         return [("model_drift", {"name": name}) for name in names] or [("list_models", {})]
