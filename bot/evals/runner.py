@@ -5,7 +5,7 @@ approved an action itself."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ class CaseOutcome:
     turns: list[TurnOutcome] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the case's own (nothing executed)
     model: str | None = None  # the Claude model, None offline
+    changed: bool = False  # an approval of the case went past pending (something ran)
 
     @property
     def passed(self) -> bool:
@@ -78,19 +79,39 @@ def run_cases(
     outcomes: dict[str, CaseOutcome] = {}
     for group in ("demo", "planted"):
         members = [c for c in cases if group_of(c) == group]
-        if not members:
-            continue
-        data = copy_template(template, work / group)
-        workspace = open_workspace(data, overrides or {}, [c.setup for c in members])
-        try:
-            for case in members:
-                outcome = run_case(workspace, case)
-                outcomes[case.id] = outcome
+        if members:
+            for outcome in _run_group(group, members, template, work, overrides or {}):
+                outcomes[outcome.case.id] = outcome
                 if progress is not None:
                     progress(outcome)
-        finally:
-            workspace.close()
     return [outcomes[c.id] for c in cases]
+
+
+def _run_group(
+    group: str, members: Sequence[Case], template: Path, work: Path, overrides: dict[str, Any]
+) -> Iterator[CaseOutcome]:
+    """One workspace for the group's cases; after a case whose approved action changed it
+    (an alias moved, a service restarted), the cases after it start from a fresh copy, as
+    if each ran alone."""
+    setups = [c.setup for c in members]
+    copies = 0
+
+    def fresh() -> Workspace:
+        nonlocal copies
+        copies += 1
+        data = copy_template(template, work / (group if copies == 1 else f"{group}-{copies}"))
+        return open_workspace(data, overrides, setups)
+
+    workspace = fresh()
+    try:
+        for n, case in enumerate(members):
+            outcome = run_case(workspace, case)
+            yield outcome
+            if outcome.changed and n + 1 < len(members):
+                workspace.close()
+                workspace = fresh()
+    finally:
+        workspace.close()
 
 
 def run_case(workspace: Workspace, case: Case) -> CaseOutcome:
@@ -124,14 +145,14 @@ def run_case(workspace: Workspace, case: Case) -> CaseOutcome:
                 usage,
             )
         )
-    if not case.decides:
-        ran = [
-            f"{row.id} ({row.tool}, {row.status})"
-            for row in runtime.approvals.store.with_status(*RAN)
-            if (row.thread_id or "").startswith(thread)
-        ]
-        if ran:
-            outcome.problems.append(f"an approval went past pending: {', '.join(ran)}")
+    ran = [
+        f"{row.id} ({row.tool}, {row.status})"
+        for row in runtime.approvals.store.with_status(*RAN)
+        if (row.thread_id or "").startswith(thread)
+    ]
+    outcome.changed = bool(ran)
+    if ran and not case.decides:
+        outcome.problems.append(f"an approval went past pending: {', '.join(ran)}")
     _close_pending(runtime, thread)
     return outcome
 

@@ -65,9 +65,9 @@ class SlackIncidentNotifier:
         message = self._message(card)
         if card.message_ts:
             channel = card.message_channel or self.channel
-            self.pacer.wait(channel)
             try:
-                self.client.chat_update(channel=channel, ts=card.message_ts, **message.kwargs())
+                with self.pacer.slot(channel):
+                    self.client.chat_update(channel=channel, ts=card.message_ts, **message.kwargs())
                 return channel, card.message_ts
             except Exception as exc:
                 if slack_error(exc) not in ("message_not_found", "channel_not_found"):
@@ -77,10 +77,10 @@ class SlackIncidentNotifier:
                     card.id,
                     slack_error(exc),
                 )
-        self.pacer.wait(self.channel)
-        response = self.client.chat_postMessage(
-            channel=self.channel, unfurl_links=False, unfurl_media=False, **message.kwargs()
-        )
+        with self.pacer.slot(self.channel):
+            response = self.client.chat_postMessage(
+                channel=self.channel, unfurl_links=False, unfurl_media=False, **message.kwargs()
+            )
         return str(response["channel"]), str(response["ts"])
 
     def thread_note(self, card: IncidentCard, text: str) -> None:
@@ -92,16 +92,16 @@ class SlackIncidentNotifier:
             return
         channel = card.message_channel or self.channel
         for piece in split_text(escape(text))[:5]:
-            self.pacer.wait(channel)
-            self.client.chat_postMessage(
-                channel=channel,
-                thread_ts=card.message_ts,
-                text=piece,
-                blocks=[section(piece)],
-                reply_broadcast=False,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            with self.pacer.slot(channel):
+                self.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=card.message_ts,
+                    text=piece,
+                    blocks=[section(piece)],
+                    reply_broadcast=False,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
 
     # ------------------------------------------------------------------ from approval clicks
     def refresh(self, incident_id: int, view: ApprovalView | None = None) -> None:

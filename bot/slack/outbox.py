@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +62,23 @@ class ChannelPacer:
         if delay > 0:
             self._sleep(delay)
         return max(delay, 0.0)
+
+    def sent(self, channel: str) -> None:
+        """A post to `channel` has returned: the next one starts at least `interval` later.
+        Slots alone space the starts of posts; a slow request (a new connection, a busy
+        network) would otherwise arrive just before the next one, inside Slack's limit."""
+        with self._lock:
+            done = self._clock() + self.interval
+            self._next[channel] = max(self._next.get(channel, 0.0), done)
+
+    @contextmanager
+    def slot(self, channel: str) -> Iterator[float]:
+        """`with pacer.slot(channel): post(...)`: wait for the slot, then mark it sent."""
+        waited = self.wait(channel)
+        try:
+            yield waited
+        finally:
+            self.sent(channel)
 
 
 class Outbox:

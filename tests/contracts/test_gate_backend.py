@@ -81,19 +81,19 @@ def make_gate(engine: Any) -> Callable[..., Gate]:
     return make
 
 
-def _request(gate: Gate, call: str = "call-1", thread: str = "t1") -> Any:
+def _request(gate: Gate, call: str = "call-1", thread: str = "t1", service: str = "web") -> Any:
     return gate.backend.request(
         thread_id=thread,
         tool_call_id=call,
         tool=gate.tool,
-        args={"service": "web"},
+        args={"service": service},
         caller=REQUESTER,
         preview="would restart web",
         risk=Risk.MEDIUM,
     )
 
 
-def test_request_creates_one_pending_approval_per_call(make_gate: Callable[..., Gate]) -> None:
+def test_request_creates_one_pending_approval_per_action(make_gate: Callable[..., Gate]) -> None:
     gate = make_gate()
     first = _request(gate)
     assert first.status == PENDING and first.tool == "restart_service"
@@ -101,8 +101,11 @@ def test_request_creates_one_pending_approval_per_call(make_gate: Callable[..., 
     assert first.preview == "would restart web" and first.thread_id == "t1"
     again = _request(gate)
     assert again.id == first.id and again.status == PENDING  # the same call: the same one
-    other = _request(gate, call="call-2")
-    assert other.id != first.id
+    # the same action and arguments from another call or thread: the pending one
+    assert _request(gate, call="call-2").id == first.id
+    assert _request(gate, call="call-3", thread="t2").id == first.id
+    other = _request(gate, call="call-4", service="worker")  # another action: its own
+    assert other.id != first.id and other.status == PENDING
     assert gate.backend.view(first.id) == first
     assert gate.runs == []  # requesting runs nothing
 

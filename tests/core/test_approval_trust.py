@@ -132,6 +132,8 @@ def test_no_self_approval_across_slack_and_the_cli(  # type: ignore[no-untyped-d
     assert refused.returncode == 3
     assert "you requested this action; another on-call engineer must approve it" in refused.stderr
     assert runtime.approvals.view(approval).status == "pending" and runs(tmp_path) == []
+    # rejected, so that the same action can be asked for again (one pending per action)
+    runtime.approvals.decide(approval, user="U_OTHER", approve=False, via="slack")
 
     # asked for at a terminal by the OS user mapped to U_ONCALL, clicked in Slack by U_ONCALL
     from bot.approvals import ApprovalError

@@ -41,19 +41,22 @@ def stack(
     built.close()
 
 
-def _request(stack: Stack, thread_ts: str, call: str, *, card: bool = True) -> ApprovalView:
-    """A pending approval in a Slack thread, with its card posted (as a chat turn would)."""
+def _request(
+    stack: Stack, thread_ts: str, call: str, *, card: bool = True, service: str = "web"
+) -> ApprovalView:
+    """A pending approval in a Slack thread, with its card posted (as a chat turn would).
+    Identical actions share one pending approval, so concurrent ones name other services."""
     runtime = stack.runtime
     tool = runtime.toolbox.get("run_remediation")
     assert tool is not None
-    args = {"action": "restart_service", "params": {"service": "web"}}
+    args = {"action": "restart_service", "params": {"service": service}}
     view = runtime.approvals.request(
         thread_id=f"slack:{TEAM}:{CHANNEL}:{thread_ts}",
         tool_call_id=call,
         tool=tool,
         args=args,
         caller=Caller(user="U222", via="slack", channel=CHANNEL),
-        preview="would restart web",
+        preview=f"would restart {service}",
         risk=tool.risk_of(tool.parse(args)),
     )
     if card:
@@ -153,7 +156,8 @@ def test_slack_place_of_thread_ids() -> None:
 def test_two_readers_deliver_each_change_once_and_in_order(stack: Stack) -> None:
     runtime, emu = stack.runtime, stack.emulator
     threads = [f"{int(time.time())}.{n:06d}" for n in range(100, 106)]
-    views = [_request(stack, ts, f"call-{i}") for i, ts in enumerate(threads)]
+    views = [_request(stack, ts, f"call-{i}", service=f"web-{i}") for i, ts in enumerate(threads)]
+    assert len({v.id for v in views}) == 6
     for view in views:
         runtime.approval_flow.decide_and_resume(view.id, user="U0ONCALL", approve=True, via="cli")
     assert len(stack.runs()) == 6  # not paused in a conversation: run directly, once each

@@ -222,6 +222,24 @@ def test_pacer_reserves_slots_per_channel() -> None:
     assert slept == [1.0, 2.0]
 
 
+def test_pacer_counts_from_when_a_slow_post_returned() -> None:
+    """A first post that takes 1.4 s must not let the second arrive right behind it."""
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = ChannelPacer(0.25, clock=lambda: now[0], sleep=sleep)
+    with pacer.slot("A") as waited:
+        assert waited == 0.0
+        now[0] += 1.4  # the request is slow
+    with pacer.slot("A") as waited:
+        assert waited == pytest.approx(0.25)  # from its return, not from its start
+    assert now[0] == pytest.approx(1.65)
+
+
 # ---------------------------------------------------------------------- suggested actions
 @pytest.fixture
 def stack(tmp_path: Path, slack_emulator: SlackEmulator) -> Iterator[Stack]:
