@@ -30,6 +30,7 @@ from bot.slack.render import (
     fields_blocks,
     header,
     mrkdwn,
+    quote,
     section,
     slack_date,
     split_text,
@@ -105,7 +106,7 @@ def decision_line(
     """One line on where the approval stands, for the card and the thread."""
     when = f" {slack_date(decided_at)}" if decided_at else ""
     by = who(view.decided_by) + (f" {VIA_TEXT[via]}" if via in VIA_TEXT else "")
-    result = f"\n>{escape(truncate(view.result, 1500))}" if view.result else ""
+    result = "\n" + quote(escape(truncate(view.result, 1500))) if view.result else ""
     if view.status == PENDING:
         if view.approvers:
             names = ", ".join(who(u) for u in view.approvers)
@@ -196,7 +197,7 @@ def _runbook(card: IncidentCard) -> str | None:
         title = f"<{escape(ref.source)}|{escape(ref.title)}>"
     else:
         title = f"*{escape(ref.title)}* (`{escape(ref.source)}`)"
-    excerpt = f"\n>{escape(truncate(ref.excerpt, 600))}" if ref.excerpt else ""
+    excerpt = "\n" + quote(escape(truncate(ref.excerpt, 600))) if ref.excerpt else ""
     flagged = f"\n_{escape(ref.warning)}_" if ref.warning and ref.excerpt else ""
     return f"📖 Runbook: {title}{place}{flagged}{excerpt}"
 

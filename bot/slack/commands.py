@@ -22,7 +22,7 @@ from bot.slack.cards import approval_blocks
 from bot.slack.client import redacting_respond
 from bot.slack.conversation import Conversations, Incoming
 from bot.slack.outbox import slack_error
-from bot.slack.render import MAX_BLOCKS, SlackMessage, escape, render_reply, section
+from bot.slack.render import MAX_BLOCKS, SlackMessage, escape, quote, render_reply, section
 from core.access import Caller
 from graphs.port import AgentPort
 from tools.base import Toolbox
@@ -142,7 +142,7 @@ class OpsCommand:
         team = str(body.get("team_id") or self.conversations.identity.team_id)
         question = SlackMessage(
             text=f"{user} asked: {text}",
-            blocks=[section(f"<@{user}> asked via `/ops`:\n>{escape(text)}")],
+            blocks=[section(f"<@{user}> asked via `/ops`:\n{quote(escape(text))}")],
         )
         try:
             root_ts = self.conversations.outbox.post(channel, question)

@@ -70,6 +70,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def quote(text: str) -> str:
+    """Slack's `>` marks one line as quoted: every line of a multi-line text gets one (a
+    blank line stays quoted, so the quote is not cut in two). `text` is already escaped."""
+    return "\n".join(f">{line}" for line in text.splitlines() or [""])
+
+
 def unescape(text: str) -> str:
     """Undo Slack's escaping of incoming message text."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -339,3 +339,17 @@ def test_incident_buttons_can_be_limited_to_on_call_engineers(
     clicks.handle(_incident_click(notifier, "ack", "U0ONCALL", ts))
     assert actions.calls == [("ack", 7, "U0ONCALL")]
     assert asked == ["U0STRANGER"] * 3 + ["U0ONCALL"]  # checked at every click
+
+
+def test_a_multi_line_runbook_excerpt_is_quoted_on_every_line(
+    notifier: SlackIncidentNotifier, slack_emulator: SlackEmulator
+) -> None:
+    actions: FakeIncidents = notifier.actions  # type: ignore[assignment]
+    excerpt = "1. Find big files\n\n2. Rotate the logs\n3. Page storage"
+    ref = RunbookRef("Disk full", "Free space", "host/disk-full.md", excerpt)
+    channel, ts = notifier.incident_changed(actions.add(_card(runbook=ref)))  # type: ignore[misc]
+    posted = slack_emulator.message(channel, ts)
+    assert posted is not None
+    shown = next(b["text"]["text"] for b in posted["blocks"] if "Runbook" in str(b.get("text", "")))
+    quoted = shown.split("\n")[1:]
+    assert quoted == [">1. Find big files", ">", ">2. Rotate the logs", ">3. Page storage"]
