@@ -27,6 +27,7 @@ from langgraph.types import Command, interrupt
 
 from core.access import Caller
 from core.approvals import APPROVED, ASIDE, PENDING, ApprovalView, outcome_ok, outcome_text
+from core.questions import problem
 from graphs.gate import GateBackend
 from graphs.llm import describe_failure, is_offline
 from graphs.state import AgentState
@@ -159,6 +160,9 @@ class Agent:
         return bool(snapshot.values)
 
     def ask(self, text: str, *, thread_id: str, caller: Caller) -> TurnResult:
+        refused = problem(text, empty_ok=True)
+        if refused is not None:  # nothing is planned, stored or called
+            return TurnResult(thread_id=thread_id, answer=refused)
         note = None
         if self.is_paused(thread_id):
             waiting = self.pending(thread_id)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
 from core.clock import iso
+from core.questions import problem
 from tools.format import compact_json
 
 if TYPE_CHECKING:
@@ -64,6 +65,9 @@ def cmd_ask(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.approvals.typed import TypedDecisions
     from bot.console import answer, render_turn
 
+    refused = problem(args.text)
+    if refused is not None:
+        raise CliError(refused, code=2)
     thread = args.thread or f"cli:{uuid.uuid4().hex[:12]}"
     caller = runtime.console_caller(thread, via="cli")
     typed = TypedDecisions(runtime.approval_flow)

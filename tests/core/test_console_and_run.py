@@ -34,6 +34,30 @@ def test_ask_plain_text(tmp_path: Path) -> None:
     assert "Here is what I can do" in result.stdout
 
 
+def test_ask_refuses_an_empty_or_pasted_question(tmp_path: Path) -> None:
+    for text in ("", "   \n "):
+        result = opsbot("ask", text, cwd=tmp_path)
+        assert result.returncode == 2 and result.stdout == ""
+        assert "The question is empty" in result.stderr and "Traceback" not in result.stderr
+    pasted = "ERROR disk full on /var " * 420  # 10,080 characters, a pasted log
+    result = opsbot("ask", pasted, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "The question is 10,079 characters" in result.stderr
+    assert "up to 4,000" in result.stderr and "Here is what I can do" not in result.stderr
+
+
+def test_a_pasted_question_in_chat_is_answered_without_a_plan(make_runtime) -> None:  # type: ignore[no-untyped-def]
+    runtime = make_runtime()
+    caller = runtime.console_caller()
+    turn = runtime.agent.ask("restart web " * 500, thread_id="paste", caller=caller)
+    assert "characters; I read questions of up to 4,000" in turn.answer
+    assert turn.tool_calls == [] and turn.pending == []
+    state = runtime.agent.graph.get_state({"configurable": {"thread_id": "paste"}})
+    assert not state.values  # nothing stored in the conversation
+    help_turn = runtime.agent.ask("", thread_id="bare-mention", caller=caller)
+    assert "Here is what I can do" in help_turn.answer  # a bare @mention asks for help
+
+
 def test_follow_up_context_survives_a_process_restart(make_runtime) -> None:  # type: ignore[no-untyped-def]
     first = make_runtime()
     caller = first.console_caller()
