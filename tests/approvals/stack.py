@@ -8,38 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from bot.approvals import ApprovalFlow, ApprovalPolicy, ApprovalService, AuditLogger
 from bot.storage.db import make_engine, migrate
-from core.access import Access, Caller, Risk
 from graphs.agent import Agent, AgentDeps
 from graphs.checkpoint import open_checkpointer
 from graphs.offline.entities import Vocabulary
 from graphs.offline.model import OfflinePlanner
-from tools.base import OpsTool, Toolbox, ToolResult
-
-
-class RemediationArgs(BaseModel):
-    action: str
-    params: dict[str, Any] = {}
-
-
-def counting_tool(log: Path) -> OpsTool:
-    def run(args: RemediationArgs, caller: Caller) -> ToolResult:
-        with log.open("a") as fh:
-            fh.write(f"{args.action} {args.params} by {caller.user}\n")
-        return ToolResult(text=f"{args.action} done")
-
-    return OpsTool(
-        name="run_remediation",
-        description="test remediation",
-        args=RemediationArgs,
-        run=run,
-        access=Access.GATED,
-        preview=lambda a: f"would run {a.action} with {a.params}",
-        risk_for=lambda a: Risk.MEDIUM,
-    )
+from tests.slack.stack import counting_remediation
+from tools.base import OpsTool, Toolbox
 
 
 @dataclass
@@ -63,7 +39,7 @@ def build_stack(database_url: str | None, tmp_path: Path, **policy: Any) -> Stac
     audit = AuditLogger(engine)
     service = ApprovalService(engine, audit, ApprovalPolicy(**(defaults | policy)))
     log = tmp_path / "actions.log"
-    tool = counting_tool(log)
+    tool = counting_remediation(log)
     toolbox = Toolbox([tool])
     service.set_toolbox(toolbox)
     saver, close_cp = open_checkpointer(database_url, tmp_path / "checkpoints.sqlite3")

@@ -64,6 +64,18 @@ def _request(
     return view
 
 
+def _feed(stack: Stack) -> ApprovalFeed:
+    """A feed reader as each process runs one (its own cursor on the shared events)."""
+    runtime = stack.runtime
+    return ApprovalFeed(
+        runtime.approvals,
+        runtime.approval_flow,
+        runtime.slack.outbox,
+        runtime.slack.locks,
+        ApprovalEvents(runtime.engine),
+    )
+
+
 def _card_ts(stack: Stack, approval_id: str) -> str:
     with session(stack.runtime.engine) as db:
         row = db.get(Approval, approval_id)
@@ -162,20 +174,8 @@ def test_two_readers_deliver_each_change_once_and_in_order(stack: Stack) -> None
         runtime.approval_flow.decide_and_resume(view.id, user="U0ONCALL", approve=True, via="cli")
     assert len(stack.runs()) == 6  # not paused in a conversation: run directly, once each
 
-    first = ApprovalFeed(
-        runtime.approvals,
-        runtime.approval_flow,
-        runtime.slack.outbox,
-        runtime.slack.locks,
-        ApprovalEvents(runtime.engine),
-    )
-    second = ApprovalFeed(
-        runtime.approvals,
-        runtime.approval_flow,
-        runtime.slack.outbox,
-        runtime.slack.locks,
-        ApprovalEvents(runtime.engine),
-    )
+    first = _feed(stack)
+    second = _feed(stack)
     barrier = threading.Barrier(2)
 
     def run(feed: ApprovalFeed) -> None:
@@ -211,13 +211,7 @@ def test_a_crashed_readers_claim_is_taken_over_after_its_lease(stack: Stack) -> 
     crashed = ApprovalEvents(runtime.engine, owner="crashed", lease=timedelta(seconds=0.5))
     oldest = crashed.oldest(view.id)
     assert oldest is not None and crashed.claim(oldest)  # ...and it dies without delivering
-    feed = ApprovalFeed(
-        runtime.approvals,
-        runtime.approval_flow,
-        runtime.slack.outbox,
-        runtime.slack.locks,
-        ApprovalEvents(runtime.engine),
-    )
+    feed = _feed(stack)
     assert feed.pump() == 0  # held by the crashed reader: nothing, and nothing out of order
     assert not emu.posts(CHANNEL, thread_ts=thread)[1:]
     time.sleep(0.6)
@@ -235,13 +229,7 @@ def test_failed_posts_are_retried_and_a_deleted_card_does_not_block(stack: Stack
     emu.messages.pop((CHANNEL, card))  # somebody deleted the card in Slack
     runtime.approval_flow.decide_and_resume(view.id, user="U0ONCALL", approve=True, via="cli")
     emu.fail("chat.postMessage", "fatal_error")
-    feed = ApprovalFeed(
-        runtime.approvals,
-        runtime.approval_flow,
-        runtime.slack.outbox,
-        runtime.slack.locks,
-        ApprovalEvents(runtime.engine),
-    )
+    feed = _feed(stack)
     _drain(feed)
     assert [c.response.get("error") for c in emu.calls_to("chat.update", ts=card)] == [
         "message_not_found"  # logged, not retried: the outcome is still posted below
@@ -266,13 +254,7 @@ def test_a_decision_made_before_the_card_was_attached_still_reaches_the_card(
     thread = f"{int(time.time())}.000350"
     view = _request(stack, thread, "call-early", card=False)
     runtime.approvals.decide(view.id, user="U0ONCALL", approve=False, via="cli")
-    feed = ApprovalFeed(
-        runtime.approvals,
-        runtime.approval_flow,
-        runtime.slack.outbox,
-        runtime.slack.locks,
-        ApprovalEvents(runtime.engine),
-    )
+    feed = _feed(stack)
     _drain(feed)  # the rejection's row: no card to update yet
     assert feed.events.backlog() == []
     runtime.slack.outbox.post_approval(view, CHANNEL, thread)  # rendered while pending
