@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.incidents.contract import IncidentCard
 from core.approvals import ApprovalView
 from core.clock import iso
+from core.people import with_names
 
 _ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 _STATUS_ICON = {"open": "", "acknowledged": "👀 ", "resolved": "✅ "}
@@ -135,6 +136,6 @@ class ConsoleNotifier:
         return None
 
     def thread_note(self, card: IncidentCard, text: str) -> None:
-        body = text.strip().splitlines() or [""]
+        body = with_names(text).strip().splitlines() or [""]
         lines = [f"  #{card.id} › {body[0]}", *(f"  #{card.id}   {line}" for line in body[1:])]
         self._write("\n".join(lines))

@@ -13,6 +13,7 @@ from bot.incidents.cards import card_json, row_summary
 from bot.incidents.spec import IncidentError
 from core.access import Caller
 from core.clock import iso
+from core.people import with_names
 from tools.base import OpsTool, ToolError, ToolResult
 from tools.format import text_table
 
@@ -30,7 +31,7 @@ class ShowArgs(BaseModel):
 
 def timeline_lines(events: list[Any]) -> list[str]:
     """An incident's timeline events, one line each: "- <when> <who>: <first line>"."""
-    return [f"- {iso(e.at)} {e.actor}: {e.text.splitlines()[0]}" for e in events]
+    return [f"- {iso(e.at)} {e.actor}: {with_names(e.text.splitlines()[0])}" for e in events]
 
 
 @dataclass(frozen=True)

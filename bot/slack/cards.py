@@ -184,7 +184,9 @@ def approval_blocks(
 def approval_fallback(view: ApprovalView) -> str:
     if view.status == PENDING:
         return f"Approval needed ({view.risk} risk): {action_text(view)}"
-    return f"{view.tool}: {view.status}" + (f" by {view.decided_by}" if view.decided_by else "")
+    return f"{view.tool}: {view.status}" + (
+        f" by {who(view.decided_by)}" if view.decided_by else ""
+    )
 
 
 # ---------------------------------------------------------------------- incidents

@@ -141,7 +141,7 @@ class OpsCommand:
         user = str(body.get("user_id") or "")
         team = str(body.get("team_id") or self.conversations.identity.team_id)
         question = SlackMessage(
-            text=f"{user} asked: {text}",
+            text=f"<@{user}> asked: {text}",
             blocks=[section(f"<@{user}> asked via `/ops`:\n{quote(escape(text))}")],
         )
         try:

@@ -30,6 +30,7 @@ from bot.slack.outbox import ChannelPacer, Outbox, slack_error
 from bot.slack.render import SlackMessage, escape, section, split_text, truncate
 from bot.slack.users import UserNames
 from core.approvals import APPROVED, EXECUTING, PENDING, ApprovalView, outcome_text
+from core.people import with_names
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ class SlackIncidentNotifier:
             )
             return
         channel = card.message_channel or self.channel
-        for piece in split_text(escape(text))[:5]:
+        named = with_names(text, self.names.name)  # names, not mentions: nobody is pinged
+        for piece in split_text(escape(named))[:5]:
             with self.pacer.slot(channel):
                 self.client.chat_postMessage(
                     channel=channel,

@@ -21,6 +21,7 @@ from typing import Any
 from bot.reply import ApprovalCard, Attachment, Code, Context, Fields, Reply, Section, Table
 from core.approvals import ApprovalView
 from core.clock import as_utc, iso
+from core.people import SLACK_USER
 from tools.format import text_table
 
 MAX_TEXT = 3000  # section / context text
@@ -34,8 +35,6 @@ MAX_MESSAGES = 4  # more than this and the whole answer is attached as a file
 CODE_ATTACH_CHARS = 8000  # longer code/diffs are attached, with a preview inline
 CODE_PREVIEW_LINES = 40
 TABLE_ROWS = 40  # more rows are attached as CSV, with the first rows inline
-
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9_]{2,}$")
 
 
 @dataclass
@@ -89,7 +88,7 @@ def who(user: str | None) -> str:
     """A Slack user id as a mention, anything else (console, scheduler) as escaped text."""
     if not user:
         return "someone"
-    return f"<@{user}>" if _SLACK_ID.match(user) else escape(user)
+    return f"<@{user}>" if SLACK_USER.match(user) else escape(user)
 
 
 def slack_date(when: datetime | None) -> str:

@@ -353,3 +353,17 @@ def test_a_multi_line_runbook_excerpt_is_quoted_on_every_line(
     shown = next(b["text"]["text"] for b in posted["blocks"] if "Runbook" in str(b.get("text", "")))
     quoted = shown.split("\n")[1:]
     assert quoted == [">1. Find big files", ">", ">2. Rotate the logs", ">3. Page storage"]
+
+
+def test_thread_notes_name_people_without_pinging_them(
+    notifier: SlackIncidentNotifier, slack_emulator: SlackEmulator
+) -> None:
+    actions: FakeIncidents = notifier.actions  # type: ignore[assignment]
+    first = actions.add(_card())
+    channel, ts = notifier.incident_changed(first)  # type: ignore[misc]
+    actions.stored(first.id, channel, ts)
+    card = actions.card(first.id)
+    notifier.thread_note(card, "✅ restart ran, approved by <@U0ONCALL>; asked by <@U0NOBODY>")
+    (note,) = [m for m in slack_emulator.thread(channel, ts) if m["ts"] != ts]
+    assert note["text"] == "✅ restart ran, approved by Olga Oncall; asked by U0NOBODY"
+    assert "<@" not in str(note["blocks"])  # a name, not a mention: nobody is pinged
