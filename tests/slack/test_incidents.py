@@ -110,6 +110,15 @@ def notifier(slack_emulator: SlackEmulator) -> SlackIncidentNotifier:
     )
 
 
+def _posted(notifier: SlackIncidentNotifier) -> IncidentCard:
+    """A new incident whose root message is posted, as the store then holds it."""
+    actions: FakeIncidents = notifier.actions  # type: ignore[assignment]
+    first = actions.add(_card())
+    channel, ts = notifier.incident_changed(first)  # type: ignore[misc]
+    actions.stored(first.id, channel, ts)
+    return actions.card(first.id)
+
+
 def test_root_message_is_posted_once_then_updated_in_place(
     notifier: SlackIncidentNotifier, slack_emulator: SlackEmulator
 ) -> None:
@@ -358,11 +367,8 @@ def test_a_multi_line_runbook_excerpt_is_quoted_on_every_line(
 def test_thread_notes_name_people_without_pinging_them(
     notifier: SlackIncidentNotifier, slack_emulator: SlackEmulator
 ) -> None:
-    actions: FakeIncidents = notifier.actions  # type: ignore[assignment]
-    first = actions.add(_card())
-    channel, ts = notifier.incident_changed(first)  # type: ignore[misc]
-    actions.stored(first.id, channel, ts)
-    card = actions.card(first.id)
+    card = _posted(notifier)
+    channel, ts = str(card.message_channel), str(card.message_ts)
     notifier.thread_note(card, "✅ restart ran, approved by <@U0ONCALL>; asked by <@U0NOBODY>")
     (note,) = [m for m in slack_emulator.thread(channel, ts) if m["ts"] != ts]
     assert note["text"] == "✅ restart ran, approved by Olga Oncall; asked by U0NOBODY"
