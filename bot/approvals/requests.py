@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,19 +20,22 @@ from core.clock import as_utc, utcnow
 from tools.base import OpsTool
 
 
-def request(
-    store: ApprovalStore,
-    approvers: Approvers,
-    *,
-    thread_id: str,
-    tool_call_id: str,
-    tool: OpsTool,
-    args: dict[str, Any],
-    caller: Caller,
-    preview: str,
-    risk: Risk,
-    incident_id: int | None = None,
-) -> ApprovalView:
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """What a gated call asks to have approved: the one definition of its fields, from
+    `ApprovalService.request` down to the row."""
+
+    thread_id: str
+    tool_call_id: str
+    tool: OpsTool
+    args: dict[str, Any]
+    caller: Caller
+    preview: str
+    risk: Risk
+    incident_id: int | None = None
+
+
+def request(store: ApprovalStore, approvers: Approvers, asked: ApprovalRequest) -> ApprovalView:
     """Create the pending approval (and its `requested` audit row), or return the existing
     one for the same call (a re-run of the gate node, or another replica first), or the one
     already pending for the same action and arguments, wherever it was asked for (its id is
@@ -44,8 +48,8 @@ def request(
     action). A unique index on `action_key` while pending makes this hold under concurrency
     and across replicas (SQLite and PostgreSQL alike): of two identical requests at once, one
     inserts, the other fails its insert and returns the winner's row."""
-    approval_id = approval_id_for(thread_id, tool_call_id)
-    key = action_key(tool.name, args)
+    approval_id = approval_id_for(asked.thread_id, asked.tool_call_id)
+    key = action_key(asked.tool.name, asked.args)
     for _attempt in range(5):
         with session(store.engine) as db:
             existing = db.get(Approval, approval_id)
@@ -57,11 +61,7 @@ def request(
                 return to_view(twin)
             expire(store, twin)  # its time is up: it no longer holds the action
             continue
-        created = _insert(
-            store, approvers, approval_id, key, thread_id=thread_id, tool_call_id=tool_call_id,
-            tool=tool, args=args, caller=caller, preview=preview, risk=risk,
-            incident_id=incident_id,
-        )  # fmt: skip
+        created = _insert(store, approvers, approval_id, key, asked)
         if created is not None:
             return created
         # another replica, a re-run, or an identical request inserted first: read theirs
@@ -75,38 +75,27 @@ def _pending_twin(db: Session, key: str) -> Approval | None:
 
 
 def _insert(
-    store: ApprovalStore,
-    approvers: Approvers,
-    approval_id: str,
-    key: str,
-    *,
-    thread_id: str,
-    tool_call_id: str,
-    tool: OpsTool,
-    args: dict[str, Any],
-    caller: Caller,
-    preview: str,
-    risk: Risk,
-    incident_id: int | None,
+    store: ApprovalStore, approvers: Approvers, approval_id: str, key: str, asked: ApprovalRequest
 ) -> ApprovalView | None:
     """Insert the approval with its audit row; None when a row with its id or its action
     key came first (a unique constraint refused the insert)."""
     policy = approvers.policy
+    caller = asked.caller
     with session(store.engine) as db:
         row = Approval(
             id=approval_id,
-            thread_id=thread_id,
-            tool_call_id=tool_call_id,
-            tool=tool.name,
-            args=args,
-            risk=risk.value,
-            preview=preview,
+            thread_id=asked.thread_id,
+            tool_call_id=asked.tool_call_id,
+            tool=asked.tool.name,
+            args=asked.args,
+            risk=asked.risk.value,
+            preview=asked.preview,
             requested_by=caller.user,
             requested_via=caller.via,
             channel=caller.channel,
             expires_at=utcnow() + timedelta(seconds=policy.ttl_seconds),
-            approvals_needed=policy.approvals_needed(risk),
-            incident_id=incident_id,
+            approvals_needed=policy.approvals_needed(asked.risk),
+            incident_id=asked.incident_id,
             action_key=key,
         )
         db.add(row)
@@ -114,12 +103,12 @@ def _insert(
             db,
             actor=approvers.actor(caller.user, caller.via),
             via=caller.via,
-            action=tool.name,
-            args=args,
+            action=asked.tool.name,
+            args=asked.args,
             outcome="requested",
-            result=preview,
+            result=asked.preview,
             approval_id=approval_id,
-            thread_id=thread_id,
+            thread_id=asked.thread_id,
         )
         try:
             db.commit()

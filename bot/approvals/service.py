@@ -130,18 +130,10 @@ class ApprovalService:
         risk: Risk,
         incident_id: int | None = None,
     ) -> ApprovalView:
-        return requests.request(
-            self.store,
-            self.approvers,
-            thread_id=thread_id,
-            tool_call_id=tool_call_id,
-            tool=tool,
-            args=args,
-            caller=caller,
-            preview=preview,
-            risk=risk,
-            incident_id=incident_id,
+        asked = requests.ApprovalRequest(
+            thread_id, tool_call_id, tool, args, caller, preview, risk, incident_id
         )
+        return requests.request(self.store, self.approvers, asked)
 
     def expire_due(self) -> list[ApprovalView]:
         """Expire every pending approval past its time; return those this call expired."""
