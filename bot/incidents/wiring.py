@@ -87,7 +87,7 @@ def build_monitors(runtime: Runtime) -> Any:
         )
     )
     retention = max(timedelta(hours=2), timedelta(seconds=40 * s.check_interval_seconds))
-    return MonitorSuite(monitors, store, retention)
+    return MonitorSuite(monitors, store, retention, sustain=s.monitor_sustain_samples)
 
 
 def triage_deps(runtime: Runtime) -> Any:

@@ -6,10 +6,27 @@ Pending alerts (still inside their `for:` period) are not reported yet.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from core.incidents import Finding, normalise_severity
 from tools.infra import prometheus
+
+
+def readable(value: object) -> str:
+    """Prometheus sends an alert's value as Go formats a float ("1e+00", "9.5e-01"): shown
+    as a person writes it ("1", "0.95"); anything that is not a number is kept as sent."""
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value if value is not None else "")
+    if not math.isfinite(number):
+        return str(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}"
+    if abs(number) >= 100:
+        return f"{number:,.2f}"
+    return f"{number:.4g}"
 
 
 class PrometheusMonitor:
@@ -18,6 +35,7 @@ class PrometheusMonitor:
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url
         self.timeout = timeout
+        self.target = f"Prometheus at {url}"  # named when it cannot be reached
 
     def run(self, now: datetime) -> list[Finding]:
         findings = []
@@ -28,7 +46,7 @@ class PrometheusMonitor:
             annotations = alert.get("annotations") or {}
             alertname = labels.get("alertname", "PrometheusAlert")
             identity = {k: v for k, v in labels.items() if k != "severity"}
-            fields = [("value", str(alert.get("value", "")))]
+            fields = [("value", readable(alert.get("value")))]
             if alert.get("activeAt"):
                 fields.append(("active since", str(alert["activeAt"])))
             findings.append(

@@ -191,6 +191,18 @@ def test_prometheus_firing_alerts_become_findings() -> None:
     assert finding.severity == CRITICAL and finding.source == "prometheus"
     assert "severity" not in finding.labels and finding.labels["instance"] == "db-1"
     assert finding.details["runbook_url"].startswith("https://runbooks")
+    assert ("value", "2.1") in finding.fields  # not Go's "2.1e+00"
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [("1e+00", "1"), ("9.5e-01", "0.95"), ("1.2345678e+05", "123,456.78"), ("3e-04", "0.0003"),
+     ("NaN", "NaN"), ("+Inf", "+Inf"), ("", ""), ("n/a", "n/a")],
+)  # fmt: skip
+def test_prometheus_values_read_as_people_write_them(sent: str, shown: str) -> None:
+    from bot.monitors.prometheus import readable
+
+    assert readable(sent) == shown
 
 
 def test_suite_keeps_failures_and_skips_apart(store: SampleStore) -> None:
@@ -213,3 +225,52 @@ def test_suite_keeps_failures_and_skips_apart(store: SampleStore) -> None:
     )
     assert not runs["later"].ok and runs["later"].error is None
     assert runs["host"].ok
+
+
+def test_unreachable_prometheus_becomes_a_finding_and_clears_when_back(
+    store: SampleStore,
+) -> None:
+    """Real HTTP: Prometheus answers garbage three cycles in a row, then answers again."""
+    server = Scripted({"/api/v1/alerts": Answer(502, "<html>bad gateway</html>")})
+    try:
+        prom = PrometheusMonitor(server.url(""), timeout=2.0)
+        suite = MonitorSuite([prom, host_monitor(store)], store, sustain=3)
+        started = utcnow()
+        health = []
+        for minute in range(3):
+            runs = {r.name: r for r in suite.run(started + timedelta(minutes=minute))}
+            assert not runs["prometheus"].ok  # its own incidents are kept as they are
+            health.append(runs["monitor-health"])
+        assert all(h.ok for h in health)
+        assert health[0].findings == [] and health[1].findings == []  # not yet sustained
+        (finding,) = health[2].findings
+        assert finding.alertname == "PrometheusUnreachable" and finding.severity == WARNING
+        assert finding.labels == {"monitor": "prometheus"}
+        assert finding.title.startswith(f"Prometheus at {server.url('')} is unreachable since ")
+        assert started.strftime("%Y-%m-%d %H:%M UTC") in finding.title
+        assert "could not read alerts" in finding.title
+        assert ("failed runs", "3") in finding.fields
+        # a check run for one monitor (opsbot check --only) leaves the streak alone
+        only = suite.run(started + timedelta(minutes=3), only={"host"})
+        assert "monitor-health" not in {r.name for r in only}
+        server.answers["/api/v1/alerts"] = Answer(
+            200, {"status": "success", "data": {"alerts": []}}
+        )
+        runs = {r.name: r for r in suite.run(started + timedelta(minutes=4))}
+        assert runs["prometheus"].ok and runs["monitor-health"].findings == []
+    finally:
+        server.stop()
+
+
+def test_a_failing_check_without_a_target_is_named_by_its_check(store: SampleStore) -> None:
+    class Broken:
+        name = "broken"
+
+        def run(self, now):  # type: ignore[no-untyped-def]
+            raise RuntimeError("token=hunter2-secret-value expired")
+
+    suite = MonitorSuite([Broken()], store, sustain=1)
+    (finding,) = next(r for r in suite.run(utcnow()) if r.name == "monitor-health").findings
+    assert finding.alertname == "MonitorFailing"
+    assert finding.title.startswith("The broken check has failed since ")
+    assert "hunter2" not in finding.title  # errors are redacted like any tool output
