@@ -211,10 +211,18 @@ class Settings(BaseSettings):
         default=30.0, ge=0, le=1440, validation_alias="INCIDENT_REOPEN_MINUTES"
     )
     remediation_config: Path | None = Field(default=None, validation_alias="REMEDIATION_CONFIG")
+    # always-firing alerts (Alertmanager's Watchdog): recorded, never an incident; an
+    # incident when one has not arrived for HEARTBEAT_TIMEOUT_SECONDS
+    heartbeat_alerts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["Watchdog"], validation_alias="HEARTBEAT_ALERTS"
+    )
+    heartbeat_timeout_seconds: float = Field(
+        default=900.0, ge=60, le=7 * 86400, validation_alias="HEARTBEAT_TIMEOUT_SECONDS"
+    )
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
-    @field_validator("oncall_users", mode="before")
+    @field_validator("oncall_users", "heartbeat_alerts", mode="before")
     @classmethod
     def _parse_users(cls, value: Any) -> Any:
         return _split_list(value)

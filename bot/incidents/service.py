@@ -32,6 +32,7 @@ from bot.incidents.contract import (
     incident_of_thread,
 )
 from bot.incidents.engine import IncidentEngine
+from bot.incidents.heartbeats import HeartbeatStore, split_heartbeats
 from bot.incidents.model import RESOLVED, CycleReport
 from bot.incidents.notify import Outbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
@@ -55,6 +56,8 @@ class ServiceConfig:
     interval: float = 60.0
     engine: EngineConfig | None = None
     background: bool = True  # triage on a worker thread (False: inline)
+    # always-firing alerts whose arrival is recorded, never an incident (HEARTBEAT_ALERTS)
+    heartbeats: tuple[str, ...] = ("Watchdog",)
 
 
 class IncidentService:
@@ -164,7 +167,15 @@ class IncidentService:
     def ingest_alertmanager(self, payload: AmPayload) -> tuple[int | None, str]:
         from bot.metrics import INCIDENTS_OPEN
 
-        result = ingest(self.engine, payload)
+        rest, beats = split_heartbeats(payload, self.config.heartbeats)
+        if beats:
+            store = HeartbeatStore(self.db)
+            now = utcnow()
+            for name in beats:
+                store.beat(name, now, payload.receiver)
+        if rest is None:
+            return None, "heartbeat"
+        result = ingest(self.engine, rest)
         if result[1] != "duplicate":
             INCIDENTS_OPEN.set(self.engine.open_count())
         return result

@@ -104,3 +104,14 @@ class IncidentAlert(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)  # Alertmanager's fingerprint
     status: str = Field(max_length=16)  # firing | resolved
     hash: str = Field(max_length=32)
+
+
+class Heartbeat(SQLModel, table=True):
+    """The last time an always-firing heartbeat alert (Alertmanager's Watchdog) arrived. It
+    is not an incident; its absence is (`bot.monitors.heartbeat`)."""
+
+    __tablename__ = "heartbeat"
+
+    name: str = Field(primary_key=True, max_length=200)
+    last_seen: datetime
+    receiver: str = Field(default="", max_length=500)

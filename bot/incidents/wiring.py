@@ -30,6 +30,7 @@ def build_service(runtime: Runtime, *, background: bool = True) -> IncidentServi
             reopen_minutes=s.incident_reopen_minutes,
         ),
         background=background,
+        heartbeats=tuple(s.heartbeat_alerts),
     )
     return IncidentService(
         runtime.engine,
@@ -42,8 +43,10 @@ def build_service(runtime: Runtime, *, background: bool = True) -> IncidentServi
 
 
 def build_monitors(runtime: Runtime) -> Any:
+    from bot.incidents.heartbeats import HeartbeatStore
     from bot.monitors.drift import DriftMonitor, checks_in_child
     from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
+    from bot.monitors.heartbeat import HeartbeatMonitor
     from bot.monitors.host import HostConfig, HostMonitor
     from bot.monitors.prometheus import PrometheusMonitor
     from bot.monitors.samples import SampleStore
@@ -79,6 +82,10 @@ def build_monitors(runtime: Runtime) -> Any:
         )
     if s.prometheus_url:
         monitors.append(PrometheusMonitor(s.prometheus_url))
+    if s.heartbeat_alerts:
+        beats = HeartbeatStore(runtime.engine)
+        names = tuple(s.heartbeat_alerts)
+        monitors.append(HeartbeatMonitor(beats, names, s.heartbeat_timeout_seconds))
     # the checks run in a child process (numpy, scipy and pandas stay out of the server)
     monitors.append(
         DriftMonitor(

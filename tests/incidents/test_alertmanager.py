@@ -14,7 +14,7 @@ import pytest
 from bot.http.alertmanager import alertmanager_routes
 from bot.http.app import create_app
 from bot.http.server import HttpServer
-from tests.incidents.alerts import alert, payload
+from tests.incidents.alerts import ALERT, alert, payload
 
 TOKEN = "am-token-0123456789"
 
@@ -246,3 +246,53 @@ def test_a_reopened_group_shows_the_alerts_of_the_webhook_that_reopened_it(serve
     assert row.status == "open"
     assert set(row.details["alerts"]) == {"c0ffee01", "c0ffee02"}
     assert row.details["alert_counts"] == {"firing": 2, "alerts": 2}
+
+
+WATCHDOG = alert(
+    labels={"alertname": "Watchdog", "severity": "none"},
+    annotations={"summary": "An alert that should always be firing."},
+    fingerprint="d0d0d0d0d0d0d0d0",
+)
+
+
+def test_the_watchdog_heartbeat_is_recorded_and_its_silence_is_the_incident(served) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from bot.incidents.heartbeats import HeartbeatStore
+    from bot.monitors.heartbeat import HeartbeatMonitor
+    from core.clock import utcnow
+
+    runtime, url = served
+    before = utcnow()
+    answer = post(url, payload(WATCHDOG, group="Watchdog"))
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "incident": None, "change": "heartbeat"}
+    assert runtime.incidents.engine.list("all") == []  # never an incident itself
+    store = HeartbeatStore(runtime.engine)
+    seen = store.last_seen(["Watchdog"])["Watchdog"]
+    assert seen >= before
+    store.beat("Watchdog", seen - timedelta(minutes=5))  # delivered late: changes nothing
+    assert store.last_seen(["Watchdog"])["Watchdog"] == seen
+
+    # in a group with a real alert, only the real alert is an incident
+    mixed = post(url, payload(WATCHDOG, alert(), group="all"))
+    assert mixed.json()["change"] == "opened"
+    (row,) = runtime.incidents.engine.list("all")
+    with runtime.engine.connect() as conn:
+        members = conn.execute(
+            text("SELECT key FROM incident_alert WHERE incident_id = :id"), {"id": row.id}
+        ).all()
+    assert [m.key for m in members] == [ALERT["fingerprint"]]  # the Watchdog is not one
+
+    later = store.last_seen(["Watchdog"])["Watchdog"]
+    assert later > seen  # the Watchdog in the mixed group counted as an arrival
+    seen = later
+    monitor = HeartbeatMonitor(store, ("Watchdog", "NeverSent"), timeout=600)
+    assert monitor.run(seen + timedelta(minutes=9)) == []
+    (finding,) = monitor.run(seen + timedelta(minutes=25))
+    assert finding.alertname == "HeartbeatMissing" and finding.severity == "critical"
+    assert finding.labels == {"heartbeat": "Watchdog"}
+    assert finding.title == "The Watchdog heartbeat has not arrived for 25 min"
+    assert "check Prometheus, its alerting rules, Alertmanager" in finding.summary
