@@ -195,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataDirError as exc:
         print(f"opsbot: {exc}", file=sys.stderr)
         return 2
-    interactive = args.command not in SERVICE_COMMANDS
+    # `run` with its console on a terminal is interactive too: logs would overwrite `you> `
+    console = not getattr(args, "no_console", True) and sys.stdin.isatty()
+    interactive = args.command not in SERVICE_COMMANDS or console
     configure_logging(level, data_dir / LOG_FILE if interactive else None)
     runtime = None
     try:

@@ -18,6 +18,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class Terminated(Exception):
+    """SIGTERM arrived while the console was reading a line (see `_raise_on_sigterm`)."""
+
+
+def _raise_on_sigterm() -> None:
+    """The console blocks in readline on the main thread, where a flag would never be looked
+    at; SIGTERM raises there instead, so `serve` shuts down in order (scheduler, HTTP, Slack
+    feed, ingest) and exits 0, as it does headless, rather than dying by the signal."""
+
+    def _handler(signum: int, _frame: Any) -> None:
+        raise Terminated(signum)
+
+    signal.signal(signal.SIGTERM, _handler)
+
+
 def _wait_for_signal() -> None:
     stop = threading.Event()
 
@@ -134,7 +149,11 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
             if interactive:
                 from bot.console import Console
 
-                Console(runtime.console_deps()).loop()
+                _raise_on_sigterm()
+                try:
+                    Console(runtime.console_deps()).loop()
+                except Terminated:
+                    log.info("received SIGTERM, shutting down")
             else:
                 log.info("no Slack credentials and no terminal: running headless")
                 _wait_for_signal()

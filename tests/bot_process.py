@@ -109,7 +109,9 @@ class OpsbotRun:
     """`python -m bot run FLAGS` in `cwd` with `clean_env(**env)`, started at once. Its stdout
     and stderr are collected line by line, so a test can wait for what it prints."""
 
-    def __init__(self, cwd: Path, env: dict[str, str], *flags: str) -> None:
+    def __init__(
+        self, cwd: Path, env: dict[str, str], *flags: str, stdin: Any = subprocess.DEVNULL
+    ) -> None:
         self.cwd = cwd
         self.env = clean_env(**{"PYTHONUNBUFFERED": "1", **env})
         self.lines: list[str] = []
@@ -119,7 +121,7 @@ class OpsbotRun:
             [sys.executable, "-m", "bot", "run", *flags],
             cwd=cwd,
             env=self.env,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -109,6 +109,16 @@ def test_disk_usage_finds_the_largest_directory(tmp_path: Path) -> None:
     assert "MiB" in result.text
 
 
+def test_a_mount_point_is_not_said_to_be_on_itself(tmp_path: Path) -> None:
+    root = _tools()["disk_usage"].invoke({"path": "/", "top": 1}, CALLER)
+    assert root.ok and root.text.startswith("/: ") and "/ is on /" not in root.text
+    inner = _tools()["disk_usage"].invoke({"path": str(tmp_path), "top": 1}, CALLER)
+    mount = psutil.disk_partitions(all=True)  # the mount holding tmp_path, as df says
+    held = max((p.mountpoint for p in mount if str(tmp_path).startswith(p.mountpoint)), key=len)
+    if held != str(tmp_path):
+        assert inner.text.startswith(f"{tmp_path} is on {held}: ")
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [("relative/path", "absolute"), ("/definitely/not/here", "does not exist")],

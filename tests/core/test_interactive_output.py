@@ -1,7 +1,7 @@
 """Interactive commands print answers, not logs, and incident posts do not break the prompt
 (issue 11, item 15): `ask` and `demo` write their INFO logs (runbook index, audit lines,
 prompt labels) to data/opsbot.log with only warnings on stderr, `opsbot run` keeps logging to
-stderr, and an incident posted while the console waits at `you> ` is printed above the
+stderr (to the file too when its console reads from a terminal), and an incident posted while the console waits at `you> ` is printed above the
 prompt, which is drawn again."""
 
 from __future__ import annotations
@@ -41,6 +41,25 @@ def test_run_still_logs_to_stderr(tmp_path: Path) -> None:
         run.kill()
     assert any(" INFO " in line for line in run.errors), run.log()
     assert not (tmp_path / "data" / "opsbot.log").exists()
+
+
+def test_run_with_its_console_on_a_terminal_logs_to_the_file(tmp_path: Path) -> None:
+    """`opsbot run` reading commands from a terminal (a pty): INFO goes to data/opsbot.log,
+    so it never overwrites the `you> ` prompt; warnings still reach stderr."""
+    port = free_port()
+    env = {"OPSBOT_DATA_DIR": str(tmp_path / "data"), "PORT": str(port), "LOG_LEVEL": "INFO"}
+    (tmp_path / "data").mkdir()
+    master, slave = os.openpty()
+    run = OpsbotRun(tmp_path, env, stdin=slave)
+    try:
+        run.wait_healthy(port)
+        assert run.stop() == 0
+    finally:
+        run.kill()
+        os.close(slave)
+        os.close(master)
+    assert not any(" INFO " in line for line in run.errors), run.log()
+    assert " INFO " in (tmp_path / "data" / "opsbot.log").read_text()
 
 
 def _card() -> IncidentCard:

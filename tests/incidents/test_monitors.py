@@ -56,6 +56,12 @@ def test_disk_threshold_must_be_sustained(store: SampleStore) -> None:
     assert finding.title.startswith("Disk / is ") and "(threshold 1%)" in finding.title
 
 
+def test_one_sample_is_one_check_not_one_checks(store: SampleStore) -> None:
+    (finding,) = only(host_monitor(store, sustain=1).run(utcnow()), "HostDiskFull")
+    assert ("sustained", "1 check") in finding.fields
+    assert "for 1 checks" not in finding.summary and "1 check" in finding.summary
+
+
 def test_inodes_follow_host_inodes_pct_not_host_disk_pct(make_runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
     stat = os.statvfs("/")
     if not stat.f_files or stat.f_files == stat.f_ffree:
