@@ -38,8 +38,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = verbs.add_parser("register", help="register a new immutable version (creates the model)")
     p.add_argument("name")
-    p.add_argument("--source", required=True, help="artifact URI of the model, e.g. s3://b/m")
+    p.add_argument(
+        "--source",
+        required=True,
+        help="artifact URI of the model (s3://b/m, runs:/<run>/model) or an MLflow 3 logged "
+        "model, models:/m-<id>",
+    )
     p.add_argument("--run-id", help="MLflow run id (lineage)")
+    p.add_argument(
+        "--model-id",
+        metavar="m-ID",
+        help="MLflow 3 logged model the version is promoted from (implied by models:/m-<id>)",
+    )
     p.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE")
@@ -190,6 +200,7 @@ def cmd_register(args: argparse.Namespace, runtime: Runtime) -> int:
             args.name,
             args.source,
             run_id=args.run_id,
+            model_id=args.model_id,
             params=params,
             metrics=metrics,
             tags=tags,
@@ -203,13 +214,20 @@ def cmd_register(args: argparse.Namespace, runtime: Runtime) -> int:
     except ToolError as exc:
         raise CliError(str(exc)) from None
     message = f"registered {info.name} v{info.version} ({info.status}) in {registry.describe()}"
+    if info.model_id:
+        message += f", from logged model {info.model_id}"
     if data:
         message += "; drift data set"
     runtime.audit.record(
         actor=actor,
         via="cli",
         action="register_model_version",
-        args={"name": info.name, "version": info.version, "source": info.source},
+        args={
+            "name": info.name,
+            "version": info.version,
+            "source": info.source,
+            "model_id": info.model_id,
+        },
         outcome="ok",
         result=message,
     )

@@ -5,6 +5,7 @@ service beside any backend."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from bot.storage.db import make_engine, migrate
 from tests.mlflow_stores import mlflow_reason
 from tools.registry.entities import NewVersion
 from tools.registry.errors import RegistryError
-from tools.registry.mlflow_backend import MlflowBackend
+from tools.registry.mlflow_backend import EXPERIMENT_NAME, MlflowBackend
 from tools.registry.service import ModelRegistry
 from tools.registry.store import BuiltinBackend
 
@@ -131,3 +132,117 @@ def test_registry_history_works_on_every_backend(backend: Any, sqlite_engine: An
     assert (change.from_version, change.to_version, change.kind) == (3, 2, "rollback")
     assert backend.get_alias(name, "production") == 2
     assert [c.to_version for c in registry.alias_history(name)] == [1, 2, 3, 2]
+
+
+# ---------------------------------------------------------------------- MLflow 3 logged models
+@pytest.mark.parametrize(
+    ("source", "model_id", "message"),
+    [
+        ("models:/churn/3", None, "registered-model reference"),
+        ("models:/churn@production", None, "registered-model reference"),
+        ("models:/bogus!", None, "not an MLflow 3 logged model"),
+        ("s3://m/1", "model-7", "invalid model id"),
+        ("models:/m-abc123", "m-def456", "different logged models"),
+    ],
+)
+def test_bad_sources_are_refused_before_anything_is_written(
+    backend: Any, sqlite_engine: Any, source: str, model_id: str | None, message: str
+) -> None:
+    registry = ModelRegistry(sqlite_engine, backend)
+    name = unique("bad-src")
+    with pytest.raises(RegistryError, match=message) as caught:
+        registry.register_version(name, source, model_id=model_id)
+    if "different" not in message:
+        assert "models:/m-<id>" in str(caught.value)  # says what is accepted
+    assert name not in backend.model_names()
+
+
+def test_builtin_keeps_the_logged_model_and_shows_it(sqlite_engine: Any) -> None:
+    from tools.registry.render import status_text
+
+    registry = ModelRegistry(sqlite_engine, BuiltinBackend(sqlite_engine))
+    name = unique("logged")
+    v1 = registry.register_version(name, "models:/m-0a1b2c")
+    v2 = registry.register_version(name, "s3://m/2", model_id="m-ffee01")
+    v3 = registry.register_version(name, "s3://m/3")
+    assert (v1.model_id, v2.model_id, v3.model_id) == ("m-0a1b2c", "m-ffee01", None)
+    assert registry.version(name, 1).to_dict()["model_id"] == "m-0a1b2c"
+    text = status_text(registry.status(name))
+    assert "From MLflow logged models: v2 ← m-ffee01, v1 ← m-0a1b2c" in text
+
+
+class _Echo:
+    """A pyfunc model that returns its input (the smallest model MLflow will log)."""
+
+    def predict(self, context: Any, model_input: list[Any], params: Any = None) -> list[Any]:
+        return model_input
+
+
+def _log_tiny_model(uri: str, artifacts: Path) -> tuple[str, str, str]:
+    """Log a model with MLflow 3's own API; (model_uri, model_id, run_id)."""
+    import mlflow
+    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+
+    class Echo(_Echo, mlflow.pyfunc.PythonModel):
+        pass
+
+    with _use_tracking_uri(uri):
+        experiment_id = mlflow.create_experiment(unique("train"), artifacts.as_uri())
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            info = mlflow.pyfunc.log_model(
+                name="model", python_model=Echo(), pip_requirements=["mlflow"]
+            )
+    return info.model_uri, info.model_id, run.info.run_id
+
+
+@pytest.fixture(params=["mlflow-inprocess", "mlflow-server"])
+def mlflow_backend(request: pytest.FixtureRequest) -> MlflowBackend:
+    reason = mlflow_reason()
+    if reason:
+        pytest.skip(reason)
+    fixture = "mlflow_sqlite_uri" if request.param == "mlflow-inprocess" else "mlflow_server"
+    return MlflowBackend(request.getfixturevalue(fixture))
+
+
+def test_mlflow_registers_a_logged_model_from_its_models_uri(
+    mlflow_backend: MlflowBackend, sqlite_engine: Any, tmp_path: Path
+) -> None:
+    model_uri, model_id, run_id = _log_tiny_model(mlflow_backend.uri, tmp_path / "artifacts")
+    assert model_uri == f"models:/{model_id}" and model_id.startswith("m-")
+    registry = ModelRegistry(sqlite_engine, mlflow_backend)
+    name = unique("logged")
+    version = registry.register_version(name, model_uri)
+    assert (version.version, version.source, version.model_id) == (1, model_uri, model_id)
+    assert version.run_id == run_id  # MLflow takes the run from the logged model
+    again = registry.register_version(name, "s3://copies/model", model_id=model_id)
+    assert again.model_id == model_id
+    logged = mlflow_backend.client.get_logged_model(model_id)
+    links = json.loads(logged.tags["mlflow.modelVersions"])
+    assert [(link["name"], str(link["version"])) for link in links] == [(name, "1"), (name, "2")]
+
+
+def _opsbot_runs(backend: MlflowBackend) -> set[str]:
+    """Ids of the live runs opsbot made (the server store is shared by the session)."""
+    experiment = backend.client.get_experiment_by_name(EXPERIMENT_NAME)
+    if experiment is None:
+        return set()
+    return {r.info.run_id for r in backend.client.search_runs([experiment.experiment_id])}
+
+
+def test_a_refused_registration_leaves_no_orphan_run(
+    mlflow_backend: MlflowBackend, sqlite_engine: Any
+) -> None:
+    registry = ModelRegistry(sqlite_engine, mlflow_backend)
+    name = unique("orphan")
+    before = _opsbot_runs(mlflow_backend)
+    with pytest.raises(RegistryError, match="has no logged model 'm-0000deadbeef'"):
+        registry.register_version(name, "s3://m/1", model_id="m-0000deadbeef", metrics={"a": 1})
+    with pytest.raises(RegistryError, match="has no logged model"):
+        registry.register_version(name, "models:/m-0000deadbeef", metrics={"a": 1})
+    # a tag opsbot allows but MLflow refuses: the run exists when MLflow says no
+    with pytest.raises(RegistryError, match="refused to register a version"):
+        registry.register_version(name, "s3://m/1", metrics={"rmse": 1.0}, tags={"bad!key": "x"})
+    assert _opsbot_runs(mlflow_backend) == before
+    assert mlflow_backend.list_versions(name) == []
+    kept = registry.register_version(name, "s3://m/1", metrics={"rmse": 1.0})
+    assert _opsbot_runs(mlflow_backend) == before | {kept.run_id}

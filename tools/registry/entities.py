@@ -31,6 +31,8 @@ class VersionInfo:
     created_at: datetime | None = None
     status_message: str | None = None
     aliases: list[str] = field(default_factory=list)
+    #: the MLflow 3 logged model this version was registered from (m-<id>), if any
+    model_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class VersionInfo:
             "status": self.status,
             "status_message": self.status_message,
             "run_id": self.run_id,
+            "model_id": self.model_id,
             "params": dict(self.params),
             "metrics": dict(self.metrics),
             "tags": dict(self.tags),
@@ -88,6 +91,8 @@ class NewVersion:
     description: str = ""
     creator: str | None = None
     status: str = "READY"
+    #: MLflow 3 logged model (m-<id>) the version is promoted from
+    model_id: str | None = None
 
 
 class RegistryBackend(Protocol):

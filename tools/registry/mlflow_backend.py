@@ -6,8 +6,11 @@ extra and takes seconds to import). Calls used: `search_registered_models`,
 `search_model_versions`, `get_model_version`, `get_model_version_by_alias`, `get_run` (a
 version's params and metrics come from its run when MLflow 3 does not carry them on the
 version), `set_registered_model_alias`, `delete_registered_model_alias`, and for
-registration `create_registered_model`, `create_run` + `log_batch`, `create_model_version`.
-Stages are never written (deprecated since MLflow 2.9).
+registration `create_registered_model`, `get_logged_model`, `create_run` + `log_batch`,
+`create_model_version(..., model_id=)` and `set_logged_model_tags` (MLflow 3 logged models,
+`models:/m-<id>`: the version links to the logged model as `mlflow.register_model` does),
+and `delete_run` when a registration is refused after its run was made, so no orphan run
+is left. Stages are never written (deprecated since MLflow 2.9).
 
 MLflow keeps no alias history; the service records every move in opsbot's database.
 Network failures become a `RegistryError` naming the server: the MLflow client's own
@@ -18,6 +21,7 @@ default to 2 and 15 s here unless set), so a down server answers in seconds, not
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -28,9 +32,12 @@ from core.errors import OpsbotError
 from tools.registry.entities import ModelInfo, NewVersion, VersionInfo
 from tools.registry.errors import RegistryError
 from tools.registry.store import unknown_model_message, unknown_version_message
+from tools.registry.validation import LOGGED_MODEL_SOURCE_RE
 
 T = TypeVar("T")
 EXPERIMENT_NAME = "opsbot-registry"
+#: version tag holding the logged-model id when the source is not models:/m-<id>
+MODEL_ID_TAG = "opsbot.logged_model_id"
 _PAGE = 100
 _ENV_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
@@ -190,11 +197,14 @@ class MlflowBackend:
             run_id=mv.run_id or None,
             params=params or run_params,
             metrics=metrics or run_metrics,
-            tags=dict(mv.tags or {}),
+            tags={k: v for k, v in (mv.tags or {}).items() if k != MODEL_ID_TAG},
             description=mv.description or "",
             creator=mv.user_id or run_user,
             created_at=_when(mv.creation_timestamp),
             aliases=sorted(names),
+            model_id=getattr(mv, "model_id", None)
+            or (mv.tags or {}).get(MODEL_ID_TAG)
+            or _logged_model_of(mv.source),
         )
 
     @staticmethod
@@ -321,30 +331,84 @@ class MlflowBackend:
         return self.get_model(name)
 
     def _log_run(self, new: NewVersion) -> str:
-        """A run holding the version's params and metrics (MLflow keeps them on runs)."""
+        """A run holding the version's params and metrics (MLflow keeps them on runs); a run
+        MLflow refuses to fill is deleted again."""
         from mlflow.entities import Metric, Param
 
         client = self.client
-        experiment = self._call(client.get_experiment_by_name, EXPERIMENT_NAME)
-        experiment_id = (
-            experiment.experiment_id
-            if experiment is not None
-            else self._call(client.create_experiment, EXPERIMENT_NAME)
-        )
         tags = {"mlflow.user": new.creator} if new.creator else None
-        run = self._call(client.create_run, experiment_id, tags=tags)
-        run_id = run.info.run_id
+        try:
+            experiment = self._call(client.get_experiment_by_name, EXPERIMENT_NAME)
+            experiment_id = (
+                experiment.experiment_id
+                if experiment is not None
+                else self._call(client.create_experiment, EXPERIMENT_NAME)
+            )
+            run = self._call(client.create_run, experiment_id, tags=tags)
+        except _MlflowError as exc:
+            raise RegistryError(f"MLflow refused to create a run: {exc.message}") from None
+        run_id = str(run.info.run_id)
         now = int(datetime.now(UTC).timestamp() * 1000)
-        self._call(
-            client.log_batch,
-            run_id,
-            metrics=[Metric(k, v, now, 0) for k, v in new.metrics.items()],
-            params=[Param(k, v) for k, v in new.params.items()],
-        )
-        # MLflow prints "View run ... at" to stdout here; keep stdout clean for --json
-        with contextlib.redirect_stdout(sys.stderr):
-            self._call(client.set_terminated, run_id)
+        try:
+            self._call(
+                client.log_batch,
+                run_id,
+                metrics=[Metric(k, v, now, 0) for k, v in new.metrics.items()],
+                params=[Param(k, v) for k, v in new.params.items()],
+            )
+            # MLflow prints "View run ... at" to stdout here; keep stdout clean for --json
+            with contextlib.redirect_stdout(sys.stderr):
+                self._call(client.set_terminated, run_id)
+        except _MlflowError as exc:
+            self._forget_run(run_id)
+            raise RegistryError(
+                f"MLflow refused the version's metrics/params: {exc.message}"
+            ) from None
         return run_id
+
+    def _check_logged_model(self, model_id: str) -> None:
+        """Refuse an unknown logged model before anything is written (MLflow itself checks
+        it only when the source is `models:/m-…` and no run id is given)."""
+        try:
+            self._call(self.client.get_logged_model, model_id)
+        except _MlflowError as exc:
+            if self._missing(exc) or "not found" in exc.message.lower():
+                raise RegistryError(
+                    f"MLflow at {safe_uri(self.uri)} has no logged model {model_id!r}; give the "
+                    "id from model_info.model_id (or model_info.model_uri, models:/m-<id>) of "
+                    "log_model in this tracking server"
+                ) from None
+            raise RegistryError(
+                f"MLflow refused to read logged model {model_id!r}: {exc.message}"
+            ) from None
+
+    @contextlib.contextmanager
+    def _store_sees_this_uri(self) -> Iterator[None]:
+        """In process, MLflow's SQL registry store reads the logged model of a `models:/m-…`
+        source through the *global* tracking URI (a TODO in its create_model_version), so it
+        is pointed at this backend's store for the call; a server resolves it itself."""
+        if self.uri.startswith(("http://", "https://")):
+            yield
+            return
+        from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+
+        with _use_tracking_uri(self.uri):
+            yield
+
+    def _link_logged_model(self, model_id: str, name: str, version: str) -> None:
+        """Record the version on the logged model (`mlflow.modelVersions`), as
+        `mlflow.register_model` does, so MLflow's UI shows the link both ways (the server
+        does this itself, MLflow's in-process SQL store does not)."""
+        from mlflow.utils.mlflow_tags import MLFLOW_MODEL_VERSIONS
+
+        model = self._call(self.client.get_logged_model, model_id)
+        links = json.loads(model.tags.get(MLFLOW_MODEL_VERSIONS) or "[]")
+        if any(e.get("name") == name and str(e.get("version")) == version for e in links):
+            return  # an MLflow server records the link itself
+        links.append({"name": name, "version": version})
+        self._call(
+            self.client.set_logged_model_tags, model_id, {MLFLOW_MODEL_VERSIONS: json.dumps(links)}
+        )
 
     def create_version(self, name: str, new: NewVersion) -> VersionInfo:
         self._raw_model(name)
@@ -357,21 +421,60 @@ class MlflowBackend:
                 "with MLflow a version's metrics and params come from its run: give either "
                 "run_id or metrics/params, not both"
             )
+        if new.model_id:
+            self._check_logged_model(new.model_id)
+        logged_run = self._log_run(new) if not new.run_id and (new.metrics or new.params) else None
         try:
-            run_id = new.run_id or (self._log_run(new) if new.metrics or new.params else None)
-            mv = self._call(
-                self.client.create_model_version,
-                name,
-                new.source,
-                run_id=run_id,
-                tags=dict(new.tags) or None,
-                description=new.description or None,
-            )
+            with self._store_sees_this_uri():
+                mv = self._call(
+                    self.client.create_model_version,
+                    name,
+                    new.source,
+                    run_id=new.run_id or logged_run,
+                    tags=self._version_tags(new) or None,
+                    description=new.description or None,
+                    model_id=new.model_id,
+                )
         except _MlflowError as exc:
+            self._forget_run(logged_run)
             raise RegistryError(
                 f"MLflow refused to register a version of {name!r}: {exc.message}"
             ) from None
+        except BaseException:
+            self._forget_run(logged_run)
+            raise
+        if new.model_id:
+            self._link_logged_model(new.model_id, name, str(mv.version))
         return self.get_version(name, int(mv.version))
+
+    @staticmethod
+    def _version_tags(new: NewVersion) -> dict[str, str]:
+        """The version's tags, plus the logged-model id when the source does not carry it:
+        MLflow's SQL store accepts `model_id` but does not keep it on the version."""
+        tags = dict(new.tags)
+        if new.model_id and _logged_model_of(new.source) != new.model_id:
+            tags[MODEL_ID_TAG] = new.model_id
+        return tags
+
+    def _forget_run(self, run_id: str | None) -> None:
+        """Delete the run opsbot made for a registration MLflow refused (no orphan runs).
+        A failure to delete is reported with the run id rather than hidden."""
+        if run_id is None:
+            return
+        try:
+            self._call(self.client.delete_run, run_id)
+        except (RegistryError, _MlflowError) as exc:
+            raise RegistryError(
+                f"MLflow refused the registration, and deleting its run {run_id} failed too "
+                f"({exc}); delete that run by hand"
+            ) from None
+
+
+def _logged_model_of(source: str | None) -> str | None:
+    """The logged-model id of a `models:/m-<id>` source (MLflow's SQL store does not keep
+    the model_id it was given on the version; the source carries it)."""
+    match = LOGGED_MODEL_SOURCE_RE.fullmatch(source or "")
+    return match.group(1) if match else None
 
 
 class _MlflowError(OpsbotError):

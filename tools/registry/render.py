@@ -113,6 +113,9 @@ def status_text(status: ModelStatus) -> str:
             ]
         )
     lines.append(text_table(["version", "status", "aliases", "created", *metrics, "drift"], rows))
+    logged = [f"v{v.version} ← {v.model_id}" for v in status.versions if v.model_id]
+    if logged:
+        lines.append("From MLflow logged models: " + ", ".join(logged))
     if status.live_version is not None and status.comparisons:
         lines.append(f"Compared with v{status.live_version} ({status.live_alias}):")
         for number, deltas in status.comparisons.items():

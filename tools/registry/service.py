@@ -33,6 +33,7 @@ from tools.registry.validation import (
     parse_version,
     validate_alias,
     validate_metrics,
+    validate_model_id,
     validate_model_name,
     validate_source,
     validate_status,
@@ -249,6 +250,7 @@ class ModelRegistry:
         source: str,
         *,
         run_id: str | None = None,
+        model_id: str | None = None,
         params: dict[str, Any] | None = None,
         metrics: dict[str, Any] | None = None,
         tags: dict[str, Any] | None = None,
@@ -260,10 +262,13 @@ class ModelRegistry:
         drift_options: dict[str, Any] | None = None,
     ) -> VersionInfo:
         """Register a new immutable version (creating the model if needed), optionally with
-        its drift data. Everything is validated before anything is written."""
+        its drift data. Everything is validated before anything is written. `model_id` (or a
+        `models:/m-<id>` source) names the MLflow 3 logged model the version comes from."""
         name = validate_model_name(name)
+        clean_source = validate_source(source)
         new = NewVersion(
-            source=validate_source(source),
+            source=clean_source,
+            model_id=validate_model_id(model_id, clean_source),
             run_id=run_id.strip() if run_id and run_id.strip() else None,
             params=validate_text_map("param", params),
             metrics=validate_metrics(metrics),

@@ -43,6 +43,7 @@ class ModelVersionRow(SQLModel, table=True):
     version: int
     source: str = Field(max_length=1000)
     run_id: str | None = Field(default=None, max_length=64)
+    logged_model_id: str | None = Field(default=None, max_length=80)
     params: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     metrics: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     tags: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -29,6 +29,8 @@ READY = "READY"
 PENDING_REGISTRATION = "PENDING_REGISTRATION"
 FAILED_REGISTRATION = "FAILED_REGISTRATION"
 STATUSES = (READY, PENDING_REGISTRATION, FAILED_REGISTRATION)
+LOGGED_MODEL_ID_RE = re.compile(r"m-[A-Za-z0-9]{1,64}")
+LOGGED_MODEL_SOURCE_RE = re.compile(r"models:/(m-[A-Za-z0-9]{1,64})/?")
 _VERSION_REF = re.compile(r"(?:v(?:ersion)?\s*)?(\d{1,9})", re.IGNORECASE)
 
 
@@ -145,14 +147,64 @@ def validate_text_map(kind: str, values: Mapping[str, Any] | None) -> dict[str, 
     return out
 
 
+ACCEPTED_SOURCES = (
+    "an artifact URI (s3://bucket/model, runs:/<run-id>/model, file:///path) or an MLflow 3 "
+    "logged model, models:/m-<id>"
+)
+
+
 def validate_source(source: Any) -> str:
+    """The source, stripped. A `models:/` source must name an MLflow 3 logged model
+    (`models:/m-<id>`); `models:/NAME/VERSION` and `models:/NAME@alias` point at a version
+    already in a registry, so registering them would copy a reference, not a model."""
     if not isinstance(source, str) or not source.strip():
-        raise RegistryError(
-            "a version needs its source: the artifact URI of the model (e.g. s3://bucket/model)"
-        )
+        raise RegistryError(f"a version needs its source: {ACCEPTED_SOURCES}")
     if len(source) > MAX_SOURCE_LENGTH:
         raise RegistryError(f"source URI is longer than {MAX_SOURCE_LENGTH} characters")
-    return source.strip()
+    text = source.strip()
+    if text.lower().startswith("models:"):
+        logged_model_source(text)
+    return text
+
+
+def logged_model_source(source: str) -> str | None:
+    """The logged-model id of a `models:/m-<id>` source, None for other schemes;
+    RegistryError for any other `models:` URI, saying what is accepted."""
+    if not source.lower().startswith("models:"):
+        return None
+    if match := LOGGED_MODEL_SOURCE_RE.fullmatch(source):
+        return match.group(1)
+    path = source.split(":", 1)[1].lstrip("/")
+    if "@" in path or "/" in path:
+        raise RegistryError(
+            f"source {source!r} is a registered-model reference (models:/NAME/VERSION or "
+            "models:/NAME@alias), not a logged model; give "
+            f"{ACCEPTED_SOURCES}"
+        )
+    raise RegistryError(
+        f"source {source!r} is not an MLflow 3 logged model: those look like "
+        f"models:/m-<id> (letters and digits after 'm-'); give {ACCEPTED_SOURCES}"
+    )
+
+
+def validate_model_id(model_id: Any, source: str) -> str | None:
+    """The logged-model id from `--model-id` and/or a `models:/m-<id>` source, or None.
+    Both given must agree: a version links to one logged model."""
+    from_source = logged_model_source(source)
+    if model_id is None or (isinstance(model_id, str) and not model_id.strip()):
+        return from_source
+    text = model_id.strip() if isinstance(model_id, str) else ""
+    if not LOGGED_MODEL_ID_RE.fullmatch(text):
+        raise RegistryError(
+            f"invalid model id {model_id!r}: an MLflow 3 logged-model id looks like m-<id> "
+            "(letters and digits after 'm-'), as in the models:/m-<id> URI log_model returns"
+        )
+    if from_source is not None and from_source != text:
+        raise RegistryError(
+            f"--model-id {text} and source {source} name different logged models; give one "
+            "of them, or the same id in both"
+        )
+    return text
 
 
 def parse_pairs(kind: str, items: list[str] | None) -> dict[str, str]:
