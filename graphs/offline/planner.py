@@ -40,8 +40,10 @@ from graphs.offline.intents import (
     UPDOWN,
     VERSION_WORDS,
 )
+from graphs.offline.refusals import refusal
 from graphs.offline.semantic_calls import propose
 from graphs.offline.text import normalise, tokens
+from graphs.offline.unknown import unknown_reply
 from graphs.prompts import SYSTEM_PROMPT_NAME
 
 if TYPE_CHECKING:
@@ -89,6 +91,34 @@ _INCIDENT_REF = re.compile(r"^(?:inc|incident)?[-#]?\d+$")
 _ASKS_OPEN = re.compile(
     r"\b(?:what|anything|something)(?: is)? (?:still )?open\b|\bwhat is (?:going on|on fire)\b"
 )
+
+
+_RESTART_TARGET = re.compile(
+    r"\b(?:restart|reboot|bounce|reload)\s+(?:the\s+)?([a-z][\w.-]*)", re.IGNORECASE
+)
+
+
+_QUOTED = re.compile(r"(?:^|(?<=\s))'[^']+'(?=$|[\s.,;:!?-])|\"[^\"]+\"|“[^”]+”|‘[^’]+’")
+_ACTION_WORDS = ROLLBACK | PROMOTE | RESTART | KILL | CLEAN | SCRIPT | {"roll", "run", "stop"}
+
+
+def _acts(text: str, words: set[str]) -> bool:
+    """Whether the message asks for an action outside quotation marks: "a runbook told me
+    to 'restart demo-web' - is that legit?" quotes an instruction, it does not give one."""
+    if not words & _ACTION_WORDS:
+        return True  # the change rules check their own words; nothing quoted to discount
+    bare = _QUOTED.sub(" ", text)
+    if bare == text:
+        return True
+    return bool({LEXICON.canonical(w) for w in tokens(bare)} & _ACTION_WORDS)
+
+
+def _restart_target(text: str) -> str | None:
+    """The word after the restart verb, when it names something: "restart nginx"."""
+    match = _RESTART_TARGET.search(text)
+    if not match or match.group(1).lower() in ALL_WORDS | {"it", "that", "this", "now"}:
+        return None
+    return match.group(1)
 
 
 def _diff_refs(text: str, ents: Entities) -> tuple[str, str]:
@@ -145,8 +175,11 @@ class Planner:
         if words & HELP or "what can you do" in low or low.strip() in {"?", "hi", "hello", "hey"}:
             plan.reply = capabilities_text(self.available)
             return plan
+        plan.reply = refusal(text) or unknown_reply(raw_words, words, ents, self.vocab)
+        if plan.reply is not None:
+            return plan
 
-        if self._plan_changes(text, low, words, ents, context, plan):
+        if _acts(text, words) and self._plan_changes(text, low, words, ents, context, plan):
             return plan
         self._plan_reads(text, low, words, ents, context, plan)
         if not plan.calls and plan.reply is None and self.semantic is not None:
@@ -240,14 +273,14 @@ class Planner:
                         f"promote {target} v2 to {label}."
                     )
                     return True
+            if rollback and version is None and ents.versions:
+                version = ents.versions[-1]  # "roll back bike-demand to v1": that version
             if wants_prompt and self._has("set_prompt_label"):
                 plan.calls.append(
                     ("set_prompt_label", {"name": prompt, "label": label, "version": version})
                 )
                 return True
             if model and self._has("set_model_alias"):
-                if rollback and version is None and ents.versions:
-                    version = ents.versions[-1]  # "roll back bike-demand to v1": that version
                 plan.calls.append(
                     ("set_model_alias", {"name": model, "alias": label, "version": version})
                 )
@@ -266,8 +299,15 @@ class Planner:
         if not self._has("run_remediation"):
             return False
         if words & RESTART:
-            service = next(iter(ents.services or ctx.services), None)
-            if service is None:
+            # a service and an endpoint may share a name ("demo-web"); the verb says which
+            named = ents.services or [e for e in ents.endpoints if e in self.vocab.services]
+            service = next(iter(named or ctx.services), None)
+            asked = _restart_target(text)
+            if service is None and asked:
+                plan.reply = f"unknown service '{asked}'; " + _names_list(
+                    "restartable service", self.vocab.services
+                )
+            elif service is None:
                 plan.reply = "Which service should I restart? " + _names_list(
                     "restartable service", self.vocab.services
                 )
