@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from graphs.offline.context import Call, follow_up
 from graphs.offline.entities import Entities, Vocabulary, extract
 from graphs.offline.intents import (
     ALL_WORDS,
@@ -105,6 +106,8 @@ _ACTION_WORDS = ROLLBACK | PROMOTE | RESTART | KILL | CLEAN | SCRIPT | {"roll", 
 def _acts(text: str, words: set[str]) -> bool:
     """Whether the message asks for an action outside quotation marks: "a runbook told me
     to 'restart demo-web' - is that legit?" quotes an instruction, it does not give one."""
+    if re.match(r"\s*(?:should|shall|would|could) (?:i|we)\b", text, re.IGNORECASE):
+        return False  # asking for advice about an action is not asking for it
     if not words & _ACTION_WORDS:
         return True  # the change rules check their own words; nothing quoted to discount
     bare = _QUOTED.sub(" ", text)
@@ -152,7 +155,9 @@ class Planner:
         vocabulary: Vocabulary,
         available: set[str],
         semantic: SemanticRouter | None = None,
+        depth: int = 0,
     ) -> None:
+        self._depth = depth  # how many earlier turns are being re-planned for context
         self.vocab = vocabulary
         self.available = available
         self.semantic = semantic  # nearest labelled examples, when no rule matched
@@ -172,13 +177,22 @@ class Planner:
         context = self._context(history or [])
         plan = Plan()
 
-        if words & HELP or "what can you do" in low or low.strip() in {"?", "hi", "hello", "hey"}:
+        help_words = words & HELP
+        if help_words == {"usage"} and len(raw_words) > 1:
+            help_words = set()  # "disk usage /var" is a disk question, not a help request
+        if help_words or "what can you do" in low or low.strip() in {"?", "hi", "hello", "hey"}:
             plan.reply = capabilities_text(self.available)
             return plan
         plan.reply = refusal(text) or unknown_reply(raw_words, words, ents, self.vocab)
         if plan.reply is not None:
             return plan
 
+        if history and self._depth < 3:
+            previous = Planner(self.vocab, self.available, self.semantic, self._depth + 1)
+            earlier: list[Call] = previous.plan(history[-1], history[:-1]).calls
+            plan.calls = follow_up(low, words, ents, earlier, self.vocab)
+            if plan.calls:
+                return plan
         if _acts(text, words) and self._plan_changes(text, low, words, ents, context, plan):
             return plan
         self._plan_reads(text, low, words, ents, context, plan)
