@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from graphs.offline.context import Call, follow_up
 from graphs.offline.entities import Entities, Vocabulary, extract
 from graphs.offline.intents import (
     ALL_WORDS,
@@ -40,8 +41,10 @@ from graphs.offline.intents import (
     UPDOWN,
     VERSION_WORDS,
 )
+from graphs.offline.refusals import refusal
 from graphs.offline.semantic_calls import propose
 from graphs.offline.text import normalise, tokens
+from graphs.offline.unknown import unknown_reply
 from graphs.prompts import SYSTEM_PROMPT_NAME
 
 if TYPE_CHECKING:
@@ -91,6 +94,36 @@ _ASKS_OPEN = re.compile(
 )
 
 
+_RESTART_TARGET = re.compile(
+    r"\b(?:restart|reboot|bounce|reload)\s+(?:the\s+)?([a-z][\w.-]*)", re.IGNORECASE
+)
+
+
+_QUOTED = re.compile(r"(?:^|(?<=\s))'[^']+'(?=$|[\s.,;:!?-])|\"[^\"]+\"|“[^”]+”|‘[^’]+’")
+_ACTION_WORDS = ROLLBACK | PROMOTE | RESTART | KILL | CLEAN | SCRIPT | {"roll", "run", "stop"}
+
+
+def _acts(text: str, words: set[str]) -> bool:
+    """Whether the message asks for an action outside quotation marks: "a runbook told me
+    to 'restart demo-web' - is that legit?" quotes an instruction, it does not give one."""
+    if re.match(r"\s*(?:should|shall|would|could) (?:i|we)\b", text, re.IGNORECASE):
+        return False  # asking for advice about an action is not asking for it
+    if not words & _ACTION_WORDS:
+        return True  # the change rules check their own words; nothing quoted to discount
+    bare = _QUOTED.sub(" ", text)
+    if bare == text:
+        return True
+    return bool({LEXICON.canonical(w) for w in tokens(bare)} & _ACTION_WORDS)
+
+
+def _restart_target(text: str) -> str | None:
+    """The word after the restart verb, when it names something: "restart nginx"."""
+    match = _RESTART_TARGET.search(text)
+    if not match or match.group(1).lower() in ALL_WORDS | {"it", "that", "this", "now"}:
+        return None
+    return match.group(1)
+
+
 def _diff_refs(text: str, ents: Entities) -> tuple[str, str]:
     """The two sides of a prompt diff: two versions or labels named, one named against the
     version before it (or latest), else production against latest."""
@@ -122,7 +155,9 @@ class Planner:
         vocabulary: Vocabulary,
         available: set[str],
         semantic: SemanticRouter | None = None,
+        depth: int = 0,
     ) -> None:
+        self._depth = depth  # how many earlier turns are being re-planned for context
         self.vocab = vocabulary
         self.available = available
         self.semantic = semantic  # nearest labelled examples, when no rule matched
@@ -142,11 +177,23 @@ class Planner:
         context = self._context(history or [])
         plan = Plan()
 
-        if words & HELP or "what can you do" in low or low.strip() in {"?", "hi", "hello", "hey"}:
+        help_words = words & HELP
+        if help_words == {"usage"} and len(raw_words) > 1:
+            help_words = set()  # "disk usage /var" is a disk question, not a help request
+        if help_words or "what can you do" in low or low.strip() in {"?", "hi", "hello", "hey"}:
             plan.reply = capabilities_text(self.available)
             return plan
+        plan.reply = refusal(text) or unknown_reply(raw_words, words, ents, self.vocab)
+        if plan.reply is not None:
+            return plan
 
-        if self._plan_changes(text, low, words, ents, context, plan):
+        if history and self._depth < 3:
+            previous = Planner(self.vocab, self.available, self.semantic, self._depth + 1)
+            earlier: list[Call] = previous.plan(history[-1], history[:-1]).calls
+            plan.calls = follow_up(low, words, ents, earlier, self.vocab)
+            if plan.calls:
+                return plan
+        if _acts(text, words) and self._plan_changes(text, low, words, ents, context, plan):
             return plan
         self._plan_reads(text, low, words, ents, context, plan)
         if not plan.calls and plan.reply is None and self.semantic is not None:
@@ -240,14 +287,14 @@ class Planner:
                         f"promote {target} v2 to {label}."
                     )
                     return True
+            if rollback and version is None and ents.versions:
+                version = ents.versions[-1]  # "roll back bike-demand to v1": that version
             if wants_prompt and self._has("set_prompt_label"):
                 plan.calls.append(
                     ("set_prompt_label", {"name": prompt, "label": label, "version": version})
                 )
                 return True
             if model and self._has("set_model_alias"):
-                if rollback and version is None and ents.versions:
-                    version = ents.versions[-1]  # "roll back bike-demand to v1": that version
                 plan.calls.append(
                     ("set_model_alias", {"name": model, "alias": label, "version": version})
                 )
@@ -266,8 +313,15 @@ class Planner:
         if not self._has("run_remediation"):
             return False
         if words & RESTART:
-            service = next(iter(ents.services or ctx.services), None)
-            if service is None:
+            # a service and an endpoint may share a name ("demo-web"); the verb says which
+            named = ents.services or [e for e in ents.endpoints if e in self.vocab.services]
+            service = next(iter(named or ctx.services), None)
+            asked = _restart_target(text)
+            if service is None and asked:
+                plan.reply = f"unknown service '{asked}'; " + _names_list(
+                    "restartable service", self.vocab.services
+                )
+            elif service is None:
                 plan.reply = "Which service should I restart? " + _names_list(
                     "restartable service", self.vocab.services
                 )
