@@ -168,6 +168,7 @@ class Agent:
             waiting = self.pending(thread_id)
             ids = ", ".join(v.id for v in waiting) or "an approval"
             note = f"This thread is waiting for a decision on {ids}; I answered your new question separately."
+            self._seed_aside(thread_id, f"{thread_id}{ASIDE}")
             thread_id = f"{thread_id}{ASIDE}"
             if self.is_paused(thread_id):
                 return TurnResult(
@@ -198,6 +199,27 @@ class Agent:
             ).strip()
             return result
         return self._result(config, note)
+
+    def _seed_aside(self, paused: str, aside: str) -> None:
+        """A new aside thread starts with the conversation so far (what was asked and what
+        was answered), so "do the same to B" or "and its drift?" resolve there too. Tool
+        calls and results stay behind: the paused one has no result yet, and a model API
+        refuses a call without one."""
+        aside_config = {"configurable": {"thread_id": aside}}
+        existing = self.graph.get_state(aside_config)
+        if existing.values and existing.values.get("messages"):
+            return
+        snapshot = self.graph.get_state({"configurable": {"thread_id": paused}})
+        messages = snapshot.values.get("messages", []) if snapshot.values else []
+        history = [
+            m
+            for m in messages
+            if isinstance(m, HumanMessage)
+            or (isinstance(m, AIMessage) and not m.tool_calls and m.content)
+        ]
+        if history:
+            update = {"messages": history, "awaiting": []}
+            self.graph.update_state(aside_config, update, as_node="agent")
 
     def _repair(self, config: dict[str, Any]) -> None:
         """Answer dangling tool calls (left by a step limit or a crash) so the model API

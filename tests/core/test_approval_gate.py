@@ -247,3 +247,28 @@ def test_new_question_while_waiting_is_answered_aside(stack_factory) -> None:  #
     assert other.note and approval.id in other.note
     assert other.thread_id == "t1~aside"
     assert [v.id for v in stack.agent.pending("t1")] == [approval.id]
+
+
+def test_the_aside_thread_starts_with_the_conversation_so_far(stack_factory) -> None:  # type: ignore[no-untyped-def]
+    stack = stack_factory()
+    stack.agent.ask("how's the box?", thread_id="t3", caller=REQUESTER)
+    _ask_restart(stack, "t3")
+    stack.agent.ask("and the disk?", thread_id="t3", caller=REQUESTER)
+    state = stack.agent.graph.get_state({"configurable": {"thread_id": "t3~aside"}})
+    messages = state.values["messages"]
+    humans = [m.content for m in messages if m.type == "human"]
+    assert humans == ["how's the box?", "please restart web", "and the disk?"]
+    # no tool call is carried over: the paused one has no result in the aside thread
+    results = {m.tool_call_id for m in messages if m.type == "tool"}
+    calls = {c["id"] for m in messages if m.type == "ai" for c in m.tool_calls}
+    assert calls == results
+    # the main thread still waits for its one approval, untouched
+    main = stack.agent.graph.get_state({"configurable": {"thread_id": "t3"}})
+    assert [m.content for m in main.values["messages"] if m.type == "human"] == humans[:2]
+    # the next aside question continues the aside thread, not a new copy
+    stack.agent.ask("and memory?", thread_id="t3", caller=REQUESTER)
+    again = stack.agent.graph.get_state({"configurable": {"thread_id": "t3~aside"}})
+    assert [m.content for m in again.values["messages"] if m.type == "human"] == [
+        *humans,
+        "and memory?",
+    ]
