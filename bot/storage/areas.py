@@ -17,6 +17,7 @@ from typing import Protocol
 
 from bot.incidents import schema as incidents_schema
 from bot.storage import schema as core_schema
+from tools.changes import schema as changes_schema
 from tools.prompts import schema as prompts_schema
 from tools.registry import schema as registry_schema
 
@@ -30,7 +31,13 @@ class SchemaArea(Protocol):
     def tables_module(self) -> ModuleType: ...
 
 
-AREAS: tuple[SchemaArea, ...] = (core_schema, incidents_schema, prompts_schema, registry_schema)
+AREAS: tuple[SchemaArea, ...] = (
+    core_schema,
+    incidents_schema,
+    prompts_schema,
+    registry_schema,
+    changes_schema,
+)
 
 
 def version_locations() -> list[Path]:

@@ -1,0 +1,20 @@
+"""The change log's schema: its table and its Alembic branch (`changes`).
+
+Collected by bot/storage/areas.py with every other area; nothing here imports Alembic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+BRANCH = "changes"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def tables_module() -> ModuleType:
+    """The module that defines this area's table; importing it registers it on
+    `SQLModel.metadata`."""
+    from tools.changes import tables
+
+    return tables
