@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from core.errors import OpsbotError
+
 if TYPE_CHECKING:
     from bot.children import ChildSettings
     from bot.runtime import Runtime
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Terminated(Exception):
+class Terminated(OpsbotError):
     """SIGTERM arrived while the console was reading a line (see `_raise_on_sigterm`)."""
 
 
@@ -28,7 +30,7 @@ def _raise_on_sigterm() -> None:
     feed, ingest) and exits 0, as it does headless, rather than dying by the signal."""
 
     def _handler(signum: int, _frame: Any) -> None:
-        raise Terminated(signum)
+        raise Terminated(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, _handler)
 
