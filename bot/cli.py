@@ -103,6 +103,11 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
         )
 
 
+def console_on_terminal(args: argparse.Namespace) -> bool:
+    """`opsbot run` reads commands from a terminal (not `--no-console`, stdin a tty)."""
+    return not getattr(args, "no_console", True) and sys.stdin.isatty()
+
+
 def configure_logging(level: str, log_file: Path | None = None) -> None:
     """Log at `level` to stderr, or, with `log_file`, to that file (rotated at 5 MB, three
     kept) with only warnings and errors on stderr."""
@@ -196,8 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"opsbot: {exc}", file=sys.stderr)
         return 2
     # `run` with its console on a terminal is interactive too: logs would overwrite `you> `
-    console = not getattr(args, "no_console", True) and sys.stdin.isatty()
-    interactive = args.command not in SERVICE_COMMANDS or console
+    interactive = args.command not in SERVICE_COMMANDS or console_on_terminal(args)
     configure_logging(level, data_dir / LOG_FILE if interactive else None)
     runtime = None
     try:

@@ -8,7 +8,7 @@ import sys
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import CliError
+from bot.cli import CliError, console_on_terminal
 from core.clock import iso
 from core.questions import problem
 from tools.format import compact_json
@@ -192,4 +192,4 @@ def cmd_audit(args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_run(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.service import serve
 
-    return serve(runtime, interactive=not args.no_console and sys.stdin.isatty())
+    return serve(runtime, interactive=console_on_terminal(args))

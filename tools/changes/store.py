@@ -5,7 +5,7 @@ Callers record a change only after it really happened, so a row is a fact, not a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -54,19 +54,7 @@ class Change:
     source: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": iso(self.at),
-            "kind": self.kind.value,
-            "target": self.target,
-            "summary": self.summary,
-            "before": self.before,
-            "after": self.after,
-            "who": self.who,
-            "via": self.via,
-            "link": self.link,
-            "source": self.source,
-        }
+        return asdict(self) | {"at": iso(self.at), "kind": self.kind.value}
 
 
 def _change(row: ChangeRow) -> Change:
