@@ -16,7 +16,7 @@ from typing import Any
 
 from core.clock import iso
 
-# Approval states. Only forward moves are allowed (see bot.storage.tables.Approval).
+# Approval states. Only forward moves are allowed (see bot.approvals.tables.Approval).
 PENDING = "pending"
 APPROVED = "approved"
 REJECTED = "rejected"

@@ -4,8 +4,8 @@ deciding (`decide`), running exactly once (`execute`), recovery after a crash (`
 resuming the conversation after a decision (`resume`). `ApprovalService` (`service`) is the
 object the rest of opsbot holds; front ends import only from here and from `core.approvals`.
 
-The tables (`Approval`, `ApprovalEvent`, `AuditLog`) stay in the core schema area,
-`bot/storage/tables.py`.
+The tables (`Approval`, `ApprovalEvent`, `AuditLog`) are in `tables`; their Alembic revisions
+are in the core branch (`bot/storage/schema.py`), where they were first created.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from bot.approvals.policy import ApprovalError, ApprovalPolicy, Approvers
 from bot.approvals.resume import STUCK_GRACE, ApprovalFlow, ResumableAgent
 from bot.approvals.service import ApprovalService
 from bot.approvals.store import ShownApproval
-from bot.storage.tables import ApprovalEvent as FeedRow
+from bot.approvals.tables import ApprovalEvent as FeedRow
 
 __all__ = [
     "ANSWER",

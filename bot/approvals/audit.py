@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.approvals.tables import AuditLog
 from bot.storage.db import session
-from bot.storage.tables import AuditLog
 
 log = logging.getLogger(__name__)
 

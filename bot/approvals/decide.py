@@ -11,8 +11,8 @@ from bot.approvals.events import PENDING_MORE
 from bot.approvals.policy import ApprovalError, Approvers
 from bot.approvals.requests import expire
 from bot.approvals.store import ApprovalStore, db_error, to_view
+from bot.approvals.tables import Approval
 from bot.metrics import count_decision
-from bot.storage.tables import Approval
 from core.approvals import APPROVED, PENDING, REJECTED, UNKNOWN, ApprovalView
 from core.clock import utcnow
 

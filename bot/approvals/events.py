@@ -33,8 +33,8 @@ from sqlalchemy import CursorResult, delete, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
+from bot.approvals.tables import ApprovalEvent
 from bot.storage.db import session
-from bot.storage.tables import ApprovalEvent
 from core.approvals import ApprovalView
 from core.clock import utcnow
 

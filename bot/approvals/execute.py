@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.approvals.executors import this_process
 from bot.approvals.policy import ApprovalError, Approvers
 from bot.approvals.store import ApprovalStore, db_error, to_view
-from bot.storage.tables import Approval
+from bot.approvals.tables import Approval
 from core.access import Caller
 from core.approvals import APPROVED, EXECUTED, EXECUTING, FAILED, ApprovalView
 from core.clock import utcnow

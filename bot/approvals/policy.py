@@ -10,8 +10,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.approvals.tables import Approval
 from bot.identity import TERMINAL_VIAS, TerminalIdentity
-from bot.storage.tables import Approval
 from core.access import RISK_ORDER, Risk
 from core.approvals import ApprovalView
 from core.errors import Refused

@@ -13,7 +13,7 @@ from datetime import timedelta
 from bot.approvals.events import OUTCOME
 from bot.approvals.executors import Executor, is_dead
 from bot.approvals.store import ApprovalStore, to_view
-from bot.storage.tables import Approval
+from bot.approvals.tables import Approval
 from core.approvals import EXECUTING, UNKNOWN, ApprovalView
 from core.clock import as_utc, iso, utcnow
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from bot.approvals.audit import add_entry, logged
 from bot.approvals.policy import ApprovalError, Approvers
 from bot.approvals.store import ApprovalStore, to_view
+from bot.approvals.tables import Approval
 from bot.storage.db import session
-from bot.storage.tables import Approval
 from core.access import Caller, Risk
 from core.approvals import EXPIRED, PENDING, ApprovalView, action_key, approval_id_for
 from core.clock import as_utc, utcnow

@@ -35,8 +35,8 @@ from bot.approvals.decide import Decision
 from bot.approvals.events import ANSWER, OUTCOME, ApprovalEvents, turn_payload
 from bot.approvals.policy import ApprovalPolicy, Approvers
 from bot.approvals.store import ApprovalStore, ShownApproval, to_view
+from bot.approvals.tables import Approval
 from bot.identity import TerminalIdentity
-from bot.storage.tables import Approval
 from core.access import Caller, Risk
 from core.approvals import PENDING, ApprovalView
 from core.clock import utcnow

@@ -20,8 +20,8 @@ from sqlmodel import col, select
 from bot.approvals.audit import add_entry, logged
 from bot.approvals.events import STATE_KINDS, ApprovalEvents, add_event
 from bot.approvals.policy import ApprovalError
+from bot.approvals.tables import Approval
 from bot.storage.db import session
-from bot.storage.tables import Approval
 from core.approvals import APPROVED, EXECUTING, PENDING, UNKNOWN, ApprovalView
 from core.clock import as_utc, utcnow
 

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Engine
-from sqlmodel import col, select
-
-from bot.approvals.store import to_view
 from bot.incidents.contract import IncidentCard, RunbookRef
 from bot.incidents.tables import Incident
-from bot.storage.db import session
-from bot.storage.tables import Approval
 from core.approvals import ApprovalView
 from core.clock import as_utc, iso
 from core.incidents import UNTRUSTED
@@ -27,16 +21,6 @@ def runbook_ref(data: dict[str, Any] | None) -> RunbookRef | None:
         excerpt=str(data.get("excerpt", "")),
         warning=str(data.get("warning") or ""),
     )
-
-
-def incident_approvals(db_engine: Engine, incident_id: int) -> list[ApprovalView]:
-    with session(db_engine) as db:
-        rows = db.exec(
-            select(Approval)
-            .where(Approval.incident_id == incident_id)
-            .order_by(col(Approval.created_at))
-        ).all()
-    return [to_view(r) for r in rows]
 
 
 def build_card(row: Incident, actions: list[ApprovalView]) -> IncidentCard:

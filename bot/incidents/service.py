@@ -22,9 +22,10 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from bot.approvals.queries import incident_approvals, incidents_with_approvals
 from bot.incidents.action_notes import action_note
 from bot.incidents.alertmanager import AmPayload, ingest
-from bot.incidents.cards import build_card, incident_approvals
+from bot.incidents.cards import build_card
 from bot.incidents.contract import (
     THREAD_PREFIX,
     IncidentCard,
@@ -343,19 +344,10 @@ class IncidentService:
         expired = self._approvals().expire_due()
         chats = [v for v in expired if incident_of_thread(v.thread_id) is None]
         window = utcnow() - timedelta(days=2)
-        from bot.storage.tables import Approval
-
-        with session(self.db) as db:
-            ids = db.exec(
-                select(Approval.incident_id)
-                .where(col(Approval.incident_id).is_not(None))
-                .where(col(Approval.created_at) >= window)
-                .distinct()
-            ).all()
+        ids = incidents_with_approvals(self.db, window)
         for incident_id in ids:
-            assert incident_id is not None  # the query keeps rows with an incident only
             try:
-                self.sync_incident_approvals(int(incident_id))
+                self.sync_incident_approvals(incident_id)
             except Exception:
                 log.exception("could not sync approvals of incident #%s", incident_id)
         return chats

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text, update
 
+from bot.approvals.tables import Approval
 from bot.storage.db import alembic_config, database_heads, make_engine, migrate, session
-from bot.storage.tables import Approval
 from core.access import Caller, Risk
 from core.approvals import action_key
 from core.clock import utcnow

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import update
 
+from bot.approvals.tables import Approval
 from bot.storage.db import session
-from bot.storage.tables import Approval
 from core.access import Caller
 from core.clock import utcnow
 

@@ -213,8 +213,8 @@ def test_an_execution_killed_with_sigkill_ends_unknown_and_is_never_rerun(  # ty
         script_pid = int(first)
         executing = runtime.approvals.view(approval)
         assert executing.status == "executing"
+        from bot.approvals.tables import Approval
         from bot.storage.db import session
-        from bot.storage.tables import Approval
 
         with session(runtime.engine) as db:
             row = db.get(Approval, approval)

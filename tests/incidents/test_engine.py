@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.incidents.cards import build_card, incident_approvals
+from bot.approvals.queries import incident_approvals
+from bot.incidents.cards import build_card
 from bot.incidents.engine import IncidentEngine
 from bot.incidents.notify import Outbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import update
 
 from bot.approvals import ApprovalError
+from bot.approvals.tables import Approval
 from bot.storage.db import session
-from bot.storage.tables import Approval
 from core.clock import utcnow
 
 

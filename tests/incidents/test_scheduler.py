@@ -79,8 +79,8 @@ def test_expiry_sweep_resumes_the_paused_conversation(make_runtime, tmp_path: Pa
 
     from sqlalchemy import update
 
+    from bot.approvals.tables import Approval
     from bot.storage.db import session
-    from bot.storage.tables import Approval
     from core.access import Caller
     from core.clock import utcnow
 

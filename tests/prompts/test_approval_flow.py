@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.approvals import ApprovalError
-from bot.storage.tables import Approval
+from bot.approvals.tables import Approval
 from core.access import Caller
 from core.clock import utcnow
 from tools.prompts.demo import seed_demo

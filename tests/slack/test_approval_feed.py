@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import update
 
 from bot.approvals import ApprovalEvents, announced
+from bot.approvals.tables import Approval
 from bot.settings import load_settings
 from bot.slack.approval_feed import ApprovalFeed, slack_place
 from bot.storage.db import session
-from bot.storage.tables import Approval
 from core.access import Caller
 from core.approvals import ApprovalView
 from core.clock import utcnow

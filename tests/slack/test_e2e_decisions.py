@@ -237,8 +237,8 @@ def test_reject_from_the_cli_updates_the_card_and_answers_in_the_thread(bot: Bot
 
 
 def test_expiry_noticed_by_another_process_reaches_the_thread(bot: Bot) -> None:
+    from bot.approvals.tables import Approval
     from bot.storage.db import make_engine
-    from bot.storage.tables import Approval
     from core.clock import utcnow
 
     channel = "C0EXPIRE"

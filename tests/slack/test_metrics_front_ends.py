@@ -114,8 +114,8 @@ def _slack_turn_and_click(served: Served, emu: SlackEmulator) -> None:
 
 
 def _settled(served: Served) -> list[Any]:
+    from bot.approvals.tables import Approval
     from bot.storage.db import session
-    from bot.storage.tables import Approval
 
     with session(served.runtime.engine) as db:
         ids = [row.id for row in db.query(Approval).all()]
