@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
     from tools.registry.service import ModelRegistry
-    from tools.remediation import RemediationCatalogue
+    from tools.remediation.catalogue import RemediationCatalogue
     from tools.runbooks import IngestReport, RunbookIndex
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,8 @@ class Runtime:
     @cached_property
     def remediation(self) -> RemediationCatalogue:
         """The remediation catalogue, allowlisted by the REMEDIATION_CONFIG file."""
-        from tools.remediation import RemediationCatalogue, RemediationConfigError, load_config
+        from tools.remediation.catalogue import RemediationCatalogue
+        from tools.remediation.config import RemediationConfigError, load_config
 
         try:
             config = load_config(self.settings.remediation_config)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -163,3 +164,76 @@ def test_sigkill_after_the_grace_when_sigterm_is_ignored(tmp_path: Path) -> None
         assert wait_gone(grandchild)
     finally:
         reap(grandchild)
+
+
+# a stand-in for opsbot: runs a command through run_argv, as an approved action does
+OWNER = """
+import sys
+from tools.remediation.runner import run_argv
+run_argv([sys.executable, {action!r}], timeout=2.0, grace=1.0)
+"""
+SLEEPER = """
+import os, time
+open({pids!r}, "a").write(f"{{os.getpid()}}\\n")
+time.sleep(300)
+"""
+
+
+def test_the_timeout_holds_when_the_process_that_started_the_command_is_killed(
+    tmp_path: Path,
+) -> None:
+    """`kill -9` of opsbot mid-action: its supervisor still stops the command at its timeout
+    (before, the command ran on with nobody to stop it)."""
+    pid_file = tmp_path / "pids"
+    action = tmp_path / "sleeper.py"
+    action.write_text(SLEEPER.format(pids=str(pid_file)))
+    owner_script = tmp_path / "owner.py"
+    owner_script.write_text(OWNER.format(action=str(action)))
+    owner = subprocess.Popen([sys.executable, str(owner_script)])
+    (command,) = pids(pid_file, 1, timeout=30)
+    try:
+        supervisors = [p for p in psutil.Process(owner.pid).children() if p.pid != command]
+        assert len(supervisors) == 1, "run_argv starts one supervisor"
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(10)
+        assert running(command), "the command does not die with the process that started it"
+        assert wait_gone(command, timeout=20), "the command outlived its timeout"
+        assert wait_gone(supervisors[0].pid, timeout=10), "the supervisor did not exit"
+    finally:
+        reap(command)
+        if owner.poll() is None:
+            owner.kill()
+
+
+def test_a_bad_supervisor_spec_is_refused_with_the_reason() -> None:
+    bad = subprocess.run(
+        [sys.executable, "-P", "-m", "tools.remediation.supervisor", '{"argv": [], "timeout": 5}'],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert bad.returncode == 2
+    assert "supervisor: bad spec: empty argv" in bad.stderr
+
+
+def test_a_supervisor_that_dies_is_a_clear_failure(tmp_path: Path) -> None:
+    """The supervisor killed under the action (e.g. by the OOM killer): a failure that says so."""
+    pid_file = tmp_path / "pids"
+    action = tmp_path / "sleeper.py"
+    action.write_text(SLEEPER.format(pids=str(pid_file)))
+    box: list[CommandOutcome] = []
+    worker = threading.Thread(
+        target=lambda: box.append(run_argv([sys.executable, str(action)], 30.0, grace=1.0))
+    )
+    worker.start()
+    (command,) = pids(pid_file, 1, timeout=30)
+    try:
+        supervisor = psutil.Process(command).parent()
+        assert supervisor is not None and "tools.remediation.supervisor" in supervisor.cmdline()
+        supervisor.kill()
+        worker.join(30)
+        (outcome,) = box
+        assert not outcome.ok
+        assert outcome.error is not None and "its supervisor failed (exit -9)" in outcome.error
+    finally:
+        reap(command)

@@ -3,16 +3,9 @@
 Each action is typed (a pydantic model for its parameters), validated against an operator's
 allowlist (`REMEDIATION_CONFIG`), has a risk level, a dry run that says exactly what would
 change, an `execute` that re-validates everything at run time, and a `verify`. There is no
-free-form shell: commands are argv lists written by the operator, never by the model.
+free-form shell: commands are argv lists written by the operator, never by the model, and each
+runs under a supervisor process that enforces its timeout (`runner.py`, `supervisor.py`).
+
+The package imports nothing itself, so the supervisor starts fast: import from its modules
+(`catalogue`, `config`).
 """
-
-from tools.remediation.catalogue import Action, RemediationCatalogue
-from tools.remediation.config import RemediationConfig, RemediationConfigError, load_config
-
-__all__ = [
-    "Action",
-    "RemediationCatalogue",
-    "RemediationConfig",
-    "RemediationConfigError",
-    "load_config",
-]

@@ -1,61 +1,83 @@
-"""Run an operator-configured argv with a timeout, capturing its output.
+"""Run an operator-configured argv with a timeout that holds even if opsbot dies.
 
-The command runs in its own session without a shell and without stdin. On timeout its whole
-tree is stopped: SIGTERM to its process group and to every descendant that left the group
-(a child that called setsid), then SIGKILL to whatever is still alive after a grace period,
-so a restart script's children never outlive it and never keep its output pipe (and so the
-action) open. Output is kept to a bounded size so a chatty command cannot flood the audit
-log or the model.
+The command is started by a supervisor process of its own session (`supervisor.py`), which
+runs it in a further session (`process_tree.run_tree`), enforces its timeout and stops its whole
+tree, and hands the outcome back as JSON. So a `kill -9` of opsbot mid-action leaves no
+orphan: the supervisor still stops the command at its timeout (the approval then ends
+"outcome unknown", see `bot/approvals/recovery.py`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
+import json
 import subprocess
+import sys
 import time
-from dataclasses import dataclass
-
-import psutil
 
 from tools.base import ToolResult
 from tools.redact import redact
+from tools.remediation.process_tree import (
+    DRAIN_SECONDS,
+    KILL_GRACE_SECONDS,
+    CommandOutcome,
+    stop_tree,
+)
 
-MAX_OUTPUT = 4000
-KILL_GRACE_SECONDS = 5.0  # between SIGTERM and SIGKILL when a command times out
-DRAIN_SECONDS = 5.0  # reading what is left of the output once the tree is dead
+# beyond the command's own timeout, grace and drain: the supervisor's start and its report
+SUPERVISOR_MARGIN_SECONDS = 15.0
 
 
-@dataclass
-class CommandOutcome:
-    argv: list[str]
-    exit_code: int | None  # None when it timed out or could not start
-    stdout: str
-    stderr: str
-    seconds: float
-    timed_out: bool = False
-    error: str | None = None  # could not start (not found, not executable)
+def supervisor_argv(argv: list[str], timeout: float, grace: float) -> list[str]:
+    """The supervisor's command line. `-P`: the working directory (the operator's, inherited
+    by the command) is not put on the import path, so nothing there can stand in for ours."""
+    spec = json.dumps({"argv": list(argv), "timeout": timeout, "grace": grace})
+    return [sys.executable, "-P", "-m", "tools.remediation.supervisor", spec]
 
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0
 
-    def describe(self) -> str:
-        """One line on how it ended, then the (bounded) output."""
-        command = " ".join(self.argv)
-        if self.error:
-            head = f"`{command}` could not start: {self.error}"
-        elif self.timed_out:
-            head = f"`{command}` timed out after {self.seconds:.1f}s and was killed"
-        else:
-            head = f"`{command}` exited with status {self.exit_code} after {self.seconds:.1f}s"
-        parts = [head]
-        if self.stdout.strip():
-            parts.append("stdout:\n" + self.stdout.strip())
-        if self.stderr.strip():
-            parts.append("stderr:\n" + self.stderr.strip())
-        return "\n".join(parts)
+def outcome_of(argv: list[str], returncode: int, out: str, err: str) -> CommandOutcome:
+    """The command's outcome from the supervisor's report, or what went wrong with it."""
+    try:
+        report = json.loads(out)
+        return CommandOutcome(**report)
+    except (ValueError, TypeError) as exc:
+        why = err.strip().splitlines()[-1] if err.strip() else f"{type(exc).__name__}: {exc}"
+        return CommandOutcome(
+            list(argv), None, "", "", 0.0, error=f"its supervisor failed (exit {returncode}): {why}"
+        )
+
+
+def run_argv(argv: list[str], timeout: float, grace: float = KILL_GRACE_SECONDS) -> CommandOutcome:
+    """Run `argv` for at most `timeout` seconds under a supervisor (see the module's doc)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        supervisor_argv(argv, timeout, grace),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    limit = timeout + grace + DRAIN_SECONDS + SUPERVISOR_MARGIN_SECONDS
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:  # the supervisor hangs: stop it and the command's tree
+        stop_tree(proc, grace)
+        proc.communicate()
+        return CommandOutcome(
+            list(argv),
+            None,
+            "",
+            "",
+            time.monotonic() - started,
+            timed_out=True,
+            error=f"its supervisor did not report within {limit:.0f}s; it and the command "
+            "were stopped",
+        )
+    except BaseException:  # interrupted: the supervisor stops the command's tree on SIGTERM
+        stop_tree(proc, grace)
+        raise
+    return outcome_of(argv, proc.returncode, out, err)
 
 
 def command_result(outcome: CommandOutcome, **subject: str) -> ToolResult:
@@ -67,102 +89,3 @@ def command_result(outcome: CommandOutcome, **subject: str) -> ToolResult:
         "timed_out": outcome.timed_out,
     }
     return ToolResult(text=redact(outcome.describe()), data=data, ok=outcome.ok)
-
-
-def _clip(text: str) -> str:
-    if len(text) <= MAX_OUTPUT:
-        return text
-    return text[: MAX_OUTPUT // 2] + "\n… (output cut) …\n" + text[-MAX_OUTPUT // 2 :]
-
-
-def _tree(pid: int) -> list[psutil.Process]:
-    """The command's descendants (found before signalling: once their parent dies they are
-    re-parented and can no longer be found from it)."""
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
-def _signal_tree(pgid: int, others: list[psutil.Process], signum: int) -> None:
-    """`signum` to the group, and once to each of `others` that has left it (a member of the
-    group must not get the signal twice: its handler would run twice)."""
-    with contextlib.suppress(ProcessLookupError):  # the whole group already ended
-        os.killpg(pgid, signum)
-    for proc in others:
-        try:
-            if os.getpgid(proc.pid) == pgid:
-                continue  # reached by killpg above
-        except ProcessLookupError:
-            continue  # gone already
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.send_signal(signum)
-
-
-def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
-    alive = []
-    for proc in procs:
-        try:
-            if proc.status() != psutil.STATUS_ZOMBIE:
-                alive.append(proc)
-        except psutil.NoSuchProcess:
-            continue
-    return alive
-
-
-def stop_tree(proc: subprocess.Popen[str], grace: float) -> None:
-    """SIGTERM the command's group and its escaped descendants, SIGKILL after `grace`."""
-    try:
-        leader = psutil.Process(proc.pid)
-    except psutil.NoSuchProcess:
-        leader = None
-    descendants = _tree(proc.pid)
-    members = ([leader] if leader else []) + descendants
-    _signal_tree(proc.pid, descendants, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        proc.poll()  # reap the leader so it does not linger as a zombie
-        if not _alive(members):
-            return
-        time.sleep(0.05)
-    _signal_tree(proc.pid, descendants, signal.SIGKILL)
-    for survivor in _alive(descendants):  # killed: wait for the kernel to take them away
-        with contextlib.suppress(psutil.Error):
-            survivor.wait(1.0)
-
-
-def run_argv(argv: list[str], timeout: float, grace: float = KILL_GRACE_SECONDS) -> CommandOutcome:
-    """Run `argv` for at most `timeout` seconds (then stop its tree, see stop_tree)."""
-    started = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-    except OSError as exc:
-        return CommandOutcome(
-            list(argv), None, "", "", time.monotonic() - started, error=exc.strerror or str(exc)
-        )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        return CommandOutcome(
-            list(argv), proc.returncode, _clip(out), _clip(err), time.monotonic() - started
-        )
-    except subprocess.TimeoutExpired:
-        stop_tree(proc, grace)
-        try:
-            out, err = proc.communicate(timeout=DRAIN_SECONDS)
-        except subprocess.TimeoutExpired:  # a process we could not see still holds the pipe
-            out, err = "", "(output lost: a process outside the command's tree kept it open)"
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe is not None:
-                    pipe.close()
-            proc.wait()
-        return CommandOutcome(
-            list(argv), None, _clip(out or ""), _clip(err or ""), time.monotonic() - started, True
-        )
