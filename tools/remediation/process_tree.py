@@ -119,21 +119,26 @@ def stop_tree(proc: subprocess.Popen[str], grace: float) -> None:
             survivor.wait(1.0)
 
 
+def spawn(argv: list[str]) -> subprocess.Popen[str]:
+    """Start `argv` in a session of its own, without stdin, its output piped as text."""
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+
+
 def run_tree(argv: list[str], timeout: float, grace: float = KILL_GRACE_SECONDS) -> CommandOutcome:
     """Run `argv` for at most `timeout` seconds (then stop its tree, see stop_tree). Should
     this process be interrupted while it waits (the supervisor's SIGTERM), the tree is stopped
     first."""
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
+        proc = spawn(argv)
     except OSError as exc:
         return CommandOutcome(
             list(argv), None, "", "", time.monotonic() - started, error=exc.strerror or str(exc)

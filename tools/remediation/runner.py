@@ -20,6 +20,7 @@ from tools.remediation.process_tree import (
     DRAIN_SECONDS,
     KILL_GRACE_SECONDS,
     CommandOutcome,
+    spawn,
     stop_tree,
 )
 
@@ -49,15 +50,7 @@ def outcome_of(argv: list[str], returncode: int, out: str, err: str) -> CommandO
 def run_argv(argv: list[str], timeout: float, grace: float = KILL_GRACE_SECONDS) -> CommandOutcome:
     """Run `argv` for at most `timeout` seconds under a supervisor (see the module's doc)."""
     started = time.monotonic()
-    proc = subprocess.Popen(
-        supervisor_argv(argv, timeout, grace),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
+    proc = spawn(supervisor_argv(argv, timeout, grace))
     limit = timeout + grace + DRAIN_SECONDS + SUPERVISOR_MARGIN_SECONDS
     try:
         out, err = proc.communicate(timeout=limit)
