@@ -383,7 +383,14 @@ class Runtime:
             agent=lambda: self.agent,
             check_interval_seconds=float(self.settings.check_interval_seconds),
             leader_lock=lambda: lock_for(self.engine, self.data_dir),
+            recover_approvals=self._recover_approvals,
         )
+
+    def _recover_approvals(self) -> list[str]:
+        """The scheduler's recovery (`SchedulerDeps.recover_approvals`)."""
+        from bot.approvals import SWEEP_GRACE
+
+        return self.approval_flow.recover(run_never_started=True, grace_seconds=SWEEP_GRACE)
 
     def child_settings(self) -> ChildSettings:
         """What a child `opsbot` process is started with (bot/children.py)."""

@@ -147,6 +147,9 @@ class SchedulerDeps:
     agent: Callable[[], AgentPort]  # built on first use: only an expiry needs it
     check_interval_seconds: float
     leader_lock: Callable[[], LeaderLock]  # `lock_for` the process's database
+    # `ApprovalFlow.recover(run_never_started=True)`: settle dead executions, run approvals
+    # decided but never started (a full disk between the two); one line per change
+    recover_approvals: Callable[[], list[str]] | None = None
 
 
 class OpsScheduler:
@@ -265,6 +268,7 @@ class OpsScheduler:
         answer in its thread, whichever process noticed the expiry."""
         from bot.approvals import announced
 
+        self.recover_approvals()
         try:
             expired = self.deps.incidents.sweep_approvals()
         except Exception:
@@ -287,6 +291,19 @@ class OpsScheduler:
                     self.on_expired_turn(view, turn)
                 except Exception:
                     log.exception("could not post the expiry of %s", view.id)
+
+    def recover_approvals(self) -> None:
+        """What a start does, on every sweep: an approval left `approved` by a full disk runs
+        (once) as soon as the database can be written, with no restart."""
+        if self.deps.recover_approvals is None:
+            return
+        try:
+            lines = self.deps.recover_approvals()
+        except Exception:
+            log.exception("approval recovery failed")
+            return
+        for line in lines:
+            log.warning("recovered approval %s", line)
 
     def end_snoozes(self) -> None:
         try:

@@ -22,7 +22,7 @@ from bot.approvals.events import (
     stored_turn,
 )
 from bot.approvals.policy import ApprovalError, ApprovalPolicy, Approvers
-from bot.approvals.resume import STUCK_GRACE, ApprovalFlow, ResumableAgent
+from bot.approvals.resume import STUCK_GRACE, SWEEP_GRACE, ApprovalFlow, ResumableAgent
 from bot.approvals.service import ApprovalService
 from bot.approvals.store import ShownApproval
 from bot.approvals.tables import ApprovalEvent as FeedRow
@@ -33,6 +33,7 @@ __all__ = [
     "OUTCOME",
     "STATE_KINDS",
     "STUCK_GRACE",
+    "SWEEP_GRACE",
     "ApprovalError",
     "ApprovalEvents",
     "ApprovalFlow",

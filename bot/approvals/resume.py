@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 # seconds an `approved` approval must have waited before a start runs it: a decision that
 # another process took a moment ago is left to that process
 STUCK_GRACE = 60.0
+# the same, for the scheduler's sweep while other processes run: long enough that a decider
+# still busy with the conversation (a slow turn ahead of it in the thread) is never overtaken
+SWEEP_GRACE = 600.0
 SYSTEM = Caller(user="opsbot", via="system")
 
 

@@ -191,6 +191,94 @@ def test_a_start_runs_approvals_that_never_started(make_runtime, runtime: Any, t
     assert kinds == ["approved", "executed", "outcome"]  # the thread hears how it went
 
 
+def test_the_scheduler_sweep_runs_an_approval_a_full_disk_left_approved(
+    runtime: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No restart needed: once the database can be written again, the leader's sweep runs an
+    approval decided long enough ago (SWEEP_GRACE) and never started, exactly once."""
+    from datetime import timedelta
+
+    from bot.approvals import SWEEP_GRACE
+    from bot.approvals.tables import Approval
+    from bot.scheduler import OpsScheduler
+    from bot.storage.db import session
+    from core.clock import utcnow
+
+    stuck, recent = request(runtime, call="tc-old"), request(runtime, script="slow", call="tc-new")
+    for approval in (stuck, recent):
+        runtime.approvals.decide(approval, user="U_ONCALL", approve=True, via="slack")
+    with session(runtime.engine) as db:
+        row = db.get(Approval, stuck)
+        assert row is not None
+        row.decided_at = utcnow() - timedelta(seconds=SWEEP_GRACE + 5)
+        db.add(row)
+        db.commit()
+    scheduler = OpsScheduler(runtime.scheduler_deps())
+    with caplog.at_level("WARNING", logger="bot.scheduler"):
+        scheduler.sweep()
+    assert runs(tmp_path) == ["ran"]  # the old one ran; the recent one is left to its decider
+    assert runtime.approvals.view(stuck).status == "executed"
+    assert runtime.approvals.view(recent).status == "approved"
+    assert f"recovered approval {stuck}: approved but never started; ran it: executed" in (
+        caplog.text
+    )
+    scheduler.sweep()
+    assert runs(tmp_path) == ["ran"]  # exactly once
+    assert outcomes(runtime, stuck) == ["requested", "approved", "ok"]
+
+
+@pytest.fixture
+def any_db_runtime(make_runtime, tmp_path: Path, database_url: str | None) -> Any:  # type: ignore[no-untyped-def]
+    extra = {"database_url": database_url} if database_url else {}
+    return make_runtime(
+        console_mode=False,
+        remediation_config=remediation_config(tmp_path),
+        oncall_users=["U_ONCALL"],
+        **extra,
+    )
+
+
+def test_a_failed_audit_write_undoes_the_decision_on_every_database(any_db_runtime: Any) -> None:
+    """The decision and its audit row in one transaction, on SQLite and PostgreSQL: the
+    database itself refuses the audit row (a trigger raising PostgreSQL's disk_full, SQLSTATE
+    53100, or SQLite's RAISE), and the approval stays pending."""
+    runtime = any_db_runtime
+    approval = request(runtime, thread="cli:test:audit")
+    postgres = runtime.engine.dialect.name == "postgresql"
+    with runtime.engine.begin() as conn:
+        if postgres:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
+                    "'could not extend file: No space left on device' USING ERRCODE = '53100'; "
+                    "END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_audit()"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN "
+                    "SELECT RAISE(ABORT, 'database or disk is full'); END"
+                )
+            )
+    with pytest.raises(ApprovalError, match=r"No space left on device|database or disk is full"):
+        runtime.approvals.decide(approval, user="U_ONCALL", approve=True, via="slack")
+    assert runtime.approvals.view(approval).status == "pending"
+    assert outcomes(runtime, approval) == ["requested"]
+    assert [e.kind for e in runtime.approvals.events.for_approval(approval)] == []
+    with runtime.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse_audit" + (" ON audit_log" if postgres else "")))
+    decision = runtime.approvals.decide(approval, user="U_ONCALL", approve=True, via="slack")
+    assert decision.changed and decision.approval.status == "approved"
+    assert outcomes(runtime, approval) == ["requested", "approved"]
+
+
 # ---------------------------------------------------------------------- kill -9
 def test_an_execution_killed_with_sigkill_ends_unknown_and_is_never_rerun(  # type: ignore[no-untyped-def]
     runtime: Any, tmp_path: Path, data_dir
