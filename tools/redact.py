@@ -43,6 +43,7 @@ class Rule:
     pattern: re.Pattern[str]
     replacement: Replacement
     anchors: tuple[str, ...]
+    lead: int = 0  # a match starts this many characters after its anchor ("-" of "--token")
 
     def apply(self, text: str, lowered: str, counts: dict[str, int] | None = None) -> str:
         """`text` with this rule's matches replaced; `lowered` is `text` in ASCII lower case,
@@ -64,7 +65,7 @@ class Rule:
         for anchor in self.anchors:
             at = lowered.find(anchor)
             while at >= 0:
-                starts.add(at)
+                starts.add(at + self.lead)
                 at = lowered.find(anchor, at + 1)
         pieces: list[str] = []
         done = 0
@@ -130,7 +131,7 @@ _KEYWORDS: list[tuple[str, str]] = [
     ("pass(?<![a-z]pass)(?![a-z])", "pass"),  # DB_PASS=, pass: (not bypass=, passed=)
     ("secret", "secret"),
     ("token(?!s)", "token"),  # not max_tokens=1024
-    ("api[_-]?key", "api"),
+    ("api[_-]?key", "api"),  # anchored on apikey, api_key, api-key (not every /api/ path)
     ("access[_-]?key", "access"),
     ("private[_-]?key", "private"),
     ("auth[_-]?key", "auth"),
@@ -147,7 +148,11 @@ def _mask_value(match: re.Match[str]) -> str:
 
 def _key_value(keyword: str, hint: str) -> Rule:
     pattern = re.compile(f"(?i)(?P<key>{keyword}[\\w.-]{{0,40}}+){_SEPARATOR}{_VALUE}")
-    return Rule(f"key={hint}", pattern, _mask_value, (hint,))
+    if keyword == f"{hint}[_-]?key":  # the whole keyword is the anchor: three spellings
+        anchors = tuple(f"{hint}{joint}key" for joint in ("", "_", "-"))
+    else:
+        anchors = (hint,)
+    return Rule(f"key={hint}", pattern, _mask_value, anchors)
 
 
 def _flag(keyword: str) -> Rule:
@@ -156,7 +161,7 @@ def _flag(keyword: str) -> Rule:
     pattern = re.compile(
         f"(?i)(?P<key>{literal}(?<=-{literal}))(?P<sep>[ \\t]{{1,8}})(?!-){_VALUE}"
     )
-    return Rule(f"--{keyword}", pattern, _mask_value, (keyword,))
+    return Rule(f"--{keyword}", pattern, _mask_value, ("-" + keyword,), lead=1)
 
 
 def _client_password(client: str, suffix: str) -> Rule:
@@ -313,11 +318,15 @@ def redact(text: str, limit: int = MAX_REDACT_CHARS) -> str:
         return text
     text = clip(text, limit)
     lowered = _lower(text)
+    # Anchor counts are taken once, on the input: a replacement never creates an anchor that
+    # was not there (MASK holds none and no anchor has a bracket, so none forms across its
+    # edges; what a rule keeps was in its match), so after a change they are upper bounds,
+    # and a rule whose anchors were absent still has nothing to match.
     counts: dict[str, int] = {}
     for rule in RULES:
         masked = rule.apply(text, lowered, counts)
         if masked is not text and masked != text:
-            text, lowered, counts = masked, _lower(masked), {}
+            text, lowered = masked, _lower(masked)
     return text
 
 

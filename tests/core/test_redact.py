@@ -512,3 +512,35 @@ def test_a_megabyte_of_mixed_output_redacts_in_well_under_two_seconds() -> None:
     assert seconds < 2.0, f"1 MB took {seconds:.2f}s"
     out = redact(text, limit=len(text))
     assert "hunter2" not in out and "xoxb-" not in out and ":pw@" not in out
+
+
+def _reference(text: str) -> str:
+    """What `redact` must return: each rule's `pattern.sub` in turn, with no shortcut."""
+    for rule in RULES:
+        text = rule.pattern.sub(rule.replacement, text)
+    return text
+
+
+def _corpus() -> list[str]:
+    formats = [text for _, text, _, _ in FORMATS]
+    mixed = [
+        " ".join(formats[i::7])
+        for i in range(7)  # several formats side by side
+    ] + ["\n".join(formats), " ; ".join(reversed(formats))]
+    adversarial = [t[:3000] for rule in RULES for t in _adversarial(rule, 3000).values()]
+    return [*formats, *(t for t, _ in LOOK_ALIKES), *mixed, *adversarial]
+
+
+def test_the_fast_paths_give_exactly_what_each_patterns_sub_gives() -> None:
+    """Anchors found with str.find, counts taken once on the input, flags anchored on their
+    dash: none of these shortcuts may change a single character of the result."""
+    for text in _corpus():
+        assert redact(text, limit=len(text)) == _reference(text), text[:200]
+
+
+def test_no_replacement_can_create_an_anchor() -> None:
+    """The invariant that lets `redact` count anchors once: MASK holds no anchor, and no
+    anchor holds a bracket, so none can form across the edges of a mask."""
+    anchors = {a for rule in RULES for a in rule.anchors}
+    assert not any(anchor in MASK.lower() for anchor in anchors)
+    assert not any("[" in anchor or "]" in anchor for anchor in anchors)
