@@ -47,6 +47,7 @@ class Entities:
     pids: list[int] = field(default_factory=list)
     incidents: list[int] = field(default_factory=list)
     days: int | None = None
+    count: int | None = None  # "top 3 processes", "5 biggest"
     urls: list[str] = field(default_factory=list)
     used: set[int] = field(default_factory=set)  # token positions consumed by names
 
@@ -60,6 +61,12 @@ _INCIDENT = re.compile(r"\b(?:incident|inc)[\s#-]*(\d{1,9})\b|(?<![\w/])#(\d{1,9
 _DAYS = re.compile(
     r"\b(?:older\s+than|over|more\s+than|>)\s*(\d{1,4})\s*(?:d|days?)\b|\b(\d{1,4})\s*(?:d|days?)\s+old\b"
 )
+_COUNT = re.compile(
+    r"\b(?:top|first|biggest|largest|busiest)\s+(\d{1,3})\b|\b(\d{1,3})\s+(?:biggest|largest|busiest|processes|procs)\b"
+)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
+_VERSION_WORD = re.compile(r"\b(?:v|ver\.?|version)\s+(" + "|".join(_NUMBER_WORDS) + r")\b")
 _URL = re.compile(r"https?://[^\s<>|]+")
 
 
@@ -104,6 +111,8 @@ def extract(text: str, words: list[str], vocab: Vocabulary) -> Entities:
     found.used = used
     for match in _VERSION.finditer(low):
         found.versions.append(int(match.group(1)))
+    for match in _VERSION_WORD.finditer(low):
+        found.versions.append(_NUMBER_WORDS[match.group(1)])  # "version two"
     if not found.versions:
         for match in _BARE_NUMBERS_AFTER.finditer(low):
             found.versions.extend(int(g) for g in match.groups() if g)
@@ -118,6 +127,9 @@ def extract(text: str, words: list[str], vocab: Vocabulary) -> Entities:
     )
     found.pids = [int(m.group(1)) for m in _PID.finditer(low)]
     found.incidents = [int(m.group(1) or m.group(2)) for m in _INCIDENT.finditer(low)]
+    count = _COUNT.search(low)
+    if count:
+        found.count = int(count.group(1) or count.group(2))
     days = _DAYS.search(low)
     if days:
         found.days = int(days.group(1) or days.group(2))

@@ -9,7 +9,6 @@ asks for it (listing the names it knows); when nothing matches it says what it c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphs.offline.context import Call, follow_up
@@ -19,28 +18,21 @@ from graphs.offline.intents import (
     CAPABILITIES,
     CLEAN,
     DIFF,
-    DISK,
     DRIFT,
-    ENDPOINT,
     HELP,
-    HOST,
-    INCIDENT,
     KILL,
     LEXICON,
-    MEMORY_WORDS,
-    METRICS,
+    LIST,
     MODEL,
-    PROCESS,
     PROMOTE,
     PROMPT,
     QUESTION,
     RESTART,
     ROLLBACK,
-    RUNBOOK,
     SCRIPT,
-    UPDOWN,
     VERSION_WORDS,
 )
+from graphs.offline.reads import Plan, Reads, bare_numbers
 from graphs.offline.refusals import refusal
 from graphs.offline.semantic_calls import propose
 from graphs.offline.text import normalise, tokens
@@ -49,12 +41,6 @@ from graphs.prompts import SYSTEM_PROMPT_NAME
 
 if TYPE_CHECKING:
     from graphs.offline.semantic import SemanticRouter
-
-
-@dataclass
-class Plan:
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    reply: str | None = None
 
 
 def capabilities_text(available: set[str]) -> str:
@@ -69,29 +55,8 @@ def _names_list(kind: str, names: tuple[str, ...]) -> str:
     return f"Known {kind}s: {shown}."
 
 
-def _promql(text: str) -> str | None:
-    quoted = re.search(r"`([^`]+)`", text)
-    if quoted:
-        return quoted.group(1).strip()
-    after = re.search(r"(?i)\b(?:promql|query)\s*:?\s+(.+)$", text.strip())
-    return after.group(1).strip() if after else None
-
-
-def _bare_numbers(text: str, ents: Entities) -> list[int]:
-    """Plain numbers standing alone: the versions in "diff support-triage 2 3" or "promote
-    support-triage 3 to production". (Fuzzy name matching may have counted such a number as
-    part of the name, "support-triage 3"; names are single tokens, so a lone number is not.)"""
-    return [
-        int(word)
-        for word in tokens(text)
-        if word.isdigit() and len(word) <= 6 and int(word) > 0 and int(word) not in ents.pids
-    ]
-
-
+_TOPIC_WORDS = ALL_WORDS - HELP - LIST - QUESTION
 _INCIDENT_REF = re.compile(r"^(?:inc|incident)?[-#]?\d+$")
-_ASKS_OPEN = re.compile(
-    r"\b(?:what|anything|something)(?: is)? (?:still )?open\b|\bwhat is (?:going on|on fire)\b"
-)
 
 
 _RESTART_TARGET = re.compile(
@@ -124,31 +89,6 @@ def _restart_target(text: str) -> str | None:
     return match.group(1)
 
 
-def _diff_refs(text: str, ents: Entities) -> tuple[str, str]:
-    """The two sides of a prompt diff: two versions or labels named, one named against the
-    version before it (or latest), else production against latest."""
-    versions = ents.versions or _bare_numbers(text, ents)
-    refs = [f"v{v}" for v in versions] + [lb for lb in ents.labels if lb not in ("latest",)]
-    if len(refs) >= 2:
-        return refs[0], refs[1]
-    if len(refs) == 1:
-        if ents.versions and ents.versions[0] > 1 and not ents.labels:
-            return f"v{ents.versions[0] - 1}", f"v{ents.versions[0]}"
-        return refs[0], "latest"
-    return "production", "latest"
-
-
-def _incident_status(low: str, words: set[str]) -> str:
-    """Which incidents a list question is about (open = not yet resolved)."""
-    if re.search(r"\bun-?ack(?:nowledged|ed)?\b", low):
-        return "unacknowledged"
-    if re.search(r"\back(?:nowledged|ed)\b", low):
-        return "acknowledged"
-    if re.search(r"\b(?:resolved|closed|fixed)\b", low):
-        return "all" if words & {"all"} else "resolved"
-    return "all" if words & {"all"} else "open"
-
-
 class Planner:
     def __init__(
         self,
@@ -178,8 +118,10 @@ class Planner:
         plan = Plan()
 
         help_words = words & HELP
-        if help_words == {"usage"} and len(raw_words) > 1:
-            help_words = set()  # "disk usage /var" is a disk question, not a help request
+        if help_words and ((words - HELP) & _TOPIC_WORDS or ents.paths or ents.used):
+            # "disk usage /var", "disk usage for /srv please help": a question about
+            # something, with a help word in it, is that question, not a help request
+            help_words = set()
         if help_words or "what can you do" in low or low.strip() in {"?", "hi", "hello", "hey"}:
             plan.reply = capabilities_text(self.available)
             return plan
@@ -195,7 +137,8 @@ class Planner:
                 return plan
         if _acts(text, words) and self._plan_changes(text, low, words, ents, context, plan):
             return plan
-        self._plan_reads(text, low, words, ents, context, plan)
+        model, prompt = self._model(ents, context, words), self._prompt(ents, context, words)
+        Reads(self.vocab, self.available).plan(text, low, words, ents, model, prompt, plan)
         if not plan.calls and plan.reply is None and self.semantic is not None:
             plan.calls.extend(
                 propose(self.semantic, text, ents, words, context, self.vocab, self.available)
@@ -277,7 +220,7 @@ class Planner:
             if promote and not rollback and version is None:
                 # "promote X to production" names no version: a bare number, or ask; never
                 # fall through to a rollback, which is what version=None means
-                bare = _bare_numbers(text, ents)
+                bare = bare_numbers(text, ents)
                 target = prompt if wants_prompt else model
                 if len(bare) == 1:
                     version = bare[0]
@@ -360,111 +303,3 @@ class Planner:
             )
             return True
         return False
-
-    # ------------------------------------------------------------------ reads
-    def _plan_reads(
-        self, text: str, low: str, words: set[str], ents: Entities, ctx: Entities, plan: Plan
-    ) -> None:
-        """Read-only calls, in a fixed order: incidents, models, prompts, infrastructure,
-        runbooks (each rule may look at what the earlier ones planned)."""
-        self._incident_reads(low, words, ents, plan)
-        model = self._model(ents, ctx, words)
-        prompt = self._prompt(ents, ctx, words)
-        self._model_reads(model, prompt, words, ents, plan)
-        self._prompt_reads(prompt, text, words, ents, plan)
-        self._infra_reads(text, low, words, ents, plan)
-        self._runbook_reads(text, low, words, plan)
-
-    def _incident_reads(self, low: str, words: set[str], ents: Entities, plan: Plan) -> None:
-        if ents.incidents and self._has("show_incident"):
-            plan.calls.append(("show_incident", {"id": ents.incidents[0]}))
-        elif (words & INCIDENT or _ASKS_OPEN.search(low)) and self._has("list_incidents"):
-            plan.calls.append(("list_incidents", {"status": _incident_status(low, words)}))
-
-    def _model_reads(
-        self, model: str | None, prompt: str | None, words: set[str], ents: Entities, plan: Plan
-    ) -> None:
-        calls = plan.calls
-        if words & DRIFT and self._has("model_drift"):
-            if model:
-                args: dict[str, Any] = {"name": model}
-                if ents.versions:
-                    args["version"] = ents.versions[0]
-                calls.append(("model_drift", args))
-            elif self.vocab.models:
-                calls.extend(("model_drift", {"name": m}) for m in self.vocab.models[:5])
-            else:
-                plan.reply = "No models are registered yet, so there is no drift to report."
-        if model and self._has("model_status"):
-            drift_only = words & DRIFT and not (words & (VERSION_WORDS - {"status"}))
-            if not drift_only:
-                calls.append(("model_status", {"name": model}))
-        elif (
-            words & MODEL
-            and not prompt
-            and not model
-            and self._has("list_models")
-            and not any(name == "model_drift" for name, _ in calls)
-        ):
-            calls.append(("list_models", {}))
-
-    def _prompt_reads(
-        self, prompt: str | None, text: str, words: set[str], ents: Entities, plan: Plan
-    ) -> None:
-        if not prompt:
-            if words & PROMPT and self._has("list_prompts"):
-                plan.calls.append(("list_prompts", {}))
-            return
-        if (words & DIFF or len(ents.versions) >= 2) and self._has("diff_prompts"):
-            old, new = _diff_refs(text, ents)
-            plan.calls.append(("diff_prompts", {"name": prompt, "old": old, "new": new}))
-        elif self._has("show_prompt"):
-            args: dict[str, Any] = {"name": prompt}
-            if ents.versions:
-                args["version"] = ents.versions[0]
-            elif ents.labels:
-                args["label"] = ents.labels[0]
-            plan.calls.append(("show_prompt", args))
-
-    def _infra_reads(
-        self, text: str, low: str, words: set[str], ents: Entities, plan: Plan
-    ) -> None:
-        calls = plan.calls
-        if words & DISK and self._has("disk_usage"):
-            calls.append(("disk_usage", {"path": ents.paths[0] if ents.paths else "/"}))
-        if words & PROCESS and self._has("top_processes"):
-            by = "memory" if words & MEMORY_WORDS else "cpu"
-            calls.append(("top_processes", {"by": by, "limit": 10}))
-        endpoint_words = words & ENDPOINT or (
-            words & UPDOWN and (ents.endpoints or ents.urls or not calls)
-        )
-        if (ents.endpoints or endpoint_words) and self._has("check_endpoint"):
-            targets = ents.endpoints or ents.urls or [""]
-            calls.extend(("check_endpoint", {"target": t}) for t in targets[:5])
-        if words & METRICS and self._has("query_metrics"):
-            query = _promql(text)
-            if query:
-                calls.append(("query_metrics", {"query": query}))
-            else:
-                plan.reply = "Give me the PromQL, e.g. promql: `rate(http_requests_total[5m])`."
-        host_words = words & HOST
-        if host_words and self._has("host_health"):
-            process_only = words & PROCESS and host_words <= (MEMORY_WORDS | {"cpu"})
-            already = any(name == "host_health" for name, _ in calls)
-            specific = host_words - {"status", "doing", "health", "healthy", "load"}
-            if not process_only and not already and (not calls or specific):
-                calls.append(("host_health", {}))
-        vague = "how is" in low and re.search(r"\b(it|things|everything|we)\b", low)
-        if not calls and vague and self._has("host_health"):
-            calls.append(("host_health", {}))
-
-    def _runbook_reads(self, text: str, low: str, words: set[str], plan: Plan) -> None:
-        """Runbooks, when asked for or when the question is about fixing something."""
-        asks_howto = bool(
-            re.search(
-                r"\bhow (?:do|can|should) (?:i|we)\b|\bhow to\b|\bwhat (?:should|do) (?:i|we) do\b",
-                low,
-            )
-        )
-        if (words & RUNBOOK or asks_howto) and self._has("search_runbooks"):
-            plan.calls.append(("search_runbooks", {"query": text.strip()[:500], "k": 3}))

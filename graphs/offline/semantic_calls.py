@@ -41,7 +41,12 @@ def calls_for(
     if label == "disk_usage":
         return [("disk_usage", {"path": ents.paths[0] if ents.paths else "/"})]
     if label == "top_processes":
-        return [("top_processes", {"by": "memory" if words & MEMORY_WORDS else "cpu", "limit": 10})]
+        return [
+            (
+                "top_processes",
+                {"by": "memory" if words & MEMORY_WORDS else "cpu", "limit": ents.count or 10},
+            )
+        ]
     if label == "check_endpoint":
         targets = ents.endpoints or ents.urls or [""]
         return [("check_endpoint", {"target": target}) for target in targets[:5]]
