@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -55,7 +56,11 @@ class _Health(BaseHTTPRequestHandler):
 def serve(port: int, pidfile: Path) -> int:
     server = ThreadingHTTPServer(("127.0.0.1", port), _Health)
     pidfile.write_text(f"{os.getpid()}\n")
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    # shutdown() waits for serve_forever() to return, and the handler runs in the thread that
+    # serves: calling it there would wait forever, so another thread asks for it
+    signal.signal(
+        signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()
+    )
     try:
         server.serve_forever()
     finally:
@@ -114,6 +119,9 @@ def stop(pidfile: Path) -> int:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline and pidfile.exists():
         time.sleep(0.05)
+    if pidfile.exists():
+        print(f"demo-web (pid {pid}) did not stop within {START_TIMEOUT:g}s", file=sys.stderr)
+        return 1
     print(f"demo-web stopped (pid {pid})")
     return 0
 

@@ -106,3 +106,37 @@ def test_incident_tour_works_exactly_as_printed(tmp_path: Path) -> None:
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     assert "demo-web stopped" in stopped.stdout
     assert not answers(port)
+
+
+def test_the_demo_service_stops_on_sigterm(tmp_path: Path) -> None:
+    """`stop` really ends the service (its SIGTERM handler once waited on itself forever, so
+    `stop` said "stopped" while the process lived on)."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    from tests.bot_process import free_port
+
+    pidfile = tmp_path / "demo-web.pid"
+    base = [sys.executable, "-m", "bot.incidents.demo_service"]
+    port = str(free_port())
+    started = subprocess.run(
+        [*base, "start", "--port", port, "--pidfile", str(pidfile)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+    pid = int(pidfile.read_text())
+    stopped = subprocess.run(
+        [*base, "stop", "--pidfile", str(pidfile)], capture_output=True, text=True, timeout=60
+    )
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"demo-web stopped (pid {pid})" in stopped.stdout
+    try:
+        proc = psutil.Process(pid)
+        proc.wait(10)
+    except psutil.NoSuchProcess:
+        pass
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
