@@ -5,6 +5,8 @@ planted runbook, prompt, alert and file in place before the first of them runs."
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,7 +51,15 @@ class Workspace:
     runtime: Runtime
 
     def close(self) -> None:
+        """Close the Runtime, and stop demo-web if a case's approved restart started it."""
         self.runtime.close()
+        from bot.incidents.demo import paths
+        from bot.incidents.demo_service import stop
+
+        pidfile = paths(self.data)[3]
+        if pidfile.exists():
+            with contextlib.redirect_stdout(io.StringIO()):
+                stop(pidfile)
 
 
 def open_workspace(data: Path, overrides: dict[str, Any], setups: Iterable[Setup]) -> Workspace:
