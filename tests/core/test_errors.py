@@ -44,6 +44,9 @@ SIGNALS = {
     # raised inside the app after the body-limit middleware has already answered 413; as an
     # OpsbotError, Starlette's exception handler would catch it and answer a second time
     "bot.http.limits.BodyTooLarge": "stops the handler of an already-refused request",
+    # raised by the supervisor's SIGTERM handler to unwind run_tree; it never leaves the
+    # supervisor process, and as an OpsbotError a generic handler could swallow the stop
+    "tools.remediation.supervisor._Stopped": "unwinds the supervisor on SIGTERM",
 }
 
 
