@@ -7,7 +7,7 @@ prompt's fallback in `graphs.prompts.SystemPrompt`, the planner's vocabulary in
 `graphs.offline.vocabulary`, deciding and resuming in `bot.approvals.ApprovalFlow`). Front
 ends never receive the container: `slack_deps()`, `http_deps()`, `console_deps()` and
 `scheduler_deps()` hand each one the few typed parts it uses. CLI command handlers (the
-composition root of one command) and `opsbot run`'s assembly (`bot.service`) take it typed.
+composition root of one command) and `opsbot run`'s assembly (`bot.serve`) take it typed.
 One `Runtime` per process; `close()` releases connections.
 """
 

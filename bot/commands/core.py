@@ -197,6 +197,6 @@ def cmd_audit(args: argparse.Namespace, deps: ConversationCommands) -> int:
 
 def cmd_run(args: argparse.Namespace, runtime: Runtime) -> int:
     """The one command given the whole Runtime: it assembles the application."""
-    from bot.service import serve
+    from bot.serve import serve
 
     return serve(runtime, interactive=console_on_terminal(args))

@@ -57,8 +57,8 @@ REFUSED = 3  # exit code: no such incident, or a change it cannot take
 
 
 def cmd_check(args: argparse.Namespace, deps: IncidentCommands) -> int:
-    from bot.incidents.cards import card_json
-    from bot.incidents.console import render_card
+    from bot.console.incidents import render_card
+    from bot.incidents.views import card_json
 
     _ = deps.remediation()  # a bad REMEDIATION_CONFIG stops here with its reason
     service = deps.incidents
@@ -100,8 +100,8 @@ def cmd_check(args: argparse.Namespace, deps: IncidentCommands) -> int:
 
 
 def cmd_list(args: argparse.Namespace, deps: IncidentCommands) -> int:
-    from bot.incidents.cards import row_summary
     from bot.incidents.spec import IncidentError
+    from bot.incidents.views import row_summary
     from core.clock import iso
     from tools.format import text_table
 
@@ -124,7 +124,7 @@ def cmd_list(args: argparse.Namespace, deps: IncidentCommands) -> int:
 
 
 def cmd_show(args: argparse.Namespace, deps: IncidentCommands) -> int:
-    from bot.incidents.console import render_card
+    from bot.console.incidents import render_card
     from bot.incidents.spec import IncidentError
     from bot.incidents.tools import ShowArgs, build_incident_tools, timeline_lines
     from core.access import Caller
@@ -154,8 +154,8 @@ def cmd_show(args: argparse.Namespace, deps: IncidentCommands) -> int:
 
 
 def cmd_act(args: argparse.Namespace, deps: IncidentCommands) -> int:
-    from bot.incidents.cards import card_json
     from bot.incidents.spec import IncidentError
+    from bot.incidents.views import card_json
 
     user = deps.terminal.user
     service = deps.incidents

@@ -183,7 +183,7 @@ def _start_scheduler(runtime: Runtime, mode: str) -> OpsScheduler:
     on_expired: Callable[[Any, Any], None] | None = None
     if mode == "console":
         from bot.console import expired_notice
-        from bot.incidents.console import ConsoleNotifier
+        from bot.console.incidents import ConsoleNotifier
 
         runtime.incidents.add_notifier(ConsoleNotifier())
         on_expired = expired_notice()
