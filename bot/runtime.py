@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from graphs.agent import Agent
     from graphs.offline.vocabulary import VocabularyCache
     from graphs.prompts import SystemPrompt
+    from tools.changes.store import ChangeStore
     from tools.infra.tools import InfraConfig
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
@@ -104,9 +105,18 @@ class Runtime:
             execution_limit_seconds=s.approval_execution_limit_seconds,
         )
         group = self.oncall_group_members if s.oncall_usergroup else None
-        service = ApprovalService(self.engine, self.audit, policy, group_members=group)
+        service = ApprovalService(
+            self.engine, self.audit, policy, group_members=group, changes=self.changes
+        )
         service.set_toolbox(self.toolbox)
         return service
+
+    @cached_property
+    def changes(self) -> ChangeStore:
+        """The change log: what executed actions and posted deploys changed (tools/changes)."""
+        from tools.changes.store import ChangeStore
+
+        return ChangeStore(self.engine)
 
     @cached_property
     def terminal(self) -> TerminalIdentity:
@@ -246,6 +256,7 @@ class Runtime:
     def capability_builders(self) -> list[Callable[[], list[OpsTool]]]:
         """Each capability contributes its tools; order is the order the model sees them."""
         from bot.incidents.tools import build_incident_tools
+        from tools.changes.tools import build_change_tools
         from tools.infra.tools import build_infra_tools
         from tools.prompts.tools import build_prompt_tools
         from tools.registry.tools import build_registry_tools
@@ -259,6 +270,7 @@ class Runtime:
             lambda: build_registry_tools(self.registry, self.data_dir),
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
+            lambda: build_change_tools(self.changes),
         ]
 
     @cached_property
@@ -363,6 +375,7 @@ class Runtime:
             ping_database=lambda: ping(self.engine),
             prompt_server=lambda: self.prompt_server,
             ingest_alertmanager=lambda: self.incidents.ingest_alertmanager,
+            changes=lambda: self.changes,
         )
 
     def console_deps(self) -> ConsoleDeps:

@@ -156,6 +156,10 @@ class Settings(BaseSettings):
         default=None, validation_alias="ALERTMANAGER_TOKEN"
     )
     prompts_api_token: SecretStr | None = Field(default=None, validation_alias="PROMPTS_API_TOKEN")
+    # POST /events/change (deploys from CI into the change log); off while unset
+    change_events_token: SecretStr | None = Field(
+        default=None, validation_alias="CHANGE_EVENTS_TOKEN"
+    )
     # request bodies larger than these are refused with 413 before they are read
     http_max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, validation_alias="HTTP_MAX_BODY_BYTES"

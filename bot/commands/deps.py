@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from core.access import Caller
     from graphs.port import AgentPort
     from tools.base import Toolbox
+    from tools.changes.store import ChangeStore
     from tools.prompts.store import PromptStore
     from tools.registry.service import ModelRegistry
     from tools.remediation.catalogue import RemediationCatalogue
@@ -169,6 +170,18 @@ def demo_commands(runtime: Runtime) -> DemoCommands:
         ingest_runbooks=runtime.ingest_runbooks,
         data_dir=runtime.data_dir,
     )
+
+
+@dataclass(frozen=True)
+class ChangeCommands:
+    """`opsbot changes` (the what_changed tool) and `opsbot changes add`."""
+
+    store: Callable[[], ChangeStore]
+    terminal: Terminal
+
+
+def change_commands(runtime: Runtime) -> ChangeCommands:
+    return ChangeCommands(store=lambda: runtime.changes, terminal=terminal(runtime))
 
 
 def no_deps(runtime: Runtime) -> None:
