@@ -109,6 +109,9 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
     if slack_wanted:
         check_credentials(settings)  # a half-configured Slack stops here, naming what is missing
     _ = runtime.engine  # migrate before anything listens
+    from bot.config_log import record_start
+
+    record_start(runtime.changes, settings, runtime.terminal.label)
     # executions whose process died: outcome unknown, never re-run; approved but never
     # started: run now (exactly once)
     for line in runtime.approval_flow.recover(run_never_started=True):
