@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypedDict
 
 from langchain_core.messages import HumanMessage
@@ -23,6 +24,12 @@ from langgraph.graph import END, START, StateGraph
 from core.access import Caller
 from core.incidents import UNTRUSTED
 from graphs.llm import describe_failure, is_offline, message_text
+from graphs.triage_changes import (
+    RecentChanges,
+    cause_sentence,
+    changes_evidence,
+    revert_suggestion,
+)
 from tools.base import Toolbox
 from tools.format import human_bytes
 from tools.injection import warning
@@ -56,6 +63,7 @@ class IncidentInput:
     fields: list[list[str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     local: bool = True  # about this host (monitor findings), so local tools are evidence
+    started_at: datetime | None = None  # the onset: changes before it are candidate causes
 
     @property
     def alert_warning(self) -> str | None:
@@ -112,6 +120,7 @@ class TriageDeps:
     catalogue: RemediationCatalogue | None = None
     request_approval: Callable[[IncidentInput, ProposedAction], str | None] | None = None
     prompt: Callable[[], str] | None = None
+    recent_changes: RecentChanges | None = None  # the change log (graphs/triage_changes.py)
 
 
 class TriageState(TypedDict, total=False):
@@ -160,7 +169,16 @@ def _clip(text: str) -> str:
 
 # ---------------------------------------------------------------------- summary writing
 def _cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
-    """The likely cause, from the evidence, in one or two sentences."""
+    """The likely cause, from the evidence, in one or two sentences: a change to what the
+    incident is about leads; another recent change follows what the evidence says."""
+    change, related = cause_sentence(evidence)
+    if change is not None and related:
+        return change
+    found = _evidence_cause(incident, evidence)
+    return f"{found} {change}" if change is not None else found
+
+
+def _evidence_cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
     by_tool = {e.tool: e for e in evidence if e.ok}
     name = incident.alertname
     if name in DISK and "disk_usage" in by_tool:
@@ -297,6 +315,8 @@ def build_triage_graph(deps: TriageDeps) -> Any:
                 log.warning("triage evidence %s failed: %s", name, exc)
                 item = Evidence(name, args, False, f"{type(exc).__name__}: {redact(str(exc))}")
             evidence.append(item)
+        if deps.recent_changes is not None:
+            evidence.append(changes_evidence(deps.recent_changes, incident))
         return {"evidence": evidence}
 
     def runbook(state: TriageState) -> dict[str, Any]:
@@ -330,6 +350,14 @@ def build_triage_graph(deps: TriageDeps) -> Any:
         suggestions, dropped = suggest(
             deps.catalogue, incident.alertname, labels, processes, disk=disk
         )
+        revert, why = revert_suggestion(deps.catalogue, state.get("evidence", []))
+        if revert is not None:  # first, in place of a generic rollback of the same thing
+            name = revert.params.get("name")
+            suggestions = [revert] + [
+                s for s in suggestions if (s.action, s.params.get("name")) != (revert.action, name)
+            ]
+        if why is not None:
+            dropped.append(why)
         proposed: list[ProposedAction] = []
         for suggestion in suggestions:
             action = _proposed(suggestion)

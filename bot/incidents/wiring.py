@@ -113,6 +113,7 @@ def triage_deps(runtime: Runtime) -> TriageDeps:
         catalogue=runtime.remediation,
         request_approval=runtime.incidents.request_approval,
         prompt=lambda: incident_prompt(runtime),
+        recent_changes=lambda since: runtime.changes.list(since, limit=50),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.config_log import record_start, shown_settings
@@ -10,7 +10,7 @@ from bot.settings import load_settings
 from tools.changes.store import ChangeKind, ChangeStore
 
 SECRET = "am-secret-value-0123456789"
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def test_starts_record_only_what_moved_and_never_a_secret(engine: Any, tmp_path: Any) -> None:
