@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from core.clock import utcnow
 from tools.base import ToolError
 from tools.changes.rank import WINDOW, entities, likely_cause, rank, revert_of
-from tools.changes.store import Change
+from tools.changes.store import Change, ChangeKind
 from tools.changes.tools import change_line
 from tools.redact import redact, redact_data
 from tools.remediation.suggest import Suggestion, dry_run
@@ -65,6 +65,19 @@ def _revert(change: Change) -> dict[str, Any] | None:
     return None if found is None else {"action": found[0], "params": found[1]}
 
 
+def _rollback_script(
+    catalogue: RemediationCatalogue, cause: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The configured script that rolls back a deploy of the cause's target (`reverts:`)."""
+    if cause.get("kind") != ChangeKind.DEPLOY.value:
+        return None
+    target = str(cause.get("target") or "").lower()
+    for name, script in sorted(catalogue.config.scripts.items()):
+        if target in {s.lower() for s in script.reverts}:
+            return {"action": "run_script", "params": {"script": name}}
+    return None
+
+
 def cause_sentence(evidence: list[Evidence]) -> tuple[str | None, bool]:
     """(the likely-cause change as a sentence, or None; whether it changed what the incident
     is about)."""
@@ -88,6 +101,8 @@ def revert_suggestion(
         if item.tool != TOOL or not isinstance(item.data, dict):
             continue
         revert, cause = item.data.get("revert"), item.data.get("likely_cause")
+        if cause and not revert:
+            revert = _rollback_script(catalogue, cause)
         if not revert or not cause:
             return None, None
         suggestion = Suggestion(

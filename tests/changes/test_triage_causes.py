@@ -67,3 +67,42 @@ def test_without_changes_triage_says_so(make_runtime, database_url) -> None:  # 
     evidence = next(e.note for e in service.engine.timeline(incident_id) if e.kind == "triaged")
     assert "No change recorded in the 2 hours before it began." in evidence
     assert "A change just before it began" not in service.card(incident_id).summary
+
+
+def test_a_deploy_before_errors_suggests_its_configured_rollback(  # type: ignore[no-untyped-def]
+    make_runtime, database_url, tmp_path
+) -> None:
+    import shutil
+    from datetime import timedelta
+
+    config = tmp_path / "remediation.yaml"
+    config.write_text(
+        "scripts:\n"
+        "  rollback-checkout:\n"
+        f"    argv: [{shutil.which('true')}, checkout]\n"
+        "    reverts: [checkout]\n"
+    )
+    runtime = make_runtime(console_mode=False, database_url=database_url, remediation_config=config)
+    runtime.changes.record(
+        "deploy", "checkout", summary="deployed checkout 1.4.2", who="ci",
+        at=utcnow() - timedelta(minutes=6),
+    )  # fmt: skip
+    service = runtime.incidents
+    service.config.background = False
+    item = alert(
+        labels={"alertname": "HighErrorRate", "service": "checkout", "severity": "critical"},
+        annotations={"summary": "checkout: 12% of requests fail"},
+        startsAt=iso(utcnow()),
+        fingerprint="c0ffee00000000bb",
+    )
+    incident_id, _ = service.ingest_alertmanager(
+        parse_payload(payload(item, group="HighErrorRate"))
+    )
+    assert incident_id is not None
+    card = service.card(incident_id)
+    assert "A change just before it began: deployed checkout 1.4.2 (deploy, by ci; 6 min" in (
+        card.summary
+    )
+    [rollback] = [a for a in card.actions if a.tool == "run_remediation"]
+    assert rollback.args == {"action": "run_script", "params": {"script": "rollback-checkout"}}
+    assert rollback.status == "pending"
