@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from graphs.agent import Agent
     from graphs.offline.vocabulary import VocabularyCache
     from graphs.prompts import SystemPrompt
+    from tools.anomaly.states import DetectorStates
     from tools.changes.store import ChangeStore
     from tools.infra.tools import InfraConfig
     from tools.prompts.serving import PromptServer
@@ -117,6 +118,14 @@ class Runtime:
         from tools.changes.store import ChangeStore
 
         return ChangeStore(self.engine)
+
+    @cached_property
+    def anomaly_states(self) -> DetectorStates:
+        """Each watched series' stored detector (tools/anomaly; bot/monitors/anomaly.py)."""
+        from tools.anomaly.detector import DetectorConfig
+        from tools.anomaly.states import DetectorStates
+
+        return DetectorStates(self.engine, DetectorConfig())
 
     @cached_property
     def terminal(self) -> TerminalIdentity:
@@ -256,6 +265,7 @@ class Runtime:
     def capability_builders(self) -> list[Callable[[], list[OpsTool]]]:
         """Each capability contributes its tools; order is the order the model sees them."""
         from bot.incidents.tools import build_incident_tools
+        from tools.anomaly.tools import build_anomaly_tools
         from tools.changes.tools import build_change_tools
         from tools.infra.tools import build_infra_tools
         from tools.prompts.tools import build_prompt_tools
@@ -271,6 +281,7 @@ class Runtime:
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
+            lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
         ]
 
     @cached_property

@@ -224,9 +224,14 @@ class Settings(BaseSettings):
         default=900.0, ge=60, le=7 * 86400, validation_alias="HEARTBEAT_TIMEOUT_SECONDS"
     )
 
+    # host series watched by the anomaly detector (bot/monitors/anomaly.py); empty: off
+    anomaly_series: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["cpu", "memory", "swap"], validation_alias="ANOMALY_SERIES"
+    )
+
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
-    @field_validator("oncall_users", "heartbeat_alerts", mode="before")
+    @field_validator("oncall_users", "heartbeat_alerts", "anomaly_series", mode="before")
     @classmethod
     def _parse_users(cls, value: Any) -> Any:
         return _split_list(value)

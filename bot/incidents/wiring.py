@@ -73,6 +73,12 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
             sampler=infra.sampler,
         )
     ]
+    if s.anomaly_series:  # after the host monitor: it reads this cycle's samples
+        from bot.monitors.anomaly import AnomalyMonitor
+
+        series = tuple(s.anomaly_series)
+        plots = runtime.data_dir / "plots"
+        monitors.append(AnomalyMonitor(store, runtime.anomaly_states, series, plots))
     if s.endpoints:
         monitors.append(
             EndpointMonitor(
