@@ -106,3 +106,47 @@ def test_a_deploy_before_errors_suggests_its_configured_rollback(  # type: ignor
     [rollback] = [a for a in card.actions if a.tool == "run_remediation"]
     assert rollback.args == {"action": "run_script", "params": {"script": "rollback-checkout"}}
     assert rollback.status == "pending"
+
+
+def test_a_level_shift_after_a_label_move_names_the_move_and_suggests_its_revert(  # type: ignore[no-untyped-def]
+    make_runtime, database_url
+) -> None:
+    """Issue 15's scenario on real stored samples: an injected level shift in a watched series
+    becomes a MetricAnomaly incident whose triage lists the prompt label move made five
+    minutes before as the likely cause and suggests putting the label back (here the move is
+    seconds before the onset, which is when the monitor first sees the shift)."""
+    import random
+    from datetime import timedelta
+
+    from bot.monitors.samples import SampleStore
+
+    runtime = make_runtime(
+        console_mode=False, oncall_users=["U_ONCALL"], database_url=database_url,
+        anomaly_series=["latency"],
+    )  # fmt: skip
+    seed_demo(runtime.prompts)
+    turn = runtime.agent.ask(
+        "promote support-triage v3 to production", thread_id="C1:3.0", caller=REQUESTER
+    )
+    runtime.approval_flow.decide_and_resume(
+        turn.pending[0].id, user="U_ONCALL", approve=True, via="slack"
+    )
+    samples = SampleStore(runtime.engine)
+    rng = random.Random(3)
+    now = utcnow()
+    start = now - timedelta(seconds=10 * 660)
+    for i in range(650):  # learning and normal: before the move
+        samples.record(start + timedelta(seconds=10 * i), {"latency": 120 + rng.uniform(-5, 5)})
+    for i in range(650, 660):  # shifted: the last 100 seconds
+        samples.record(start + timedelta(seconds=10 * i), {"latency": 410 + rng.uniform(-5, 5)})
+    service = runtime.incidents
+    service.config.background = False
+    report = service.run_checks(only={"anomaly"})
+    [(incident_id, change)] = report.changes
+    card = service.card(incident_id)
+    assert change == "opened" and card.title.startswith("latency is anomalous")
+    assert "A change just before it began: production of support-triage moved from v2 to v3" in (
+        card.summary
+    )
+    [revert] = [a for a in card.actions if a.tool == "run_remediation"]
+    assert revert.args["params"] == {"name": "support-triage", "label": "production", "version": 2}
