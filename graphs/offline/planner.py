@@ -136,7 +136,9 @@ class Planner:
             return plan
         if last is not None:
             acts = _acts(text, words)
-            pointed = resolve(Context(low, words, ents, last, self.vocab, self.available, acts))
+            before = normalise(history[-1]) if history else ""
+            ctx = Context(low, words, ents, last, self.vocab, self.available, acts, before)
+            pointed = resolve(ctx)
             if pointed is not None:
                 return pointed
         plan.reply = unknown_reply(raw_words, words, ents, self.vocab)

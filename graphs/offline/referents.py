@@ -15,7 +15,7 @@ from graphs.offline.entities import Entities, Vocabulary, extract
 from graphs.offline.intents import DRIFT, RUNBOOK
 from graphs.offline.reads import Plan
 from graphs.offline.recall import IncidentItem, LastResult, VersionItem
-from graphs.offline.text import tokens
+from graphs.offline.text import normalise, tokens
 
 _SHORT = 10  # words; longer messages are new questions
 _POINTS = re.compile(
@@ -61,6 +61,7 @@ class Context:
     vocab: Vocabulary
     available: set[str]
     acts: bool = True  # asks for an action, not advice about one ("should I promote it?")
+    previous: str = ""  # the message before this one (normalised)
 
 
 def resolve(ctx: Context) -> Plan | None:
@@ -116,13 +117,14 @@ def _incident(ctx: Context) -> Plan | None:
     picks = bool(_PICKS.search(ctx.low) or ordinal)
     plan = Plan()
     if ordinal and not topic:
+        items = _asked_about(ctx, items)
         index = _ORDINALS[ordinal.group(1)]
         if index >= len(items):
             plan.reply = f"I listed only {len(items)} incident(s): {_listing(items)}."
             return plan
         plan.calls.append(("show_incident", {"id": items[index].id}))
         return plan
-    found = [i for i in items if all(_matches(w, i.words) for w in topic)] if topic else items
+    found = _about(topic, items)
     if not picks and len(found) != 1:
         return None  # "is it fixed?": a bare "it" only points at a single match
     if len(found) == 1:
@@ -141,6 +143,19 @@ def _incident(ctx: Context) -> Plan | None:
             f"Say for example: show incident {found[0].id}."
         )
     return plan
+
+
+def _about(topic: list[str], items: list[IncidentItem]) -> list[IncidentItem]:
+    return [i for i in items if all(_matches(w, i.words) for w in topic)] if topic else items
+
+
+def _asked_about(ctx: Context, items: list[IncidentItem]) -> list[IncidentItem]:
+    """After "which one?" (a message between the result and this one matched several),
+    "the second" counts among those it matched."""
+    if not ctx.previous or ctx.previous == normalise(ctx.last.question):
+        return items
+    among = _about(_topic(ctx.previous), items)
+    return among if len(among) > 1 else items
 
 
 def _focus(last: LastResult, vocab: Vocabulary, model: str | None) -> list[VersionItem]:

@@ -135,3 +135,11 @@ def test_a_bare_it_points_only_at_a_single_match() -> None:
     plan = _plan("is it fixed?", INCIDENTS)
     assert all(name != "show_incident" for name, _ in plan.calls)
     assert plan.reply is None or "None of the" not in plan.reply
+
+
+def test_after_which_one_an_ordinal_counts_among_the_matches() -> None:
+    history = ["open incidents?", "show me the replication one"]
+    second = Planner(VOCAB, ALL).plan("the second one", history, INCIDENTS)
+    assert second.calls == [("show_incident", {"id": 6})]  # of #5 and #6, not of the list
+    direct = Planner(VOCAB, ALL).plan("the second one", ["open incidents?"], INCIDENTS)
+    assert direct.calls == [("show_incident", {"id": 5})]
