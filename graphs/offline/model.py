@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 from graphs.offline.compose import Outcome, compose
 from graphs.offline.entities import Vocabulary
 from graphs.offline.planner import Planner
-from graphs.offline.recall import LastResult, recall
+from graphs.offline.recall import LastResult, merged, recall
 from graphs.offline.semantic import SemanticRouter
 
 
@@ -102,14 +102,15 @@ _RECALL_TURNS = 3  # how many earlier turns are searched for the last one with t
 
 def last_result(messages: list[BaseMessage]) -> LastResult:
     """The items of the last earlier turn that ran tools (a clarifying question in between,
-    "which one?", keeps the result it asked about); empty when there is none."""
+    "which one?", keeps the result it asked about), with the incidents, versions and drift
+    features it lacks from the turns before it (`merged`); empty when there is none."""
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
-    turns = list(pairwise(humans))
-    for start, end in reversed(turns[-_RECALL_TURNS:]):
+    results = []
+    for start, end in reversed(list(pairwise(humans))[-_RECALL_TURNS:]):
         outcomes = outcomes_of(messages[start + 1 : end])
         if outcomes:
-            return recall(_text_of(messages[start]), outcomes)
-    return LastResult()
+            results.append(recall(_text_of(messages[start]), outcomes))
+    return merged(results)
 
 
 def outcomes_of(messages: Sequence[BaseMessage]) -> list[Outcome]:

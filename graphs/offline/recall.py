@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from graphs.offline.verdicts.base import Outcome, as_dict, as_list
@@ -84,10 +84,38 @@ class LastResult:
     versions: tuple[VersionItem, ...] = ()
     features: tuple[FeatureItem, ...] = ()
     runbooks: tuple[RunbookItem, ...] = ()
+    # the kinds of items (incidents, versions, features) kept from a turn before the last
+    # one with tool results, and the question the versions answered
+    carried: frozenset[str] = frozenset()
+    versions_question: str = ""
 
     @property
     def empty(self) -> bool:
         return not (self.incidents or self.versions or self.features or self.runbooks)
+
+
+_CARRIED = ("incidents", "versions", "features")
+
+
+def merged(results: list[LastResult]) -> LastResult:
+    """The newest result (first), with the incidents, versions and drift features it lacks
+    taken from the earlier ones: "open incidents?", "runbook for disk?", "open the memory
+    one" still finds the incident. Runbook hits and the question stay the newest turn's."""
+    if not results:
+        return LastResult()
+    newest = results[0]
+    fill: dict[str, Any] = {}
+    carried = set()
+    for kind in _CARRIED:
+        if getattr(newest, kind):
+            continue
+        source = next((r for r in results[1:] if getattr(r, kind)), None)
+        if source is not None:
+            fill[kind] = getattr(source, kind)
+            carried.add(kind)
+            if kind == "versions":
+                fill["versions_question"] = source.versions_question
+    return replace(newest, **fill, carried=frozenset(carried)) if fill else newest
 
 
 def _int(value: Any) -> int | None:
@@ -201,4 +229,5 @@ def recall(question: str, outcomes: list[Outcome]) -> LastResult:
         versions=_unique(found.get(VersionItem, [])),
         features=_unique(found.get(FeatureItem, [])),
         runbooks=_unique(found.get(RunbookItem, [])),
+        versions_question=question,
     )

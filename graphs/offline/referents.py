@@ -110,6 +110,8 @@ def _incident(ctx: Context) -> Plan | None:
         return None
     if ctx.ents.models or ctx.ents.prompts or ctx.ents.paths or ctx.words & (DRIFT | RUNBOOK):
         return None
+    if _CHANGE.search(ctx.low):
+        return None  # "promote that one to production": a change, planned as one or asked
     ordinal = _ORDINAL.search(ctx.low)
     if not (_POINTS.search(ctx.low) or ordinal):
         return None
@@ -162,7 +164,8 @@ def _focus(last: LastResult, vocab: Vocabulary, model: str | None) -> list[Versi
     """The versions the previous answer was about: the one holding the alias or carrying
     the number the previous question named, else its only version."""
     versions = [v for v in last.versions if model is None or v.model == model]
-    asked = extract(last.question, tokens(last.question), vocab)
+    question = last.versions_question or last.question
+    asked = extract(question, tokens(question), vocab)
     if asked.versions:
         named = [v for v in versions if v.version in asked.versions]
         if named:
@@ -234,7 +237,7 @@ def _runbook(ctx: Context) -> Plan | None:
     last = ctx.last
     if last.runbooks:
         query = f"{last.runbooks[0].title} {last.runbooks[0].section}"
-    elif len(last.incidents) == 1:
+    elif len(last.incidents) == 1 and "incidents" not in last.carried:
         query = f"{last.incidents[0].title} {last.incidents[0].alertname}"
     else:
         topics = [_TOOL_TOPICS[t] for t, _ in last.calls if t in _TOOL_TOPICS]

@@ -14,6 +14,7 @@ from graphs.offline.recall import (
     LastResult,
     RunbookItem,
     VersionItem,
+    merged,
     recall,
 )
 from graphs.offline.verdicts.base import Outcome
@@ -135,3 +136,27 @@ def test_no_earlier_turn_means_an_empty_result_and_this_turn_does_not_count() ->
         *_turn("open incidents?", "list_incidents", INCIDENTS, 1),
     ]
     assert last_result(only_now).question == ""
+
+
+def test_incidents_versions_and_features_carry_over_a_turn_without_them() -> None:
+    messages = [
+        *_turn("which version of bike-demand is in staging?", "model_status", STATUS, 1),
+        *_turn("open incidents?", "list_incidents", INCIDENTS, 2),
+        *_turn("runbook for disk full?", "search_runbooks", HITS, 3),
+        HumanMessage(content="open the memory one"),
+    ]
+    last = last_result(messages)
+    assert last.question == "runbook for disk full?"
+    assert [i.id for i in last.incidents] == [4, 5] and len(last.versions) == 3
+    assert last.carried == frozenset({"incidents", "versions"})
+    assert last.versions_question == "which version of bike-demand is in staging?"
+    assert [r.title for r in last.runbooks] == ["Disk full or filling up"]
+
+
+def test_the_newest_turn_keeps_its_own_items_and_runbook_hits_are_never_carried() -> None:
+    older = recall("runbook for disk full?", [_outcome("search_runbooks", HITS)])
+    newer = recall("open incidents?", [_outcome("list_incidents", INCIDENTS[:1])])
+    assert merged([newer, older]) == newer  # nothing to carry: runbooks stay behind
+    both = recall("open incidents?", [_outcome("list_incidents", INCIDENTS)])
+    assert merged([newer, both]).incidents == newer.incidents
+    assert merged([]) == LastResult()

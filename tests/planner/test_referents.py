@@ -143,3 +143,9 @@ def test_after_which_one_an_ordinal_counts_among_the_matches() -> None:
     assert second.calls == [("show_incident", {"id": 6})]  # of #5 and #6, not of the list
     direct = Planner(VOCAB, ALL).plan("the second one", ["open incidents?"], INCIDENTS)
     assert direct.calls == [("show_incident", {"id": 5})]
+
+
+def test_a_change_worded_at_a_listed_incident_is_no_pick() -> None:
+    names = [name for name, _ in _calls("promote that one to production", INCIDENTS)]
+    assert "show_incident" not in names and "set_prompt_label" not in names
+    assert "set_model_alias" not in names
