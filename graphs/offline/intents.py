@@ -158,4 +158,9 @@ CAPABILITIES = [
     ("list_incidents", 'open incidents ("what\'s open?")'),
     ("show_incident", 'one incident ("incident 3")'),
     ("run_remediation", "restart a service, clean a directory, kill a process, with approval"),
+    (
+        "what_changed",
+        'what changed: alias and label moves, remediations, deploys ("what changed in the last 2h?")',
+    ),
+    ("series_anomalies", 'anomalies in the host series ("any anomalies?")'),
 ]

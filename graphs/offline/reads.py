@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphs.offline.change_reads import change_reads
 from graphs.offline.entities import Entities, Vocabulary
 from graphs.offline.intents import (
     DIFF,
@@ -107,8 +108,12 @@ class Reads:
         """Read-only calls, in a fixed order: incidents, models, prompts, infrastructure,
         runbooks (each rule may look at what the earlier ones planned)."""
         self._incident_reads(low, words, ents, plan)
-        self._model_reads(model, prompt, words, ents, plan)
-        self._prompt_reads(prompt, text, words, ents, plan)
+        changes = change_reads(low, ents, model, prompt, self._has)
+        plan.calls.extend(changes)
+        # "what changed for bike-demand?" is the change log, not the model's status
+        if not any(name == "what_changed" for name, _ in changes):
+            self._model_reads(model, prompt, words, ents, plan)
+            self._prompt_reads(prompt, text, words, ents, plan)
         self._infra_reads(text, low, words, ents, plan)
         self._runbook_reads(text, low, words, plan)
 
