@@ -10,15 +10,22 @@ Redaction runs on untrusted input inside the bot's process, so it must never be 
 rule is written so that Python's `re` cannot backtrack into quadratic time (a rule starts at a
 literal and checks the character before it with a fixed-width look-behind, every repetition
 that can fail afterwards is bounded or possessive), a rule is tried only where one of its
-literal anchors occurs (found with `str.find`), and the text is cut to `MAX_REDACT_CHARS` first, with a marker that
-says how much was cut. tests/core/test_redact.py proves the linear scaling for every rule.
+literal anchors occurs (found with `str.find`), and the text is cut to `MAX_REDACT_CHARS` first,
+with a marker that says how much was cut. Which anchors occur, and how often, is found in one
+Aho-Corasick pass over the input (`ahocorasick_rs`, a Rust automaton): counting each of the ~65
+anchors with `str.count` took half the time of redacting a megabyte.
+tests/core/test_redact.py proves the linear scaling for every rule.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+
+from ahocorasick_rs import AhoCorasick
 
 MASK = "[REDACTED]"
 # What any tool, alert or script hands to redaction (and so to triage, storage and Slack) is
@@ -322,12 +329,29 @@ def redact(text: str, limit: int = MAX_REDACT_CHARS) -> str:
     # was not there (MASK holds none and no anchor has a bracket, so none forms across its
     # edges; what a rule keeps was in its match), so after a change they are upper bounds,
     # and a rule whose anchors were absent still has nothing to match.
-    counts: dict[str, int] = {}
+    counts = _anchor_counts(lowered)
     for rule in RULES:
         masked = rule.apply(text, lowered, counts)
         if masked is not text and masked != text:
             text, lowered = masked, _lower(masked)
     return text
+
+
+@cache
+def _anchors() -> tuple[tuple[str, ...], AhoCorasick]:
+    """Every rule's anchors and the automaton that finds them all in one pass."""
+    anchors = tuple(sorted({anchor for rule in RULES for anchor in rule.anchors}))
+    return anchors, AhoCorasick(anchors)
+
+
+def _anchor_counts(lowered: str) -> dict[str, int]:
+    """How often each anchor occurs in `lowered` (overlapping occurrences count: an upper
+    bound of what `str.count` says, which is all `Rule.apply` needs), 0 for the absent ones."""
+    anchors, automaton = _anchors()
+    found = Counter(
+        index for index, _, _ in automaton.find_matches_as_indexes(lowered, overlapping=True)
+    )
+    return {anchor: found.get(i, 0) for i, anchor in enumerate(anchors)}
 
 
 def redact_data(value: object) -> object:
