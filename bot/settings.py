@@ -12,6 +12,7 @@ follow, and every area's variables are validated together (`model_validator`).
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -228,6 +229,10 @@ class Settings(BaseSettings):
     anomaly_series: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["cpu", "memory", "swap"], validation_alias="ANOMALY_SERIES"
     )
+    # Prometheus queries watched by it, as JSON {"name": "promql"} (needs PROMETHEUS_URL)
+    anomaly_queries: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, validation_alias="ANOMALY_QUERIES"
+    )
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
@@ -235,6 +240,21 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_users(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("anomaly_queries", mode="before")
+    @classmethod
+    def _parse_queries(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return {}
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValueError(
+                'must be a JSON object of name to PromQL, e.g. {"checkout_errors": '
+                f'"sum(rate(http_errors_total[5m]))"}}: {exc}'
+            ) from None
 
     @field_validator("endpoints", mode="before")
     @classmethod

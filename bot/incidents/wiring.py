@@ -73,12 +73,25 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
             sampler=infra.sampler,
         )
     ]
-    if s.anomaly_series:  # after the host monitor: it reads this cycle's samples
+    if s.anomaly_series or s.anomaly_queries:  # after the host monitor: this cycle's samples
         from bot.monitors.anomaly import AnomalyMonitor
 
-        series = tuple(s.anomaly_series)
-        plots = runtime.data_dir / "plots"
-        monitors.append(AnomalyMonitor(store, runtime.anomaly_states, series, plots))
+        query = None
+        if s.prometheus_url:
+            from tools.infra.prometheus import query as prometheus_query
+
+            url = s.prometheus_url
+            query = lambda promql: prometheus_query(url, promql)  # noqa: E731
+        monitors.append(
+            AnomalyMonitor(
+                store,
+                runtime.anomaly_states,
+                tuple(s.anomaly_series),
+                runtime.data_dir / "plots",
+                queries=dict(s.anomaly_queries),
+                query=query,
+            )
+        )
     if s.endpoints:
         monitors.append(
             EndpointMonitor(

@@ -10,12 +10,14 @@ Runs after the host monitor in the suite, so it sees this cycle's sample."""
 from __future__ import annotations
 
 import logging
+import math
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.monitors.samples import SampleStore
 from core.incidents import WARNING, Finding
+from tools.anomaly.queries import Query, QueryFailure, read_queries
 from tools.anomaly.states import DetectorStates
 from tools.anomaly.watch import ALERT_THRESHOLD, Verdict, feed
 
@@ -37,17 +39,52 @@ class AnomalyMonitor:
         series: tuple[str, ...],
         plots: Path | None = None,
         threshold: float = ALERT_THRESHOLD,
+        queries: dict[str, str] | None = None,
+        query: Query | None = None,
     ) -> None:
         self.samples = samples
         self.states = states
         self.series = series
         self.plots = plots
         self.threshold = threshold
+        self.queries = queries or {}
+        self.query = query  # promql -> samples, when PROMETHEUS_URL is set
+
+    def _read_queries(self, now: datetime) -> tuple[list[str], list[Finding]]:
+        """Store this check's value of each configured Prometheus query; the series read and
+        a finding per query that failed."""
+        if not self.queries:
+            return [], []
+        if self.query is None:
+            failures = [
+                QueryFailure(name, promql, "PROMETHEUS_URL is not set")
+                for name, promql in sorted(self.queries.items())
+            ]
+            values: dict[str, float] = {}
+        else:
+            values, failures = read_queries(self.queries, self.query)
+        finite = {k: v for k, v in values.items() if math.isfinite(v)}  # NaN: a gap
+        self.samples.record(now, finite)
+        return sorted(values), [self._query_failing(f) for f in failures]
+
+    def _query_failing(self, failure: QueryFailure) -> Finding:
+        return Finding(
+            monitor=self.name,
+            alertname="AnomalyQueryFailing",
+            title=f"The anomaly query {failure.name} cannot be read: {failure.error}"[:300],
+            severity=WARNING,
+            kind="prometheus",
+            labels={"query": failure.name},
+            summary=f"ANOMALY_QUERIES {failure.name} = {failure.query}: {failure.error}. Its "
+            "series is not watched until the query works.",
+            fields=[("query", failure.query), ("error", failure.error)],
+        )
 
     def run(self, now: datetime) -> list[Finding]:
-        recent = self.samples.recent(self.series, now - LOOK_BACK, limit=10_000)
-        findings = []
-        for name in self.series:
+        read, findings = self._read_queries(now)
+        watched = [*self.series, *read]
+        recent = self.samples.recent(watched, now - LOOK_BACK, limit=10_000)
+        for name in watched:
             state = self.states.load(name)
             opened_before = state.anomalous_since
             verdict = feed(state, recent.get(name, []), self.threshold)
