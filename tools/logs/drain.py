@@ -18,11 +18,12 @@ Tree" (ICWS 2017), written after the reference implementation in logpai/logparse
    takes the line if that share is at least `similarity`; its template then gets `<*>` where
    the line differs. Otherwise the line starts a new cluster.
 
-opsbot adds two things, both off unless configured (`DrainConfig.token_masks`,
-`exact_first`; `DrainConfig.opsbot()`, the default, turns them on): per-token masking, which is what makes masking
-cheap (each distinct token is masked once), and an exact-template shortcut, without which a
-line of many masked variables (say 3 tokens, 1 masked: similarity 2/3) can never reach a high
-`similarity` and starts a new cluster each time.
+opsbot adds two things, both off unless configured (`DrainConfig.token_masks`, `exact_first`;
+`DrainConfig.opsbot()`, the parser's default, turns them on): per-token masking, which is what
+makes masking cheap (each distinct token is masked once), and an exact-template shortcut,
+without which a line of many masked variables (say 3 tokens, 1 masked: similarity 2/3) can
+never reach a high `similarity` and starts a new cluster each time. Token masks are joined
+into one expression, so their patterns must not use numbered back-references.
 
 One difference from logparser, on purpose: a line with fewer tokens than the token layers is
 put in the node its last token reaches. logparser never files such a cluster in the tree, so
@@ -170,6 +171,8 @@ class _Node:
 
 
 class _Cluster:
+    """A cluster: its id, current template (as tokens and as text) and how many lines joined."""
+
     __slots__ = ("id", "size", "template", "tokens")
 
     def __init__(self, cluster_id: int, tokens: list[str], size: int = 1) -> None:
