@@ -272,6 +272,7 @@ class Runtime:
         from tools.anomaly.tools import build_anomaly_tools
         from tools.changes.tools import build_change_tools
         from tools.infra.tools import build_infra_tools
+        from tools.logs.tools import build_log_tools
         from tools.prompts.tools import build_prompt_tools
         from tools.registry.tools import build_registry_tools
         from tools.remediation.tools import build_remediation_tools
@@ -286,6 +287,7 @@ class Runtime:
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
+            lambda: build_log_tools(tuple(self.settings.log_sources)),
         ]
 
     @cached_property

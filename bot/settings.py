@@ -233,10 +233,16 @@ class Settings(BaseSettings):
     anomaly_queries: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, validation_alias="ANOMALY_QUERIES"
     )
+    # log files and globs `search_logs` and `opsbot logs` may read; nothing else is read
+    log_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="LOG_SOURCES"
+    )
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
-    @field_validator("oncall_users", "heartbeat_alerts", "anomaly_series", mode="before")
+    @field_validator(
+        "oncall_users", "heartbeat_alerts", "anomaly_series", "log_sources", mode="before"
+    )
     @classmethod
     def _parse_users(cls, value: Any) -> Any:
         return _split_list(value)

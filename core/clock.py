@@ -3,7 +3,10 @@ as UTC on both SQLite and PostgreSQL and returns them aware."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
+
+from core.errors import Invalid
 
 
 def utcnow() -> datetime:
@@ -23,3 +26,25 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return as_utc(value).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+_DURATION = re.compile(r"^\s*(\d{1,6})\s*(m|min|mins|minutes?|h|hours?|d|days?)\s*$", re.I)
+MAX_WINDOW = timedelta(days=90)
+
+
+def parse_window(text: str) -> timedelta:
+    """`30m`, `2h`, `7d` (also "90 minutes", "1 day") as a duration of at most 90 days."""
+    match = _DURATION.match(text or "")
+    if match is None:
+        raise Invalid(f"cannot read {text!r} as a time window; use e.g. 30m, 2h or 7d")
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    window = (
+        timedelta(minutes=amount)
+        if unit.startswith("m")
+        else timedelta(hours=amount)
+        if unit.startswith("h")
+        else timedelta(days=amount)
+    )
+    if window <= timedelta(0) or window > MAX_WINDOW:
+        raise Invalid(f"the window {text!r} must be more than 0 and at most 90 days")
+    return window

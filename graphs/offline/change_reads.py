@@ -1,6 +1,7 @@
-"""Reads about what changed and what is anomalous: "what changed in the last 2h?", "any
-deploys today?", "recent changes to bike-demand", "any anomalies?". Plans `what_changed`
-(window and target from the message) and `series_anomalies`."""
+"""Reads about what changed, what is anomalous and what the logs say: "what changed in the
+last 2h?", "any deploys today?", "recent changes to bike-demand", "any anomalies?", "errors in
+the logs in the last 30m", "search the logs for timeout". Plans `what_changed` (window and
+target from the message), `series_anomalies` and `search_logs`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ _WINDOW = re.compile(
     r"|\b(?:last|past)\s+(hour|day|week)\b"
 )
 _ANOMALY = re.compile(r"\banomal(?:y|ies|ous)\b|\boutliers?\b|\bunusual\b")
+_LOGS = re.compile(r"\blogs?\b|\blog\s+files?\b|\bgrep\b")
+_LOG_TEXT = re.compile(
+    r"[\"'`]([^\"'`]{1,200})[\"'`]|\b(?:for|containing|matching|with|about)\s+([\w./:-]{2,100})"
+)
+_LOG_LEVEL = re.compile(r"\b(errors?|warnings?|critical|fatal|exceptions?)\b")
 
 
 def window(low: str) -> str:
@@ -58,4 +64,26 @@ def change_reads(
         calls.append(("what_changed", args))
     if _ANOMALY.search(low) and has("series_anomalies"):
         calls.append(("series_anomalies", {}))
+    asks_logs = _LOGS.search(low) and "runbook" not in low and not _ASKS_CHANGES.search(low)
+    if asks_logs and has("search_logs"):
+        calls.append(("search_logs", log_args(low)))
     return calls
+
+
+def log_args(low: str) -> dict[str, Any]:
+    """What a log question asks for: its text (quoted, or after "for"), level and window."""
+    args: dict[str, Any] = {"since": window(low) if _WINDOW.search(low) else "1h"}
+    text = _LOG_TEXT.search(low)
+    if text:
+        found = text.group(1) or text.group(2)
+        if found not in {"the", "errors", "error", "warnings", "logs", "log"}:
+            args["text"] = found
+    level = _LOG_LEVEL.search(low)
+    if level:
+        word = level.group(1)
+        args["level"] = (
+            "warning"
+            if word.startswith("warning")
+            else ("critical" if word in {"critical", "fatal"} else "error")
+        )
+    return args

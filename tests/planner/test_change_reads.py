@@ -37,3 +37,11 @@ def test_change_questions_plan_what_changed_with_target_and_kind() -> None:
 def test_a_prompt_diff_is_not_the_change_log() -> None:
     assert _calls("what changed between v1 and v2", Entities(versions=[1, 2]), "triage") == []
     assert _calls("how is the box doing?") == []
+
+
+def test_log_questions_plan_search_logs_with_text_level_and_window() -> None:
+    assert _calls("any errors in the logs?") == [("search_logs", {"since": "1h", "level": "error"})]
+    assert _calls("grep the logs for 'connection refused' in the last 2h") == [
+        ("search_logs", {"since": "2h", "text": "connection refused"})
+    ]
+    assert _calls("show me the runbook for logs") == []

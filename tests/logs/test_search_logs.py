@@ -1,0 +1,128 @@
+"""`search_logs` on real files being written, rotated and truncated: only allowlisted files
+are read; time window, text, regex and level filter; newest first with context; templates when
+there are many; secrets masked; every bad source a reason, never a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from core.access import Caller
+from tests.bot_process import opsbot
+from tools.logs.search import timestamp
+from tools.logs.tools import SearchLogs
+
+CALLER = Caller("U1", "cli")
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def stamp(minutes_ago: float) -> str:
+    return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write(path: Path, lines: list[str], mode: str = "w") -> None:
+    with open(path, mode) as handle:
+        handle.write("".join(line + "\n" for line in lines))
+
+
+def tool(*patterns: str, max_bytes: int = 2_000_000):  # type: ignore[no-untyped-def]
+    return SearchLogs(tuple(patterns), max_bytes).tool()
+
+
+def test_timestamps_iso_syslog_and_none() -> None:
+    assert timestamp("2026-12-03T07:00:01Z app: ok", NOW) == datetime(
+        2026, 12, 3, 7, 0, 1, tzinfo=UTC
+    )
+    assert timestamp("2026-12-03 09:00:01+02:00 x", NOW) == datetime(
+        2026, 12, 3, 7, 0, 1, tzinfo=UTC
+    )
+    syslog = timestamp("Mar  4 05:06:07 host sshd[1]: x", datetime(2026, 12, 3, tzinfo=UTC))
+    assert syslog == datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    assert timestamp("Traceback (most recent call last):", NOW) is None
+
+
+def test_window_text_level_and_context(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    write(log, [
+        f"{stamp(120)} ERROR old failure, outside the window",
+        f"{stamp(30)} INFO request ok",
+        f"{stamp(20)} ERROR payment failed: timeout talking to bank",
+        "Traceback (most recent call last):",
+        f"{stamp(10)} WARNING retrying payment",
+        f"{stamp(5)} ERROR payment failed: card declined password=hunter2",
+    ])  # fmt: skip
+    result = tool(str(log)).invoke({"text": "payment failed", "since": "1h"}, CALLER)
+    assert result.ok and result.data["count"] == 2
+    newest, older = result.data["matches"]
+    assert "card declined" in newest["line"] and "timeout" in older["line"]
+    assert older["after"][0].startswith("Traceback")  # context lines
+    assert "hunter2" not in result.text and "hunter2" not in json.dumps(result.data)
+    errors = tool(str(log)).invoke({"level": "warning", "since": "1h"}, CALLER)
+    assert errors.data["count"] == 3  # two errors and the warning; not the INFO, not the old one
+    regex = tool(str(log)).invoke({"text": r"failed: (timeout|card)", "regex": True}, CALLER)
+    assert regex.data["count"] == 2
+    bad = tool(str(log)).invoke({"text": "(unclosed", "regex": True}, CALLER)
+    assert not bad.ok and "not a valid regular expression" in bad.text
+    bad_level = tool(str(log)).invoke({"level": "loud"}, CALLER)
+    assert not bad_level.ok and "unknown level 'loud'" in bad_level.text
+
+
+def test_rotation_truncation_and_budgets(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    write(log, [f"{stamp(40)} ERROR before the rotation"])
+    os.rename(log, f"{log}.1")  # logrotate's rename
+    write(log, [f"{stamp(2)} ERROR after the rotation"])
+    both = tool(str(log)).invoke({"text": "rotation"}, CALLER)
+    assert both.data["count"] == 2
+    shutil.copy(log, f"{log}.1")  # copytruncate
+    with open(log, "r+") as handle:
+        handle.truncate(0)
+    write(log, [f"{stamp(1)} ERROR written after truncation"], mode="a")
+    after = tool(str(log)).invoke({"text": "ERROR"}, CALLER)
+    assert after.data["count"] == 2 and "after truncation" in after.data["matches"][0]["line"]
+    write(log, [f"{stamp(1)} INFO line {i}" for i in range(5000)])
+    small = tool(str(log), max_bytes=10_000).invoke({"text": "line"}, CALLER)
+    assert 0 < small.data["count"] < 5000
+    assert any("only its last 10 kB were read" in p for p in small.data["problems"])
+
+
+def test_only_allowlisted_files_and_clear_problems(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    write(log, [f"{stamp(1)} ERROR boom"])
+    secret = tmp_path / "secret.txt"
+    write(secret, [f"{stamp(1)} ERROR do not read"])
+    outside = tool(str(log)).invoke({"source": str(secret)}, CALLER)
+    assert outside.data["count"] == 0
+    assert any("is not a configured log source" in p for p in outside.data["problems"])
+    gone = tool(str(tmp_path / "missing.log"), str(tmp_path / "*.nothing")).invoke({}, CALLER)
+    assert gone.ok and gone.data["count"] == 0
+    assert any("missing.log does not exist" in p for p in gone.data["problems"])
+    assert any("no file matches" in p for p in gone.data["problems"])
+    directory = tool(str(tmp_path)).invoke({}, CALLER)
+    assert any("is not a regular file" in p for p in directory.data["problems"])
+
+
+def test_many_matches_are_grouped_by_template(tmp_path: Path) -> None:
+    log = tmp_path / "hdfs.log"
+    lines = [f"{stamp(50 - i * 0.01)} INFO Receiving block blk_{1000 + i} src: /10.0.0.{i % 9}:5{i % 7}0"
+             for i in range(40)]  # fmt: skip
+    lines += [f"{stamp(1)} INFO Deleting block blk_{i} file /data/{i}" for i in range(5)]
+    write(log, lines)
+    result = tool(str(log)).invoke({"text": "block", "limit": 5}, CALLER)
+    assert result.data["count"] == 45 and len(result.data["matches"]) == 5
+    top = result.data["templates"][0]
+    assert top["count"] == 40 and "Receiving block" in top["template"]
+
+
+def test_the_cli_searches_the_configured_sources(tmp_path: Path, data_dir: Path) -> None:
+    log = tmp_path / "app.log"
+    write(log, [f"{stamp(3)} ERROR disk quota exceeded", f"{stamp(2)} INFO fine"])
+    env = {"OPSBOT_DATA_DIR": str(data_dir), "LOG_SOURCES": str(log)}
+    found = opsbot("logs", "quota", "--level", "error", "--json", env=env)
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["count"] == 1
+    off = opsbot("logs", "quota", env={"OPSBOT_DATA_DIR": str(data_dir)})
+    assert off.returncode == 2 and "set LOG_SOURCES" in off.stderr
