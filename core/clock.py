@@ -48,3 +48,9 @@ def parse_window(text: str) -> timedelta:
     if window <= timedelta(0) or window > MAX_WINDOW:
         raise Invalid(f"the window {text!r} must be more than 0 and at most 90 days")
     return window
+
+
+def checked_window(text: str) -> str:
+    """`text` itself when `parse_window` reads it (a validator for window arguments)."""
+    parse_window(text)
+    return text

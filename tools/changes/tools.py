@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from core.access import Caller
-from core.clock import iso, parse_window, utcnow
+from core.clock import checked_window, iso, parse_window, utcnow
 from tools.base import OpsTool, ToolResult
 from tools.changes.store import Change, ChangeKind, ChangeStore
 
 
 class WhatChangedArgs(BaseModel):
-    since: str = Field("24h", description="How far back: 30m, 2h, 7d (at most 90d)")
+    since: Annotated[str, AfterValidator(checked_window)] = Field(
+        "24h", description="How far back: 30m, 2h, 7d (at most 90d)"
+    )
     target: str | None = Field(
         None, max_length=300, description="Only changes to this model, prompt or service"
     )
@@ -21,12 +24,6 @@ class WhatChangedArgs(BaseModel):
         None, description="Only this kind: model_alias, prompt_label, remediation, config, deploy"
     )
     limit: int = Field(20, ge=1, le=200, description="At most this many changes")
-
-    @field_validator("since")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        parse_window(value)
-        return value
 
     @field_validator("kind")
     @classmethod

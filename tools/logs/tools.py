@@ -6,11 +6,12 @@ model or person sees it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from core.access import Caller
-from core.clock import iso, parse_window, utcnow
+from core.clock import checked_window, iso, parse_window, utcnow
 from tools.base import OpsTool, ToolResult
 from tools.logs.search import LEVELS, Found, Query, search
 from tools.logs.sources import MAX_BYTES, read, resolve
@@ -27,15 +28,11 @@ class SearchLogsArgs(BaseModel):
     source: str | None = Field(
         None, max_length=500, description="Only this log file (a configured one)"
     )
-    since: str = Field("1h", description="How far back: 30m, 2h, 1d")
+    since: Annotated[str, AfterValidator(checked_window)] = Field(
+        "1h", description="How far back: 30m, 2h, 1d"
+    )
     limit: int = Field(20, ge=1, le=100, description="Matching lines to show")
     context: int = Field(2, ge=0, le=5, description="Lines of context before and after each")
-
-    @field_validator("since")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        parse_window(value)
-        return value
 
     @field_validator("level")
     @classmethod
