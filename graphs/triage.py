@@ -158,6 +158,9 @@ def evidence_plan(incident: IncidentInput) -> list[tuple[str, dict[str, Any]]]:
         plan.append(("show_prompt", {"name": labels["prompt"], "label": "production"}))
     elif labels.get("mountpoint") and incident.local:
         plan.append(("disk_usage", {"path": labels["mountpoint"], "top": 8}))
+    if incident.kind in {"host", "endpoint", "alertmanager"} and name not in MODEL | PROMPT:
+        # the errors logged around the onset (only when LOG_SOURCES is set: else no such tool)
+        plan.append(("search_logs", {"level": "error", "since": "30m", "limit": 10}))
     return plan
 
 

@@ -95,6 +95,7 @@ class Found:
     matches: list[Match]  # newest first
     count: int
     templates: list[tuple[str, int]]  # (template, count), most frequent first; [] when few
+    first: Match | None = None  # the oldest match in the window: where the trouble began
 
 
 def search(
@@ -131,4 +132,5 @@ def search(
             counts[cluster] = counts.get(cluster, 0) + 1
         names = drain.templates()
         templates = sorted(((names[c], n) for c, n in counts.items()), key=lambda t: -t[1])[:10]
-    return Found(matches[:limit], len(matches), templates)
+    first = matches[-1] if matches else None
+    return Found(matches[:limit], len(matches), templates, first)

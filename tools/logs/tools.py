@@ -55,6 +55,9 @@ def render(found: Found, args: SearchLogsArgs, problems: list[str]) -> str:
     level = f" at {args.level} or above" if args.level else ""
     head = f"{found.count} line(s) matching {what}{level} in the last {args.since}"
     parts = [head + (f"; the newest {len(found.matches)}:" if found.matches else ".")]
+    if found.first is not None and found.count > 1:
+        when = iso(found.first.at) or "(no time)"
+        parts.append(f"First in the window: {when} {found.first.source}: {_clip(found.first.line)}")
     if found.templates:
         parts.append("Most frequent templates:")
         parts += [f"  {count}× {template}" for template, count in found.templates]
@@ -100,6 +103,13 @@ class SearchLogs:
             ],
             "templates": [{"template": t, "count": n} for t, n in found.templates],
             "problems": problems,
+            "first": None
+            if found.first is None
+            else {
+                "source": found.first.source,
+                "at": iso(found.first.at),
+                "line": _clip(found.first.line),
+            },
         }
         return ToolResult(text=render(found, args, problems), data=data)
 
