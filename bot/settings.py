@@ -4,10 +4,9 @@ Every name here is documented in `.env.example`; users and tests rely on them. A
 raises `SettingsError` naming the variable and what is allowed, so the CLI can exit non-zero
 with one clear line instead of a traceback.
 
-Why one module over 400 lines: it is one flat `Settings` class, a list of environment
-variables with their defaults and validators, read top to bottom beside `.env.example`.
-Splitting it by area would scatter that list over files without making any part easier to
-follow, and every area's variables are validated together (`model_validator`).
+It is one flat `Settings` class, a list of environment variables with their defaults and
+validators, read top to bottom beside `.env.example`, and its loading. Warnings for names
+that look like settings but are not are in `settings_check.py`.
 """
 
 from __future__ import annotations
@@ -381,76 +380,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(f"invalid configuration: {exc}") from None
 
 
-# Names opsbot does not define but the libraries it uses read (or its tests set): never
-# reported as unknown.
-LIBRARY_ENV = frozenset(
-    {
-        "ANTHROPIC_API_URL",
-        "ANTHROPIC_AUTH_TOKEN",
-        "SLACK_CLIENT_ID",
-        "SLACK_CLIENT_SECRET",
-        "OPENAI_BASE_URL",
-        "OPENAI_API_KEY",
-        "ANONYMIZED_TELEMETRY",
-        "OPSBOT_TEST_PG",
-    }
-)
-# Environment variables with these prefixes look like opsbot's: an unknown one is most likely
-# a typo of a setting (HOST_DISK_PERCENT for HOST_DISK_PCT), so it is reported.
-OUR_PREFIXES = (
-    "OPSBOT_",
-    "HOST_",
-    "SLACK_",
-    "LLM_",
-    "ONCALL_",
-    "APPROVAL_",
-    "INCIDENT_",
-    "MONITOR_",
-    "DRIFT_",
-    "DISK_",
-    "ENDPOINT_",
-    "REMEDIATION_",
-    "PROMPT_",
-    "PROMPTS_",
-    "CHECK_",
-)
-
-
 def known_env_names() -> set[str]:
     return set(_FIELD_TO_ENV.values())
-
-
-def _unknown_line(source: str, name: str, known: set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"{source}: unknown setting {name}{hint}; it is ignored"
-
-
-def unknown_settings(
-    env_file: Path | str | None = ".env", environ: dict[str, str] | None = None
-) -> list[str]:
-    """One warning line per key of `env_file` that is not a setting, and per environment
-    variable that looks like ours (see OUR_PREFIXES) but is not one, with the closest known
-    name. pydantic-settings ignores both silently."""
-    import os
-
-    known = known_env_names()
-    allowed = known | LIBRARY_ENV
-    lines: list[str] = []
-    if env_file is not None and Path(env_file).is_file():
-        from dotenv import dotenv_values
-
-        for name in dotenv_values(env_file):
-            if name.upper() not in allowed:
-                lines.append(_unknown_line(str(env_file), name, known))
-    env = os.environ if environ is None else environ
-    for name in sorted(env):
-        upper = name.upper()
-        if upper.startswith(OUR_PREFIXES) and upper not in allowed:
-            lines.append(_unknown_line("environment", name, known))
-    return lines
 
 
 __all__ = [
@@ -459,5 +390,4 @@ __all__ = [
     "Settings",
     "SettingsError",
     "load_settings",
-    "unknown_settings",
 ]
