@@ -98,7 +98,7 @@ def build_monitors(runtime: Runtime) -> Any:
 
 
 def triage_deps(runtime: Runtime) -> Any:
-    from graphs.triage import TriageDeps
+    from graphs.triage_types import TriageDeps
 
     return TriageDeps(
         toolbox=runtime.toolbox,
