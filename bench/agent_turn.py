@@ -35,9 +35,11 @@ QUESTIONS = [
 
 def seed_demo(runtime: Runtime) -> None:
     from bot.commands.demo import SEEDERS
+    from bot.commands.deps import demo_commands
 
+    deps = demo_commands(runtime)
     for seed in SEEDERS:
-        seed(runtime)
+        seed(deps)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "bot.commands.prompts",
     "bot.commands.models",
     "bot.commands.incidents",
+    "bot.commands.changes",
     "bot.commands.evals",
 ]
 

@@ -7,7 +7,7 @@ prompt's fallback in `graphs.prompts.SystemPrompt`, the planner's vocabulary in
 `graphs.offline.vocabulary`, deciding and resuming in `bot.approvals.ApprovalFlow`). Front
 ends never receive the container: `slack_deps()`, `http_deps()`, `console_deps()` and
 `scheduler_deps()` hand each one the few typed parts it uses. CLI command handlers (the
-composition root of one command) and `opsbot run`'s assembly (`bot.service`) take it typed.
+composition root of one command) and `opsbot run`'s assembly (`bot.serve`) take it typed.
 One `Runtime` per process; `close()` releases connections.
 """
 
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from graphs.agent import Agent
     from graphs.offline.vocabulary import VocabularyCache
     from graphs.prompts import SystemPrompt
+    from tools.anomaly.states import DetectorStates
+    from tools.changes.store import ChangeStore
     from tools.infra.tools import InfraConfig
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
@@ -104,9 +106,26 @@ class Runtime:
             execution_limit_seconds=s.approval_execution_limit_seconds,
         )
         group = self.oncall_group_members if s.oncall_usergroup else None
-        service = ApprovalService(self.engine, self.audit, policy, group_members=group)
+        service = ApprovalService(
+            self.engine, self.audit, policy, group_members=group, changes=self.changes
+        )
         service.set_toolbox(self.toolbox)
         return service
+
+    @cached_property
+    def changes(self) -> ChangeStore:
+        """The change log: what executed actions and posted deploys changed (tools/changes)."""
+        from tools.changes.store import ChangeStore
+
+        return ChangeStore(self.engine)
+
+    @cached_property
+    def anomaly_states(self) -> DetectorStates:
+        """Each watched series' stored detector (tools/anomaly; bot/monitors/anomaly.py)."""
+        from tools.anomaly.detector import DetectorConfig
+        from tools.anomaly.states import DetectorStates
+
+        return DetectorStates(self.engine, DetectorConfig())
 
     @cached_property
     def terminal(self) -> TerminalIdentity:
@@ -246,6 +265,8 @@ class Runtime:
     def capability_builders(self) -> list[Callable[[], list[OpsTool]]]:
         """Each capability contributes its tools; order is the order the model sees them."""
         from bot.incidents.tools import build_incident_tools
+        from tools.anomaly.tools import build_anomaly_tools
+        from tools.changes.tools import build_change_tools
         from tools.infra.tools import build_infra_tools
         from tools.prompts.tools import build_prompt_tools
         from tools.registry.tools import build_registry_tools
@@ -259,6 +280,8 @@ class Runtime:
             lambda: build_registry_tools(self.registry, self.data_dir),
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
+            lambda: build_change_tools(self.changes),
+            lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
         ]
 
     @cached_property
@@ -363,6 +386,7 @@ class Runtime:
             ping_database=lambda: ping(self.engine),
             prompt_server=lambda: self.prompt_server,
             ingest_alertmanager=lambda: self.incidents.ingest_alertmanager,
+            changes=lambda: self.changes,
         )
 
     def console_deps(self) -> ConsoleDeps:

@@ -6,7 +6,8 @@ with one clear line instead of a traceback.
 
 It is one flat `Settings` class, a list of environment variables with their defaults and
 validators, read top to bottom beside `.env.example`, and its loading. Warnings for names
-that look like settings but are not are in `settings_check.py`.
+that look like settings but are not are in `settings_check.py`, how list and mapping values
+are written in `settings_values.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
 
 DEFAULT_LLM_MODEL = "claude-sonnet-5-5"
@@ -32,45 +34,6 @@ class LLMProvider(StrEnum):
 
 class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
-
-
-def _split_list(value: Any) -> Any:
-    """Accept `a,b c` or a JSON list for list settings."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            import json
-
-            return json.loads(text)
-        return [item for item in text.replace(",", " ").split() if item]
-    return value
-
-
-def _split_mapping(value: Any) -> Any:
-    """Accept `name=value,name2=value2` or a JSON object for mapping settings."""
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return {}
-        if text.startswith("{"):
-            import json
-
-            return json.loads(text)
-        result: dict[str, str] = {}
-        for part in text.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            name, sep, target = part.partition("=")
-            if not sep or not name.strip() or not target.strip():
-                raise ValueError(f"expected name=value pairs separated by commas, got {part!r}")
-            result[name.strip()] = target.strip()
-        return result
-    return value
 
 
 class Settings(BaseSettings):
@@ -155,6 +118,10 @@ class Settings(BaseSettings):
         default=None, validation_alias="ALERTMANAGER_TOKEN"
     )
     prompts_api_token: SecretStr | None = Field(default=None, validation_alias="PROMPTS_API_TOKEN")
+    # POST /events/change (deploys from CI into the change log); off while unset
+    change_events_token: SecretStr | None = Field(
+        default=None, validation_alias="CHANGE_EVENTS_TOKEN"
+    )
     # request bodies larger than these are refused with 413 before they are read
     http_max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, validation_alias="HTTP_MAX_BODY_BYTES"
@@ -219,22 +186,27 @@ class Settings(BaseSettings):
         default=900.0, ge=60, le=7 * 86400, validation_alias="HEARTBEAT_TIMEOUT_SECONDS"
     )
 
+    # host series watched by the anomaly detector (bot/monitors/anomaly.py); empty: off
+    anomaly_series: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["cpu", "memory", "swap"], validation_alias="ANOMALY_SERIES"
+    )
+
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
-    @field_validator("oncall_users", "heartbeat_alerts", mode="before")
+    @field_validator("oncall_users", "heartbeat_alerts", "anomaly_series", mode="before")
     @classmethod
     def _parse_users(cls, value: Any) -> Any:
-        return _split_list(value)
+        return split_list(value)
 
     @field_validator("endpoints", mode="before")
     @classmethod
     def _parse_endpoints(cls, value: Any) -> Any:
-        return _split_mapping(value)
+        return split_mapping(value)
 
     @field_validator("cli_users", mode="before")
     @classmethod
     def _parse_cli_users(cls, value: Any) -> Any:
-        return _split_mapping(value)
+        return split_mapping(value)
 
     @field_validator("endpoints")
     @classmethod

@@ -22,6 +22,7 @@ from langgraph.graph import END, START, StateGraph
 
 from core.access import Caller
 from graphs.llm import describe_failure, is_offline, message_text
+from graphs.triage_changes import changes_evidence, revert_suggestion
 from graphs.triage_summary import fill_prompt, offline_summary
 from graphs.triage_types import (
     CPU,
@@ -98,6 +99,8 @@ def build_triage_graph(deps: TriageDeps) -> Any:
                 log.warning("triage evidence %s failed: %s", name, exc)
                 item = Evidence(name, args, False, f"{type(exc).__name__}: {redact(str(exc))}")
             evidence.append(item)
+        if deps.recent_changes is not None:
+            evidence.append(changes_evidence(deps.recent_changes, incident))
         return {"evidence": evidence}
 
     def runbook(state: TriageState) -> dict[str, Any]:
@@ -131,6 +134,14 @@ def build_triage_graph(deps: TriageDeps) -> Any:
         suggestions, dropped = suggest(
             deps.catalogue, incident.alertname, labels, processes, disk=disk
         )
+        revert, why = revert_suggestion(deps.catalogue, state.get("evidence", []))
+        if revert is not None:  # first, in place of a generic rollback of the same thing
+            name = revert.params.get("name")
+            suggestions = [revert] + [
+                s for s in suggestions if (s.action, s.params.get("name")) != (revert.action, name)
+            ]
+        if why is not None:
+            dropped.append(why)
         proposed: list[ProposedAction] = []
         for suggestion in suggestions:
             action = _proposed(suggestion)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphs.triage_changes import cause_sentence
 from graphs.triage_types import (
     CPU,
     DISK,
@@ -21,7 +22,16 @@ from tools.redact import redact
 
 
 def _cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
-    """The likely cause, from the evidence, in one or two sentences."""
+    """The likely cause, from the evidence, in one or two sentences: a change to what the
+    incident is about leads; another recent change follows what the evidence says."""
+    change, related = cause_sentence(evidence)
+    if change is not None and related:
+        return change
+    found = _evidence_cause(incident, evidence)
+    return f"{found} {change}" if change is not None else found
+
+
+def _evidence_cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
     by_tool = {e.tool: e for e in evidence if e.ok}
     name = incident.alertname
     if name in DISK and "disk_usage" in by_tool:

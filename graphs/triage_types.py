@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from core.incidents import UNTRUSTED
 from tools.base import Toolbox
 from tools.injection import warning
 from tools.remediation.catalogue import RemediationCatalogue
+
+if TYPE_CHECKING:
+    from graphs.triage_changes import RecentChanges
 
 DISK = {"HostDiskFull", "HostDiskFillingUp", "HostInodesExhausted"}
 CPU = {"HostHighCpu"}
@@ -33,6 +37,7 @@ class IncidentInput:
     fields: list[list[str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     local: bool = True  # about this host (monitor findings), so local tools are evidence
+    started_at: datetime | None = None  # the onset: changes before it are candidate causes
 
     @property
     def alert_warning(self) -> str | None:
@@ -89,6 +94,7 @@ class TriageDeps:
     catalogue: RemediationCatalogue | None = None
     request_approval: Callable[[IncidentInput, ProposedAction], str | None] | None = None
     prompt: Callable[[], str] | None = None
+    recent_changes: RecentChanges | None = None  # the change log (graphs/triage_changes.py)
 
 
 class TriageState(TypedDict, total=False):

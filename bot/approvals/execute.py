@@ -1,9 +1,10 @@
-"""Running an approved action exactly once, and recording its outcome."""
+"""Running an approved action exactly once, and recording its outcome (and, when it changed
+something outside opsbot, the change: tools/changes/actions.py)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,11 +17,18 @@ from core.approvals import APPROVED, EXECUTED, EXECUTING, FAILED, ApprovalView
 from core.clock import utcnow
 from tools.base import Toolbox, ToolResult
 
+if TYPE_CHECKING:
+    from tools.changes.store import ChangeStore
+
 log = logging.getLogger(__name__)
 
 
 def execute(
-    store: ApprovalStore, approvers: Approvers, toolbox: Toolbox, approval_id: str
+    store: ApprovalStore,
+    approvers: Approvers,
+    toolbox: Toolbox,
+    approval_id: str,
+    changes: ChangeStore | None = None,
 ) -> ApprovalView | None:
     """Run the approved action exactly once and return its final state; None when it is not
     `approved` or another worker claimed it first (the caller shows the current state).
@@ -49,7 +57,41 @@ def execute(
         return None  # another worker claimed it
     result, verification = _run(row, toolbox)
     record_outcome(store, approvers, row, result, verification)
+    if result.ok and changes is not None:
+        record_change(changes, approvers, row, result)
     return to_view(store.row(approval_id))
+
+
+def record_change(
+    changes: ChangeStore, approvers: Approvers, row: Approval, result: ToolResult
+) -> None:
+    """Log what the executed action changed, for `what_changed` and triage. The action ran
+    and its outcome is recorded: a change log that cannot be written is logged as an error,
+    it does not turn a done action into a failed one."""
+    from tools.changes.actions import change_of
+
+    data = result.data if isinstance(result.data, dict) else None
+    draft = change_of(row.tool, dict(row.args or {}), data, result.text)
+    if draft is None:
+        return
+    requester = approvers.actor(row.requested_by, row.requested_via)
+    decider = approvers.actor(row.decided_by or row.requested_by, row.decided_via)
+    try:
+        changes.record(
+            draft.kind,
+            draft.target,
+            summary=draft.summary,
+            before=draft.before,
+            after=draft.after,
+            who=f"{requester}, approved by {decider}"[:200],
+            via="approval",
+            link=row.id,
+            source="opsbot",
+        )
+    except Exception:
+        log.exception(
+            "%s (%s) ran, but its change could not be written to the change log", row.id, row.tool
+        )
 
 
 def _run(row: Approval, toolbox: Toolbox) -> tuple[ToolResult, str | None]:

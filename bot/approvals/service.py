@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -42,6 +42,9 @@ from core.approvals import PENDING, ApprovalView
 from core.clock import utcnow
 from tools.base import OpsTool, Toolbox, ToolResult
 
+if TYPE_CHECKING:
+    from tools.changes.store import ChangeStore
+
 
 class ApprovalService:
     """Implements `graphs.gate.GateBackend` on the database."""
@@ -53,8 +56,10 @@ class ApprovalService:
         policy: ApprovalPolicy,
         toolbox: Toolbox | None = None,
         group_members: Callable[[], set[str]] | None = None,
+        changes: ChangeStore | None = None,
     ) -> None:
         self._audit = audit
+        self._changes = changes  # where executed actions log what they changed
         self.policy = policy
         self._toolbox = toolbox or Toolbox()
         self.approvers = Approvers(policy, group_members)
@@ -150,7 +155,9 @@ class ApprovalService:
 
     def execute(self, approval_id: str) -> ApprovalView:
         """Run the approved action exactly once. Any other state is returned unchanged."""
-        final = executing.execute(self.store, self.approvers, self._toolbox, approval_id)
+        final = executing.execute(
+            self.store, self.approvers, self._toolbox, approval_id, self._changes
+        )
         return final if final is not None else self.view(approval_id)
 
     # ---------------------------------------------------------------- recovery

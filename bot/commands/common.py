@@ -1,6 +1,6 @@
 """What the admin commands share: running an agent tool for the terminal, and asking for an
 approval from the terminal exactly as the chat agent's gate does. The terminal user is
-always `Runtime.terminal` (the OS user, mapped by CLI_USERS: bot/identity.py).
+always `Terminal.user` (the OS user, mapped by CLI_USERS: bot/identity.py).
 
 Heavy modules are imported inside the functions, like everywhere in the CLI.
 """
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cli import CliError
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.commands.deps import Terminal
     from tools.base import OpsTool
 
 
@@ -22,21 +22,23 @@ def print_json(value: Any, *, ensure_ascii: bool = True) -> None:
     print(json.dumps(value, default=str, ensure_ascii=ensure_ascii))
 
 
-def _tool(runtime: Runtime, name: str) -> OpsTool:
+def _tool(terminal: Terminal, name: str) -> OpsTool:
     """The agent tool `name`; a command asking for one that is not built is a bug."""
-    tool = runtime.toolbox.get(name)
+    tool = terminal.toolbox().get(name)
     if tool is None:
         raise CliError(f"the tool {name} is not available in this build of opsbot")
     return tool
 
 
-def run_tool(runtime: Runtime, name: str, raw: dict[str, Any], *, user: str, as_json: bool) -> int:
+def run_tool(
+    terminal: Terminal, name: str, raw: dict[str, Any], *, user: str, as_json: bool
+) -> int:
     """Run the agent tool `name` for the terminal: its text, or its data as JSON. A refusal
     (ToolError) is the command's error, exit 1."""
     from core.access import Caller
     from tools.base import ToolError
 
-    tool = _tool(runtime, name)
+    tool = _tool(terminal, name)
     try:
         result = tool.run(tool.parse(raw), Caller(user, "cli"))
     except ToolError as exc:
@@ -48,7 +50,7 @@ def run_tool(runtime: Runtime, name: str, raw: dict[str, Any], *, user: str, as_
     return 0
 
 
-def request_approval(runtime: Runtime, name: str, raw: dict[str, Any], *, area: str) -> Any:
+def request_approval(terminal: Terminal, name: str, raw: dict[str, Any], *, area: str) -> Any:
     """Ask for an approval of the gated tool `name` with `raw` arguments, as the console
     user (the OS user, mapped by CLI_USERS): the arguments are validated and the change dry-run (its preview redacted) as the
     agent's gate does; nothing changes until `opsbot approve ID`. Returns the ApprovalView.
@@ -57,19 +59,19 @@ def request_approval(runtime: Runtime, name: str, raw: dict[str, Any], *, area: 
     from tools.base import ToolError
     from tools.redact import redact
 
-    tool = _tool(runtime, name)
+    tool = _tool(terminal, name)
     try:
         parsed = tool.parse(raw)
         preview = tool.preview(parsed) if tool.preview else ""
         risk = tool.risk_of(parsed)
     except ToolError as exc:
         raise CliError(str(exc)) from None
-    return runtime.approvals.request(
+    return terminal.approvals().request(
         thread_id=f"cli:{area}:{uuid.uuid4().hex[:12]}",
         tool_call_id=name,
         tool=tool,
         args=parsed.model_dump(mode="json"),
-        caller=Caller(user=runtime.terminal.user, via="cli"),
+        caller=Caller(user=terminal.user, via="cli"),
         preview=redact(preview),
         risk=risk,
     )

@@ -9,11 +9,13 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError, console_on_terminal
+from bot.commands.deps import bind, conversation_commands
 from core.clock import iso
 from core.questions import problem
 from tools.format import compact_json
 
 if TYPE_CHECKING:
+    from bot.commands.deps import ConversationCommands
     from bot.runtime import Runtime
 
 
@@ -25,13 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=cmd_run, console_mode=True)
 
     chat = sub.add_parser("chat", help="interactive local console")
-    chat.set_defaults(handler=cmd_chat, console_mode=True)
+    chat.set_defaults(handler=bind(cmd_chat, conversation_commands), console_mode=True)
 
     ask = sub.add_parser("ask", help="ask one question and print the answer")
     ask.add_argument("text", help="the question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--thread", help="conversation id, to continue an earlier one")
-    ask.set_defaults(handler=cmd_ask, console_mode=True)
+    ask.set_defaults(handler=bind(cmd_ask, conversation_commands), console_mode=True)
 
     for verb in ("approve", "reject"):
         parser = sub.add_parser(
@@ -40,28 +42,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         parser.add_argument("id", help="approval id, e.g. ap-1a2b3c4d5e6f")
         parser.add_argument("reason", nargs="*", help="optional reason, recorded in the audit log")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.set_defaults(handler=cmd_decide, approve=verb == "approve", console_mode=True)
+        parser.set_defaults(
+            handler=bind(cmd_decide, conversation_commands),
+            approve=verb == "approve",
+            console_mode=True,
+        )
 
     approvals = sub.add_parser(
         "approvals", help="list approvals not settled: pending, approved, executing, unknown"
     )
     approvals.add_argument("--json", action="store_true")
-    approvals.set_defaults(handler=cmd_approvals)
+    approvals.set_defaults(handler=bind(cmd_approvals, conversation_commands))
 
     audit = sub.add_parser("audit", help="show the audit log, newest first")
     audit.add_argument("--limit", type=int, default=20)
     audit.add_argument("--json", action="store_true")
-    audit.set_defaults(handler=cmd_audit)
+    audit.set_defaults(handler=bind(cmd_audit, conversation_commands))
 
 
-def cmd_chat(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_chat(args: argparse.Namespace, deps: ConversationCommands) -> int:
     from bot.console import Console
 
-    _ = runtime.agent  # build before the prompt so errors show at once
-    return Console(runtime.console_deps()).loop()
+    _ = deps.agent()  # build before the prompt so errors show at once
+    return Console(deps.console()).loop()
 
 
-def cmd_ask(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_ask(args: argparse.Namespace, deps: ConversationCommands) -> int:
     from bot.approvals.typed import TypedDecisions
     from bot.console import answer, render_turn
 
@@ -69,9 +75,9 @@ def cmd_ask(args: argparse.Namespace, runtime: Runtime) -> int:
     if refused is not None:
         raise CliError(refused, code=2)
     thread = args.thread or f"cli:{uuid.uuid4().hex[:12]}"
-    caller = runtime.console_caller(thread, via="cli")
-    typed = TypedDecisions(runtime.approval_flow)
-    turn = answer(lambda: runtime.agent, typed, args.text, thread_id=thread, caller=caller)
+    caller = deps.caller(thread, "cli")
+    typed = TypedDecisions(deps.flow())
+    turn = answer(deps.agent, typed, args.text, thread_id=thread, caller=caller)
     if args.json:
         payload = turn.to_json() | {"thread": turn.thread_id}
         print(json.dumps(payload, default=str))
@@ -80,23 +86,23 @@ def cmd_ask(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_decide(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_decide(args: argparse.Namespace, deps: ConversationCommands) -> int:
     from bot.approvals import ApprovalError
     from bot.console import render_turn
     from core.approvals import FAILED, PENDING
 
     reason = " ".join(args.reason) or None
     try:
-        decision, turn = runtime.approval_flow.decide_and_resume(
+        decision, turn = deps.flow().decide_and_resume(
             args.id,
-            user=runtime.terminal.user,
+            user=deps.terminal.user,
             approve=args.approve,
             via="cli",
             reason=reason,
         )
     except ApprovalError as exc:
         raise CliError(str(exc), code=3) from None
-    final = runtime.approvals.view(decision.approval.id)
+    final = deps.terminal.approvals().view(decision.approval.id)
     # deciding on an approval already settled changes nothing: that is a failure (exit 1)
     settled = not decision.changed and final.status != PENDING
     if args.json:
@@ -137,11 +143,11 @@ def _failed_line(view: Any) -> str:
     )
 
 
-def cmd_approvals(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_approvals(args: argparse.Namespace, deps: ConversationCommands) -> int:
     # executions whose process died are settled first (outcome unknown, never re-run)
-    for line in runtime.approval_flow.recover(run_never_started=False):
+    for line in deps.flow().recover(run_never_started=False):
         print(line, file=sys.stderr)
-    views = runtime.approvals.unsettled()
+    views = deps.terminal.approvals().unsettled()
     if args.json:
         print(
             json.dumps(
@@ -176,8 +182,8 @@ def _state(view: Any) -> str:
     return f"{view.status}: {view.result}"
 
 
-def cmd_audit(args: argparse.Namespace, runtime: Runtime) -> int:
-    rows = runtime.audit.recent(limit=max(1, min(args.limit, 1000)))
+def cmd_audit(args: argparse.Namespace, deps: ConversationCommands) -> int:
+    rows = deps.audit().recent(limit=max(1, min(args.limit, 1000)))
     if args.json:
         print(json.dumps([r.model_dump() for r in rows], default=str))
         return 0
@@ -190,6 +196,7 @@ def cmd_audit(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_run(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.service import serve
+    """The one command given the whole Runtime: it assembles the application."""
+    from bot.serve import serve
 
     return serve(runtime, interactive=console_on_terminal(args))

@@ -7,38 +7,41 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.commands.deps import bind, demo_commands
+
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.commands.deps import DemoCommands
 
 
-def seed_prompts(runtime: Runtime) -> list[str]:
+def seed_prompts(deps: DemoCommands) -> list[str]:
     from tools.prompts.demo import seed_demo
 
-    return seed_demo(runtime.prompts)
+    return seed_demo(deps.prompts())
 
 
-def seed_models(runtime: Runtime) -> list[str]:
+def seed_models(deps: DemoCommands) -> list[str]:
     from tools.registry.demo import seed_demo
 
-    return seed_demo(runtime.registry)
+    return seed_demo(deps.registry())
 
 
-def seed_incidents(runtime: Runtime) -> list[str]:
+def seed_incidents(deps: DemoCommands) -> list[str]:
     from bot.incidents.demo import seed_demo
 
-    return seed_demo(runtime.data_dir)
+    return seed_demo(deps.data_dir)
 
 
-def seed_runbooks(runtime: Runtime) -> list[str]:
+def seed_runbooks(deps: DemoCommands) -> list[str]:
     """Index the shipped runbooks, as `opsbot run` does at start, so questions asked with
     `opsbot ask` right after the demo are answered from them."""
-    report = runtime.ingest_runbooks()
+    report = deps.ingest_runbooks()
     return [report.summary().splitlines()[0]]
 
 
-# In order; each takes the Runtime and returns one-line descriptions of what it created or
-# found already present. Each imports its area only when it runs.
-SEEDERS: list[Callable[[Runtime], list[str]]] = [
+# In order; each takes the demo's deps (`demo_commands(runtime)`) and returns one-line
+# descriptions of what it created or found already present. Each imports its area only when
+# it runs.
+SEEDERS: list[Callable[[DemoCommands], list[str]]] = [
     seed_prompts,
     seed_models,
     seed_incidents,
@@ -53,16 +56,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="stop the demo web service of the incident tour, and nothing else",
     )
-    demo.set_defaults(handler=cmd_demo)
+    demo.set_defaults(handler=bind(cmd_demo, demo_commands))
 
 
-def cmd_demo(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_demo(args: argparse.Namespace, deps: DemoCommands) -> int:
     if args.stop_service:
         from bot.incidents.demo import stop_service
 
-        return stop_service(runtime.data_dir)
+        return stop_service(deps.data_dir)
     for seed in SEEDERS:
-        for line in seed(runtime):
+        for line in seed(deps):
             print(line)
     print("Demo workspace ready. Try: ./run.sh chat")
     return 0

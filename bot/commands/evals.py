@@ -8,12 +8,9 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.cli import CliError
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.commands.deps import bind, no_deps
 
 EVALS_DIR = Path(__file__).resolve().parent.parent.parent / "evals"
 
@@ -27,10 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--min-pass", type=Path, metavar="FILE", help="floors (e.g. evals/floors.yml): exit 1 below"
     )
     evals.add_argument("--dir", type=Path, default=EVALS_DIR, help="the case folder")
-    evals.set_defaults(handler=cmd_eval)
+    evals.set_defaults(handler=bind(cmd_eval, no_deps))
 
 
-def cmd_eval(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_eval(args: argparse.Namespace, deps: None) -> int:
+    """Builds its own workspaces: the user's data directory is never touched."""
     from bot.evals.cases import load_cases
     from bot.evals.report import Report, below_floors, load_floors
     from bot.evals.runner import CaseOutcome, run_cases

@@ -7,9 +7,10 @@ import json
 from typing import TYPE_CHECKING
 
 from bot.cli import CliError
+from bot.commands.deps import bind, incident_commands
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.commands.deps import IncidentCommands
 
 STATUSES = ["open", "unacknowledged", "acknowledged", "resolved", "all"]
 
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--no-triage", action="store_true", help="do not triage new incidents (faster)"
     )
-    check.set_defaults(handler=cmd_check)
+    check.set_defaults(handler=bind(cmd_check, incident_commands))
 
     incidents = sub.add_parser("incidents", help="list, show and act on incidents")
     verbs = incidents.add_subparsers(dest="verb", metavar="VERB")
@@ -32,35 +33,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("--status", default="open", choices=STATUSES)
     listing.add_argument("--limit", type=int, default=20)
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=cmd_list)
+    listing.set_defaults(handler=bind(cmd_list, incident_commands))
 
     show = verbs.add_parser("show", help="one incident with its actions and timeline")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=cmd_show)
+    show.set_defaults(handler=bind(cmd_show, incident_commands))
 
     for verb, help_text in (("ack", "acknowledge"), ("resolve", "resolve")):
         parser = verbs.add_parser(verb, help=f"{help_text} an incident as the console user")
         parser.add_argument("id", type=int)
         parser.add_argument("--json", action="store_true")
-        parser.set_defaults(handler=cmd_act, action=verb)
+        parser.set_defaults(handler=bind(cmd_act, incident_commands), action=verb)
 
     snooze = verbs.add_parser("snooze", help="no thread notes for N minutes (1 to 10080)")
     snooze.add_argument("id", type=int)
     snooze.add_argument("minutes", type=int)
     snooze.add_argument("--json", action="store_true")
-    snooze.set_defaults(handler=cmd_act, action="snooze")
+    snooze.set_defaults(handler=bind(cmd_act, incident_commands), action="snooze")
 
 
 REFUSED = 3  # exit code: no such incident, or a change it cannot take
 
 
-def cmd_check(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.incidents.cards import card_json
-    from bot.incidents.console import render_card
+def cmd_check(args: argparse.Namespace, deps: IncidentCommands) -> int:
+    from bot.console.incidents import render_card
+    from bot.incidents.views import card_json
 
-    _ = runtime.remediation  # a bad REMEDIATION_CONFIG stops here with its reason
-    service = runtime.incidents
+    _ = deps.remediation()  # a bad REMEDIATION_CONFIG stops here with its reason
+    service = deps.incidents
     service.config.background = False  # triage inline, so the output shows it
     if args.no_triage:
         service.disable_triage()
@@ -93,19 +94,19 @@ def cmd_check(args: argparse.Namespace, runtime: Runtime) -> int:
         elif change == "clearing":
             print(
                 f"incident #{incident_id} no longer seen; it resolves after "
-                f"{runtime.settings.incident_autoresolve_checks} clear checks"
+                f"{deps.autoresolve_checks} clear checks"
             )
     return 0
 
 
-def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.incidents.cards import row_summary
+def cmd_list(args: argparse.Namespace, deps: IncidentCommands) -> int:
     from bot.incidents.spec import IncidentError
+    from bot.incidents.views import row_summary
     from core.clock import iso
     from tools.format import text_table
 
     try:
-        rows = runtime.incidents.engine.list(args.status, max(1, min(args.limit, 1000)))
+        rows = deps.incidents.engine.list(args.status, max(1, min(args.limit, 1000)))
     except IncidentError as exc:
         raise CliError(str(exc), REFUSED) from None
     if args.json:
@@ -122,17 +123,17 @@ def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.incidents.console import render_card
+def cmd_show(args: argparse.Namespace, deps: IncidentCommands) -> int:
+    from bot.console.incidents import render_card
     from bot.incidents.spec import IncidentError
     from bot.incidents.tools import ShowArgs, build_incident_tools, timeline_lines
     from core.access import Caller
     from tools.base import ToolError
 
-    service = runtime.incidents
+    service = deps.incidents
     if args.json:  # exactly what the agent's show_incident tool sees
         tool = next(t for t in build_incident_tools(service) if t.name == "show_incident")
-        caller = Caller(user=runtime.terminal.user, via="cli")
+        caller = Caller(user=deps.terminal.user, via="cli")
         try:
             result = tool.run(ShowArgs(id=args.id), caller)
         except ToolError as exc:
@@ -152,12 +153,12 @@ def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_act(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.incidents.cards import card_json
+def cmd_act(args: argparse.Namespace, deps: IncidentCommands) -> int:
     from bot.incidents.spec import IncidentError
+    from bot.incidents.views import card_json
 
-    user = runtime.terminal.user
-    service = runtime.incidents
+    user = deps.terminal.user
+    service = deps.incidents
     try:
         if args.action == "ack":
             card = service.acknowledge(args.id, user)

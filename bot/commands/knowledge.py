@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError, exit_code
+from bot.commands.deps import bind, knowledge_commands
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.commands.deps import KnowledgeCommands
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rebuild", action="store_true", help="drop the index first, then ingest")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(handler=cmd_ingest)
+    p.set_defaults(handler=bind(cmd_ingest, knowledge_commands))
 
     p = sub.add_parser("search", help="search the runbooks as the agent does")
     p.add_argument("text", help="symptom, question or alert name")
@@ -49,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alert", help="only runbooks for this alert name")
     p.add_argument("--all", action="store_true", help="also show weak matches, marked as such")
     p.add_argument("--json", action="store_true", help="print hits as a JSON list")
-    p.set_defaults(handler=cmd_search)
+    p.set_defaults(handler=bind(cmd_search, knowledge_commands))
 
 
 def build_index(settings: Any) -> Any:
@@ -59,11 +60,11 @@ def build_index(settings: Any) -> Any:
     return index_from_settings(settings)
 
 
-def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_ingest(args: argparse.Namespace, deps: KnowledgeCommands) -> int:
     from tools.runbooks import EmbeddingError
     from tools.runbooks.client import ChromaUnavailable
 
-    settings = runtime.settings
+    settings = deps.settings
     paths = list(args.paths) or [Path(settings.resolved_knowledge_dir())]
     try:
         index = build_index(settings)
@@ -83,13 +84,13 @@ def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_search(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_search(args: argparse.Namespace, deps: KnowledgeCommands) -> int:
     from tools.runbooks import EmbeddingError, RunbookError
     from tools.runbooks.client import ChromaUnavailable
     from tools.runbooks.tool import format_hits, format_no_match
 
     try:
-        index = build_index(runtime.settings)
+        index = build_index(deps.settings)
         if index.is_empty():
             raise CliError("no runbooks are indexed yet; run `opsbot ingest` first")
         hits = index.search(

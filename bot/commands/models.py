@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
 from bot.commands.common import approval_card, print_json, request_approval, run_tool
+from bot.commands.deps import bind, model_commands
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.commands.deps import ModelCommands
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,12 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("list", help="list models with versions, aliases and live drift")
     p.add_argument("--filter", help="only models whose name contains this text")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_list)
+    p.set_defaults(handler=bind(cmd_list, model_commands))
 
     p = verbs.add_parser("show", help="versions, aliases, metrics vs production, drift")
     p.add_argument("name")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_show)
+    p.set_defaults(handler=bind(cmd_show, model_commands))
 
     p = verbs.add_parser("register", help="register a new immutable version (creates the model)")
     p.add_argument("name")
@@ -63,14 +64,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _data_arguments(p, required=False)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_register)
+    p.set_defaults(handler=bind(cmd_register, model_commands))
 
     p = verbs.add_parser("data", help="set where a version's reference and current data live")
     p.add_argument("name")
     p.add_argument("version", help="3, v3 or an alias")
     _data_arguments(p, required=True)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_data)
+    p.set_defaults(handler=bind(cmd_data, model_commands))
 
     p = verbs.add_parser("alias", help="request an alias move (needs an on-call approval)")
     p.add_argument("name")
@@ -78,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("version", nargs="?", help="target version; omit to roll back one step")
     p.add_argument("--reason", help="why (kept in the alias history)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_alias, console_mode=True)
+    p.set_defaults(handler=bind(cmd_alias, model_commands), console_mode=True)
 
     p = verbs.add_parser("drift", help="drift of a version's current data vs its reference")
     p.add_argument("name")
@@ -87,21 +88,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", type=Path, help="also write the PNG of the drifted features here")
     p.add_argument("--history", action="store_true", help="list stored reports instead")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_drift)
+    p.set_defaults(handler=bind(cmd_drift, model_commands))
 
     p = verbs.add_parser(
         "check",
         help="run the scheduled drift check of every live model once, as the scheduler does",
     )
     p.add_argument("--json", action="store_true", help="print the findings as a JSON list")
-    p.set_defaults(handler=cmd_check)
+    p.set_defaults(handler=bind(cmd_check, model_commands))
 
     p = verbs.add_parser("history", help="alias changes of a model, oldest first")
     p.add_argument("name")
     p.add_argument("--alias", help="only this alias")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_history)
+    p.set_defaults(handler=bind(cmd_history, model_commands))
 
 
 def _data_arguments(p: argparse.ArgumentParser, required: bool) -> None:
@@ -120,11 +121,6 @@ def _data_arguments(p: argparse.ArgumentParser, required: bool) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-def _actor(runtime: Runtime) -> str:
-    """The terminal user as records name it (`U012AB3CD (cli:alice)` or `cli:alice`)."""
-    return str(runtime.terminal.label)
-
-
 def _split(text: str | None) -> list[str] | None:
     if text is None:
         return None
@@ -172,22 +168,22 @@ def _data_spec(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]] | No
 
 
 # ---------------------------------------------------------------------- commands
-def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_list(args: argparse.Namespace, deps: ModelCommands) -> int:
     raw = {"filter": args.filter}
-    return run_tool(runtime, "list_models", raw, user=_actor(runtime), as_json=args.json)
+    return run_tool(deps.terminal, "list_models", raw, user=deps.terminal.label, as_json=args.json)
 
 
-def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_show(args: argparse.Namespace, deps: ModelCommands) -> int:
     raw = {"name": args.name}
-    return run_tool(runtime, "model_status", raw, user=_actor(runtime), as_json=args.json)
+    return run_tool(deps.terminal, "model_status", raw, user=deps.terminal.label, as_json=args.json)
 
 
-def cmd_register(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_register(args: argparse.Namespace, deps: ModelCommands) -> int:
     from tools.base import ToolError
     from tools.registry.validation import parse_pairs
 
-    registry = runtime.registry
-    actor = _actor(runtime)
+    registry = deps.registry()
+    actor = deps.terminal.label
     try:
         metrics = parse_pairs("--metric", args.metric)
         params = parse_pairs("--param", args.param)
@@ -218,7 +214,7 @@ def cmd_register(args: argparse.Namespace, runtime: Runtime) -> int:
         message += f", from logged model {info.model_id}"
     if data:
         message += "; drift data set"
-    runtime.audit.record(
+    deps.audit().record(
         actor=actor,
         via="cli",
         action="register_model_version",
@@ -238,15 +234,15 @@ def cmd_register(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_data(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_data(args: argparse.Namespace, deps: ModelCommands) -> int:
     from tools.base import ToolError
 
-    actor = _actor(runtime)
+    actor = deps.terminal.label
     try:
         data = _data_spec(args)
         assert data is not None
         reference, current, options = data
-        spec = runtime.registry.set_drift_data(
+        spec = deps.registry().set_drift_data(
             args.name, args.version, reference, current, options, actor=actor
         )
     except ToolError as exc:
@@ -255,7 +251,7 @@ def cmd_data(args: argparse.Namespace, runtime: Runtime) -> int:
         f"drift data of {spec.model} v{spec.version}: reference {spec.reference.describe()}, "
         f"current {spec.current.describe()}"
     )
-    runtime.audit.record(
+    deps.audit().record(
         actor=actor,
         via="cli",
         action="set_model_drift_data",
@@ -270,9 +266,9 @@ def cmd_data(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_alias(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_alias(args: argparse.Namespace, deps: ModelCommands) -> int:
     raw = {"name": args.name, "alias": args.alias, "version": args.version, "reason": args.reason}
-    view = request_approval(runtime, "set_model_alias", raw, area="models")
+    view = request_approval(deps.terminal, "set_model_alias", raw, area="models")
     if args.json:
         print_json(view.to_json())
     else:
@@ -280,11 +276,11 @@ def cmd_alias(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_drift(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_drift(args: argparse.Namespace, deps: ModelCommands) -> int:
     from tools.base import ToolError
     from tools.registry import render
 
-    registry = runtime.registry
+    registry = deps.registry()
     try:
         if args.history:
             reports = registry.drift_history(args.name, args.version)
@@ -299,7 +295,7 @@ def cmd_drift(args: argparse.Namespace, runtime: Runtime) -> int:
                     )
             return 0
         outcome = registry.drift(
-            args.name, args.version, refresh=args.refresh, actor=_actor(runtime), trigger="cli"
+            args.name, args.version, refresh=args.refresh, actor=deps.terminal.label, trigger="cli"
         )
         plot = None
         if args.plot is not None:
@@ -320,13 +316,13 @@ def cmd_drift(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_check(args: argparse.Namespace, deps: ModelCommands) -> int:
     """The scheduler's drift checks (`opsbot run` runs this in a child process, so numpy,
     scipy and pandas stay out of the server); stores each report like the scheduler."""
     from tools.registry.checks import check_drift
 
     # the plots where the `model_drift` tool looks for them (tools/registry/tools.py)
-    findings = check_drift(runtime.registry, plots=runtime.data_dir / "plots")
+    findings = check_drift(deps.registry(), plots=deps.plots)
     if args.json:
         print_json([f.to_dict() for f in findings])
     elif not findings:
@@ -337,12 +333,12 @@ def cmd_check(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_history(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_history(args: argparse.Namespace, deps: ModelCommands) -> int:
     from tools.base import ToolError
     from tools.registry import render
 
     try:
-        changes = runtime.registry.alias_history(
+        changes = deps.registry().alias_history(
             args.name, args.alias, limit=max(1, min(args.limit, 1000))
         )
     except ToolError as exc:

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError
 from bot.commands.common import approval_card, print_json, request_approval
+from bot.commands.deps import bind, prompt_commands
 from core.clock import iso
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.commands.deps import PromptCommands
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("list", help="list prompts with their latest and production versions")
     p.add_argument("--tag", help="only prompts with this tag")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_list)
+    p.set_defaults(handler=bind(cmd_list, prompt_commands))
 
     p = verbs.add_parser("show", help="show a version (default: production, else latest)")
     p.add_argument("name")
@@ -37,21 +38,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     ref.add_argument("--version", type=int, help="version number")
     ref.add_argument("--label", help="label, e.g. production, staging, latest")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_show)
+    p.set_defaults(handler=bind(cmd_show, prompt_commands))
 
     p = verbs.add_parser("history", help="label moves of a prompt, newest first")
     p.add_argument("name")
     p.add_argument("--label", help="only this label")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_history)
+    p.set_defaults(handler=bind(cmd_history, prompt_commands))
 
     p = verbs.add_parser("diff", help="unified diff of template and config between two refs")
     p.add_argument("name")
     p.add_argument("old", help='"v3", "3" or a label such as production')
     p.add_argument("new", help='"v4", "4" or a label such as latest')
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_diff)
+    p.set_defaults(handler=bind(cmd_diff, prompt_commands))
 
     p = verbs.add_parser("create", help="add a new immutable version (moves no label)")
     p.add_argument("name")
@@ -66,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--description", help="prompt description")
     p.add_argument("--tag", action="append", dest="tags", help="prompt tag (repeatable)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_create)
+    p.set_defaults(handler=bind(cmd_create, prompt_commands))
 
     p = verbs.add_parser("render", help="fill a version's variables and print the result")
     p.add_argument("name")
@@ -75,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ref.add_argument("--label")
     p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_render)
+    p.set_defaults(handler=bind(cmd_render, prompt_commands))
 
     p = verbs.add_parser(
         "label", help="ask to move a label (or roll it back); needs an on-call approval"
@@ -89,40 +90,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--reason", help="why (kept in the label history)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_label)
+    p.set_defaults(handler=bind(cmd_label, prompt_commands))
 
     p = verbs.add_parser("delete", help="soft-delete a version, or a whole prompt")
     p.add_argument("name")
     p.add_argument("--version", type=int, help="the version to delete (default: the prompt)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_delete)
+    p.set_defaults(handler=bind(cmd_delete, prompt_commands))
 
     p = verbs.add_parser("export", help="write prompts to YAML (stdout, a file or a directory)")
     p.add_argument("names", nargs="*", help="prompts to export (default: all)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", type=Path, help="one YAML file")
     where.add_argument("--dir", type=Path, help="one <name>.yaml per prompt in this directory")
-    p.set_defaults(handler=cmd_export)
+    p.set_defaults(handler=bind(cmd_export, prompt_commands))
 
     p = verbs.add_parser("import", help="read prompts from YAML files or directories")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_import)
+    p.set_defaults(handler=bind(cmd_import, prompt_commands))
 
 
 def _print_json(value: Any) -> None:
     print_json(value, ensure_ascii=False)
 
 
-def _actor(runtime: Runtime) -> str:
-    """The terminal user as records name it (`U012AB3CD (cli:alice)` or `cli:alice`)."""
-    return str(runtime.terminal.label)
-
-
-def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_list(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.format import text_table
 
-    items = runtime.prompts.list_prompts(args.tag)
+    items = deps.store.list_prompts(args.tag)
     if args.json:
         _print_json([p.to_dict() for p in items])
         return 0
@@ -143,14 +139,14 @@ def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_show(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.presenting import template_warning
     from tools.prompts.templates import as_text
     from tools.prompts.tools import describe_version
 
     try:
-        view = runtime.prompts.get(args.name, args.version, args.label)
+        view = deps.store.get(args.name, args.version, args.label)
     except PromptError as exc:
         raise CliError(str(exc)) from None
     if args.json:
@@ -166,11 +162,11 @@ def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_history(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_history(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.prompts.errors import PromptError
 
     try:
-        changes = runtime.prompts.history(args.name, args.label, max(1, min(args.limit, 1000)))
+        changes = deps.store.history(args.name, args.label, max(1, min(args.limit, 1000)))
     except PromptError as exc:
         raise CliError(str(exc)) from None
     if args.json:
@@ -186,13 +182,13 @@ def cmd_history(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_diff(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_diff(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.presenting import template_warning
     from tools.prompts.tools import diff_summary
 
     try:
-        diff = runtime.prompts.diff(args.name, args.old, args.new)
+        diff = deps.store.diff(args.name, args.old, args.new)
     except PromptError as exc:
         raise CliError(str(exc)) from None
     if args.json:
@@ -223,7 +219,7 @@ def _json_arg(text: str, what: str) -> Any:
         raise CliError(f"{what} is not valid JSON: {exc}") from None
 
 
-def cmd_create(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_create(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.prompts.errors import PromptError
 
     if args.template is not None:
@@ -233,9 +229,9 @@ def cmd_create(args: argparse.Namespace, runtime: Runtime) -> int:
     else:
         template = _json_arg(_read(args.chat_file), f"--chat-file {args.chat_file}")
     config = _json_arg(args.config, "--config") if args.config else None
-    actor = _actor(runtime)
+    actor = deps.terminal.label
     try:
-        view, created = runtime.prompts.create_version(
+        view, created = deps.store.create_version(
             args.name,
             template,
             args.message,
@@ -246,7 +242,7 @@ def cmd_create(args: argparse.Namespace, runtime: Runtime) -> int:
         )
     except PromptError as exc:
         raise CliError(str(exc)) from None
-    runtime.audit.record(
+    deps.audit.record(
         actor=actor,
         via="cli",
         action="create_prompt_version",
@@ -266,7 +262,7 @@ def cmd_create(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_render(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_render(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.templates import as_text
 
@@ -277,7 +273,7 @@ def cmd_render(args: argparse.Namespace, runtime: Runtime) -> int:
             raise CliError(f"--var must be NAME=VALUE, got {item!r}")
         values[key] = value
     try:
-        view = runtime.prompts.get(args.name, args.version, args.label)
+        view = deps.store.get(args.name, args.version, args.label)
         result = view.render(values)
     except PromptError as exc:
         raise CliError(str(exc)) from None
@@ -288,14 +284,14 @@ def cmd_render(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_label(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_label(args: argparse.Namespace, deps: PromptCommands) -> int:
     raw = {
         "name": args.name,
         "label": args.label,
         "version": None if args.rollback else args.version,
         "reason": args.reason,
     }
-    view = request_approval(runtime, "set_prompt_label", raw, area="prompts")
+    view = request_approval(deps.terminal, "set_prompt_label", raw, area="prompts")
     if args.json:
         _print_json(view.to_json())
     else:
@@ -303,23 +299,23 @@ def cmd_label(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_delete(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_delete(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.prompts.errors import PromptError
 
-    actor = _actor(runtime)
+    actor = deps.terminal.label
     try:
         if args.version is not None:
-            removed = runtime.prompts.delete_version(args.name, args.version, actor=actor)
+            removed = deps.store.delete_version(args.name, args.version, actor=actor)
             message = f"deleted {args.name} v{args.version}" + (
                 f"; removed labels: {', '.join(removed)}" if removed else ""
             )
         else:
-            runtime.prompts.delete_prompt(args.name, actor=actor)
+            deps.store.delete_prompt(args.name, actor=actor)
             removed = []
             message = f"deleted prompt {args.name}"
     except PromptError as exc:
         raise CliError(str(exc)) from None
-    runtime.audit.record(
+    deps.audit.record(
         actor=actor,
         via="cli",
         action="delete_prompt" if args.version is None else "delete_prompt_version",
@@ -334,11 +330,11 @@ def cmd_delete(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_export(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.yamlio import export_yaml
 
-    store = runtime.prompts
+    store = deps.store
     names = args.names or list(store.names())
     try:
         if args.dir is not None:
@@ -366,16 +362,16 @@ def cmd_export(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_import(args: argparse.Namespace, deps: PromptCommands) -> int:
     from tools.prompts.errors import PromptError
     from tools.prompts.yamlio import import_paths
 
-    actor = _actor(runtime)
+    actor = deps.terminal.label
     try:
-        report = import_paths(runtime.prompts, args.paths, actor=actor)
+        report = import_paths(deps.store, args.paths, actor=actor)
     except PromptError as exc:
         raise CliError(str(exc)) from None
-    runtime.audit.record(
+    deps.audit.record(
         actor=actor,
         via="cli",
         action="import_prompts",

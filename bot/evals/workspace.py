@@ -25,12 +25,14 @@ DEMO_ENDPOINTS = {"demo-web": "http://127.0.0.1:9/healthz"}
 def build_template(data: Path, overrides: dict[str, Any]) -> Path:
     """`opsbot demo` into `data` (about 10 s); returns `data`."""
     from bot.commands.demo import SEEDERS
+    from bot.commands.deps import demo_commands
 
     data.mkdir(parents=True, exist_ok=True)
     runtime = _runtime(data, overrides)
     try:
+        deps = demo_commands(runtime)
         for seed in SEEDERS:
-            seed(runtime)
+            seed(deps)
     finally:
         runtime.close()
     return data

@@ -20,7 +20,6 @@ Alertmanager config to point at it:
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
@@ -29,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.http.bearer import refused
 from bot.http.bodies import BodyError, decode_json
 from bot.http.deps import HttpDeps
 
@@ -45,23 +45,11 @@ def alertmanager_routes(deps: HttpDeps) -> list[Route]:
     from bot.incidents.alertmanager import PayloadError, parse_payload
 
     async def intake(request: Request) -> Response:
-        secret = deps.settings.alertmanager_token
-        if secret is None or not secret.get_secret_value():
-            return _reply(
-                404, {"error": "Alertmanager intake is off: set ALERTMANAGER_TOKEN to enable it"}
-            )
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), secret.get_secret_value().encode()
-        ):
-            return _reply(
-                401,
-                {
-                    "error": "missing or wrong bearer token (Authorization: Bearer <ALERTMANAGER_TOKEN>)"
-                },
-                {"WWW-Authenticate": "Bearer"},
-            )
+        denied = refused(
+            request, deps.settings.alertmanager_token, "ALERTMANAGER_TOKEN", "Alertmanager intake"
+        )
+        if denied is not None:
+            return denied
         raw = await request.body()  # capped by bot/http/limits.py
         try:
             data = decode_json(raw)

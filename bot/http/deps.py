@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.incidents.alertmanager import AmPayload
     from bot.settings import Settings
+    from tools.changes.store import ChangeStore
     from tools.prompts.serving import PromptServer
 
 
@@ -23,3 +24,4 @@ class HttpDeps:
     prompt_server: Callable[[], PromptServer]  # `GET /prompts/{name}`
     # `POST /alerts/alertmanager`: IncidentService.ingest_alertmanager
     ingest_alertmanager: Callable[[], Callable[[AmPayload], tuple[int | None, str]]]
+    changes: Callable[[], ChangeStore]  # `POST /events/change`

@@ -39,7 +39,7 @@ MAX_NOTE_AGE = timedelta(hours=1)  # older undelivered notes are dropped, not po
 RETRY_AFTER = 10.0  # seconds before retrying an incident whose root update failed
 
 
-class Outbox(PollingWorker):
+class IncidentOutbox(PollingWorker):
     thread_name = "opsbot-incident-outbox"
     failure = "incident outbox failed"
     pump_on_stop = True  # deliver what is left before exiting

@@ -25,7 +25,6 @@ from sqlmodel import col, select
 from bot.approvals.queries import incident_approvals, incidents_with_approvals
 from bot.incidents.action_notes import action_note
 from bot.incidents.alertmanager import AmPayload, ingest
-from bot.incidents.cards import build_card
 from bot.incidents.contract import (
     IncidentCard,
     IncidentNotifier,
@@ -34,11 +33,12 @@ from bot.incidents.contract import (
 from bot.incidents.engine import IncidentEngine
 from bot.incidents.heartbeats import HeartbeatStore, split_heartbeats
 from bot.incidents.model import RESOLVED, CycleReport
-from bot.incidents.notify import Outbox
+from bot.incidents.notify import IncidentOutbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.incidents.tables import Incident
 from bot.incidents.triage_actions import request_action_approval
 from bot.incidents.triage_record import is_local, triage_input, triaged
+from bot.incidents.views import build_card
 from bot.storage.db import session
 from core.approvals import ApprovalView
 from core.clock import as_utc, utcnow
@@ -76,7 +76,7 @@ class IncidentService:
         self.db = db
         self.config = config or ServiceConfig()
         self.engine = IncidentEngine(db, self.config.engine or EngineConfig(), listener=self)
-        self.outbox = Outbox(db, self._card_for_row)
+        self.outbox = IncidentOutbox(db, self._card_for_row)
         self._monitors = monitors
         self._triage_deps = triage_deps
         self._approvals = approvals

@@ -9,8 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bot.incidents.action_notes import describe_action
-from bot.incidents.cards import card_json, row_summary
 from bot.incidents.spec import IncidentError
+from bot.incidents.views import card_json, row_summary
 from core.access import Caller
 from core.clock import iso
 from core.people import with_names

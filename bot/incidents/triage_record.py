@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.incidents.tables import Incident
-from core.clock import iso, utcnow
+from core.clock import as_utc, iso, utcnow
 
 if TYPE_CHECKING:  # graphs is loaded only when triage runs
     from graphs.triage_types import IncidentInput
@@ -38,6 +38,7 @@ def triage_input(row: Incident, local: bool) -> IncidentInput:
         fields=[list(map(str, pair)) for pair in (row.fields or [])],
         details={**(row.details or {}), "reopen_count": row.reopen_count},
         local=local,
+        started_at=as_utc(row.first_seen),
     )
 
 

@@ -7,6 +7,7 @@ piece is reached lazily: building the service touches neither the agent nor Chro
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,12 @@ from bot.incidents.service import IncidentService, ServiceConfig
 from bot.incidents.spec import EngineConfig
 
 if TYPE_CHECKING:
+    from bot.monitors.suite import Monitor, MonitorSuite
     from bot.runtime import Runtime
+    from graphs.triage_types import TriageDeps
+
+# (alertname, text) -> the runbook to cite: title, section, source, excerpt, match, warning
+RunbookLookup = Callable[[str, str], dict[str, Any] | None]
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +48,7 @@ def build_service(runtime: Runtime, *, background: bool = True) -> IncidentServi
     )
 
 
-def build_monitors(runtime: Runtime) -> Any:
+def build_monitors(runtime: Runtime) -> MonitorSuite:
     from bot.incidents.heartbeats import HeartbeatStore
     from bot.monitors.drift import DriftMonitor, checks_in_child
     from bot.monitors.endpoints import EndpointConfig, EndpointMonitor
@@ -55,7 +61,7 @@ def build_monitors(runtime: Runtime) -> Any:
     s = runtime.settings
     infra = runtime.infra_config()
     store = SampleStore(runtime.engine)
-    monitors: list[Any] = [
+    monitors: list[Monitor] = [
         HostMonitor(
             store,
             HostConfig(
@@ -67,6 +73,12 @@ def build_monitors(runtime: Runtime) -> Any:
             sampler=infra.sampler,
         )
     ]
+    if s.anomaly_series:  # after the host monitor: it reads this cycle's samples
+        from bot.monitors.anomaly import AnomalyMonitor
+
+        series = tuple(s.anomaly_series)
+        plots = runtime.data_dir / "plots"
+        monitors.append(AnomalyMonitor(store, runtime.anomaly_states, series, plots))
     if s.endpoints:
         monitors.append(
             EndpointMonitor(
@@ -97,7 +109,7 @@ def build_monitors(runtime: Runtime) -> Any:
     return MonitorSuite(monitors, store, retention, sustain=s.monitor_sustain_samples)
 
 
-def triage_deps(runtime: Runtime) -> Any:
+def triage_deps(runtime: Runtime) -> TriageDeps:
     from graphs.triage_types import TriageDeps
 
     return TriageDeps(
@@ -107,6 +119,7 @@ def triage_deps(runtime: Runtime) -> Any:
         catalogue=runtime.remediation,
         request_approval=runtime.incidents.request_approval,
         prompt=lambda: incident_prompt(runtime),
+        recent_changes=lambda since: runtime.changes.list(since, limit=50),
     )
 
 
@@ -123,7 +136,7 @@ def incident_prompt(runtime: Runtime) -> str:
         return INCIDENT_SUMMARY_PROMPT
 
 
-def runbook_lookup(runtime: Runtime) -> Any:
+def runbook_lookup(runtime: Runtime) -> RunbookLookup:
     """(alertname, text) -> runbook dict: the alert's own runbook first, then by text."""
 
     def lookup(alertname: str, text: str) -> dict[str, Any] | None:

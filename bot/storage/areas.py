@@ -17,6 +17,7 @@ from typing import Protocol
 
 from bot.incidents import schema as incidents_schema
 from bot.storage import schema as core_schema
+from tools.anomaly import schema as anomaly_schema
 from tools.changes import schema as changes_schema
 from tools.prompts import schema as prompts_schema
 from tools.registry import schema as registry_schema
@@ -37,6 +38,7 @@ AREAS: tuple[SchemaArea, ...] = (
     prompts_schema,
     registry_schema,
     changes_schema,
+    anomaly_schema,
 )
 
 

@@ -76,7 +76,8 @@ def _drift(
     if args is None or len(prev) != 1:
         return []
     if ents.models:
-        return [("model_drift", {"name": m}) for m in ents.models[:3]]
+        version = {"version": ents.versions[0]} if ents.versions else {}
+        return [("model_drift", {"name": m, **version}) for m in ents.models[:3]]
     if re.search(r"\bother\b", low):
         others = [m for m in vocab.models if m != args.get("name")]
         return [("model_drift", {"name": m}) for m in others[:3]]

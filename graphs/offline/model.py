@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -17,6 +18,7 @@ from pydantic import ConfigDict
 from graphs.offline.compose import Outcome, compose
 from graphs.offline.entities import Vocabulary
 from graphs.offline.planner import Planner
+from graphs.offline.recall import LastResult, merged, recall
 from graphs.offline.semantic import SemanticRouter
 
 
@@ -73,7 +75,8 @@ class OfflinePlanner(BaseChatModel):
             )
         text = _text_of(humans[-1])
         history = [_text_of(m) for m in humans[:-1]]
-        plan = Planner(self.vocabulary(), set(self.tool_names), self.semantic).plan(text, history)
+        planner = Planner(self.vocabulary(), set(self.tool_names), self.semantic)
+        plan = planner.plan(text, history, last_result(messages))
         if plan.calls:
             calls = [
                 {
@@ -91,22 +94,43 @@ class OfflinePlanner(BaseChatModel):
     def _outcomes(messages: list[BaseMessage]) -> list[Outcome]:
         """Results of the tool calls made since the last human message, in call order."""
         start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
-        calls: dict[str | None, tuple[str, dict[str, Any]]] = {}  # LangChain's ids may be None
-        outcomes: list[Outcome] = []
-        for message in messages[start + 1 :]:
-            if isinstance(message, AIMessage):
-                for call in message.tool_calls:
-                    calls[call["id"]] = (call["name"], call.get("args", {}))
-            elif isinstance(message, ToolMessage):
-                name, args = calls.get(message.tool_call_id, (message.name or "tool", {}))
-                artifact = message.artifact if isinstance(message.artifact, dict) else {}
-                outcomes.append(
-                    Outcome(
-                        name=name,
-                        args=args,
-                        text=_text_of(message),
-                        data=artifact.get("data"),
-                        ok=message.status != "error",
-                    )
+        return outcomes_of(messages[start + 1 :])
+
+
+_RECALL_TURNS = 3  # how many earlier turns are searched for the last one with tool results
+
+
+def last_result(messages: list[BaseMessage]) -> LastResult:
+    """The items of the last earlier turn that ran tools (a clarifying question in between,
+    "which one?", keeps the result it asked about), with the incidents, versions and drift
+    features it lacks from the turns before it (`merged`); empty when there is none."""
+    humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    results = []
+    for start, end in reversed(list(pairwise(humans))[-_RECALL_TURNS:]):
+        outcomes = outcomes_of(messages[start + 1 : end])
+        if outcomes:
+            results.append(recall(_text_of(messages[start]), outcomes))
+    return merged(results)
+
+
+def outcomes_of(messages: Sequence[BaseMessage]) -> list[Outcome]:
+    """The tool results among `messages` (one turn's), with their calls, in call order."""
+    calls: dict[str | None, tuple[str, dict[str, Any]]] = {}  # LangChain's ids may be None
+    outcomes: list[Outcome] = []
+    for message in messages:
+        if isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                calls[call["id"]] = (call["name"], call.get("args", {}))
+        elif isinstance(message, ToolMessage):
+            name, args = calls.get(message.tool_call_id, (message.name or "tool", {}))
+            artifact = message.artifact if isinstance(message.artifact, dict) else {}
+            outcomes.append(
+                Outcome(
+                    name=name,
+                    args=args,
+                    text=_text_of(message),
+                    data=artifact.get("data"),
+                    ok=message.status != "error",
                 )
-        return outcomes
+            )
+    return outcomes

@@ -33,6 +33,8 @@ from graphs.offline.intents import (
     VERSION_WORDS,
 )
 from graphs.offline.reads import Plan, Reads, bare_numbers
+from graphs.offline.recall import LastResult
+from graphs.offline.referents import Context, resolve
 from graphs.offline.refusals import refusal
 from graphs.offline.semantic_calls import propose
 from graphs.offline.text import normalise, tokens
@@ -105,7 +107,11 @@ class Planner:
     def _has(self, name: str) -> bool:
         return name in self.available
 
-    def plan(self, text: str, history: list[str] | None = None) -> Plan:
+    def plan(
+        self, text: str, history: list[str] | None = None, last: LastResult | None = None
+    ) -> Plan:
+        """The calls (or the reply) for `text`, after the earlier messages `history`; `last`
+        holds the items of the conversation's last result, for "open the one about memory"."""
         raw_words = tokens(text)
         ents = extract(text, raw_words, self.vocab)
         words = {
@@ -125,7 +131,17 @@ class Planner:
         if help_words or "what can you do" in low or low.strip() in {"?", "hi", "hello", "hey"}:
             plan.reply = capabilities_text(self.available)
             return plan
-        plan.reply = refusal(text) or unknown_reply(raw_words, words, ents, self.vocab)
+        plan.reply = refusal(text)
+        if plan.reply is not None:
+            return plan
+        if last is not None:
+            acts = _acts(text, words)
+            before = normalise(history[-1]) if history else ""
+            ctx = Context(low, words, ents, last, self.vocab, self.available, acts, before)
+            pointed = resolve(ctx)
+            if pointed is not None:
+                return pointed
+        plan.reply = unknown_reply(raw_words, words, ents, self.vocab)
         if plan.reply is not None:
             return plan
 

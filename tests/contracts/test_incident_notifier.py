@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.incidents.console import ConsoleNotifier, PromptLine
+from bot.console.incidents import ConsoleNotifier
+from bot.console.prompt_line import PromptLine
 from bot.incidents.contract import IncidentCard, IncidentNotifier
 from bot.slack.approvals import ButtonSigner
 from bot.slack.client import make_web_client

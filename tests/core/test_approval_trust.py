@@ -138,6 +138,7 @@ def test_no_self_approval_across_slack_and_the_cli(  # type: ignore[no-untyped-d
     # asked for at a terminal by the OS user mapped to U_ONCALL, clicked in Slack by U_ONCALL
     from bot.approvals import ApprovalError
     from bot.commands.common import request_approval
+    from bot.commands.deps import terminal as terminal_of
 
     terminal = make_runtime(
         remediation_config=tmp_path / "remediation.yaml",
@@ -145,7 +146,7 @@ def test_no_self_approval_across_slack_and_the_cli(  # type: ignore[no-untyped-d
         cli_users={ME: "U_ONCALL"},
     )
     raw = {"action": "run_script", "params": {"script": "mark"}}
-    asked = request_approval(terminal, "run_remediation", raw, area="remediation")
+    asked = request_approval(terminal_of(terminal), "run_remediation", raw, area="remediation")
     assert asked.requested_by == "U_ONCALL"
     assert audit_rows(runtime, asked.id) == [("requested", f"U_ONCALL (cli:{ME})")]
     strict = make_runtime(

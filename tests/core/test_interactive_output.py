@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 
 from bot.console import Console
-from bot.incidents.console import ConsoleNotifier, PromptLine
+from bot.console.incidents import ConsoleNotifier
+from bot.console.prompt_line import PromptLine
 from bot.incidents.contract import IncidentCard
 from tests.bot_process import OpsbotRun, free_port, opsbot
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from bot.approvals.queries import incident_approvals
-from bot.incidents.cards import build_card
 from bot.incidents.engine import IncidentEngine
-from bot.incidents.notify import Outbox
+from bot.incidents.notify import IncidentOutbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
+from bot.incidents.views import build_card
 from bot.storage.db import make_engine
 from core.incidents import CRITICAL, WARNING, Finding
 
@@ -33,7 +33,9 @@ def disk_finding(percent: float = 95.0, severity: str = WARNING) -> Finding:
 class Stack:
     def __init__(self, db: Any, clock: Any, notifier: Any, **config: Any) -> None:
         self.engine = IncidentEngine(db, EngineConfig(**config), clock=clock)
-        self.outbox = Outbox(db, lambda row: build_card(row, incident_approvals(db, row.id)))
+        self.outbox = IncidentOutbox(
+            db, lambda row: build_card(row, incident_approvals(db, row.id))
+        )
         self.outbox.add_notifier(notifier)
         self.slot = 0
 

@@ -34,6 +34,7 @@ def _after(*turns: str) -> list[tuple[str, dict[str, Any]]]:
         (("is demo-web up?", "check again"), [("check_endpoint", {"target": "demo-web"})]),
         (("drift for bike-demand?", "and for the other model"), [("model_drift", {"name": "fraud-detector"})]),
         (("is bike-demand drifting?", "what about version 2?"), [("model_drift", {"name": "bike-demand", "version": 2})]),
+        (("is bike-demand drifting?", "is bike-demand v2 drifting?"), [("model_drift", {"name": "bike-demand", "version": 2})]),
         (
             ("roll back bike-demand production to version 2", "do the same to fraud-detector"),
             [("set_model_alias", {"name": "fraud-detector", "alias": "production", "version": 2})],

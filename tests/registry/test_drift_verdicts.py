@@ -116,3 +116,18 @@ def test_the_rollback_preview_says_a_rollback_will_not_fix_input_drift(runtime: 
     assert preview.endswith("a rollback will not fix input drift: v2 sees the same inputs.")
     fraud = tool.preview(tool.parse({"name": "fraud-detector", "version": 1}))
     assert "Note:" not in fraud  # no input drift: nothing to warn about
+
+
+def test_what_drifted_most_leads_with_the_top_ranked_feature(runtime: Any) -> None:
+    bikes = verdict_of(_drift(runtime, "bike-demand"), "what drifted most?")
+    assert bikes.headline.startswith(
+        "Most drifted in bike-demand: mnth (z test p-value 0) — an artefact of the reference "
+        "window, then temp, atemp, hum. Yes, bike-demand is drifting"
+    )
+    fraud = _drift(runtime, "fraud-detector")
+    top = fraud.data["features"][0]["name"]
+    assert verdict_of(fraud, "which feature drifted most?").headline.startswith(
+        f"Nothing drifted in fraud-detector; the closest is {top} ("
+    )
+    plain = verdict_of(fraud, "is fraud-detector drifting?").headline
+    assert plain.startswith("No drift for fraud-detector")

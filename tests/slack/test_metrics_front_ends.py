@@ -18,6 +18,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.commands.core import cmd_ask, cmd_decide
+from bot.commands.deps import conversation_commands
 from bot.console import Console
 from bot.http.alertmanager import alertmanager_routes
 from bot.http.app import create_app
@@ -140,10 +141,10 @@ def test_every_front_end_is_counted(
 
     # the CLI: `opsbot ask` and `opsbot approve`, through their own handlers
     ask = argparse.Namespace(text="please restart web", json=True, thread=None)
-    assert cmd_ask(ask, runtime) == 0
+    assert cmd_ask(ask, conversation_commands(runtime)) == 0
     approval = json.loads(capsys.readouterr().out)["pending_approval"]["id"]
     decide = argparse.Namespace(id=approval, reason=[], json=False, approve=True)
-    assert cmd_decide(decide, runtime) == 0
+    assert cmd_decide(decide, conversation_commands(runtime)) == 0
 
     # Slack: a mention and a click
     _slack_turn_and_click(served, slack_emulator)

@@ -173,6 +173,11 @@ class StreamingDetector:
         return self._s.count < self.config.learning_points
 
     @property
+    def seen(self) -> int:
+        """Finite values fed so far."""
+        return self._s.count
+
+    @property
     def period(self) -> int:
         """Points per season used by the seasonal view (0: none)."""
         return self._s.period

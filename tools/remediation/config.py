@@ -26,6 +26,9 @@ Example (every key is optional):
         timeout_seconds: 300
         risk: medium
         alerts: [HostDiskFull, HostDiskFillingUp]
+      rollback-checkout:
+        argv: [/opt/deploy/rollback, checkout]
+        reverts: [checkout]    # suggested when a deploy of checkout is an incident's likely cause
     processes:
       protected: [postgres, nginx]   # never killed (added to the built-in list)
       protected_patterns: ["*gunicorn*billing*"]  # globs on the command line: never killed
@@ -149,6 +152,9 @@ class ScriptConfig(_Strict):
     risk: Risk = Risk.MEDIUM
     description: str = ""
     alerts: list[str] = Field(default_factory=list)
+    # services whose deploy this script rolls back: triage suggests it when a deploy of one
+    # of them is an incident's likely cause (graphs/triage_changes.py)
+    reverts: list[str] = Field(default_factory=list)
 
     @field_validator("argv", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.base import ToolError
-from tools.remediation.catalogue import RemediationCatalogue
+from tools.remediation.catalogue import DryRun, RemediationCatalogue
 from tools.remediation.relevance import DiskNeed, irrelevance
 
 DISK_ALERTS = {"HostDiskFull", "HostDiskFillingUp", "HostInodesExhausted"}
@@ -108,6 +108,15 @@ def candidates(
     return found
 
 
+def dry_run(catalogue: RemediationCatalogue, item: Suggestion) -> DryRun:
+    """Dry-run `item`, filling in its preview and risk; ToolError when it cannot run."""
+    action, params = catalogue.parse(item.action, item.params)
+    run = action.dry_run_figures(params)
+    item.preview = run.text
+    item.risk = action.risk(params).value
+    return run
+
+
 def suggest(
     catalogue: RemediationCatalogue,
     alertname: str,
@@ -123,10 +132,7 @@ def suggest(
     dropped: list[str] = []
     for item in candidates(catalogue, alertname, labels, processes):
         try:
-            action, params = catalogue.parse(item.action, item.params)
-            run = action.dry_run_figures(params)
-            item.preview = run.text
-            item.risk = action.risk(params).value
+            run = dry_run(catalogue, item)
         except ToolError as exc:
             dropped.append(f"{item.action}: {exc}")
             continue

@@ -72,7 +72,40 @@ def _bullet(text: str, name: str) -> str | None:
     return None
 
 
-def drift(outcome: Outcome, _question: str) -> Verdict:
+_ASKS_MOST = re.compile(r"(?i)\b(?:most|worst|biggest|largest|strongest|top)\b")
+
+
+def most_drifted(data: dict[str, Any], name: str) -> str | None:
+    """ "What drifted most?": the report's features are ranked most drifted first."""
+    features = [f for f in data.get("features", []) if isinstance(f, dict) and f.get("name")]
+    if not features:
+        return None
+    top = features[0]
+    test = f"{top['test']} test p-value {top['statistic']:.3g}" if _stat(top) else ""
+    why = f" ({test})" if test else ""
+    if not top.get("drifted"):
+        return f"Nothing drifted in {name}; the closest is {top['name']}{why}."
+    then = [f["name"] for f in features[1:4] if f.get("drifted")]
+    tail = f", then {', '.join(then)}" if then else ""
+    note = " — an artefact of the reference window" if calendar_artefact(top) else ""
+    return f"Most drifted in {name}: {top['name']}{why}{note}{tail}."
+
+
+def _stat(feature: dict[str, Any]) -> bool:
+    return isinstance(feature.get("statistic"), int | float) and bool(feature.get("test"))
+
+
+def drift(outcome: Outcome, question: str) -> Verdict:
+    verdict = _drift(outcome)
+    if _ASKS_MOST.search(question or ""):
+        data = as_dict(outcome.data)
+        most = most_drifted(data, str(outcome.args.get("name") or data.get("model", "the model")))
+        if most is not None:
+            verdict.headline = f"{most} {verdict.headline}"
+    return verdict
+
+
+def _drift(outcome: Outcome) -> Verdict:
     data = as_dict(outcome.data)
     name = outcome.args.get("name") or data.get("model", "the model")
     version = f" v{data['version']}" if data.get("version") is not None else ""

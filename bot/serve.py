@@ -109,6 +109,9 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
     if slack_wanted:
         check_credentials(settings)  # a half-configured Slack stops here, naming what is missing
     _ = runtime.engine  # migrate before anything listens
+    from bot.config_log import record_start
+
+    record_start(runtime.changes, settings, runtime.terminal.label)
     # executions whose process died: outcome unknown, never re-run; approved but never
     # started: run now (exactly once)
     for line in runtime.approval_flow.recover(run_never_started=True):
@@ -132,6 +135,9 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
     from bot.http.alertmanager import alertmanager_routes
 
     routes.extend(alertmanager_routes(http))
+    from bot.http.changes import change_routes
+
+    routes.extend(change_routes(http))
     server = HttpServer(create_app(http, routes), settings.host, settings.port, sock)
     port = server.start()
     if slack is not None and settings.incident_channel:
@@ -183,7 +189,7 @@ def _start_scheduler(runtime: Runtime, mode: str) -> OpsScheduler:
     on_expired: Callable[[Any, Any], None] | None = None
     if mode == "console":
         from bot.console import expired_notice
-        from bot.incidents.console import ConsoleNotifier
+        from bot.console.incidents import ConsoleNotifier
 
         runtime.incidents.add_notifier(ConsoleNotifier())
         on_expired = expired_notice()

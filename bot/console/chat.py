@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.incidents.console import PROMPT, PromptLine
+from bot.console.prompt_line import PROMPT, PromptLine
 from bot.reply import (
     ApprovalCard,
     Attachment,
