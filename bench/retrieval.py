@@ -24,6 +24,9 @@ small grid is scored, the best is chosen on one half of the alerts (even/odd pos
 the map, then 50 random halves) and reported on the other half, beside the BM25 baselines
 on that same half.
 
+The queries and corpus are in retrieval_corpus.py, the figures and the BM25 baseline in
+retrieval_scoring.py, the held-out check in retrieval_held_out.py.
+
 Usage: .venv/bin/python -m bench.retrieval [--embedding minilm-int8] [--with-shipped]
        [--held-out]
 """
@@ -31,334 +34,32 @@ Usage: .venv/bin/python -m bench.retrieval [--embedding minilm-int8] [--with-shi
 from __future__ import annotations
 
 import argparse
-import csv
-import itertools
 import os
-import random
-import re
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.retrieval_corpus import CORPUS, OFF_TOPIC, ceiling, corpus_items, load_queries  # noqa: E402
+from bench.retrieval_held_out import held_out  # noqa: E402
+from bench.retrieval_scoring import (  # noqa: E402
+    QUERY_SETS,
+    PlainBM25,
+    by_score,
+    distinct,
+    evaluate,
+    quality,
+    rank_of,
+)
 from knowledge import SHIPPED_RUNBOOKS  # noqa: E402
-from knowledge.ingest import SourceFile, discover, load, read_bytes  # noqa: E402
 from tools.runbooks.fusion import Fusion  # noqa: E402
 from tools.runbooks.index import LEXICAL_STRONG, RunbookIndex  # noqa: E402
-
-SHARED = ROOT / "tests" / "fixtures"
-CORPUS = SHARED / "runbooks" / "prometheus-operator"
-ALERTS = SHARED / "alerts" / "kube-prometheus-alerts.yml"
-MAP = SHARED / "alerts" / "kube-prometheus-alert-runbook-map.csv"
-TEMPLATE = re.compile(r"\{\{.*?\}\}")
-
-# Questions no runbook here answers: the "no good match" floor must reject them.
-OFF_TOPIC = [
-    "how do I bake sourdough bread",
-    "what is the capital of France",
-    "book a meeting room for tomorrow at 10",
-    "who won the football match yesterday",
-    "write a haiku about autumn leaves",
-    "convert 30 degrees celsius to fahrenheit",
-    "recommend a good science fiction novel",
-    "what time zone is Tokyo in",
-    "how do I file my expense report",
-    "translate good morning into Spanish",
-    "what is the best pizza topping",
-    "plan a team offsite in Lisbon",
-    "how many vacation days do I have left",
-    "what's the weather like in Berlin",
-    "explain the rules of chess",
-    "tell me a joke",
-    # ops-flavoured, but no runbook here covers them
-    "rotate the database password",
-    "ssh keeps disconnecting",
-    "update my jira ticket",
-    "set up a new laptop for the new hire",
-    "reset my VPN token",
-    "order more printer toner",
-]
-
-
-def load_queries(corpus_label: str) -> list[tuple[str, str, str, str]]:
-    """(alert, gold source, description, summary) for each alert with a local runbook."""
-    first: dict[str, dict[str, str]] = {}
-    for document in yaml.safe_load_all(ALERTS.read_text()):
-        if not document:
-            continue
-        for group in document["spec"]["groups"]:
-            for rule in group["rules"]:
-                if "alert" in rule and rule["alert"] not in first:
-                    first[rule["alert"]] = rule.get("annotations", {})
-    queries: list[tuple[str, str, str, str]] = []
-    seen: set[str] = set()
-    with MAP.open() as handle:
-        for row in csv.DictReader(handle):
-            alert, local = row["alert"], row["local_runbook"]
-            if not local or alert in seen:
-                continue
-            seen.add(alert)
-            gold = f"{corpus_label}/{local.split('prometheus-operator/', 1)[1]}"
-            notes = first[alert]
-            queries.append(
-                (alert, gold, clean(notes["description"], alert), clean(notes["summary"], alert))
-            )
-    return queries
-
-
-def clean(text: str, alert: str) -> str:
-    text = re.sub(re.escape(alert), " ", text, flags=re.IGNORECASE)
-    return " ".join(TEMPLATE.sub(" ", text).split())
-
-
-def distinct(sources: Iterable[str], limit: int = 10) -> list[str]:
-    """The first `limit` different sources, in order."""
-    ranked: list[str] = []
-    for source in sources:
-        if source not in ranked:
-            ranked.append(source)
-            if len(ranked) == limit:
-                break
-    return ranked
-
-
-def by_score(scores: np.ndarray, sources: Sequence[str]) -> list[str]:
-    """The sources of the rows with a positive (BM25) score, best first, each once."""
-    return distinct(sources[int(i)] for i in np.argsort(-scores, kind="stable") if scores[i] > 0)
-
-
-def rank_of(gold: str, ranked: list[str]) -> int | None:
-    return ranked.index(gold) + 1 if gold in ranked else None
-
-
-def quality(ranks: Sequence[int | None]) -> tuple[float, float, float]:
-    """(recall@1, recall@3, MRR) of the gold runbook's ranks (None: not in the first 10)."""
-    n = len(ranks)
-    r1 = sum(1 for r in ranks if r == 1) / n
-    r3 = sum(1 for r in ranks if r is not None and r <= 3) / n
-    mrr = sum(1.0 / r for r in ranks if r is not None) / n
-    return r1, r3, mrr
-
-
-def figures(ranks: list[int | None], latencies: list[float]) -> str:
-    r1, r3, mrr = quality(ranks)
-    p50 = statistics.median(latencies) * 1000
-    p95 = float(np.percentile(latencies, 95)) * 1000
-    return f"r@1 {r1:.3f}  r@3 {r3:.3f}  MRR {mrr:.3f}  p50 {p50:6.2f} ms  p95 {p95:6.2f} ms"
-
-
-Ranks = dict[str, list[int | None]]  # query set -> the gold runbook's rank for each alert
-QUERY_SETS = (("descriptions", 2), ("summaries", 3))
-
-
-def evaluate(
-    name: str,
-    search: Callable[[str], list[str]],
-    queries: list[tuple[str, str, str, str]],
-    quiet: bool = False,
-) -> Ranks:
-    out: Ranks = {}
-    for label, column in QUERY_SETS:
-        ranks: list[int | None] = []
-        latencies: list[float] = []
-        for query in queries:
-            started = time.perf_counter()
-            ranked = search(query[column])
-            latencies.append(time.perf_counter() - started)
-            ranks.append(rank_of(query[1], ranked))
-        out[label] = ranks
-        if not quiet:
-            print(f"  {name:34s} {label:12s} {figures(ranks, latencies)}")
-    return out
-
-
-# -- held-out check of the fusion weights ----------------------------------------------------
-GRID = [
-    Fusion(k=k, exact=exact, runbook=runbook)
-    for k, exact, runbook in itertools.product((5, 10, 20, 30, 60), (0, 0.5, 1), (0, 0.5, 1))
-]
-LEAD_CAP = 0.05  # a lead counts up to this much, so a big one cannot pay for a loss elsewhere
-GOALS = {"r@1": 0.85, "r@3": 0.95}  # on descriptions
-
-
-def pick(ranks: Ranks, idx: Sequence[int]) -> Ranks:
-    return {label: [values[i] for i in idx] for label, values in ranks.items()}
-
-
-def objective(ours: Ranks, baselines: Sequence[Ranks]) -> float:
-    """Lead over the better BM25 baseline, summed over the six figures (each lead capped at
-    LEAD_CAP); -inf when the description goals are missed."""
-    r1, r3, _ = quality(ours["descriptions"])
-    if r1 < GOALS["r@1"] or r3 < GOALS["r@3"]:
-        return float("-inf")
-    total = 0.0
-    for label, _column in QUERY_SETS:
-        best = np.max([quality(b[label]) for b in baselines], axis=0)
-        total += sum(min(o - b, LEAD_CAP) for o, b in zip(quality(ours[label]), best, strict=True))
-    return total
-
-
-def _describe(fusion: Fusion) -> str:
-    return f"k={fusion.k:g} exact={fusion.exact:g} runbook={fusion.runbook:g}"
-
-
-def _line(name: str, ranks: Ranks) -> str:
-    parts = []
-    for label, _column in QUERY_SETS:
-        r1, r3, mrr = quality(ranks[label])
-        parts.append(f"{label[:4]} {r1:.3f} / {r3:.3f} / {mrr:.3f}")
-    return f"    {name:18s} " + "   ".join(parts)
-
-
-class _CachedEmbedder:
-    """The index's embedder with a memory: the grid asks the same queries many times."""
-
-    def __init__(self, inner: object) -> None:
-        self.inner = inner
-        self.name = inner.name  # type: ignore[attr-defined]
-        self.min_score = inner.min_score  # type: ignore[attr-defined]
-        self._cache: dict[tuple[str, ...], np.ndarray] = {}
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        key = tuple(texts)
-        if key not in self._cache:
-            self._cache[key] = self.inner.embed(texts)  # type: ignore[attr-defined]
-        return self._cache[key]
-
-
-def held_out(
-    index: RunbookIndex,
-    queries: list[tuple[str, str, str, str]],
-    baselines: dict[str, Ranks],
-    splits: int = 50,
-) -> None:
-    """Choose the fusion weights on one half of the alerts, report them on the other."""
-    shipped, embedder = index.fusion, index.embedder
-    index.embedder = _CachedEmbedder(embedder)  # type: ignore[assignment]
-    by_config: dict[Fusion, Ranks] = {}
-    try:
-        for fusion in GRID:
-            index.fusion = fusion
-            by_config[fusion] = evaluate(
-                "",
-                lambda q: [h.source for h in index.search(q, k=10, include_weak=True)],
-                queries,
-                quiet=True,
-            )
-    finally:
-        index.fusion, index.embedder = shipped, embedder
-    bases = list(baselines.values())
-
-    def choose(idx: Sequence[int]) -> Fusion:
-        return max(
-            GRID, key=lambda f: objective(pick(by_config[f], idx), [pick(b, idx) for b in bases])
-        )
-
-    print(
-        f"\nheld-out check: fusion weights chosen on one half of the alerts from {len(GRID)} "
-        "combinations (k 5-60, exact 0/0.5/1, runbook 0/0.5/1), figures on the other half "
-        "(r@1 / r@3 / MRR):"
-    )
-    n = len(queries)
-    even, odd = list(range(0, n, 2)), list(range(1, n, 2))
-    for train, test, names in ((even, odd, ("even", "odd")), (odd, even, ("odd", "even"))):
-        chosen = choose(train)
-        print(
-            f"  chosen on the {names[0]} half ({len(train)} alerts): {_describe(chosen)}; "
-            f"{names[1]} half ({len(test)} alerts):"
-        )
-        print(_line("ours", pick(by_config[chosen], test)))
-        for name, ranks in baselines.items():
-            print(_line(name, pick(ranks, test)))
-    rng = random.Random(0)
-    held: list[list[tuple[float, float, float]]] = []
-    shipped_chosen = 0
-    for _ in range(splits):
-        order = list(range(n))
-        rng.shuffle(order)
-        halves = sorted(order[: n // 2]), sorted(order[n // 2 :])
-        for train, test in (halves, halves[::-1]):
-            chosen = choose(train)
-            shipped_chosen += chosen == shipped
-            rows = [pick(by_config[chosen], test)] + [pick(b, test) for b in bases]
-            held.append([quality(r[label]) for r in rows for label, _column in QUERY_SETS])
-    mean = np.mean(np.asarray(held), axis=0)
-    print(
-        f"  {splits} random halves, both ways ({2 * splits} choices; the shipped "
-        f"{_describe(shipped)} chosen {shipped_chosen} times); mean held-out figures:"
-    )
-    for row, name in enumerate(["ours", *baselines]):
-        parts = [
-            f"{label[:4]} {' / '.join(f'{v:.3f}' for v in mean[2 * row + col])}"
-            for col, (label, _column) in enumerate(QUERY_SETS)
-        ]
-        print(f"    {name:18s} " + "   ".join(parts))
-    full = by_config[shipped]
-    print(f"  all {n} alerts with the shipped weights:")
-    print(_line("ours", full))
-
-
-class PlainBM25:
-    """bm25s with its defaults; documents are (source, text) pairs; best text per source."""
-
-    def __init__(self, items: list[tuple[str, str]]) -> None:
-        import bm25s
-
-        self._bm25s = bm25s
-        self.sources = [s for s, _ in items]
-        self.model = bm25s.BM25()
-        self.model.index(
-            bm25s.tokenize([t for _, t in items], stopwords="en", show_progress=False),
-            show_progress=False,
-        )
-
-    def __call__(self, query: str) -> list[str]:
-        words = self._bm25s.tokenize(
-            [query], stopwords="en", show_progress=False, return_ids=False
-        )[0]
-        words = [w for w in words if w in self.model.vocab_dict]
-        if not words:
-            return []
-        return by_score(self.model.get_scores(words), self.sources)
-
-
-def corpus_items(paths: list[Path]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(source, section text) and (source, whole file text) for the baselines."""
-    sections: list[tuple[str, str]] = []
-    files: list[tuple[str, str]] = []
-    scopes, _ = discover(paths)
-    for scope in scopes:
-        for path in scope.files:
-            file = SourceFile(scope.root, path)
-            data = read_bytes(file)
-            if not isinstance(data, bytes):
-                continue
-            loaded = load(file, data)
-            if not hasattr(loaded, "chunks"):
-                continue
-            sections.extend((file.source, chunk.search_text) for chunk in loaded.chunks)
-            files.append((file.source, data.decode("utf-8", "replace")))
-    return sections, files
-
-
-def ceiling(queries: list[tuple[str, str, str, str]], column: int) -> tuple[float, float]:
-    """Best possible recall@1/@3 when several alerts share one query text."""
-    from collections import Counter
-
-    groups: dict[str, Counter[str]] = {}
-    for query in queries:
-        groups.setdefault(query[column].lower(), Counter())[query[1]] += 1
-    at1 = sum(max(golds.values()) for golds in groups.values()) / len(queries)
-    at3 = sum(sum(n for _, n in golds.most_common(3)) for golds in groups.values()) / len(queries)
-    return at1, at3
 
 
 def main() -> int:

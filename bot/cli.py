@@ -178,7 +178,8 @@ def _stdout_closed() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.settings import SettingsError, load_settings, unknown_settings
+    from bot.settings import SettingsError, load_settings
+    from bot.settings_check import unknown_settings
 
     parser = build_parser()
     args = parser.parse_args(argv)

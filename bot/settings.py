@@ -4,10 +4,10 @@ Every name here is documented in `.env.example`; users and tests rely on them. A
 raises `SettingsError` naming the variable and what is allowed, so the CLI can exit non-zero
 with one clear line instead of a traceback.
 
-Why one module over 400 lines: it is one flat `Settings` class, a list of environment
-variables with their defaults and validators, read top to bottom beside `.env.example`.
-Splitting it by area would scatter that list over files without making any part easier to
-follow, and every area's variables are validated together (`model_validator`).
+It is one flat `Settings` class, a list of environment variables with their defaults and
+validators, read top to bottom beside `.env.example`, and its loading. Warnings for names
+that look like settings but are not are in `settings_check.py`, how list and mapping values
+are written in `settings_values.py`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
 
 DEFAULT_LLM_MODEL = "claude-sonnet-5-5"
@@ -34,45 +35,6 @@ class LLMProvider(StrEnum):
 
 class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
-
-
-def _split_list(value: Any) -> Any:
-    """Accept `a,b c` or a JSON list for list settings."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            import json
-
-            return json.loads(text)
-        return [item for item in text.replace(",", " ").split() if item]
-    return value
-
-
-def _split_mapping(value: Any) -> Any:
-    """Accept `name=value,name2=value2` or a JSON object for mapping settings."""
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return {}
-        if text.startswith("{"):
-            import json
-
-            return json.loads(text)
-        result: dict[str, str] = {}
-        for part in text.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            name, sep, target = part.partition("=")
-            if not sep or not name.strip() or not target.strip():
-                raise ValueError(f"expected name=value pairs separated by commas, got {part!r}")
-            result[name.strip()] = target.strip()
-        return result
-    return value
 
 
 class Settings(BaseSettings):
@@ -245,7 +207,7 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _parse_users(cls, value: Any) -> Any:
-        return _split_list(value)
+        return split_list(value)
 
     @field_validator("anomaly_queries", mode="before")
     @classmethod
@@ -265,12 +227,12 @@ class Settings(BaseSettings):
     @field_validator("endpoints", mode="before")
     @classmethod
     def _parse_endpoints(cls, value: Any) -> Any:
-        return _split_mapping(value)
+        return split_mapping(value)
 
     @field_validator("cli_users", mode="before")
     @classmethod
     def _parse_cli_users(cls, value: Any) -> Any:
-        return _split_mapping(value)
+        return split_mapping(value)
 
     @field_validator("endpoints")
     @classmethod
@@ -416,76 +378,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(f"invalid configuration: {exc}") from None
 
 
-# Names opsbot does not define but the libraries it uses read (or its tests set): never
-# reported as unknown.
-LIBRARY_ENV = frozenset(
-    {
-        "ANTHROPIC_API_URL",
-        "ANTHROPIC_AUTH_TOKEN",
-        "SLACK_CLIENT_ID",
-        "SLACK_CLIENT_SECRET",
-        "OPENAI_BASE_URL",
-        "OPENAI_API_KEY",
-        "ANONYMIZED_TELEMETRY",
-        "OPSBOT_TEST_PG",
-    }
-)
-# Environment variables with these prefixes look like opsbot's: an unknown one is most likely
-# a typo of a setting (HOST_DISK_PERCENT for HOST_DISK_PCT), so it is reported.
-OUR_PREFIXES = (
-    "OPSBOT_",
-    "HOST_",
-    "SLACK_",
-    "LLM_",
-    "ONCALL_",
-    "APPROVAL_",
-    "INCIDENT_",
-    "MONITOR_",
-    "DRIFT_",
-    "DISK_",
-    "ENDPOINT_",
-    "REMEDIATION_",
-    "PROMPT_",
-    "PROMPTS_",
-    "CHECK_",
-)
-
-
 def known_env_names() -> set[str]:
     return set(_FIELD_TO_ENV.values())
-
-
-def _unknown_line(source: str, name: str, known: set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"{source}: unknown setting {name}{hint}; it is ignored"
-
-
-def unknown_settings(
-    env_file: Path | str | None = ".env", environ: dict[str, str] | None = None
-) -> list[str]:
-    """One warning line per key of `env_file` that is not a setting, and per environment
-    variable that looks like ours (see OUR_PREFIXES) but is not one, with the closest known
-    name. pydantic-settings ignores both silently."""
-    import os
-
-    known = known_env_names()
-    allowed = known | LIBRARY_ENV
-    lines: list[str] = []
-    if env_file is not None and Path(env_file).is_file():
-        from dotenv import dotenv_values
-
-        for name in dotenv_values(env_file):
-            if name.upper() not in allowed:
-                lines.append(_unknown_line(str(env_file), name, known))
-    env = os.environ if environ is None else environ
-    for name in sorted(env):
-        upper = name.upper()
-        if upper.startswith(OUR_PREFIXES) and upper not in allowed:
-            lines.append(_unknown_line("environment", name, known))
-    return lines
 
 
 __all__ = [
@@ -494,5 +388,4 @@ __all__ = [
     "Settings",
     "SettingsError",
     "load_settings",
-    "unknown_settings",
 ]

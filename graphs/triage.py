@@ -8,33 +8,37 @@ requested. The language model, when there is one, only writes the summary from t
 evidence. Every tool output is redacted before it is stored or shown to any model; the whole
 prompt is redacted again on its way out. With the offline planner the summary is written
 from the evidence by code.
+
+The types are in `triage_types.py`, the summary and the prompt in `triage_summary.py`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langgraph.graph import END, START, StateGraph
 
 from core.access import Caller
-from core.incidents import UNTRUSTED
 from graphs.llm import describe_failure, is_offline, message_text
-from graphs.triage_changes import (
-    RecentChanges,
-    cause_sentence,
-    changes_evidence,
-    revert_suggestion,
+from graphs.triage_changes import changes_evidence, revert_suggestion
+from graphs.triage_summary import fill_prompt, offline_summary
+from graphs.triage_types import (
+    CPU,
+    DISK,
+    ENDPOINT,
+    MEMORY,
+    MODEL,
+    PROMPT,
+    Evidence,
+    IncidentInput,
+    ProposedAction,
+    TriageDeps,
+    TriageResult,
+    TriageState,
 )
-from tools.base import Toolbox
-from tools.format import human_bytes
-from tools.injection import warning
 from tools.redact import redact, redact_data
-from tools.remediation.catalogue import RemediationCatalogue
 from tools.remediation.relevance import DiskNeed, disk_need
 from tools.remediation.suggest import Suggestion, suggest
 
@@ -42,96 +46,6 @@ log = logging.getLogger(__name__)
 
 MAX_EVIDENCE_TEXT = 3000
 TRIAGE_CALLER = Caller(user="opsbot", via="scheduler")
-
-DISK = {"HostDiskFull", "HostDiskFillingUp", "HostInodesExhausted"}
-CPU = {"HostHighCpu"}
-MEMORY = {"HostMemoryPressure", "HostSwapHigh"}
-ENDPOINT = {"EndpointDown", "EndpointSlow", "TlsCertificateExpiring"}
-MODEL = {"ModelDataDrift", "ModelPerformanceDrop"}
-PROMPT = {"PromptRegression"}
-
-
-@dataclass
-class IncidentInput:
-    id: int
-    title: str
-    alertname: str
-    kind: str
-    severity: str
-    labels: dict[str, str] = field(default_factory=dict)
-    summary: str = ""
-    fields: list[list[str]] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
-    local: bool = True  # about this host (monitor findings), so local tools are evidence
-    started_at: datetime | None = None  # the onset: changes before it are candidate causes
-
-    @property
-    def alert_warning(self) -> str | None:
-        """The warning for the alert's own text (title, summary) when it was flagged as
-        instruction-like where the incident came in (`core.incidents.UNTRUSTED`)."""
-        reason = self.details.get(UNTRUSTED)
-        return warning(str(reason), "the alert's text") if reason else None
-
-
-@dataclass
-class Evidence:
-    tool: str
-    args: dict[str, Any]
-    ok: bool
-    text: str  # redacted
-    data: Any = None  # redacted
-
-
-@dataclass
-class ProposedAction:
-    action: str
-    params: dict[str, Any]
-    reason: str
-    preview: str
-    risk: str
-    approval_id: str | None = None
-    fixes: bool = True  # False: a valid action that is irrelevant to this incident
-
-
-@dataclass
-class TriageResult:
-    summary: str
-    runbook: dict[str, Any] | None
-    evidence: list[Evidence]
-    actions: list[ProposedAction]
-    dropped: list[str]
-    writer: str  # "offline" or "model"
-    error: str | None = None
-
-    def evidence_note(self) -> str:
-        parts = []
-        for item in self.evidence:
-            args = ", ".join(f"{k}={v!r}" for k, v in item.args.items())
-            status = "" if item.ok else " (failed)"
-            parts.append(f"*{item.tool}({args})*{status}\n{item.text}")
-        return "Evidence gathered by triage:\n" + "\n\n".join(parts) if parts else ""
-
-
-@dataclass
-class TriageDeps:
-    toolbox: Toolbox
-    model: Any = None  # a LangChain chat model; None or the offline planner: code writes it
-    runbook_lookup: Callable[[str, str], dict[str, Any] | None] | None = None
-    catalogue: RemediationCatalogue | None = None
-    request_approval: Callable[[IncidentInput, ProposedAction], str | None] | None = None
-    prompt: Callable[[], str] | None = None
-    recent_changes: RecentChanges | None = None  # the change log (graphs/triage_changes.py)
-
-
-class TriageState(TypedDict, total=False):
-    incident: IncidentInput
-    evidence: list[Evidence]
-    runbook: dict[str, Any] | None
-    actions: list[ProposedAction]
-    dropped: list[str]
-    summary: str
-    writer: str
-    error: str | None
 
 
 # ---------------------------------------------------------------------- evidence plan
@@ -168,136 +82,6 @@ def _clip(text: str) -> str:
     if len(text) <= MAX_EVIDENCE_TEXT:
         return text
     return text[:MAX_EVIDENCE_TEXT] + f"\n… ({len(text) - MAX_EVIDENCE_TEXT} more characters)"
-
-
-# ---------------------------------------------------------------------- summary writing
-def _cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
-    """The likely cause, from the evidence, in one or two sentences: a change to what the
-    incident is about leads; another recent change follows what the evidence says."""
-    change, related = cause_sentence(evidence)
-    if change is not None and related:
-        return change
-    found = _evidence_cause(incident, evidence)
-    return f"{found} {change}" if change is not None else found
-
-
-def _evidence_cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
-    by_tool = {e.tool: e for e in evidence if e.ok}
-    name = incident.alertname
-    if name in DISK and "disk_usage" in by_tool:
-        data = by_tool["disk_usage"].data or {}
-        largest = data.get("largest") or [] if isinstance(data, dict) else []
-        if largest:
-            top = ", ".join(
-                f"{d.get('path')} ({human_bytes(float(d.get('bytes') or 0))})" for d in largest[:3]
-            )
-            return f"The space is mostly in {top}."
-    if (name in CPU or name in MEMORY) and "top_processes" in by_tool:
-        procs = by_tool["top_processes"].data or []
-        if isinstance(procs, list) and procs:
-            top = procs[0]
-            if name in CPU:
-                return (
-                    f"The busiest process is PID {top.get('pid')} ({top.get('name')}) at "
-                    f"{float(top.get('cpu_percent') or 0):.0f}% of one core."
-                )
-            return (
-                f"The largest process is PID {top.get('pid')} ({top.get('name')}) with "
-                f"{human_bytes(float(top.get('rss') or 0))} resident."
-            )
-    if name in ENDPOINT and "check_endpoint" in by_tool:
-        first = (
-            by_tool["check_endpoint"].text.splitlines()[0] if by_tool["check_endpoint"].text else ""
-        )
-        return f"The probe now says: {first}"
-    if name in MODEL and "model_drift" in by_tool:
-        return by_tool["model_drift"].text.splitlines()[0]
-    failed = [e.tool for e in evidence if not e.ok]
-    if failed:
-        return f"Not determined: {', '.join(failed)} could not run."
-    if incident.summary and incident.alert_warning:  # never the alert's own words as a cause
-        return "Not determined from the evidence (the alert's description is flagged as untrusted)."
-    if incident.summary:
-        return incident.summary.strip().splitlines()[0]
-    return "Not determined from the evidence available."
-
-
-def _runbook_line(runbook: dict[str, Any] | None) -> str:
-    if not runbook:
-        return "No runbook matches this alert."
-    section = f" › {runbook['section']}" if runbook.get("section") else ""
-    line = f"{runbook.get('title', '?')}{section} ({runbook.get('source', '?')})"
-    if runbook.get("warning"):  # flagged at ingest: cited, never as the mitigation to follow
-        line += f" — {runbook['warning']}"
-    return line
-
-
-def _action_text(action: ProposedAction) -> str:
-    approval = f", approval {action.approval_id}" if action.approval_id else ""
-    return f"{action.action} — {action.reason} (risk {action.risk}{approval})"
-
-
-def _actions_line(actions: list[ProposedAction], dropped: list[str]) -> str:
-    fixes = [a for a in actions if a.fixes]
-    if fixes:
-        line = "; ".join(_action_text(a) for a in fixes)
-        idle = [a for a in actions if not a.fixes]
-        return line + ("" if not idle else "; not the fix: " + "; ".join(map(_action_text, idle)))
-    if actions:
-        return "nothing in the remediation catalogue fixes this. Not the fix: " + "; ".join(
-            _action_text(a) for a in actions
-        )
-    if dropped:
-        return "none that can run now (" + "; ".join(dropped[:3]) + ")"
-    return "none in the remediation catalogue fits this alert"
-
-
-def offline_summary(
-    incident: IncidentInput,
-    evidence: list[Evidence],
-    runbook: dict[str, Any] | None,
-    actions: list[ProposedAction],
-    dropped: list[str],
-) -> str:
-    figures = " · ".join(f"{k}: {v}" for k, v in incident.fields) or "none recorded"
-    lines = [
-        f"*What is wrong:* {incident.title}.",
-        *([f"*{incident.alert_warning}*"] if incident.alert_warning else []),
-        f"*Likely cause:* {_cause(incident, evidence)}",
-        f"*Figures:* {figures}",
-        f"*Runbook:* {_runbook_line(runbook)}",
-        f"*Suggested:* {_actions_line(actions, dropped)}",
-    ]
-    return redact("\n".join(lines))
-
-
-def fill_prompt(
-    template: str,
-    incident: IncidentInput,
-    evidence: list[Evidence],
-    runbook: dict[str, Any] | None,
-    actions: list[ProposedAction],
-    dropped: list[str],
-) -> str:
-    figures = "\n".join(f"- {k}: {v}" for k, v in incident.fields)
-    evidence_text = "\n\n".join(f"## {e.tool} {e.args}\n{e.text}" for e in evidence) or "(none)"
-    runbook_text = _runbook_line(runbook)
-    if runbook and runbook.get("excerpt"):
-        runbook_text += "\n" + str(runbook["excerpt"])
-    alert_text = incident.summary
-    if incident.alert_warning:
-        alert_text = f"{incident.alert_warning}\n{alert_text}"
-    values = {
-        "title": f"{incident.title} [{incident.alertname}, {incident.severity}]"
-        + (" (untrusted alert text, see the evidence)" if incident.alert_warning else ""),
-        "evidence": (alert_text + "\n" + figures + "\n\n" + evidence_text).strip(),
-        "runbook": runbook_text,
-        "actions": _actions_line(actions, dropped),
-    }
-    text = template
-    for key, value in values.items():
-        text = text.replace("{{" + key + "}}", value).replace("{{ " + key + " }}", value)
-    return redact(text)  # a last pass over everything that leaves the process
 
 
 # ---------------------------------------------------------------------- the graph

@@ -19,7 +19,7 @@ from tools.redact import redact, redact_data
 from tools.remediation.suggest import Suggestion, dry_run
 
 if TYPE_CHECKING:
-    from graphs.triage import Evidence, IncidentInput
+    from graphs.triage_types import Evidence, IncidentInput
     from tools.remediation.catalogue import RemediationCatalogue
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ RecentChanges = Callable[[datetime], list[Change]]
 
 def changes_evidence(recent: RecentChanges, incident: IncidentInput) -> Evidence:
     """The changes in the window before the incident began, most likely cause first."""
-    from graphs.triage import Evidence
+    from graphs.triage_types import Evidence
 
     onset = incident.started_at or utcnow()
     args = {"since": f"{int(WINDOW.total_seconds() // 3600)}h before the onset"}

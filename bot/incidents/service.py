@@ -26,7 +26,6 @@ from bot.approvals.queries import incident_approvals, incidents_with_approvals
 from bot.incidents.action_notes import action_note
 from bot.incidents.alertmanager import AmPayload, ingest
 from bot.incidents.contract import (
-    THREAD_PREFIX,
     IncidentCard,
     IncidentNotifier,
     incident_of_thread,
@@ -37,13 +36,12 @@ from bot.incidents.model import RESOLVED, CycleReport
 from bot.incidents.notify import IncidentOutbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.incidents.tables import Incident
-from bot.incidents.triage_record import triage_input, triaged
+from bot.incidents.triage_actions import request_action_approval
+from bot.incidents.triage_record import is_local, triage_input, triaged
 from bot.incidents.views import build_card
 from bot.storage.db import session
-from core.access import Caller
 from core.approvals import ApprovalView
 from core.clock import as_utc, utcnow
-from core.incidents import digest
 from tools.base import OpsTool
 from tools.redact import redact
 
@@ -219,13 +217,6 @@ class IncidentService:
             with self._pool_lock:
                 self._triaging.discard(incident_id)
 
-    def _is_local(self, row: Incident) -> bool:
-        if row.source == "monitor":
-            return True
-        labels = row.labels or {}
-        host = str(labels.get("host") or labels.get("instance") or labels.get("nodename") or "")
-        return bool(host) and host.split(":")[0] in (self.local_host, "localhost", "127.0.0.1")
-
     def triage_now(self, incident_id: int) -> Any:
         """Gather evidence, find the runbook, suggest actions (as approvals), summarise."""
         from graphs.triage import build_triage_graph, run_triage
@@ -239,7 +230,7 @@ class IncidentService:
         deps = self._triage_deps()
         if self._graph is None:
             self._graph = build_triage_graph(deps)
-        incident = triage_input(row, self._is_local(row))
+        incident = triage_input(row, is_local(row, self.local_host))
         try:
             result = run_triage(deps, incident, self._graph)
         except Exception as exc:
@@ -294,23 +285,7 @@ class IncidentService:
         tool = self._tool_lookup("run_remediation")
         if tool is None:
             return None
-        raw = {"action": action.action, "params": action.params}
-        args = tool.parse(raw)
-        preview = tool.preview(args) if tool.preview else ""
-        if not action.fixes:  # a valid tidy-up that does not fix the incident
-            preview += f"\nNote: not the fix for this incident: {action.reason}"
-        reopen = incident.details.get("reopen_count", 0)
-        view = self._approvals().request(
-            thread_id=f"{THREAD_PREFIX}{incident.id}",
-            tool_call_id=f"triage:{reopen}:{digest(raw)[:16]}",
-            tool=tool,
-            args=args.model_dump(mode="json"),
-            caller=Caller(user="opsbot", via="scheduler"),
-            preview=redact(preview),
-            risk=tool.risk_of(args),
-            incident_id=incident.id,
-        )
-        return str(view.id)
+        return request_action_approval(self._approvals(), tool, incident, action)
 
     # ------------------------------------------------------------------ approvals
     def sync_incident_approvals(self, incident_id: int, recheck: bool = True) -> list[str]:

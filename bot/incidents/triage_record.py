@@ -1,5 +1,5 @@
-"""An incident row as the triage graph's input, and the triage result as the incident's
-`triaged` event (its text and the change to the row)."""
+"""An incident row as the triage graph's input (and whether it is about this host), and the
+triage result as the incident's `triaged` event (its text and the change to the row)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,22 @@ from typing import TYPE_CHECKING, Any
 from bot.incidents.tables import Incident
 from core.clock import as_utc, iso, utcnow
 
-if TYPE_CHECKING:  # the triage graph loads LangGraph: only when triage runs
-    from graphs.triage import IncidentInput
+if TYPE_CHECKING:  # graphs is loaded only when triage runs
+    from graphs.triage_types import IncidentInput
+
+
+def is_local(row: Incident, local_host: str) -> bool:
+    """Whether the incident is about this host (monitor findings, or an alert naming it), so
+    local tools are evidence."""
+    if row.source == "monitor":
+        return True
+    labels = row.labels or {}
+    host = str(labels.get("host") or labels.get("instance") or labels.get("nodename") or "")
+    return bool(host) and host.split(":")[0] in (local_host, "localhost", "127.0.0.1")
 
 
 def triage_input(row: Incident, local: bool) -> IncidentInput:
-    from graphs.triage import IncidentInput
+    from graphs.triage_types import IncidentInput
 
     assert row.id is not None
     return IncidentInput(

@@ -17,7 +17,7 @@ from bot.incidents.spec import EngineConfig
 if TYPE_CHECKING:
     from bot.monitors.suite import Monitor, MonitorSuite
     from bot.runtime import Runtime
-    from graphs.triage import TriageDeps
+    from graphs.triage_types import TriageDeps
 
 # (alertname, text) -> the runbook to cite: title, section, source, excerpt, match, warning
 RunbookLookup = Callable[[str, str], dict[str, Any] | None]
@@ -123,7 +123,7 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
 
 
 def triage_deps(runtime: Runtime) -> TriageDeps:
-    from graphs.triage import TriageDeps
+    from graphs.triage_types import TriageDeps
 
     return TriageDeps(
         toolbox=runtime.toolbox,

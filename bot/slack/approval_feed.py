@@ -41,8 +41,9 @@ from bot.approvals import (
 from bot.reply import reply_from_turn
 from bot.slack.cards import decision_line
 from bot.slack.conversation import KeyedLocks
+from bot.slack.mrkdwn import truncate
 from bot.slack.outbox import Outbox, slack_error
-from bot.slack.render import SlackMessage, render_reply, section, truncate
+from bot.slack.render import SlackMessage, render_reply, section
 from bot.worker import PollingWorker
 from core.approvals import EXPIRED
 from core.clock import as_utc, utcnow

@@ -22,21 +22,8 @@ from bot.slack.approvals import (
     SNOOZE,
     ButtonSigner,
 )
-from bot.slack.render import (
-    MAX_BLOCKS,
-    MAX_TEXT,
-    context,
-    escape,
-    fields_blocks,
-    header,
-    mrkdwn,
-    quote,
-    section,
-    slack_date,
-    split_text,
-    truncate,
-    who,
-)
+from bot.slack.mrkdwn import MAX_TEXT, escape, mrkdwn, quote, slack_date, split_text, truncate, who
+from bot.slack.render import MAX_BLOCKS, context, fields_blocks, header, section
 from core.approvals import (
     APPROVED,
     EXECUTED,

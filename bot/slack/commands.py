@@ -21,8 +21,9 @@ from bot.reply import Context, Reply, Section
 from bot.slack.cards import approval_blocks
 from bot.slack.client import redacting_respond
 from bot.slack.conversation import Conversations, Incoming
+from bot.slack.mrkdwn import escape, quote
 from bot.slack.outbox import slack_error
-from bot.slack.render import MAX_BLOCKS, SlackMessage, escape, quote, render_reply, section
+from bot.slack.render import MAX_BLOCKS, SlackMessage, render_reply, section
 from core.access import Caller
 from graphs.port import AgentPort
 from tools.base import Toolbox

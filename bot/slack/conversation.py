@@ -24,8 +24,9 @@ from typing import Any
 from bot.metrics import counted_turn
 from bot.reply import reply_from_turn
 from bot.slack.dedupe import EventDedupe, event_key, message_key
+from bot.slack.mrkdwn import unescape
 from bot.slack.outbox import Outbox
-from bot.slack.render import render_reply, unescape
+from bot.slack.render import render_reply
 from core.access import Caller
 from graphs.port import AgentPort
 

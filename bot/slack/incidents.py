@@ -26,8 +26,9 @@ from bot.slack.approvals import (
 )
 from bot.slack.cards import SNOOZE_MINUTES, incident_blocks, incident_fallback
 from bot.slack.decisions import Click
+from bot.slack.mrkdwn import escape, split_text, truncate
 from bot.slack.outbox import ChannelPacer, Outbox, slack_error
-from bot.slack.render import SlackMessage, escape, section, split_text, truncate
+from bot.slack.render import SlackMessage, section
 from bot.slack.users import UserNames
 from core.approvals import APPROVED, EXECUTING, PENDING, ApprovalView, outcome_text
 from core.people import with_names

@@ -21,7 +21,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.approvals import ButtonSigner
 from bot.slack.cards import approval_blocks, approval_fallback
-from bot.slack.render import Rendered, SlackMessage, Upload, escape, section, truncate
+from bot.slack.mrkdwn import escape, truncate
+from bot.slack.render import Rendered, SlackMessage, Upload, section
 from core.approvals import ApprovalView
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from tools.runbooks.embedding import (
     ChromaOnnxEmbedder,
     Embedder,
     HashingEmbedder,
-    MiniLMInt8Embedder,
     OpenAICompatibleEmbedder,
     make_embedder,
 )
+from tools.runbooks.minilm import MiniLMInt8Embedder
 
 TEXTS = ["the disk is filling up", "restart the web service", "model drift on bike-demand"]
 

@@ -8,7 +8,8 @@ import pytest
 from tests.registry.conftest import MLFLOW_REASON
 from tools.registry.entities import NewVersion
 from tools.registry.errors import RegistryError
-from tools.registry.mlflow_backend import MlflowBackend, safe_uri
+from tools.registry.mlflow_backend import MlflowBackend
+from tools.registry.mlflow_convert import safe_uri
 
 
 @pytest.mark.skipif(MLFLOW_REASON is not None, reason=MLFLOW_REASON or "")

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from knowledge import SHIPPED_RUNBOOKS
-from tools.runbooks.embedding import HashingEmbedder, MiniLMInt8Embedder
+from tools.runbooks.embedding import HashingEmbedder
 from tools.runbooks.index import RunbookIndex
+from tools.runbooks.minilm import MiniLMInt8Embedder
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO / "tests" / "fixtures"

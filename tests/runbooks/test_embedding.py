@@ -8,17 +8,17 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-import tools.runbooks.embedding as embedding
+import tools.runbooks.minilm as minilm
 from tests.emulators.embeddings import EmbeddingsAPI, serve_embeddings_api
 from tools.runbooks.client import chroma_settings, make_client
 from tools.runbooks.embedding import (
     EmbeddingError,
     HashingEmbedder,
-    MiniLMInt8Embedder,
     OpenAICompatibleEmbedder,
     chroma_embedding_function,
     make_embedder,
 )
+from tools.runbooks.minilm import MiniLMInt8Embedder
 
 
 def test_unknown_embedding_names_the_allowed_ones() -> None:
@@ -45,7 +45,7 @@ def test_minilm_is_offline_normalised_deterministic_and_semantic(
 
 
 def test_minilm_refuses_a_model_file_with_the_wrong_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embedding, "MINILM_INT8_SHA256", "0" * 64)
+    monkeypatch.setattr(minilm, "MINILM_INT8_SHA256", "0" * 64)
     with pytest.raises(EmbeddingError, match="does not have the expected sha256"):
         MiniLMInt8Embedder().embed(["x"])
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.bot_process import REPO, clean_env
-from tools.runbooks.embedding import EmbeddingError, MiniLMInt8Embedder
+from tools.runbooks.embedding import EmbeddingError
+from tools.runbooks.minilm import MiniLMInt8Embedder
 
 PROBE = """
 import json, time, psutil

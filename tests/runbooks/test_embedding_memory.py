@@ -11,7 +11,7 @@ from tests.bot_process import REPO, clean_env
 
 PROBE = """
 import psutil, numpy, onnxruntime, tokenizers
-from tools.runbooks.embedding import MiniLMInt8Embedder
+from tools.runbooks.minilm import MiniLMInt8Embedder
 process = psutil.Process()
 before = process.memory_info().rss
 vector = MiniLMInt8Embedder().embed(["disk /var is full"])

@@ -14,7 +14,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from bench.retrieval import OFF_TOPIC, corpus_items, load_queries
+from bench.retrieval_corpus import OFF_TOPIC, corpus_items, load_queries
 from knowledge import SHIPPED_RUNBOOKS
 from knowledge.plaintext import expand_identifiers
 from tests.runbooks.conftest import CORPUS

@@ -9,13 +9,11 @@ bench, not here."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from types import ModuleType
-
 import pytest
 
-from tests.runbooks.conftest import CORPUS, REPO
+from bench.retrieval_corpus import OFF_TOPIC, corpus_items, load_queries
+from bench.retrieval_scoring import QUERY_SETS, PlainBM25, quality, rank_of
+from tests.runbooks.conftest import CORPUS
 from tools.runbooks.fusion import Fusion
 from tools.runbooks.hits import RunbookError
 from tools.runbooks.index import RunbookIndex
@@ -28,32 +26,19 @@ FLOORS = {
 ALLOWED_GAP = {("summaries", "r@3", "BM25 files"): 1, ("summaries", "r@3", "BM25 sections"): 0}
 
 
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_retrieval", REPO / "bench" / "retrieval.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_retrieval"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _figures(bench: ModuleType, ranks: list[int | None]) -> dict[str, float]:
-    return dict(zip(("r@1", "r@3", "mrr"), bench.quality(ranks), strict=True))
+def _figures(ranks: list[int | None]) -> dict[str, float]:
+    return dict(zip(("r@1", "r@3", "mrr"), quality(ranks), strict=True))
 
 
 def test_hybrid_search_keeps_its_floor_and_beats_bm25(corpus_index: RunbookIndex) -> None:
-    bench = _bench()
-    queries = bench.load_queries(CORPUS.name)
+    queries = load_queries(CORPUS.name)
     assert len(queries) == 99
-    sections, files = bench.corpus_items([CORPUS])
-    baselines = {"BM25 sections": bench.PlainBM25(sections), "BM25 files": bench.PlainBM25(files)}
-    for label, column in bench.QUERY_SETS:
+    sections, files = corpus_items([CORPUS])
+    baselines = {"BM25 sections": PlainBM25(sections), "BM25 files": PlainBM25(files)}
+    for label, column in QUERY_SETS:
         ours = _figures(
-            bench,
             [
-                bench.rank_of(
+                rank_of(
                     q[1],
                     [h.source for h in corpus_index.search(q[column], k=10, include_weak=True)],
                 )
@@ -63,7 +48,7 @@ def test_hybrid_search_keeps_its_floor_and_beats_bm25(corpus_index: RunbookIndex
         for name, floor in FLOORS[label].items():
             assert ours[name] >= floor, f"{label} {name} {ours[name]:.3f} < floor {floor}"
         for baseline, search in baselines.items():
-            theirs = _figures(bench, [bench.rank_of(q[1], search(q[column])) for q in queries])
+            theirs = _figures([rank_of(q[1], search(q[column])) for q in queries])
             for name in ("r@1", "r@3", "mrr"):
                 gap = ALLOWED_GAP.get((label, name, baseline))
                 message = f"{label} {name}: ours {ours[name]:.3f} vs {baseline} {theirs[name]:.3f}"
@@ -74,10 +59,9 @@ def test_hybrid_search_keeps_its_floor_and_beats_bm25(corpus_index: RunbookIndex
 
 
 def test_exact_alert_names_and_off_topic_questions(corpus_index: RunbookIndex) -> None:
-    bench = _bench()
-    for alert, gold, _description, _summary in bench.load_queries(CORPUS.name):
+    for alert, gold, _description, _summary in load_queries(CORPUS.name):
         assert corpus_index.search(alert, k=1)[0].source == gold, alert
-    answered = [q for q in bench.OFF_TOPIC if corpus_index.search(q, k=3)]
+    answered = [q for q in OFF_TOPIC if corpus_index.search(q, k=3)]
     assert answered == []
 
 

@@ -10,15 +10,8 @@ import pytest
 from bot.reply import ApprovalCard, Attachment, Code, Context, Fields, Reply, Section, Table
 from bot.slack.approvals import APPROVAL, ButtonSigner
 from bot.slack.cards import approval_blocks
-from bot.slack.render import (
-    MAX_BLOCKS,
-    MAX_MESSAGES,
-    MAX_TEXT,
-    escape,
-    mrkdwn,
-    render_reply,
-    split_text,
-)
+from bot.slack.mrkdwn import MAX_TEXT, escape, mrkdwn, split_text
+from bot.slack.render import MAX_BLOCKS, MAX_MESSAGES, render_reply
 from core.approvals import ApprovalView
 from core.clock import utcnow
 from tests.emulators.slack import block_problems

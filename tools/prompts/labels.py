@@ -4,6 +4,7 @@ rollback to the previous holder and the recorded history."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
@@ -14,7 +15,7 @@ from core.clock import utcnow
 from tools.prompts.diffing import diff_versions
 from tools.prompts.errors import PromptConflict, PromptError, PromptNotFound
 from tools.prompts.store_base import ATTEMPTS, Loaded, StoreBase, busy
-from tools.prompts.tables import PromptLabel, PromptLabelChange, PromptVersion
+from tools.prompts.tables import Prompt, PromptLabel, PromptLabelChange, PromptVersion
 from tools.prompts.templates import check_label, check_name
 from tools.prompts.views import LabelChange, LabelPlan
 
@@ -138,51 +139,18 @@ class LabelMoves(StoreBase):
             now = utcnow()
             with self._session() as db:
                 loaded = self._load(db, name)
-                prompt, holder = loaded.prompt, loaded.labels.get(label)
+                holder = loaded.labels.get(label)
                 current = holder.version if holder else 0
-                if expected is None:
-                    expected = current
-                if current != expected:
-                    was = f"v{expected}" if expected else "nothing"
-                    now_at = f"v{current}" if current else "nothing (it was removed)"
-                    raise PromptConflict(
-                        f"{label} of {name} has changed since this was requested: it pointed to "
-                        f"{was} then and points to {now_at} now. Nothing was changed; ask again "
-                        "to see the new diff"
-                    )
+                expected = current if expected is None else expected
+                _check_unchanged(name, label, expected, current)
                 target, rollback = self._plan(db, loaded, label, version)
+                # read before the move: the UPDATE also changes the loaded `holder` row
                 from_version = holder.version if holder is not None else None
-                if not self._bump(db, prompt, now):
+                if not self._move(db, loaded.prompt, holder, label, target.version, now, actor):
                     db.rollback()
                     continue
-                if holder is None:
-                    db.add(
-                        PromptLabel(
-                            prompt_id=prompt.id,  # type: ignore[arg-type]
-                            label=label,
-                            version=target.version,
-                            revision=1,
-                            updated_at=now,
-                            updated_by=actor,
-                        )
-                    )
-                else:
-                    moved = db.execute(
-                        update(PromptLabel)
-                        .where(col(PromptLabel.id) == holder.id)
-                        .where(col(PromptLabel.revision) == holder.revision)
-                        .values(
-                            version=target.version,
-                            revision=holder.revision + 1,
-                            updated_at=now,
-                            updated_by=actor,
-                        )
-                    )
-                    if cast("CursorResult[Any]", moved).rowcount != 1:
-                        db.rollback()
-                        continue
                 change = PromptLabelChange(
-                    prompt_id=prompt.id,  # type: ignore[arg-type]
+                    prompt_id=loaded.prompt.id,  # type: ignore[arg-type]
                     label=label,
                     from_version=from_version,
                     to_version=target.version,
@@ -192,28 +160,87 @@ class LabelMoves(StoreBase):
                     at=now,
                 )
                 db.add(change)
-                try:
-                    db.commit()
-                except IntegrityError:
-                    db.rollback()
+                if not _committed(db):
                     continue  # the label was created concurrently: re-read and re-check
-            self._changed(name)
-            log.info(
-                "prompt label %s of %s: %s -> v%s by %s",
-                label,
-                name,
-                f"v{change.from_version}" if change.from_version else "new",
-                change.to_version,
-                actor,
-            )
-            return LabelChange(
-                name,
-                label,
-                change.from_version,
-                change.to_version,
-                change.kind,
-                actor,
-                change.reason,
-                now,
-            )
+            return self._announce(name, change)
         raise busy(name)
+
+    def _move(
+        self,
+        db: Session,
+        prompt: Prompt,
+        holder: PromptLabel | None,
+        label: str,
+        version: int,
+        now: datetime,
+        actor: str,
+    ) -> bool:
+        """Point `label` at `version` in this transaction: the prompt's revision bumped, the
+        label created, or moved if it still has the revision read. False when another writer
+        got there first (the caller rolls back and tries again)."""
+        if not self._bump(db, prompt, now):
+            return False
+        if holder is None:
+            db.add(
+                PromptLabel(
+                    prompt_id=prompt.id,  # type: ignore[arg-type]
+                    label=label,
+                    version=version,
+                    revision=1,
+                    updated_at=now,
+                    updated_by=actor,
+                )
+            )
+            return True
+        moved = db.execute(
+            update(PromptLabel)
+            .where(col(PromptLabel.id) == holder.id)
+            .where(col(PromptLabel.revision) == holder.revision)
+            .values(version=version, revision=holder.revision + 1, updated_at=now, updated_by=actor)
+        )
+        return cast("CursorResult[Any]", moved).rowcount == 1
+
+    def _announce(self, name: str, change: PromptLabelChange) -> LabelChange:
+        """After the commit: tell the store's listeners, log the move, and return it."""
+        self._changed(name)
+        log.info(
+            "prompt label %s of %s: %s -> v%s by %s",
+            change.label,
+            name,
+            f"v{change.from_version}" if change.from_version else "new",
+            change.to_version,
+            change.actor,
+        )
+        return LabelChange(
+            name,
+            change.label,
+            change.from_version,
+            change.to_version,
+            change.kind,
+            change.actor,
+            change.reason,
+            change.at,
+        )
+
+
+def _check_unchanged(name: str, label: str, expected: int, current: int) -> None:
+    """PromptConflict when the label no longer holds the version the move was asked for
+    (0: no label)."""
+    if current != expected:
+        was = f"v{expected}" if expected else "nothing"
+        now_at = f"v{current}" if current else "nothing (it was removed)"
+        raise PromptConflict(
+            f"{label} of {name} has changed since this was requested: it pointed to "
+            f"{was} then and points to {now_at} now. Nothing was changed; ask again "
+            "to see the new diff"
+        )
+
+
+def _committed(db: Session) -> bool:
+    """Commit; False (rolled back) when a unique key says a concurrent writer won."""
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return False
+    return True

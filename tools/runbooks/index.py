@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 from knowledge.ingest import SourceFile, discover
 from knowledge.markdown import CHUNKER_VERSION
 from knowledge.plaintext import expand_identifiers
-from tools.injection import RULES_VERSION as INJECTION_RULES
+from tools.injection_rules import RULES_VERSION as INJECTION_RULES
 from tools.runbooks.client import make_client
 from tools.runbooks.embedding import (
     DEFAULT_EMBEDDING,
