@@ -25,6 +25,7 @@ from graphs.offline.intents import (
     UPDOWN,
     VERSION_WORDS,
 )
+from graphs.offline.promql import promql_in
 from graphs.offline.text import tokens
 
 _MAX_TARGETS = 5  # calls of one tool for the names of one message
@@ -45,14 +46,6 @@ def bare_numbers(text: str, ents: Entities) -> list[int]:
         for word in tokens(text)
         if word.isdigit() and len(word) <= 6 and int(word) > 0 and int(word) not in ents.pids
     ]
-
-
-def _promql(text: str) -> str | None:
-    quoted = re.search(r"`([^`]+)`", text)
-    if quoted:
-        return quoted.group(1).strip()
-    after = re.search(r"(?i)\b(?:promql|query)\s*:?\s+(.+)$", text.strip())
-    return after.group(1).strip() if after else None
 
 
 def _diff_refs(text: str, ents: Entities) -> tuple[str, str]:
@@ -182,18 +175,17 @@ class Reads:
         if words & PROCESS and self._has("top_processes"):
             by = "memory" if words & MEMORY_WORDS else "cpu"
             calls.append(("top_processes", {"by": by, "limit": ents.count or 10}))
+        query = promql_in(text) if self._has("query_metrics") else None
         endpoint_words = words & ENDPOINT or (
-            words & UPDOWN and (ents.endpoints or ents.urls or not calls)
+            words & UPDOWN and (ents.endpoints or ents.urls or not calls) and not query
         )
         if (ents.endpoints or endpoint_words) and self._has("check_endpoint"):
             targets = ents.endpoints or ents.urls or [""]
             calls.extend(("check_endpoint", {"target": t}) for t in targets[:5])
-        if words & METRICS and self._has("query_metrics"):
-            query = _promql(text)
-            if query:
-                calls.append(("query_metrics", {"query": query}))
-            else:
-                plan.reply = "Give me the PromQL, e.g. promql: `rate(http_requests_total[5m])`."
+        if query:
+            calls.append(("query_metrics", {"query": query}))
+        elif words & METRICS and self._has("query_metrics"):
+            plan.reply = "Give me the PromQL, e.g. promql: `rate(http_requests_total[5m])`."
         host_words = words & HOST
         if host_words and self._has("host_health"):
             process_only = words & PROCESS and host_words <= (MEMORY_WORDS | {"cpu"})
