@@ -92,6 +92,11 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
                 query=query,
             )
         )
+    if s.log_sources:
+        from bot.monitors.logs import LogMonitor
+        from tools.logs.watch import LogWatcher
+
+        monitors.append(LogMonitor(LogWatcher(runtime.engine), tuple(s.log_sources)))
     if s.endpoints:
         monitors.append(
             EndpointMonitor(

@@ -49,7 +49,9 @@ def test_migrations_create_every_table_and_match_models(database_url, tmp_path) 
     engine = _engine(database_url, tmp_path)
     heads = script_heads()
     assert any(h.startswith("core_") for h in heads)  # the core branch's latest revision
-    assert len(heads) == 6  # one per area: core, incidents, prompts, registry, changes, anomaly
+    assert (
+        len(heads) == 7
+    )  # one per area: core, incidents, prompts, registry, changes, anomaly, logs
     assert migrate(engine) is True
     assert database_heads(engine) == script_heads()
     assert migrate(engine) is False  # a second start sees the schema current and skips Alembic
@@ -100,7 +102,7 @@ def test_each_area_owns_its_branch_and_keeps_its_revisions() -> None:
     parents and labels are those of the old single-folder layout."""
     scripts = ScriptDirectory.from_config(alembic_config())
     assert [a.BRANCH for a in AREAS] == [
-        "core", "incidents", "prompts", "registry", "changes", "anomaly",
+        "core", "incidents", "prompts", "registry", "changes", "anomaly", "logs",
     ]  # fmt: skip
     assert set(scripts.get_heads()) == script_heads()  # the file reader agrees with Alembic
     for area in AREAS:
@@ -119,6 +121,7 @@ def test_each_area_owns_its_branch_and_keeps_its_revisions() -> None:
     assert (ROOT / "tools" / "registry" / "migrations") in version_locations()
     assert (ROOT / "bot" / "incidents" / "migrations") in version_locations()
     assert (ROOT / "tools" / "anomaly" / "migrations") in version_locations()
+    assert (ROOT / "tools" / "logs" / "migrations") in version_locations()
     assert not list((MIGRATIONS_DIR / "versions").glob("[!c]*.py"))  # only core's stay there
 
 
