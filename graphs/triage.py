@@ -15,6 +15,7 @@ The types are in `triage_types.py`, the summary and the prompt in `triage_summar
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import HumanMessage
@@ -39,6 +40,7 @@ from graphs.triage_types import (
     TriageState,
 )
 from tools.redact import redact, redact_data
+from tools.remediation.catalogue import RemediationCatalogue
 from tools.remediation.relevance import DiskNeed, disk_need
 from tools.remediation.suggest import Suggestion, suggest
 
@@ -85,33 +87,41 @@ def _clip(text: str) -> str:
 
 
 # ---------------------------------------------------------------------- the graph
-def build_triage_graph(deps: TriageDeps) -> Any:
-    def gather(state: TriageState) -> dict[str, Any]:
-        incident = state["incident"]
-        evidence: list[Evidence] = []
-        for name, args in evidence_plan(incident):
-            tool = deps.toolbox.get(name)
-            if tool is None:
-                continue
-            try:
-                result = tool.invoke(args, TRIAGE_CALLER)
-                item = Evidence(
-                    name, args, result.ok, _clip(redact(result.text)), redact_data(result.data)
-                )
-            except Exception as exc:  # evidence is best effort; say what failed
-                log.warning("triage evidence %s failed: %s", name, exc)
-                item = Evidence(name, args, False, f"{type(exc).__name__}: {redact(str(exc))}")
-            evidence.append(item)
-        if deps.recent_changes is not None:
-            evidence.append(changes_evidence(deps.recent_changes, incident))
-        return {"evidence": evidence}
+@dataclass(frozen=True)
+class TriageNodes:
+    """The four steps of triage, each one node of the graph: gather the evidence, find the
+    runbook, suggest actions (each dry-run, each an approval), write the summary."""
 
-    def runbook(state: TriageState) -> dict[str, Any]:
+    deps: TriageDeps
+
+    def gather(self, state: TriageState) -> dict[str, Any]:
+        incident = state["incident"]
+        evidence = [self._evidence(name, args) for name, args in evidence_plan(incident)]
+        found = [item for item in evidence if item is not None]
+        if self.deps.recent_changes is not None:
+            found.append(changes_evidence(self.deps.recent_changes, incident))
+        return {"evidence": found}
+
+    def _evidence(self, name: str, args: dict[str, Any]) -> Evidence | None:
+        """One read tool's result, redacted; None when the tool is not in this build."""
+        tool = self.deps.toolbox.get(name)
+        if tool is None:
+            return None
+        try:
+            result = tool.invoke(args, TRIAGE_CALLER)
+            return Evidence(
+                name, args, result.ok, _clip(redact(result.text)), redact_data(result.data)
+            )
+        except Exception as exc:  # evidence is best effort; say what failed
+            log.warning("triage evidence %s failed: %s", name, exc)
+            return Evidence(name, args, False, f"{type(exc).__name__}: {redact(str(exc))}")
+
+    def runbook(self, state: TriageState) -> dict[str, Any]:
         incident = state["incident"]
         found = None
-        if deps.runbook_lookup is not None:
+        if self.deps.runbook_lookup is not None:
             try:
-                found = deps.runbook_lookup(
+                found = self.deps.runbook_lookup(
                     incident.alertname, f"{incident.title}. {incident.summary}"
                 )
             except Exception as exc:
@@ -121,23 +131,35 @@ def build_triage_graph(deps: TriageDeps) -> Any:
             found = {"title": f"{incident.alertname} runbook", "section": None, "source": url}
         return {"runbook": found}
 
-    def actions(state: TriageState) -> dict[str, Any]:
-        incident = state["incident"]
-        if deps.catalogue is None:
+    def actions(self, state: TriageState) -> dict[str, Any]:
+        if self.deps.catalogue is None:
             return {"actions": [], "dropped": []}
+        suggestions, dropped = self._suggestions(state, self.deps.catalogue)
+        proposed: list[ProposedAction] = []
+        for suggestion in suggestions:
+            action = self._requested(state["incident"], suggestion, dropped)
+            if action is not None:
+                proposed.append(action)
+        return {"actions": proposed, "dropped": dropped}
+
+    def _suggestions(
+        self, state: TriageState, catalogue: RemediationCatalogue
+    ) -> tuple[list[Suggestion], list[str]]:
+        """The catalogue's rules for this incident, the revert of a likely-cause change
+        first; and why the others were dropped."""
+        incident = state["incident"]
+        evidence = state.get("evidence", [])
         processes = None
-        for item in state.get("evidence", []):
+        for item in evidence:
             if item.tool == "top_processes" and isinstance(item.data, list):
                 processes = item.data
         labels = dict(incident.labels)
         if not incident.local:  # about another host: local files and processes are not it
             labels.pop("mountpoint", None)
             processes = None
-        disk = _disk_need(labels.get("mountpoint"), state.get("evidence", []))
-        suggestions, dropped = suggest(
-            deps.catalogue, incident.alertname, labels, processes, disk=disk
-        )
-        revert, why = revert_suggestion(deps.catalogue, state.get("evidence", []))
+        disk = _disk_need(labels.get("mountpoint"), evidence)
+        suggestions, dropped = suggest(catalogue, incident.alertname, labels, processes, disk=disk)
+        revert, why = revert_suggestion(catalogue, evidence)
         if revert is not None:  # first, in place of a generic rollback of the same thing
             name = revert.params.get("name")
             suggestions = [revert] + [
@@ -145,30 +167,35 @@ def build_triage_graph(deps: TriageDeps) -> Any:
             ]
         if why is not None:
             dropped.append(why)
-        proposed: list[ProposedAction] = []
-        for suggestion in suggestions:
-            action = _proposed(suggestion)
-            if deps.request_approval is not None:
-                try:
-                    action.approval_id = deps.request_approval(incident, action)
-                except Exception as exc:
-                    log.warning("could not request approval for %s: %s", suggestion.action, exc)
-                    dropped.append(f"{suggestion.action}: approval could not be created ({exc})")
-                    continue
-            proposed.append(action)
-        return {"actions": proposed, "dropped": dropped}
+        return suggestions, dropped
 
-    def summarise(state: TriageState) -> dict[str, Any]:
+    def _requested(
+        self, incident: IncidentInput, suggestion: Suggestion, dropped: list[str]
+    ) -> ProposedAction | None:
+        """The suggestion as a proposed action with its pending approval; None (and the
+        reason in `dropped`) when the approval could not be created."""
+        action = _proposed(suggestion)
+        if self.deps.request_approval is None:
+            return action
+        try:
+            action.approval_id = self.deps.request_approval(incident, action)
+        except Exception as exc:
+            log.warning("could not request approval for %s: %s", suggestion.action, exc)
+            dropped.append(f"{suggestion.action}: approval could not be created ({exc})")
+            return None
+        return action
+
+    def summarise(self, state: TriageState) -> dict[str, Any]:
         incident = state["incident"]
         evidence = state.get("evidence", [])
         found = state.get("runbook")
         proposed = state.get("actions", [])
         dropped = state.get("dropped", [])
         fallback = offline_summary(incident, evidence, found, proposed, dropped)
-        model = deps.model
-        if model is None or is_offline(model) or deps.prompt is None:
+        model = self.deps.model
+        if model is None or is_offline(model) or self.deps.prompt is None:
             return {"summary": fallback, "writer": "offline", "error": None}
-        prompt = fill_prompt(deps.prompt(), incident, evidence, found, proposed, dropped)
+        prompt = fill_prompt(self.deps.prompt(), incident, evidence, found, proposed, dropped)
         try:
             reply = model.invoke([HumanMessage(content=prompt)])
         except Exception as exc:
@@ -178,11 +205,14 @@ def build_triage_graph(deps: TriageDeps) -> Any:
         text = message_text(reply).strip() or fallback
         return {"summary": redact(text), "writer": "model", "error": None}
 
+
+def build_triage_graph(deps: TriageDeps) -> Any:
+    nodes = TriageNodes(deps)
     graph = StateGraph(TriageState)
-    graph.add_node("gather_evidence", gather)
-    graph.add_node("find_runbook", runbook)
-    graph.add_node("suggest_actions", actions)
-    graph.add_node("summarise", summarise)
+    graph.add_node("gather_evidence", nodes.gather)
+    graph.add_node("find_runbook", nodes.runbook)
+    graph.add_node("suggest_actions", nodes.actions)
+    graph.add_node("summarise", nodes.summarise)
     graph.add_edge(START, "gather_evidence")
     graph.add_edge("gather_evidence", "find_runbook")
     graph.add_edge("find_runbook", "suggest_actions")
