@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -45,6 +45,11 @@ from core.clock import as_utc, utcnow
 from tools.base import OpsTool
 from tools.redact import redact
 
+if TYPE_CHECKING:
+    from bot.approvals import ApprovalService
+    from bot.monitors.suite import MonitorSuite
+    from graphs.triage_types import TriageDeps
+
 log = logging.getLogger(__name__)
 
 TRIAGE_STALE = timedelta(minutes=5)  # untriaged this long (e.g. a crash): triage again
@@ -65,9 +70,9 @@ class IncidentService:
         db: Engine,
         config: ServiceConfig | None = None,
         *,
-        monitors: Callable[[], Any] | None = None,
-        triage_deps: Callable[[], Any] | None = None,
-        approvals: Callable[[], Any] | None = None,
+        monitors: Callable[[], MonitorSuite] | None = None,
+        triage_deps: Callable[[], TriageDeps] | None = None,
+        approvals: Callable[[], ApprovalService] | None = None,
         tool_lookup: Callable[[str], OpsTool | None] | None = None,
         local_host: str | None = None,
     ) -> None:
@@ -87,7 +92,7 @@ class IncidentService:
         self._triaging: set[int] = set()
         self._futures: list[Future[Any]] = []
         self._graph: Any = None
-        self._suite: Any = None
+        self._suite: MonitorSuite | None = None
 
     # ------------------------------------------------------------------ listener
     def changed(self, incident_id: int) -> None:
@@ -121,7 +126,7 @@ class IncidentService:
         return self.card(incident_id)
 
     # ------------------------------------------------------------------ monitors
-    def monitors(self) -> Any:
+    def monitors(self) -> MonitorSuite:
         if self._suite is None:
             if self._monitors is None:
                 raise IncidentError("no monitors are configured in this process")
