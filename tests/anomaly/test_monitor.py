@@ -113,6 +113,12 @@ def test_the_configured_monitor_opens_an_incident(make_runtime, database_url) ->
 def test_a_series_in_its_learning_period_is_reported_as_such(make_runtime) -> None:  # type: ignore[no-untyped-def]
     runtime = make_runtime(anomaly_series=["cpu", "memory"])
     result = runtime.toolbox.get("series_anomalies").invoke({}, Caller("U1", "cli"))
-    assert "cpu: learning (0 of 600 samples); no alert yet" in result.text
-    assert "memory: learning (0 of 600 samples)" in result.text
+    assert "cpu: no samples yet (the host series are cpu, memory, swap" in result.text
+    samples = SampleStore(runtime.engine)
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    for i in range(12):
+        samples.record(start + timedelta(seconds=10 * i), {"memory": 40.0})
+    runtime.incidents.run_checks(only={"anomaly"})
+    result = runtime.toolbox.get("series_anomalies").invoke({}, Caller("U1", "cli"))
+    assert "memory: learning (12 of 600 samples); no alert yet" in result.text
     assert make_runtime(anomaly_series=[]).toolbox.get("series_anomalies") is None

@@ -158,3 +158,13 @@ def test_triage_quotes_the_errors_logged_before_the_incident(  # type: ignore[no
     assert "*search_logs(level='error', since='30m', limit=10)*" in evidence
     assert "First in the window:" in evidence and "db pool exhausted" in evidence
     assert "ak_live_0123456789abcdef" not in evidence
+
+
+def test_a_regex_that_could_take_exponential_time_is_refused(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    write(log, [f"{stamp(1)} ERROR " + "a" * 50_000 + "!"])
+    for pattern in ("(a+)+$", "(x|a*)*b", "([a-z]+)*!z"):
+        refused = tool(str(log)).invoke({"text": pattern, "regex": True}, CALLER)
+        assert not refused.ok and "nested repetition" in refused.text, pattern
+    fine = tool(str(log)).invoke({"text": r"ERROR a{3}", "regex": True}, CALLER)
+    assert fine.ok and fine.data["count"] == 1

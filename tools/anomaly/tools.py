@@ -29,7 +29,12 @@ def _line(state: SeriesState) -> tuple[str, dict[str, object]]:
         "expected": list(state.band) if state.band else None,
         "last_sample": iso(state.last_at) if state.last_at else None,
     }
-    if detector.learning:
+    if detector.seen == 0 and state.last_at is None:
+        text = (
+            f"{state.series}: no samples yet (the host series are cpu, memory, swap, "
+            "disk:<mount>, inodes:<mount>; a query's series appear once it returns data)"
+        )
+    elif detector.learning:
         text = f"{state.series}: learning ({detector.seen} of {needed} samples); no alert yet"
     elif state.anomalous_since is not None:
         band = f", expected {state.band[0]:.1f}–{state.band[1]:.1f}" if state.band else ""

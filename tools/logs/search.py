@@ -31,6 +31,10 @@ _CANONICAL = {"warn": "warning", "err": "error", "crit": "critical", "fatal": "c
               "panic": "critical", "severe": "error", "alert": "critical", "emerg": "critical"}  # fmt: skip
 GROUP_AT = 20  # more matches than this: also grouped by template
 MAX_PATTERN = 500
+MATCH_CHARS = 2000  # a regex is tried on this many characters of a line at most
+# a repeated group that itself repeats ("(a+)+", "(x|y*)*", "(.*){2,}"): Python's `re` can take
+# exponential time on it, and a search runs inside the bot's process
+_NESTED = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,)")
 
 
 def timestamp(line: str, now: datetime) -> datetime | None:
@@ -75,6 +79,11 @@ class Query:
             return None
         if len(self.text) > MAX_PATTERN:
             raise Invalid(f"the search text is longer than {MAX_PATTERN} characters")
+        if self.regex and _NESTED.search(self.text):
+            raise Invalid(
+                "nested repetition such as (a+)+ can take exponential time; "
+                "write the regular expression without a repeated group that repeats"
+            )
         try:
             return re.compile(self.text if self.regex else re.escape(self.text), re.IGNORECASE)
         except re.error as exc:
@@ -113,7 +122,7 @@ def search(
             at = timestamp(line, now) or at
             if query.since is not None and at is not None and at < query.since:
                 continue
-            if pattern is not None and not pattern.search(line):
+            if pattern is not None and not pattern.search(line, 0, MATCH_CHARS):
                 continue
             if floor is not None:
                 found = level(line)
