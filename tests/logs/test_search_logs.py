@@ -20,7 +20,9 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def stamp(minutes_ago: float) -> str:
-    return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A timestamp `minutes_ago` before now (now when called: a module-level time would go stale
+    while a long suite runs)."""
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write(path: Path, lines: list[str], mode: str = "w") -> None:
