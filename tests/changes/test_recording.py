@@ -134,3 +134,33 @@ def test_the_cli_adds_and_lists_changes(data_dir) -> None:  # type: ignore[no-un
     assert bad.returncode == 1 and "use e.g. 30m, 2h or 7d" in bad.stderr
     skewed = opsbot("changes", "add", "x", "--summary", "s", "--link", "ftp://x", env=env)
     assert skewed.returncode == 2 and "link must be an http(s) URL" in skewed.stderr
+
+
+def test_a_change_log_that_cannot_be_written_does_not_fail_the_action(  # type: ignore[no-untyped-def]
+    make_runtime, caplog
+) -> None:
+    """The action ran and its outcome is recorded; the change row is refused (here by a
+    trigger, as a full disk would): the approval stays executed and the error is logged."""
+    import logging
+
+    from sqlalchemy import text
+
+    runtime = make_runtime(console_mode=False, oncall_users=["U_ONCALL"])
+    seed_demo(runtime.prompts)
+    with runtime.engine.begin() as conn:
+        conn.execute(text(
+            "CREATE TRIGGER refuse_changes BEFORE INSERT ON change "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        ))  # fmt: skip
+    turn = runtime.agent.ask(
+        "promote support-triage v3 to production", thread_id="C1:9.0", caller=REQUESTER
+    )
+    [approval] = turn.pending
+    with caplog.at_level(logging.ERROR, logger="bot.approvals.execute"):
+        runtime.approval_flow.decide_and_resume(
+            approval.id, user="U_ONCALL", approve=True, via="slack"
+        )
+    assert runtime.approvals.view(approval.id).status == "executed"
+    assert runtime.prompts.get("support-triage").version == 3
+    assert runtime.changes.list(utcnow().replace(year=2000)) == []
+    assert any("could not be written to the change log" in r.getMessage() for r in caplog.records)
