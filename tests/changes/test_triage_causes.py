@@ -6,27 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.incidents.alertmanager import parse_payload
 from core.access import Caller
-from core.clock import iso, utcnow
-from tests.incidents.alerts import alert, payload
+from core.clock import utcnow
+from tests.incidents.alerts import fire
 from tools.prompts.demo import seed_demo
 
 REQUESTER = Caller(user="U_REQ", via="slack", channel="C1")
 
 
 def _regression(service: Any, prompt: str) -> int:
-    item = alert(
-        labels={"alertname": "PromptRegression", "prompt": prompt, "severity": "warning"},
-        annotations={"summary": f"{prompt}: quality score fell from 0.91 to 0.62"},
-        startsAt=iso(utcnow()),
-        fingerprint="c0ffee00000000aa",
+    labels = {"alertname": "PromptRegression", "prompt": prompt, "severity": "warning"}
+    return fire(
+        service, labels, f"{prompt}: quality score fell from 0.91 to 0.62", "c0ffee00000000aa"
     )
-    incident_id, change = service.ingest_alertmanager(
-        parse_payload(payload(item, group="PromptRegression"))
-    )
-    assert change == "opened" and incident_id is not None
-    return incident_id
 
 
 def test_a_label_move_before_a_regression_is_its_likely_cause(make_runtime, database_url) -> None:  # type: ignore[no-untyped-def]
@@ -89,16 +81,8 @@ def test_a_deploy_before_errors_suggests_its_configured_rollback(  # type: ignor
     )  # fmt: skip
     service = runtime.incidents
     service.config.background = False
-    item = alert(
-        labels={"alertname": "HighErrorRate", "service": "checkout", "severity": "critical"},
-        annotations={"summary": "checkout: 12% of requests fail"},
-        startsAt=iso(utcnow()),
-        fingerprint="c0ffee00000000bb",
-    )
-    incident_id, _ = service.ingest_alertmanager(
-        parse_payload(payload(item, group="HighErrorRate"))
-    )
-    assert incident_id is not None
+    labels = {"alertname": "HighErrorRate", "service": "checkout", "severity": "critical"}
+    incident_id = fire(service, labels, "checkout: 12% of requests fail", "c0ffee00000000bb")
     card = service.card(incident_id)
     assert "A change just before it began: deployed checkout 1.4.2 (deploy, by ci; 6 min" in (
         card.summary

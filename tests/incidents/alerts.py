@@ -54,3 +54,18 @@ def alert(**changes: Any) -> dict[str, Any]:
     item["labels"].update(labels)
     item.update(changes)
     return item
+
+
+def fire(service: Any, labels: dict[str, str], summary: str, fingerprint: str) -> int:
+    """Ingest one alert firing from now, in a group of its own alert name, into the incident
+    service; the id of the incident it opened."""
+    from bot.incidents.alertmanager import parse_payload
+    from core.clock import iso, utcnow
+
+    item = alert(labels=labels, annotations={"summary": summary}, startsAt=iso(utcnow()),
+                 fingerprint=fingerprint)  # fmt: skip
+    incident_id, change = service.ingest_alertmanager(
+        parse_payload(payload(item, group=labels["alertname"]))
+    )
+    assert change == "opened" and incident_id is not None, change
+    return int(incident_id)

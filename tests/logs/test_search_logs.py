@@ -133,9 +133,7 @@ def test_the_cli_searches_the_configured_sources(tmp_path: Path, data_dir: Path)
 def test_triage_quotes_the_errors_logged_before_the_incident(  # type: ignore[no-untyped-def]
     make_runtime, tmp_path: Path
 ) -> None:
-    from bot.incidents.alertmanager import parse_payload
-    from core.clock import iso, utcnow
-    from tests.incidents.alerts import alert, payload
+    from tests.incidents.alerts import fire
 
     log = tmp_path / "checkout.log"
     write(log, [
@@ -146,16 +144,8 @@ def test_triage_quotes_the_errors_logged_before_the_incident(  # type: ignore[no
     runtime = make_runtime(console_mode=False, log_sources=[str(log)])
     service = runtime.incidents
     service.config.background = False
-    item = alert(
-        labels={"alertname": "HighErrorRate", "service": "checkout", "severity": "critical"},
-        annotations={"summary": "checkout: 12% of requests fail"},
-        startsAt=iso(utcnow()),
-        fingerprint="c0ffee00000000cc",
-    )
-    incident_id, _ = service.ingest_alertmanager(
-        parse_payload(payload(item, group="HighErrorRate"))
-    )
-    assert incident_id is not None
+    labels = {"alertname": "HighErrorRate", "service": "checkout", "severity": "critical"}
+    incident_id = fire(service, labels, "checkout: 12% of requests fail", "c0ffee00000000cc")
     evidence = next(e.note for e in service.engine.timeline(incident_id) if e.kind == "triaged")
     assert "*search_logs(level='error', since='30m', limit=10)*" in evidence
     assert "First in the window:" in evidence and "db pool exhausted" in evidence
