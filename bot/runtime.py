@@ -312,8 +312,17 @@ class Runtime:
             models=lambda: self.registry.model_names(),
             services=lambda: self.remediation.services(),
             scripts=lambda: self.remediation.scripts(),
+            metrics=self._metric_names(),
         )
         return VocabularyCache(sources)
+
+    def _metric_names(self) -> Callable[[], frozenset[str]]:
+        """Prometheus's metric names for the planner (cached for minutes), or none."""
+        if not self.settings.prometheus_url:
+            return frozenset
+        from tools.infra.metric_names import MetricNames
+
+        return MetricNames(self.settings.prometheus_url)
 
     @cached_property
     def system_prompt(self) -> SystemPrompt:

@@ -98,3 +98,37 @@ def compact_json(data: object, limit: int = 80, text_limit: int = 24) -> str:
         if len(text) <= limit or keep == 0:
             return text
     return text
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], width: int = 40) -> str:
+    """A one-line chart of `values` in block characters, at most `width` wide (neighbouring
+    points averaged); a gap (NaN or infinite) is a space, a flat series a row of the lowest bar."""
+    import math
+
+    if not values:
+        return ""
+    if len(values) > width:
+        size = len(values) / width
+        buckets = [values[int(i * size) : int((i + 1) * size) or None] for i in range(width)]
+        values = [_mean([v for v in bucket if math.isfinite(v)]) for bucket in buckets]
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return " " * len(values)
+    low, high = min(finite), max(finite)
+    span = high - low
+    chars = []
+    for value in values:
+        if not math.isfinite(value):
+            chars.append(" ")
+        elif span == 0:
+            chars.append(_BARS[0])
+        else:
+            chars.append(_BARS[min(len(_BARS) - 1, int((value - low) / span * len(_BARS)))])
+    return "".join(chars)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")

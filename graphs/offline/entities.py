@@ -32,6 +32,7 @@ class Vocabulary:
     services: tuple[str, ...] = ()
     scripts: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
+    metrics: frozenset[str] = frozenset()  # metric names Prometheus holds
 
 
 @dataclass

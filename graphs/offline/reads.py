@@ -25,7 +25,7 @@ from graphs.offline.intents import (
     UPDOWN,
     VERSION_WORDS,
 )
-from graphs.offline.promql import promql_in
+from graphs.offline.promql import promql_in, range_in, similar_metrics
 from graphs.offline.text import tokens
 
 _MAX_TARGETS = 5  # calls of one tool for the names of one message
@@ -175,7 +175,8 @@ class Reads:
         if words & PROCESS and self._has("top_processes"):
             by = "memory" if words & MEMORY_WORDS else "cpu"
             calls.append(("top_processes", {"by": by, "limit": ents.count or 10}))
-        query = promql_in(text) if self._has("query_metrics") else None
+        metrics = self.vocab.metrics
+        query = promql_in(text, metrics) if self._has("query_metrics") else None
         endpoint_words = words & ENDPOINT or (
             words & UPDOWN and (ents.endpoints or ents.urls or not calls) and not query
         )
@@ -183,9 +184,13 @@ class Reads:
             targets = ents.endpoints or ents.urls or [""]
             calls.extend(("check_endpoint", {"target": t}) for t in targets[:5])
         if query:
-            calls.append(("query_metrics", {"query": query}))
+            window = range_in(text)
+            calls.append(
+                ("query_metrics", {"query": query, **({"range": window} if window else {})})
+            )
         elif words & METRICS and self._has("query_metrics"):
-            plan.reply = "Give me the PromQL, e.g. promql: `rate(http_requests_total[5m])`."
+            plan.reply = _ask_for_promql(text, metrics)
+            return  # about Prometheus: "memory" here is a metric to name, not this host
         host_words = words & HOST
         if host_words and self._has("host_health"):
             process_only = words & PROCESS and host_words <= (MEMORY_WORDS | {"cpu"})
@@ -207,3 +212,13 @@ class Reads:
         )
         if (words & RUNBOOK or asks_howto) and self._has("search_runbooks"):
             plan.calls.append(("search_runbooks", {"query": text.strip()[:500], "k": 3}))
+
+
+def _ask_for_promql(text: str, metrics: frozenset[str]) -> str:
+    """The reply when the message is about Prometheus but names no query: the known metric
+    names that look like what it asks about, when there are any."""
+    close = similar_metrics(text, metrics)
+    if close:
+        names = ", ".join(f"`{name}`" for name in close)
+        return f"Which metric? Prometheus has {names}. Or give me the PromQL."
+    return "Give me the PromQL, e.g. promql: `rate(http_requests_total[5m])`."

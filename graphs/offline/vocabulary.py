@@ -32,6 +32,7 @@ class VocabularySources:
     models: Callable[[], Iterable[str]]
     services: Callable[[], Iterable[str]]
     scripts: Callable[[], Iterable[str]]
+    metrics: Callable[[], frozenset[str]] = frozenset  # Prometheus's metric names, if any
 
 
 class VocabularyCache:
@@ -63,6 +64,7 @@ class VocabularyCache:
             labels=tuple(s.labels()),
             services=tuple(s.services()),
             scripts=tuple(s.scripts()),
+            metrics=s.metrics(),
         )
         with self._lock:
             self._cached = (now, vocab)

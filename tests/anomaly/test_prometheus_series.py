@@ -4,11 +4,7 @@ too many series is a clear finding of its own; NaN is a gap; the host series go 
 
 from __future__ import annotations
 
-import http.server
-import json
 import random
-import threading
-import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +13,7 @@ import pytest
 
 from bot.monitors.anomaly import AnomalyMonitor
 from bot.monitors.samples import SampleStore
+from tests.emulators.prometheus import PrometheusEmulator, prometheus_emulator
 from tools.anomaly.detector import DetectorConfig
 from tools.anomaly.states import DetectorStates
 from tools.infra.prometheus import query as prometheus_query
@@ -24,42 +21,22 @@ from tools.infra.prometheus import query as prometheus_query
 VALUES: list[float] = []  # what `latency` answers next, one per request
 
 
-class _Prometheus(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *_: object) -> None:
-        pass
-
-    def _answer(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        promql = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["query"][0]
-        if promql == "latency":
-            value = VALUES.pop(0) if VALUES else 100.0
-            result = [{"metric": {}, "value": [0, "NaN" if value != value else str(value)]}]
-        elif promql == "per_pod":
-            result = [{"metric": {"pod": f"p{i}"}, "value": [0, "1"]} for i in range(2)]
-        elif promql == "everything":
-            result = [{"metric": {"pod": f"p{i}"}, "value": [0, "1"]} for i in range(25)]
-        elif promql == "nothing":
-            result = []
-        else:
-            self._answer(400, {"status": "error", "errorType": "bad_data",
-                               "error": "parse error at char 4"})  # fmt: skip
-            return
-        self._answer(200, {"status": "success", "data": {"resultType": "vector", "result": result}})
+def _next_latency(_: float) -> float:
+    return VALUES.pop(0) if VALUES else 100.0
 
 
 @pytest.fixture
 def prometheus() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Prometheus)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    emulator = PrometheusEmulator(
+        series={
+            "latency": [({}, _next_latency)],
+            "per_pod": [({"pod": f"p{i}"}, lambda t: 1.0) for i in range(2)],
+            "everything": [({"pod": f"p{i}"}, lambda t: 1.0) for i in range(25)],
+        },
+        errors={"sum(rate(x[5m]": "parse error at char 4"},
+    )
+    with prometheus_emulator(emulator) as prom:
+        yield prom.url
 
 
 def test_query_series_are_watched_and_bad_queries_are_findings(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import json
 import os
 import ssl
 import subprocess
@@ -17,6 +16,7 @@ import psutil
 import pytest
 
 from core.access import Caller
+from tests.emulators.prometheus import PrometheusEmulator, prometheus_emulator
 from tools.infra.host import CpuSampler, read_host
 from tools.infra.levels import Thresholds
 from tools.infra.tools import InfraConfig, build_infra_tools
@@ -212,38 +212,19 @@ def test_check_endpoint_reads_tls_expiry(tmp_path: Path) -> None:
 
 
 def test_query_metrics_against_a_prometheus_api(tmp_path: Path) -> None:
-    class Prom(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *_: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            if "bad" in self.path:
-                body = {"status": "error", "errorType": "bad_data", "error": "parse error"}
-                code = 400
-            else:
-                body = {
-                    "status": "success",
-                    "data": {"resultType": "vector", "result": [
-                        {"metric": {"job": "api", "instance": "a:9100"}, "value": [1, "0"]},
-                        {"metric": {"job": "db"}, "value": [1, "1"]},
-                    ]},
-                }  # fmt: skip
-                code = 200
-            raw = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Prom)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        tools = _tools(prometheus_url=f"http://127.0.0.1:{server.server_address[1]}")
+    emulator = PrometheusEmulator(
+        series={
+            "up": [
+                ({"job": "api", "instance": "a:9100"}, lambda t: 0),
+                ({"job": "db"}, lambda t: 1),
+            ]
+        },
+        errors={"bad(": "parse error"},
+    )
+    with prometheus_emulator(emulator) as prom:
+        tools = _tools(prometheus_url=prom.url)
         ok = tools["query_metrics"].invoke({"query": "up"}, CALLER)
         bad = tools["query_metrics"].invoke({"query": "bad("}, CALLER)
-    finally:
-        server.shutdown()
     assert ok.ok and "job=api" in ok.text and len(ok.data) == 2
     assert not bad.ok and "parse error" in bad.text
     assert "query_metrics" not in _tools()  # only offered when Prometheus is configured

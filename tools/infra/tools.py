@@ -6,11 +6,14 @@ Each tool is one small class; `build_infra_tools` only assembles them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import timedelta
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from core.access import Caller
+from core.clock import checked_window, parse_window, utcnow
+from core.errors import Invalid
 from tools.base import NoArgs, OpsTool, ToolError, ToolResult
 from tools.format import human_bytes, human_duration, pct, text_table
 from tools.infra import prometheus
@@ -18,6 +21,7 @@ from tools.infra.disk import disk_usage
 from tools.infra.endpoints import EndpointNotAllowed, ProbeResult, probe, resolve_target
 from tools.infra.host import CpuSampler, HostReport, read_host
 from tools.infra.levels import Thresholds
+from tools.infra.metrics_view import instant_result, matrix_result
 from tools.infra.processes import top_processes
 
 _MARK = {"ok": "ok", "warn": "WARN", "crit": "CRIT"}
@@ -102,6 +106,25 @@ class EndpointArgs(BaseModel):
 
 class MetricsArgs(BaseModel):
     query: str = Field(..., min_length=1, max_length=2000, description="A PromQL expression")
+    range: Annotated[str, AfterValidator(_optional_window)] = Field(
+        "",
+        description="Empty for the value now; a window such as 30m, 6h or 2d for the series "
+        "over that window (a range query)",
+    )
+    step: Annotated[str, AfterValidator(_optional_step)] = Field(
+        "", description="Seconds between points of a range query (empty: about 60 points)"
+    )
+
+
+def _optional_window(text: str) -> str:
+    return checked_window(text) if text.strip() else ""
+
+
+def _optional_step(text: str) -> str:
+    text = text.strip().removesuffix("s")
+    if text and not (text.replace(".", "", 1).isdigit() and float(text) > 0):
+        raise ValueError(f"cannot read {text!r} as a step in seconds, e.g. 60")
+    return text
 
 
 @dataclass(frozen=True)
@@ -239,29 +262,32 @@ class CheckEndpoint:
 
 @dataclass(frozen=True)
 class QueryMetrics:
-    """An instant PromQL query against the configured Prometheus at `base`."""
+    """A PromQL query against the configured Prometheus at `base`: its value now, or its
+    series over a window (a range query)."""
 
     base: str
 
     def run(self, args: MetricsArgs, _: Caller) -> ToolResult:
         try:
-            samples = prometheus.query(self.base, args.query)
+            if not args.range:
+                return instant_result(args.query, prometheus.query_result(self.base, args.query))
+            step = timedelta(seconds=float(args.step)) if args.step else None
+            series = prometheus.query_range(
+                self.base, args.query, utcnow(), parse_window(args.range), step
+            )
         except prometheus.PrometheusError as exc:
             raise ToolError(str(exc)) from None
-        if not samples:
-            return ToolResult(text=f"`{args.query}` returned no series.", data=[])
-        rows = [
-            [", ".join(f"{k}={v}" for k, v in sorted(s.labels.items())) or "(no labels)",
-             f"{s.value:g}"]
-            for s in samples[:30]
-        ]  # fmt: skip
-        text = f"`{args.query}` ({len(samples)} series):\n" + text_table(["series", "value"], rows)
-        return ToolResult(text=text, data=[s.__dict__ for s in samples])
+        except Invalid as exc:
+            raise ToolError(str(exc)) from None
+        return matrix_result(args.query, series, args.range)
 
     def tool(self) -> OpsTool:
         return OpsTool(
             name="query_metrics",
-            description="Run an instant PromQL query against the configured Prometheus.",
+            description=(
+                "Run a PromQL query against the configured Prometheus: the value now, or "
+                "with `range` (e.g. 1h) the series over that window with a sparkline."
+            ),
             args=MetricsArgs,
             run=self.run,
         )

@@ -220,14 +220,38 @@ def _slow(probe: dict[str, Any]) -> bool:
 
 
 def metrics(outcome: Outcome, _question: str) -> Verdict:
-    samples = [s for s in as_list(outcome.data) if isinstance(s, dict)]
     query = outcome.args.get("query", "the query")
+    if isinstance(outcome.data, str):
+        return Verdict(INFO, f"`{query}` is the string {outcome.data!r}.", detail_lines=0)
+    if isinstance(outcome.data, int | float):
+        return Verdict(INFO, f"`{query}` = {outcome.data:g}.", detail_lines=0)
+    samples = [s for s in as_list(outcome.data) if isinstance(s, dict)]
+    window = outcome.args.get("range")
+    over = f" over the last {window}" if window else ""
     if not samples:
-        return Verdict(INFO, f"`{query}` returned no series.", detail_lines=0)
+        return Verdict(INFO, f"`{query}` returned no series{over}.", detail_lines=0)
+    if "points" in samples[0]:
+        return _series_verdict(query, over, samples)
     top = max(samples, key=lambda s: float(s.get("value") or 0))
     labels = ", ".join(f"{k}={v}" for k, v in sorted((top.get("labels") or {}).items()))
     return Verdict(
         INFO,
         f"`{query}` returned {len(samples)} series; the highest is "
         f"{float(top.get('value') or 0):g}" + (f" ({labels})." if labels else "."),
+    )
+
+
+def _series_verdict(query: str, over: str, series: list[dict[str, Any]]) -> Verdict:
+    """A range answer: the series whose last point is highest, and how it moved."""
+    lasts = [(float(s["points"][-1][1]), s) for s in series if s.get("points")]
+    if not lasts:
+        return Verdict(INFO, f"`{query}` has no points{over}.", detail_lines=0)
+    last, top = max(lasts, key=lambda pair: pair[0] if pair[0] == pair[0] else float("-inf"))
+    first = float(top["points"][0][1])
+    labels = ", ".join(f"{k}={v}" for k, v in sorted((top.get("labels") or {}).items()))
+    where = f" ({labels})" if labels else ""
+    return Verdict(
+        INFO,
+        f"`{query}`{over}: {len(series)} series; the highest now is {last:g}{where}, "
+        f"from {first:g} at the start of the window.",
     )
