@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.metrics import counted_turn
-from bot.reply import Reply, reply_from_turn
+from bot.reply import reply_from_turn
 from bot.slack.approvals import ButtonSigner
 from bot.slack.cards import approval_blocks
 from bot.slack.mrkdwn import escape, quote
@@ -36,6 +36,14 @@ from graphs.port import AgentPort
 log = logging.getLogger(__name__)
 
 INVITE_HINT = "Invite me to this channel (/invite @opsbot) to get answers in a thread."
+FULL_ANSWER_HINT = (
+    "The full answer (every page, attached files) is given in the channel: ask with "
+    "`/ops share <question>`."
+)
+CARDS_POSTED = (
+    "⏳ An on-call engineer must approve: the approval card is posted in this channel "
+    "(without your question), and shows the decision and the outcome."
+)
 
 
 def send_private(
@@ -78,13 +86,10 @@ class PrivateAnswers:
         thread_id = f"slack:{team}:{channel}:cmd-{body.get('trigger_id', 'x')}"
         caller = Caller(user=user, via="slack", channel=channel, thread=thread_id)
         turn = counted_turn(self._agent(), text, thread_id=thread_id, caller=caller)
-        reply = reply_from_turn(turn)
-        rendered = render_reply(reply)
+        rendered = render_reply(reply_from_turn(turn))
         public_cards = can_post and bool(rendered.approvals) and self._post_cards(rendered, channel)
         can_post = can_post and (public_cards or not rendered.approvals)
-        message = self.message(
-            text, reply, rendered, public_cards, user, channel, turn.answer, can_post
-        )
+        message = self.message(text, rendered, public_cards, user, channel, turn.answer, can_post)
         send_private(respond, self.outbox, channel, user, message)
 
     def _post_cards(self, rendered: Rendered, channel: str) -> bool:
@@ -93,14 +98,13 @@ class PrivateAnswers:
             self.outbox.deliver(Rendered([], approvals=rendered.approvals), channel, None)
             return True
         except Exception as exc:
-            log.info("cannot post approval cards in %s (%s): keeping them private", channel,
-                     slack_error(exc))  # fmt: skip
+            why = slack_error(exc)
+            log.info("cannot post approval cards in %s (%s): keeping them private", channel, why)
             return False
 
     def message(
         self,
         text: str,
-        reply: Reply,
         rendered: Rendered,
         public_cards: bool,
         user: str,
@@ -114,15 +118,9 @@ class PrivateAnswers:
         first = rendered.messages[0] if rendered.messages else SlackMessage("(no answer)")
         tail: list[dict[str, Any]] = []
         if len(rendered.messages) > 1 or rendered.uploads:
-            tail.append(context("The full answer (every page, attached files) is given in the "
-                                "channel: ask with `/ops share <question>`."))  # fmt: skip
+            tail.append(context(FULL_ANSWER_HINT))
         if public_cards:
-            count = len(rendered.approvals)
-            tail.append(
-                context(f"⏳ {'These actions need' if count > 1 else 'This action needs'} an "
-                        "on-call engineer's approval: the card is posted in this channel (without "
-                        "your question), and shows the decision and the outcome.")
-            )  # fmt: skip
+            tail.append(context(CARDS_POSTED))
         else:
             tail.extend(b for view in rendered.approvals for b in approval_blocks(view, None))
         if can_post and answer.strip():

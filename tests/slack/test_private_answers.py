@@ -216,7 +216,7 @@ def test_a_gated_action_asked_privately_posts_only_its_card_in_public(stack: Sta
     emu = stack.emulator
     channel = "C0PRIVGATE"
     answer = _ask(stack, "please restart web now", channel, "gate")
-    assert "approval: the card is posted in this channel" in str(answer["blocks"])
+    assert "the approval card is posted in this channel" in str(answer["blocks"])
     assert "approval_approve" not in str(answer["blocks"])
     (card,) = emu.wait_for(lambda: emu.posts(channel), what="the public card")
     shown = str(card.params["blocks"])
