@@ -212,7 +212,8 @@ def test_share_without_a_question_says_how(stack: Stack) -> None:
 
 def test_a_gated_action_asked_privately_posts_only_its_card_in_public(stack: Stack) -> None:
     """An approval must reach an on-call engineer: its card (with buttons) is posted in the
-    channel, without the question; the private answer says so; a click decides it as usual."""
+    channel, without the question; the private answer says so; a click decides it as usual,
+    and the resumed answer reaches the asker privately."""
     emu = stack.emulator
     channel = "C0PRIVGATE"
     answer = _ask(stack, "please restart web now", channel, "gate")
@@ -236,3 +237,9 @@ def test_a_gated_action_asked_privately_posts_only_its_card_in_public(stack: Sta
         what="the card to show the outcome",
     )
     assert len(stack.runs()) == 1
+    # the resumed answer goes to the asker alone, once
+    (told,) = _ephemerals(stack, "W111")
+    assert told["channel"] == channel and "restart_service done" in str(told), told
+    time.sleep(1.5)  # longer than the feed's poll: a repeat would have arrived
+    assert len([e for e in emu.ephemerals if e["user"] == "W111"]) == 1
+    assert len(emu.posts(channel)) == 1  # still only the card in public
