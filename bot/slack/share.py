@@ -43,6 +43,10 @@ MAX_QUESTION = 500  # characters of the question carried (slash command text is 
 MAX_DECOMPRESSED = 64_000  # a value of ours never inflates beyond this
 SHORTENED = "\n… _(shortened: the full answer was too long for the Share button)_"
 SHARED_TEXT = "Shared in channel"
+EXPIRED_TEXT = (
+    "this Share button has expired (it works for a day); nothing was posted. "
+    "Ask again with `/ops share <question>`"
+)
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,8 @@ class ShareClicks:
             shared = read_share(self.signer, click.value)
         except ButtonError as exc:
             log.warning("refused a Share click by %s in %s: %s", click.user, click.channel, exc)
-            self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}")
+            why = EXPIRED_TEXT if exc.expired else str(exc)
+            self.outbox.ephemeral(click.channel, click.user, f"Refused: {why}")
             return
         if click.user != shared.user:
             log.warning("refused a Share click by %s: the answer is %s's", click.user, shared.user)
