@@ -144,6 +144,7 @@ class SlackFrontEnd:
                 "deduper",
                 "conversations",
                 "command",
+                "share_clicks",
                 "oncall_group",
                 "approval_feed",
             )
@@ -230,8 +231,18 @@ class SlackFrontEnd:
     @cached_property
     def command(self) -> Any:
         from bot.slack.commands import OpsCommand
+        from bot.slack.private import PrivateAnswers
 
-        return OpsCommand(self.deps.agent, self.deps.toolbox, self.conversations, self.pool)
+        private = PrivateAnswers(self.deps.agent, self.outbox, self.signer)
+        return OpsCommand(
+            self.deps.agent, self.deps.toolbox, self.conversations, self.pool, private
+        )
+
+    @cached_property
+    def share_clicks(self) -> Any:
+        from bot.slack.share import ShareClicks
+
+        return ShareClicks(self.outbox, self.signer, self.deduper)
 
     @cached_property
     def approval_feed(self) -> Any:

@@ -7,7 +7,8 @@ worker, run by every process with the Slack front end, delivers each row once, i
 approval:
 
 - a state change updates the approval card in place (who decided, how, when, the outcome);
-- `answer` posts the reply of the conversation the decision resumed, in its thread;
+- `answer` posts the reply of the conversation the decision resumed, in its thread (a
+  `/ops` question answered privately has none: its asker gets it ephemerally);
 - `outcome` posts one line on how it ended when no conversation was resumed;
 - `expired` also lets the paused conversation learn of it (its answer becomes the next
   row), so an approval that ran out of time in any process still closes its thread.
@@ -78,6 +79,14 @@ def slack_place(thread_id: str | None) -> tuple[str, str] | None:
     if not channel or not _SLACK_TS.match(thread_ts):
         return None
     return channel, thread_ts
+
+
+def private_channel(thread_id: str | None) -> str | None:
+    """The channel of a `/ops` question answered privately (`slack:T:C:cmd-…`), else None."""
+    parts = (thread_id or "").split(":")
+    if len(parts) < 4 or parts[0] != "slack" or not parts[3].startswith("cmd-"):
+        return None
+    return parts[2] or None
 
 
 class ApprovalFeed(PollingWorker):
@@ -163,7 +172,13 @@ class ApprovalFeed(PollingWorker):
             if event.kind == EXPIRED and place is not None and self._fresh(event):
                 self.flow.close_expired(shown.view, self.locks.hold)
             return
-        if place is None or not self._fresh(event):
+        if place is None:
+            channel = private_channel(shown.view.thread_id)
+            if event.kind == ANSWER and channel and shown.view.requested_by and self._fresh(event):
+                turn = stored_turn(event.payload or {}, self.approvals.find)
+                self._tell_asker(turn, channel, shown.view.requested_by)
+            return
+        if not self._fresh(event):
             return
         if event.kind == ANSWER:
             turn = stored_turn(event.payload or {}, self.approvals.find)
@@ -201,6 +216,18 @@ class ApprovalFeed(PollingWorker):
         line = decision_line(shown.view, shown.decided_at, shown.decided_via)
         message = SlackMessage(text=truncate(line, 3000), blocks=[section(line)])
         self.outbox.post(place[0], message, place[1])
+
+    def _tell_asker(self, turn: Any, channel: str, user: str) -> None:
+        """A private `/ops` question's resumed answer, privately to its asker (once: an
+        ephemeral message is not worth a retry that could repeat it)."""
+        rendered = render_reply(reply_from_turn(turn))
+        if not rendered.messages:
+            return
+        try:
+            self.outbox.ephemeral_message(channel, user, rendered.messages[0])
+        except Exception as exc:
+            why = slack_error(exc)
+            log.warning("could not tell %s the outcome of their /ops question: %s", user, why)
 
     def _post_reply(self, turn: Any, place: tuple[str, str]) -> None:
         # approvals the conversation still waits for keep their card (the outbox posts cards

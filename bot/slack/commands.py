@@ -1,11 +1,13 @@
 """The `/ops` slash command.
 
 `/ops help` is answered in the ack itself. Lookups (`health`, `incidents`, `models`,
-`prompts`, `search …`) are acked at once and answered ephemerally through `response_url`:
-they are for the person asking. Anything else is a question for the agent, answered in
-the channel: the question is posted as a message and the answer goes in its thread, so
-follow-ups in that thread keep the context (when the bot cannot post there, e.g. a DM
-between two people, the answer comes back ephemerally).
+`prompts`, `search …`) are acked at once and answered ephemerally: they are for the person
+asking. Anything else is a question for the agent, answered privately too (`private.py`:
+nothing about the question appears in the channel), with a "Share in channel" button.
+`/ops share <question>` (or `--share`) asks in the channel instead: the question is posted
+as a message and the answer goes in its thread, so follow-ups in that thread keep the context
+(when the bot cannot post there, e.g. a DM between two people, the answer comes back
+privately).
 """
 
 from __future__ import annotations
@@ -16,13 +18,12 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from bot.metrics import counted_turn
 from bot.reply import Context, Reply, Section
-from bot.slack.cards import approval_blocks
 from bot.slack.client import redacting_respond
 from bot.slack.conversation import Conversations, Incoming
 from bot.slack.mrkdwn import escape, quote
 from bot.slack.outbox import slack_error
+from bot.slack.private import PrivateAnswers, send_private
 from bot.slack.render import MAX_BLOCKS, SlackMessage, render_reply, section
 from core.access import Caller
 from graphs.port import AgentPort
@@ -36,9 +37,14 @@ HELP = """*opsbot* — `/ops` commands:
 • `/ops models` — registered models and their aliases
 • `/ops prompts` — prompts and their labels
 • `/ops search <words>` — search the runbooks
-• `/ops <question>` — ask the agent; the answer is posted in a thread in this channel
+• `/ops <question>` — ask the agent; only you see the answer, with a *Share in channel* button
+• `/ops share <question>` — ask in the channel; the answer is posted in a thread
 • `/ops help` — this text
 You can also @-mention me in a channel, or DM me."""
+
+
+SHARE_WORDS = ("share", "--share")
+SHARE_USAGE = "Usage: /ops share <question>, e.g. /ops share how full is the disk?"
 
 
 @dataclass(frozen=True)
@@ -64,11 +70,13 @@ class OpsCommand:
         toolbox: Toolbox,
         conversations: Conversations,
         pool: Executor,
+        private: PrivateAnswers,
     ) -> None:
         self._agent = agent  # built on first use
         self.toolbox = toolbox
         self.conversations = conversations
         self.pool = pool
+        self.private = private
 
     def handle(self, ack: Callable[..., Any], body: dict[str, Any], respond: Any) -> None:
         """Bolt listener body: ack within milliseconds, do the work on the pool."""
@@ -85,11 +93,16 @@ class OpsCommand:
                 response_type="ephemeral",
             )
             return
+        if word in SHARE_WORDS and not rest.strip():
+            ack(text=SHARE_USAGE, response_type="ephemeral")
+            return
         ack()
         if word in LOOKUPS:
             self.pool.submit(self._lookup, LOOKUPS[word], rest.strip(), body, respond)
+        elif word in SHARE_WORDS:
+            self.pool.submit(self._ask, rest.strip(), body, respond)
         else:
-            self.pool.submit(self._ask, text, body, respond)
+            self.pool.submit(self._ask_privately, text, body, respond)
 
     # ------------------------------------------------------------------ lookups
     def _lookup(self, lookup: Lookup, rest: str, body: dict[str, Any], respond: Any) -> None:
@@ -113,21 +126,22 @@ class OpsCommand:
                     ],
                     fallback=result.text[:3000],
                 )
-            self._respond(respond, reply, "ephemeral")
+            self._respond(respond, reply, body)
         except Exception as exc:
             log.exception("/ops %s failed", lookup.tool)
             self._respond_text(
                 respond, f"Sorry, that failed: {type(exc).__name__}. Nothing was changed."
             )
 
-    def _respond(self, respond: Any, reply: Reply, response_type: str) -> None:
-        """Answer through `response_url`: the first message, and any approval cards without
-        buttons (a response cannot be updated by the bot; see approval_blocks)."""
+    def _respond(self, respond: Any, reply: Reply, body: dict[str, Any]) -> None:
+        """Answer a lookup privately (`send_private`: `response_url`, else
+        `chat.postEphemeral`): its first message."""
         rendered = render_reply(reply)
         first = rendered.messages[0] if rendered.messages else SlackMessage("(no answer)")
-        cards = [b for view in rendered.approvals for b in approval_blocks(view, None)]
-        blocks = first.blocks[: max(0, MAX_BLOCKS - len(cards))] + cards[:MAX_BLOCKS]
-        respond(text=first.text, blocks=blocks, response_type=response_type)
+        message = SlackMessage(first.text, first.blocks[:MAX_BLOCKS])
+        outbox = self.conversations.outbox
+        channel, user = str(body.get("channel_id") or ""), str(body.get("user_id") or "")
+        send_private(respond, outbox, channel, user, message)
 
     def _respond_text(self, respond: Any, text: str) -> None:
         try:
@@ -148,27 +162,20 @@ class OpsCommand:
         try:
             root_ts = self.conversations.outbox.post(channel, question)
         except Exception as exc:
-            log.info("cannot post in %s (%s): answering ephemerally", channel, slack_error(exc))
-            self._answer_privately(text, team, channel, user, body, respond)
+            log.info("cannot post in %s (%s): answering privately", channel, slack_error(exc))
+            self._ask_privately(text, body, respond, can_post=False)
             return
         incoming = Incoming(team, channel, root_ts, root_ts, user, text)
         placeholder = self.conversations.outbox.placeholder(channel, root_ts)
         self.conversations.run_turn(incoming, placeholder)
 
-    def _answer_privately(
-        self, text: str, team: str, channel: str, user: str, body: dict[str, Any], respond: Any
+    def _ask_privately(
+        self, text: str, body: dict[str, Any], respond: Any, can_post: bool = True
     ) -> None:
-        from bot.reply import reply_from_turn
-
+        """Answer only the asker (`PrivateAnswers`); `can_post` False: the channel refused
+        the bot already."""
         try:
-            thread_id = f"slack:{team}:{channel}:cmd-{body.get('trigger_id', 'x')}"
-            caller = Caller(user=user, via="slack", channel=channel, thread=thread_id)
-            turn = counted_turn(self._agent(), text, thread_id=thread_id, caller=caller)
-            reply = reply_from_turn(turn)
-            reply.add(
-                Context("Invite me to this channel (/invite @opsbot) to get answers in a thread.")
-            )
-            self._respond(respond, reply, "ephemeral")
+            self.private.answer(text, body, respond, can_post)
         except Exception as exc:
             log.exception("/ops question failed")
             self._respond_text(

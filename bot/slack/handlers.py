@@ -12,7 +12,9 @@ import re
 from typing import Any
 
 from bot.slack.approvals import APPROVAL_ACTIONS, INCIDENT_ACTIONS
+from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
+from bot.slack.share import SHARE_ACTION_ID
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,18 @@ def register(app: Any, front: Any) -> None:
             log.exception("malformed approval click")
             return
         front.pool.submit(front.approval_clicks.handle, click)
+
+    @app.action(SHARE_ACTION_ID)
+    def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        ack()
+        try:
+            click = Click.from_body(body, action)
+        except Exception:
+            log.exception("malformed Share click")
+            return
+        # the click's own response_url is the only way to replace the ephemeral answer
+        reply = redacting_respond(respond) if body.get("response_url") else None
+        front.pool.submit(front.share_clicks.handle, click, reply)
 
     incident_ids = re.compile("^(" + "|".join(map(re.escape, INCIDENT_ACTIONS)) + ")$")
 

@@ -139,6 +139,14 @@ class Outbox:
         except Exception as exc:
             log.warning("could not send an ephemeral note to %s: %s", user, slack_error(exc))
 
+    def ephemeral_message(
+        self, channel: str, user: str, message: SlackMessage, thread_ts: str | None = None
+    ) -> None:
+        """A whole message only `user` sees (blocks, buttons); raises when Slack refused it."""
+        self.client.chat_postEphemeral(
+            channel=channel, user=user, thread_ts=thread_ts, **message.kwargs()
+        )
+
     def apology(
         self, channel: str, thread_ts: str | None, replace_ts: str | None, detail: str
     ) -> None:

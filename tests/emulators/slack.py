@@ -17,7 +17,8 @@ check what was posted, in which thread, and when. Switches:
   answer at all (what a network blip looks like to the client).
 
 Other endpoints: `response_url(key)` gives a URL for slash-command / button `response_url`s
-(posts land in `responses`); `files.getUploadURLExternal` hands out `<base>/upload/<file_id>`
+(posts land in `responses`; like Slack's, each takes 5 posts, then answers HTTP 404
+`used_url`, and `expire_response(key)` makes it answer 404 `expired_url`, as after 30 minutes); `files.getUploadURLExternal` hands out `<base>/upload/<file_id>`
 URLs whose uploads land in `uploads`. `SocketModeEmulator` is a WebSocket server that plays
 Slack's side of Socket Mode; `apps.connections.open` returns its URL when `socket_url` is set.
 
@@ -55,6 +56,7 @@ MAX_ID = 255
 MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTION_ELEMENTS = 25
 MAX_MESSAGE_TEXT = 40_000
+RESPONSE_URL_USES = 5  # posts one response_url accepts (within 30 minutes)
 
 
 @dataclass
@@ -177,6 +179,8 @@ class SlackEmulator:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.ephemerals: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []  # posts to response_url(s)
+        self._response_uses: dict[str, int] = {}  # response_url key -> posts accepted
+        self._expired_responses: set[str] = set()
         self.uploads: dict[str, bytes] = {}
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -232,6 +236,11 @@ class SlackEmulator:
         """Close the connection without answering the next `times` calls of `method`."""
         with self._lock:
             self._drops[method] = times
+
+    def expire_response(self, key: str) -> None:
+        """`response_url(key)` answers 404 `expired_url` from now on (its 30 minutes are up)."""
+        with self._lock:
+            self._expired_responses.add(key)
 
     def fail_auth(self, broken: bool = True) -> None:
         """Every method answers invalid_auth while set."""
@@ -297,6 +306,8 @@ class SlackEmulator:
             self.calls.clear()
             self.ephemerals.clear()
             self.responses.clear()
+            self._response_uses.clear()
+            self._expired_responses.clear()
             self._rate_limits.clear()
             self._failures.clear()
             self._drops.clear()
@@ -562,11 +573,21 @@ class SlackEmulator:
                     except json.JSONDecodeError:
                         self._send(400, b"invalid_payload")
                         return
+                    call = Call("response_url", {"key": key, **payload}, None, time.monotonic())
                     with emulator._changed:
-                        emulator.responses.append({"key": key, **payload})
-                    emulator._record(
-                        Call("response_url", {"key": key, **payload}, None, time.monotonic())
-                    )
+                        uses = emulator._response_uses.get(key, 0)
+                        if key in emulator._expired_responses:
+                            call.status, call.response = 404, {"ok": False, "error": "expired_url"}
+                        elif uses >= RESPONSE_URL_USES:
+                            call.status, call.response = 404, {"ok": False, "error": "used_url"}
+                        else:
+                            emulator._response_uses[key] = uses + 1
+                            emulator.responses.append({"key": key, **payload})
+                            call.response = {"ok": True}
+                    emulator._record(call)
+                    if call.status != 200:
+                        self._send(call.status, str(call.response["error"]).encode())
+                        return
                     self._send(200, b"ok")
                     return
                 if not path.startswith("/api/"):

@@ -151,3 +151,22 @@ class SlackSender:
 
     def raw(self, raw: str, headers: dict[str, str]) -> httpx.Response:
         return self.http.post(self.url, content=raw, headers=headers)
+
+
+def ephemeral_click_body(
+    *, action_id: str, value: str, user: str, channel: str, message_ts: str, response_url: str
+) -> str:
+    """A `block_actions` form body for a button on an ephemeral message: as Slack sends it,
+    the container says `is_ephemeral` and there is no `message` (Slack keeps no copy)."""
+    body = payload("block_actions.button_click")
+    del body["message"]
+    body["user"]["id"] = user
+    body["channel"]["id"] = channel
+    body["container"].update(
+        {"channel_id": channel, "message_ts": message_ts, "is_ephemeral": True}
+    )
+    body["response_url"] = response_url
+    body["actions"][0].update({"action_id": action_id, "value": value, "block_id": "share"})
+    body["actions"][0]["action_ts"] = new_ts()
+    body["trigger_id"] = f"{next(_ts)}.0000000000.{next(_ts):x}"
+    return "payload=" + urllib.parse.quote(json.dumps(body))

@@ -244,7 +244,9 @@ def _sent_three_times(stack: Stack, raw: str) -> list[Any]:
 def test_a_replayed_slash_command_creates_one_approval(stack: Stack) -> None:
     emu = stack.emulator
     channel = "C0REPLAY"
-    raw = slash_body("please restart web", response_url=emu.response_url("replay"), channel=channel)
+    raw = slash_body(
+        "share please restart web", response_url=emu.response_url("replay"), channel=channel
+    )
     responses = _sent_three_times(stack, raw)
     assert [r.status_code for r in responses] == [200, 200, 200]
     emu.wait_for(lambda: stack.runtime.approvals.pending(), what="the approval")

@@ -169,6 +169,15 @@ def test_slash_command(bot: Bot) -> None:
         slash_body("how's the box doing?", response_url=emu.response_url("ask"), channel=channel)
     )
     assert asked.status_code == 200 and not asked.content  # acked empty, at once
+    private = emu.wait_for(lambda: [r for r in emu.responses if r["key"] == "ask"], 60)[0]
+    assert private["response_type"] == "ephemeral" and "Memory" in str(private["blocks"])
+    assert "share_answer" in str(private["blocks"]) and not emu.posts(channel)  # private
+    shared = bot.send.form(
+        slash_body(
+            "share how's the box doing?", response_url=emu.response_url("shared"), channel=channel
+        )
+    )
+    assert shared.status_code == 200 and not shared.content
     root = emu.wait_for(lambda: emu.posts(channel), what="the question posted")[0]
     assert "asked via `/ops`" in str(root.params["blocks"])
     _answer(bot, channel, root.response["ts"], "Memory")
