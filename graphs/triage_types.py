@@ -4,7 +4,7 @@ families that choose the evidence and word the cause."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -23,6 +23,7 @@ MEMORY = {"HostMemoryPressure", "HostSwapHigh"}
 ENDPOINT = {"EndpointDown", "EndpointSlow", "TlsCertificateExpiring"}
 MODEL = {"ModelDataDrift", "ModelPerformanceDrop"}
 PROMPT = {"PromptRegression"}
+ATTACHED_HEAD_LINES = 3  # of a tool's output posted as a file, shown in the note
 
 
 @dataclass
@@ -77,12 +78,18 @@ class TriageResult:
     writer: str  # "offline" or "model"
     error: str | None = None
 
-    def evidence_note(self) -> str:
+    def evidence_note(self, attached: Collection[str] = ()) -> str:
+        """The evidence for the thread; the output of the `attached` tools (posted as files
+        beside the note) is cut to its first lines."""
         parts = []
         for item in self.evidence:
             args = ", ".join(f"{k}={v!r}" for k, v in item.args.items())
             status = "" if item.ok else " (failed)"
-            parts.append(f"*{item.tool}({args})*{status}\n{item.text}")
+            text = item.text
+            if item.tool in attached and item.ok:
+                head = text.splitlines()[:ATTACHED_HEAD_LINES]
+                text = "\n".join(head) + "\n(the lines are in the attached file)"
+            parts.append(f"*{item.tool}({args})*{status}\n{text}")
         return "Evidence gathered by triage:\n" + "\n\n".join(parts) if parts else ""
 
 

@@ -8,10 +8,11 @@ and thread notes print as indented lines under the incident's number.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from bot.console.prompt_line import PROMPT, PromptLine
-from bot.incidents.contract import IncidentCard
+from bot.incidents.contract import IncidentCard, NoteFile
 from core.approvals import ApprovalView
 from core.clock import iso
 from core.people import with_names
@@ -99,7 +100,16 @@ class ConsoleNotifier:
         self._write(render_card(card))
         return None
 
-    def thread_note(self, card: IncidentCard, text: str) -> None:
+    def thread_note(self, card: IncidentCard, text: str, files: Sequence[NoteFile] = ()) -> None:
         body = with_names(text).strip().splitlines() or [""]
         lines = [f"  #{card.id} › {body[0]}", *(f"  #{card.id}   {line}" for line in body[1:])]
+        lines.extend(f"  #{card.id}   📎 {_where(file)}" for file in files)
         self._write("\n".join(lines))
+
+
+def _where(file: NoteFile) -> str:
+    """A file of a note, in a terminal: where it is on disk, or how big the text is."""
+    if file.path is not None:
+        return f"{file.title}: {file.path}"
+    lines = (file.content or "").count("\n")
+    return f"{file.title}: {file.filename} ({lines:,} lines)"

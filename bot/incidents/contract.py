@@ -7,9 +7,10 @@ puts evidence and progress in its thread without pinging anyone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.approvals import ApprovalView
 from tools.injection import warning
@@ -33,6 +34,35 @@ class RunbookRef:
     source: str  # file path relative to the knowledge folder, or a URL
     excerpt: str = ""
     warning: str = ""  # the excerpt holds instruction-like text: shown as data, with this
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    """A file posted with a thread note: a file on disk (`path`, e.g. an anomaly's PNG) or
+    text made for it (`content`, e.g. the log lines triage pulled)."""
+
+    filename: str
+    title: str
+    path: str | None = None
+    content: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: Any) -> NoteFile | None:
+        """The file an event's data describes; None when it is not one (logged by the caller)."""
+        if not isinstance(data, dict) or not data.get("filename"):
+            return None
+        path, content = data.get("path"), data.get("content")
+        if not isinstance(path, str) and not isinstance(content, str):
+            return None
+        return cls(
+            filename=str(data["filename"]),
+            title=str(data.get("title") or data["filename"]),
+            path=path if isinstance(path, str) else None,
+            content=content if isinstance(content, str) else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -74,8 +104,9 @@ class IncidentNotifier(Protocol):
         None when the front end has no message identity (the console)."""
         ...
 
-    def thread_note(self, card: IncidentCard, text: str) -> None:
-        """Add evidence or progress to the incident's thread, without notifying anyone."""
+    def thread_note(self, card: IncidentCard, text: str, files: Sequence[NoteFile] = ()) -> None:
+        """Add evidence or progress to the incident's thread, without notifying anyone; the
+        `files` are attached to the note (a front end without files says where they are)."""
         ...
 
 

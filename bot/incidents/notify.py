@@ -27,7 +27,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.incidents.contract import IncidentCard, IncidentNotifier
+from bot.incidents.contract import IncidentCard, IncidentNotifier, NoteFile
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.storage.db import session
 from bot.worker import PollingWorker
@@ -176,9 +176,10 @@ class IncidentOutbox(PollingWorker):
             if card is None:
                 continue
             delivered = True
+            files = note_files(event)
             for notifier in list(self.notifiers):
                 try:
-                    notifier.thread_note(card, event.note)
+                    notifier.thread_note(card, event.note, files)
                 except Exception as exc:
                     delivered = False
                     log.warning(
@@ -219,3 +220,16 @@ class IncidentOutbox(PollingWorker):
                 .values(delivered_at=None)
             )
             db.commit()
+
+
+def note_files(event: IncidentEvent) -> list[NoteFile]:
+    """The files an event asks to post with its note (`data["files"]`); one that cannot be
+    read is left out and logged."""
+    found = []
+    for item in (event.data or {}).get("files") or []:
+        file = NoteFile.from_json(item)
+        if file is None:
+            log.warning("incident event %s names a file opsbot cannot read: %r", event.id, item)
+        else:
+            found.append(file)
+    return found

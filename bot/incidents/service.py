@@ -25,6 +25,7 @@ from sqlmodel import col, select
 from bot.approvals.queries import incident_approvals, incidents_with_approvals
 from bot.incidents.action_notes import action_note
 from bot.incidents.alertmanager import AmPayload, ingest
+from bot.incidents.attachments import triage_files
 from bot.incidents.contract import (
     IncidentCard,
     IncidentNotifier,
@@ -247,13 +248,18 @@ class IncidentService:
             )
             raise
         text, apply = triaged(result)
+        files = triage_files(incident_id, dict(row.details or {}), result.evidence)
+        attached = {"search_logs"} if any(f.content is not None for f in files) else set()
         self.engine.record(
             incident_id,
             "triaged",
             text,
-            note=result.evidence_note() or None,
+            note=result.evidence_note(attached) or None,
             update=apply,
-            data={"actions": [a.approval_id for a in result.actions]},
+            data={
+                "actions": [a.approval_id for a in result.actions],
+                "files": [f.to_json() for f in files],
+            },
         )
         # the triage's approvals are announced by the card itself: mark them as seen
         self.sync_incident_approvals(incident_id, recheck=False)

@@ -1,5 +1,6 @@
 """The Slack side of incidents: one root message per incident in INCIDENT_CHANNEL, updated in
-place; evidence and progress in its thread without pinging anyone; Acknowledge / Resolve /
+place; evidence and progress in its thread without pinging anyone, with its files (an
+anomaly's plot, the log lines triage pulled) attached there; Acknowledge / Resolve /
 Snooze buttons; Approve / Reject on each suggested action (handled by `decisions.py`).
 
 Slack allows about one message per second per channel, and an incident storm opens many at
@@ -10,11 +11,12 @@ escaped (no `<@user>`, `<!here>` or `<!channel>` can slip in) and never broadcas
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.approvals import ApprovalError
-from bot.incidents.contract import IncidentActions, IncidentCard
+from bot.incidents.contract import IncidentActions, IncidentCard, NoteFile
 from bot.slack.approvals import (
     ACK,
     INCIDENT,
@@ -28,7 +30,8 @@ from bot.slack.cards import SNOOZE_MINUTES, incident_blocks, incident_fallback
 from bot.slack.decisions import Click
 from bot.slack.mrkdwn import escape, split_text, truncate
 from bot.slack.outbox import ChannelPacer, Outbox, slack_error
-from bot.slack.render import SlackMessage, section
+from bot.slack.render import SlackMessage, Upload, section
+from bot.slack.uploads import attach, failure_note
 from bot.slack.users import UserNames
 from core.approvals import APPROVED, EXECUTING, PENDING, ApprovalView, outcome_text
 from core.people import with_names
@@ -85,8 +88,9 @@ class SlackIncidentNotifier:
             )
         return str(response["channel"]), str(response["ts"])
 
-    def thread_note(self, card: IncidentCard, text: str) -> None:
-        """Evidence or progress in the incident's thread: no mentions, no broadcast."""
+    def thread_note(self, card: IncidentCard, text: str, files: Sequence[NoteFile] = ()) -> None:
+        """Evidence or progress in the incident's thread: no mentions, no broadcast; then
+        its files (an anomaly's plot, the log lines), each attached in the thread."""
         if not card.message_ts:
             log.warning(
                 "incident %s has no root message yet; note dropped: %s", card.id, text[:200]
@@ -104,6 +108,26 @@ class SlackIncidentNotifier:
                     reply_broadcast=False,
                     unfurl_links=False,
                     unfurl_media=False,
+                )
+        for file in files:
+            self._attach(channel, card.message_ts, file)
+
+    def _attach(self, channel: str, thread_ts: str, file: NoteFile) -> None:
+        """One file in the thread; when it cannot be attached, a line that says so (a file
+        gone from disk, or Slack's refusal), so the thread never silently lacks it."""
+        if file.path is not None and not Path(file.path).is_file():
+            error: str | None = f"{file.path} is no longer on disk"
+        else:
+            upload = Upload(file.filename, file.title, Path(file.path) if file.path else None,
+                            file.content)  # fmt: skip
+            with self.pacer.slot(channel):
+                error = attach(self.client, upload, channel, thread_ts)
+        if error is not None:
+            with self.pacer.slot(channel):
+                self.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    **failure_note(file.filename, error).kwargs(),
                 )
 
     # ------------------------------------------------------------------ from approval clicks

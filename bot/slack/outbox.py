@@ -21,20 +21,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.approvals import ButtonSigner
 from bot.slack.cards import approval_blocks, approval_fallback
+from bot.slack.errors import slack_error
 from bot.slack.mrkdwn import escape, truncate
 from bot.slack.render import Rendered, SlackMessage, Upload, section
+from bot.slack.uploads import attach, failure_note
 from core.approvals import ApprovalView
 
 log = logging.getLogger(__name__)
 
 WORKING_TEXT = "⏳ Working on it…"
-
-
-def slack_error(exc: Exception) -> str:
-    """The Slack error code of a failed call, or the exception's text."""
-    if isinstance(exc, SlackApiError) and exc.response is not None:
-        return str(exc.response.get("error") or exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 class ChannelPacer:
@@ -207,27 +202,13 @@ class Outbox:
         return written
 
     def upload(self, upload: Upload, channel: str, thread_ts: str | None) -> None:
-        kwargs: dict[str, Any] = {
-            "channel": channel,
-            "thread_ts": thread_ts,
-            "filename": upload.filename,
-            "title": upload.title,
-        }
-        if upload.path is not None:
-            kwargs["file"] = str(upload.path)
-        else:
-            kwargs["content"] = upload.content or ""
+        error = attach(self.client, upload, channel, thread_ts)
+        if error is None:
+            return
         try:
-            self.client.files_upload_v2(**kwargs)
-        except Exception as exc:
-            log.warning("could not attach %s: %s", upload.filename, slack_error(exc))
-            note = f"(I could not attach {upload.filename}: {slack_error(exc)})"
-            try:
-                self.post(
-                    channel, SlackMessage(text=note, blocks=[section(escape(note))]), thread_ts
-                )
-            except Exception:
-                log.exception("could not post the attachment failure note")
+            self.post(channel, failure_note(upload.filename, error), thread_ts)
+        except Exception:
+            log.exception("could not post the attachment failure note")
 
     def _delete_quietly(self, channel: str, ts: str) -> None:
         try:

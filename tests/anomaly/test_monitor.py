@@ -122,3 +122,20 @@ def test_a_series_in_its_learning_period_is_reported_as_such(make_runtime) -> No
     result = runtime.toolbox.get("series_anomalies").invoke({}, Caller("U1", "cli"))
     assert "memory: learning (12 of 600 samples); no alert yet" in result.text
     assert make_runtime(anomaly_series=[]).toolbox.get("series_anomalies") is None
+
+
+def test_triage_attaches_the_anomaly_plot_to_its_note(make_runtime) -> None:  # type: ignore[no-untyped-def]
+    runtime = make_runtime(anomaly_series=["cpu"])
+    samples = SampleStore(runtime.engine)
+    start = datetime.now(UTC) - timedelta(minutes=110)
+    for i, value in enumerate([*_series(640, 20.0), 90.0, 91.0]):
+        samples.record(start + timedelta(seconds=10 * i), {"cpu": value})
+    service = runtime.incidents
+    service.config.background = False  # triage inline, as `opsbot check` runs it
+    report = service.run_checks(only={"anomaly"})
+    [(incident_id, change)] = report.changes
+    assert change == "opened"
+    triaged = next(e for e in service.engine.timeline(incident_id) if e.kind == "triaged")
+    [plot] = triaged.data["files"]
+    assert plot["filename"] == "anomaly-cpu.png" and "band" in plot["title"]
+    assert Path(plot["path"]).read_bytes()[:4] == b"\x89PNG"

@@ -134,3 +134,28 @@ def test_a_level_shift_after_a_label_move_names_the_move_and_suggests_its_revert
     )
     [revert] = [a for a in card.actions if a.tool == "run_remediation"]
     assert revert.args["params"] == {"name": "support-triage", "label": "production", "version": 2}
+
+    # and it reaches Slack: the card, then triage's evidence with the plot attached in its thread
+    from bot.slack.approvals import ButtonSigner
+    from bot.slack.client import make_web_client
+    from bot.slack.incidents import SlackIncidentNotifier
+    from bot.slack.outbox import ChannelPacer
+    from tests.emulators.slack import SlackEmulator
+
+    emulator = SlackEmulator().start()
+    try:
+        client = make_web_client("xoxb-test", emulator.url)
+        service.add_notifier(
+            SlackIncidentNotifier(client, "C0INC", ButtonSigner("s"), ChannelPacer(0.0))
+        )
+        while service.outbox.pump():
+            pass
+        [root] = [p for p in emulator.posts("C0INC") if not p.params.get("thread_ts")]
+        assert "latency is anomalous" in root.params["text"]
+        notes = emulator.posts("C0INC", thread_ts=root.response["ts"])
+        assert any("Evidence gathered by triage" in n.params["text"] for n in notes)
+        [upload] = [c for c in emulator.calls_to("files.completeUploadExternal") if c.ok]
+        assert upload.params["thread_ts"] == root.response["ts"]
+        assert any(body[:4] == b"\x89PNG" for body in emulator.uploads.values())
+    finally:
+        emulator.stop()

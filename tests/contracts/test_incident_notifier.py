@@ -30,6 +30,7 @@ class Harness:
     notifier: IncidentNotifier
     screen: Callable[[], str]  # everything a person can see now
     has_identity: bool  # whether the front end returns (channel, ts)
+    attached: Callable[[], int] = lambda: 0  # files attached so far (0 where there are none)
 
 
 def _slack(emulator: SlackEmulator) -> Harness:
@@ -41,7 +42,10 @@ def _slack(emulator: SlackEmulator) -> Harness:
             messages = [m for (channel, _), m in emulator.messages.items() if channel == CHANNEL]
         return "\n".join(f"{m.get('text', '')} {m.get('blocks', '')}" for m in messages)
 
-    return Harness(notifier, screen, has_identity=True)
+    def attached() -> int:
+        return len([c for c in emulator.calls_to("files.completeUploadExternal") if c.ok])
+
+    return Harness(notifier, screen, has_identity=True, attached=attached)
 
 
 def _console() -> Harness:
@@ -116,3 +120,22 @@ def test_thread_notes_are_shown_with_their_incident(harness: Harness) -> None:
 
 def test_a_note_before_any_root_message_never_raises(harness: Harness) -> None:
     harness.notifier.thread_note(_card(id=8), "triage started")  # dropped or shown, no error
+
+
+def test_files_of_a_note_reach_the_thread(harness: Harness, tmp_path: Any) -> None:
+    from bot.incidents.contract import NoteFile
+
+    card = _posted(harness, _card())
+    plot = tmp_path / "anomaly-cpu.png"
+    plot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    files = [
+        NoteFile(plot.name, "cpu and its band", path=str(plot)),
+        NoteFile("incident-7-logs.txt", "2 matching log lines", content="ERROR a\nERROR b\n"),
+    ]
+    harness.notifier.thread_note(card, "Evidence gathered by triage", files)
+    shown = harness.screen()
+    assert "Evidence gathered by triage" in shown
+    if harness.has_identity:  # Slack: both attached in the thread
+        assert harness.attached() == 2
+    else:  # a terminal: where the plot is, how long the lines are
+        assert str(plot) in shown and "incident-7-logs.txt (2 lines)" in shown

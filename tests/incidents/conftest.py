@@ -3,13 +3,14 @@ can move, and a notifier that records what the front end was asked to show."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.incidents.contract import IncidentCard
+from bot.incidents.contract import IncidentCard, NoteFile
 from core.clock import utcnow
 
 
@@ -42,6 +43,7 @@ class RecordingNotifier:
     posts: list[IncidentCard] = field(default_factory=list)
     updates: list[IncidentCard] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
+    files: list[tuple[int, NoteFile]] = field(default_factory=list)
     fail: bool = False
 
     def incident_changed(self, card: IncidentCard) -> tuple[str, str] | None:
@@ -53,11 +55,12 @@ class RecordingNotifier:
         self.updates.append(card)
         return None
 
-    def thread_note(self, card: IncidentCard, text: str) -> None:
+    def thread_note(self, card: IncidentCard, text: str, files: Sequence[NoteFile] = ()) -> None:
         if self.fail:
             raise ConnectionError("emulated front-end outage")
         assert card.message_ts is not None, "a note arrived before its root message"
         self.notes.append((card.id, text))
+        self.files.extend((card.id, file) for file in files)
 
     def notes_for(self, incident_id: int) -> list[str]:
         return [t for i, t in self.notes if i == incident_id]

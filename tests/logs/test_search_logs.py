@@ -150,6 +150,13 @@ def test_triage_quotes_the_errors_logged_before_the_incident(  # type: ignore[no
     assert "*search_logs(level='error', since='30m', limit=10)*" in evidence
     assert "First in the window:" in evidence and "db pool exhausted" in evidence
     assert "ak_live_0123456789abcdef" not in evidence
+    assert "(the lines are in the attached file)" in evidence  # not a wall of text
+    triaged = next(e for e in service.engine.timeline(incident_id) if e.kind == "triaged")
+    [logs] = triaged.data["files"]
+    assert logs["filename"] == f"incident-{incident_id}-logs.txt"
+    assert "db pool exhausted (max=20)" in logs["content"]
+    assert "request failed: pool timeout" in logs["content"]
+    assert "ak_live_0123456789abcdef" not in logs["content"]  # redacted like the note
 
 
 def test_a_regex_that_could_take_exponential_time_is_refused(tmp_path: Path) -> None:

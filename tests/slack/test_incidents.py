@@ -373,3 +373,45 @@ def test_thread_notes_name_people_without_pinging_them(
     (note,) = [m for m in slack_emulator.thread(channel, ts) if m["ts"] != ts]
     assert note["text"] == "✅ restart ran, approved by Olga Oncall; asked by U0NOBODY"
     assert "<@" not in str(note["blocks"])  # a name, not a mention: nobody is pinged
+
+
+def test_thread_note_files_are_attached_in_the_thread(
+    notifier: SlackIncidentNotifier, slack_emulator: SlackEmulator, tmp_path: Path
+) -> None:
+    from bot.incidents.contract import NoteFile
+
+    actions: FakeIncidents = notifier.actions  # type: ignore[assignment]
+    actions.add(_card())
+    channel, ts = notifier.incident_changed(actions.card(7))  # type: ignore[misc]
+    actions.stored(7, channel, ts)
+    plot = tmp_path / "anomaly-cpu.png"
+    plot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    files = [
+        NoteFile("anomaly-cpu.png", "The series and its band", path=str(plot)),
+        NoteFile("incident-7-logs.txt", "3 matching log lines", content="ERROR a\nERROR b\n"),
+        NoteFile("gone.png", "A plot removed since", path=str(tmp_path / "gone.png")),
+    ]
+    notifier.thread_note(actions.card(7), "Evidence gathered by triage: …", files)
+    completed = [c for c in slack_emulator.calls_to("files.completeUploadExternal") if c.ok]
+    assert len(completed) == 2
+    sizes = sorted(len(body) for body in slack_emulator.uploads.values())
+    assert sizes == sorted([len(plot.read_bytes()), len("ERROR a\nERROR b\n")])
+    assert all(c.params.get("thread_ts") == ts for c in completed)
+    notes = [p.params["text"] for p in slack_emulator.posts(CHANNEL, thread_ts=ts)]
+    assert notes[0] == "Evidence gathered by triage: …"
+    assert any("could not attach gone.png" in n and "no longer on disk" in n for n in notes)
+
+
+def test_a_file_slack_refuses_is_said_in_the_thread(
+    notifier: SlackIncidentNotifier, slack_emulator: SlackEmulator
+) -> None:
+    from bot.incidents.contract import NoteFile
+
+    actions: FakeIncidents = notifier.actions  # type: ignore[assignment]
+    actions.add(_card())
+    channel, ts = notifier.incident_changed(actions.card(7))  # type: ignore[misc]
+    actions.stored(7, channel, ts)
+    slack_emulator.fail("files.getUploadURLExternal", "not_allowed_token_type")
+    notifier.thread_note(actions.card(7), "evidence", [NoteFile("l.txt", "logs", content="x\n")])
+    notes = [p.params["text"] for p in slack_emulator.posts(CHANNEL, thread_ts=ts)]
+    assert notes == ["evidence", "(I could not attach l.txt: not_allowed_token_type)"]
