@@ -287,7 +287,9 @@ class Runtime:
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
-            lambda: build_log_tools(tuple(self.settings.log_sources)),
+            lambda: build_log_tools(
+                tuple(self.settings.log_sources), self.settings.log_journal_dir
+            ),
         ]
 
     @cached_property

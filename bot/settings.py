@@ -199,6 +199,9 @@ class Settings(BaseSettings):
     log_sources: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="LOG_SOURCES"
     )
+    # `journal:<unit>` sources are read from this journal directory (journalctl -D), not the
+    # system journal
+    log_journal_dir: str | None = Field(default=None, validation_alias="LOG_JOURNAL_DIR")
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 

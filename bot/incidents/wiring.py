@@ -96,7 +96,9 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
         from bot.monitors.logs import LogMonitor
         from tools.logs.watch import LogWatcher
 
-        monitors.append(LogMonitor(LogWatcher(runtime.engine), tuple(s.log_sources)))
+        files = tuple(p for p in s.log_sources if not p.startswith("journal:"))
+        if files:  # journal units are searched, not followed by the burst monitor
+            monitors.append(LogMonitor(LogWatcher(runtime.engine), files))
     if s.endpoints:
         monitors.append(
             EndpointMonitor(

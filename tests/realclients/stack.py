@@ -1,6 +1,6 @@
 """The real Prometheus 2.42 and Alertmanager 0.25 as subprocesses, for end-to-end tests.
 
-`binary(name)` finds Debian's build unpacked by `scripts/prometheus_binaries.sh` (in
+`binary(name)` finds Debian's build unpacked by `scripts/test_binaries.sh` (in
 .cache/prometheus/bin, else on PATH) and skips the test with the reason when it is absent.
 `Prometheus` and `Alertmanager` write their configuration under a temporary directory, start
 on free ports of 127.0.0.1, wait until ready, and stop at the end of the `with` block.
@@ -31,7 +31,7 @@ def binary(name: str) -> str:
         return str(path)
     found = shutil.which(name)
     if found is None:
-        pytest.skip(f"{name} is not installed: run scripts/prometheus_binaries.sh (needs apt-get)")
+        pytest.skip(f"{name} is not installed: run scripts/test_binaries.sh (needs apt-get)")
     return found
 
 
@@ -167,7 +167,7 @@ class Alertmanager(_Server):
     def command(self) -> list[str]:
         if not Path(DEBIAN_TEMPLATES, "default.tmpl").exists():
             pytest.skip(f"Debian's Alertmanager needs {DEBIAN_TEMPLATES}/default.tmpl: run "
-                        "scripts/prometheus_binaries.sh as a user who may write there")  # fmt: skip
+                        "scripts/test_binaries.sh as a user who may write there")  # fmt: skip
         return [
             binary("prometheus-alertmanager"),
             f"--config.file={self.root / 'alertmanager.yml'}",

@@ -7,7 +7,7 @@
   one incident for the group however many notifications repeat, and resolves it when the rule
   stops firing.
 
-Each test skips with the reason where the binaries are absent (scripts/prometheus_binaries.sh
+Each test skips with the reason where the binaries are absent (scripts/test_binaries.sh
 unpacks Debian's).
 """
 

@@ -1,4 +1,5 @@
-"""Log sources by allowlist (`LOG_SOURCES`: files and globs). Nothing outside the list is read.
+"""Log sources by allowlist (`LOG_SOURCES`: files, globs and `journal:<unit>`). Nothing
+outside the list is read; a journal unit is read by `tools/logs/journal.py`.
 
 Each read is budgeted: at most `max_bytes` from the end of each file (whole lines only), and
 the rotated predecessor (`<file>.1`, as logrotate leaves it, copytruncate or rename) when the
@@ -34,7 +35,10 @@ def resolve(patterns: list[str], source: str | None = None) -> tuple[list[str], 
     files: list[str] = []
     problems: list[str] = []
     for pattern in patterns:
-        matched = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        if pattern.startswith("journal:"):  # a systemd unit (tools/logs/journal.py)
+            matched = [pattern]
+        else:
+            matched = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
         if not matched:
             problems.append(f"{pattern}: no file matches")
         files.extend(m for m in matched if m not in files)

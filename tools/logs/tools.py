@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator
 from core.access import Caller
 from core.clock import checked_window, iso, parse_window, utcnow
 from tools.base import OpsTool, ToolResult
+from tools.logs.journal import is_journal, read_unit
 from tools.logs.search import LEVELS, Found, Query, search
 from tools.logs.sources import MAX_BYTES, read, resolve
 
@@ -74,20 +75,26 @@ def render(found: Found, args: SearchLogsArgs, problems: list[str]) -> str:
 class SearchLogs:
     patterns: tuple[str, ...]
     max_bytes: int = MAX_BYTES
+    journal_dir: str | None = None  # read `journal:<unit>` sources from here (journalctl -D)
 
     def run(self, args: SearchLogsArgs, caller: Caller) -> ToolResult:
         now = utcnow()
         files, problems = resolve(list(self.patterns), args.source)
         lines: dict[str, list[str]] = {}
+        since = now - parse_window(args.since)
         for path in files:
-            got = read(path, self.max_bytes)
+            got = (
+                read_unit(path, self.max_bytes, since, self.journal_dir)
+                if is_journal(path)
+                else read(path, self.max_bytes)
+            )
             if got.problem:
                 problems.append(f"{path} {got.problem}")
                 continue
             lines[path] = got.lines
             if got.truncated:
                 problems.append(f"{path}: only its last {self.max_bytes // 1000} kB were read")
-        query = Query(args.text, args.regex, args.level, now - parse_window(args.since))
+        query = Query(args.text, args.regex, args.level, since)
         found = search(lines, query, now, limit=args.limit, context=args.context)
         data = {
             "count": found.count,
@@ -116,7 +123,8 @@ class SearchLogs:
     def tool(self) -> OpsTool:
         return OpsTool(
             name="search_logs",
-            description="Search the configured log files (LOG_SOURCES) by time window, text or "
+            description="Search the configured log files and journal units (LOG_SOURCES) by "
+            "time window, text or "
             "regex and level: counts, the newest matching lines with context, and the most "
             "frequent templates when there are many.",
             args=SearchLogsArgs,
@@ -124,5 +132,5 @@ class SearchLogs:
         )
 
 
-def build_log_tools(patterns: tuple[str, ...]) -> list[OpsTool]:
-    return [SearchLogs(patterns).tool()] if patterns else []
+def build_log_tools(patterns: tuple[str, ...], journal_dir: str | None = None) -> list[OpsTool]:
+    return [SearchLogs(patterns, journal_dir=journal_dir).tool()] if patterns else []
