@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from tools.anomaly.states import DetectorStates
     from tools.changes.store import ChangeStore
     from tools.infra.tools import InfraConfig
+    from tools.logs.loki import LokiConfig
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
     from tools.registry.service import ModelRegistry
@@ -288,7 +289,7 @@ class Runtime:
             lambda: build_change_tools(self.changes),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(
-                tuple(self.settings.log_sources), self.settings.log_journal_dir
+                tuple(self.settings.log_sources), self.settings.log_journal_dir, self._loki()
             ),
         ]
 
@@ -317,6 +318,16 @@ class Runtime:
             metrics=self._metric_names(),
         )
         return VocabularyCache(sources)
+
+    def _loki(self) -> LokiConfig | None:
+        """Where `loki:` log sources are read, when LOKI_URL is set."""
+        s = self.settings
+        if not s.loki_url:
+            return None
+        from tools.logs.loki import LokiConfig
+
+        token = s.loki_token.get_secret_value() if s.loki_token else None
+        return LokiConfig(s.loki_url, token, s.loki_tenant)
 
     def _metric_names(self) -> Callable[[], frozenset[str]]:
         """Prometheus's metric names for the planner (cached for minutes), or none."""

@@ -202,6 +202,11 @@ class Settings(BaseSettings):
     # `journal:<unit>` sources are read from this journal directory (journalctl -D), not the
     # system journal
     log_journal_dir: str | None = Field(default=None, validation_alias="LOG_JOURNAL_DIR")
+    # `loki:<selector>` sources are read from this Loki (query_range), with this bearer token
+    # and tenant (X-Scope-OrgID) when set
+    loki_url: str | None = Field(default=None, validation_alias="LOKI_URL")
+    loki_token: SecretStr | None = Field(default=None, validation_alias="LOKI_TOKEN")
+    loki_tenant: str | None = Field(default=None, validation_alias="LOKI_TENANT")
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 

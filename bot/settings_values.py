@@ -16,8 +16,32 @@ def split_list(value: Any) -> Any:
             import json
 
             return json.loads(text)
-        return [item for item in text.replace(",", " ").split() if item]
+        return _items(text)
     return value
+
+
+def _items(text: str) -> list[str]:
+    """`a,b c` split at commas and spaces, except inside braces or double quotes, so a Loki
+    selector such as `loki:{app="api", env="prod"}` stays one item."""
+    items: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
+    for char in text:
+        if char == '"' and depth:
+            quoted = not quoted
+        elif not quoted and char == "{":
+            depth += 1
+        elif not quoted and char == "}" and depth:
+            depth -= 1
+        if not depth and not quoted and (char == "," or char.isspace()):
+            if current:
+                items.append("".join(current))
+                current = []
+            continue
+        current.append(char)
+    if current:
+        items.append("".join(current))
+    return items
 
 
 def split_mapping(value: Any) -> Any:

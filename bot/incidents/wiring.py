@@ -96,8 +96,8 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
         from bot.monitors.logs import LogMonitor
         from tools.logs.watch import LogWatcher
 
-        files = tuple(p for p in s.log_sources if not p.startswith("journal:"))
-        if files:  # journal units are searched, not followed by the burst monitor
+        files = tuple(p for p in s.log_sources if not p.startswith(("journal:", "loki:")))
+        if files:  # journal units and Loki streams are searched, not followed by the monitor
             monitors.append(LogMonitor(LogWatcher(runtime.engine), files))
     if s.endpoints:
         monitors.append(

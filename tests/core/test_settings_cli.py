@@ -122,3 +122,16 @@ def test_env_example_documents_every_setting_with_its_default(tmp_path: Path) ->
     # the uncommented values are the defaults
     (tmp_path / ".env").write_text(example)
     assert load_settings().model_dump() == Settings(_env_file=None).model_dump()
+
+
+def test_list_settings_keep_braces_and_quotes_whole() -> None:
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        log_sources='/var/log/a.log, loki:{app="api", env="prod"} journal:x.service,{a="b,c"}',
+        oncall_users="U1, U2 U3",
+    )
+    assert settings.log_sources == [
+        "/var/log/a.log", 'loki:{app="api", env="prod"}', "journal:x.service", '{a="b,c"}'
+    ]  # fmt: skip
+    assert settings.oncall_users == ["U1", "U2", "U3"]

@@ -9,15 +9,13 @@ and parameters are recorded in `requests`.
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.emulators.http_get import serve_get
 
 Curve = Callable[[float], float]
 
@@ -32,7 +30,9 @@ class PrometheusEmulator:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     url: str = ""
 
-    def answer(self, path: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def answer(
+        self, path: str, params: dict[str, str], _headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         self.requests.append((path, params))
         promql = params.get("query", "")
         if path in ("/api/v1/query", "/api/v1/query_range") and promql in self.errors:
@@ -78,28 +78,6 @@ def _text(value: float) -> str:
 @contextmanager
 def prometheus_emulator(emulator: PrometheusEmulator | None = None) -> Iterator[PrometheusEmulator]:
     emulator = emulator or PrometheusEmulator()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            code, body = emulator.answer(parts.path, params)
-            raw = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    emulator.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve_get(emulator.answer) as url:
+        emulator.url = url
         yield emulator
-    finally:
-        server.shutdown()
-        server.server_close()

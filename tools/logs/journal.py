@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 
-from tools.logs.sources import SourceLines
+from tools.logs.sources import SourceLines, newest_within
 
 PREFIX = "journal:"
 TIMEOUT_SECONDS = 10.0
@@ -102,15 +102,8 @@ def read_unit(
         line = line_of(entry) if isinstance(entry, dict) else None
         if line is not None:
             lines.append(line)
-    used = 0
-    kept = len(lines)
-    for index in range(len(lines) - 1, -1, -1):  # the newest within the byte budget
-        used += len(lines[index].encode()) + 1
-        if used > max_bytes:
-            kept = len(lines) - 1 - index
-            break
-    result.truncated = kept < len(lines) or len(lines) >= MAX_ENTRIES
-    result.lines = lines[len(lines) - kept :]
+    result.lines, cut = newest_within(lines, max_bytes)
+    result.truncated = cut or len(lines) >= MAX_ENTRIES
     if not result.lines and done.stderr.strip():
         result.problem = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1]
     return result

@@ -1,5 +1,6 @@
-"""Log sources by allowlist (`LOG_SOURCES`: files, globs and `journal:<unit>`). Nothing
-outside the list is read; a journal unit is read by `tools/logs/journal.py`.
+"""Log sources by allowlist (`LOG_SOURCES`: files, globs, `journal:<unit>` and
+`loki:<selector>`). Nothing outside the list is read; a journal unit is read by
+`tools/logs/journal.py`, a Loki stream by `tools/logs/loki.py`.
 
 Each read is budgeted: at most `max_bytes` from the end of each file (whole lines only), and
 the rotated predecessor (`<file>.1`, as logrotate leaves it, copytruncate or rename) when the
@@ -35,7 +36,7 @@ def resolve(patterns: list[str], source: str | None = None) -> tuple[list[str], 
     files: list[str] = []
     problems: list[str] = []
     for pattern in patterns:
-        if pattern.startswith("journal:"):  # a systemd unit (tools/logs/journal.py)
+        if pattern.startswith(("journal:", "loki:")):  # tools/logs/journal.py, loki.py
             matched = [pattern]
         else:
             matched = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
@@ -52,6 +53,16 @@ def resolve(patterns: list[str], source: str | None = None) -> tuple[list[str], 
         problems.append(f"{len(files)} files match; only the first {MAX_FILES} are read")
         files = files[:MAX_FILES]
     return files, problems
+
+
+def newest_within(lines: list[str], max_bytes: int) -> tuple[list[str], bool]:
+    """The newest of `lines` (oldest first) that fit in `max_bytes`, and whether any were cut."""
+    used = 0
+    for index in range(len(lines) - 1, -1, -1):
+        used += len(lines[index].encode()) + 1
+        if used > max_bytes:
+            return lines[index + 1 :], True
+    return lines, False
 
 
 def _tail(path: str, budget: int) -> tuple[list[str], bool, int]:

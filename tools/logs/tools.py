@@ -14,6 +14,7 @@ from core.access import Caller
 from core.clock import checked_window, iso, parse_window, utcnow
 from tools.base import OpsTool, ToolResult
 from tools.logs.journal import is_journal, read_unit
+from tools.logs.loki import LokiConfig, is_loki, read_stream
 from tools.logs.search import LEVELS, Found, Query, search
 from tools.logs.sources import MAX_BYTES, read, resolve
 
@@ -76,6 +77,7 @@ class SearchLogs:
     patterns: tuple[str, ...]
     max_bytes: int = MAX_BYTES
     journal_dir: str | None = None  # read `journal:<unit>` sources from here (journalctl -D)
+    loki: LokiConfig | None = None  # where `loki:<selector>` sources are read
 
     def run(self, args: SearchLogsArgs, caller: Caller) -> ToolResult:
         now = utcnow()
@@ -83,11 +85,12 @@ class SearchLogs:
         lines: dict[str, list[str]] = {}
         since = now - parse_window(args.since)
         for path in files:
-            got = (
-                read_unit(path, self.max_bytes, since, self.journal_dir)
-                if is_journal(path)
-                else read(path, self.max_bytes)
-            )
+            if is_journal(path):
+                got = read_unit(path, self.max_bytes, since, self.journal_dir)
+            elif is_loki(path):
+                got = read_stream(path, self.loki, self.max_bytes, since, now)
+            else:
+                got = read(path, self.max_bytes)
             if got.problem:
                 problems.append(f"{path} {got.problem}")
                 continue
@@ -123,7 +126,8 @@ class SearchLogs:
     def tool(self) -> OpsTool:
         return OpsTool(
             name="search_logs",
-            description="Search the configured log files and journal units (LOG_SOURCES) by "
+            description="Search the configured log files, journal units and Loki streams "
+            "(LOG_SOURCES) by "
             "time window, text or "
             "regex and level: counts, the newest matching lines with context, and the most "
             "frequent templates when there are many.",
@@ -132,5 +136,7 @@ class SearchLogs:
         )
 
 
-def build_log_tools(patterns: tuple[str, ...], journal_dir: str | None = None) -> list[OpsTool]:
-    return [SearchLogs(patterns, journal_dir=journal_dir).tool()] if patterns else []
+def build_log_tools(
+    patterns: tuple[str, ...], journal_dir: str | None = None, loki: LokiConfig | None = None
+) -> list[OpsTool]:
+    return [SearchLogs(patterns, journal_dir=journal_dir, loki=loki).tool()] if patterns else []
