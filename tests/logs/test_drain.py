@@ -165,3 +165,17 @@ def test_match_reads_without_changing() -> None:
 def test_bad_configurations_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(Invalid):
         DrainConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_dates_empty_brackets_and_ip_named_hosts_are_variables() -> None:
+    drain = Drain()
+    lines = [
+        "connection from 62.99.164.82 (62.99.164.82.sh.interxion.inode.at) at Sun Jul  3 23:16:09 2005",
+        "connection from 24.54.76.216 (24-54-76-216.bflony.adelphia.net) at Mon Jul  4 02:01:45 2005",
+        "connection from 211.72.2.106 () at Tue Jul 12 10:12:00 2005",
+    ]  # fmt: skip
+    ids = {drain.add(line)[0] for line in lines}
+    assert len(ids) == 1
+    assert drain.templates()[ids.pop()] == "connection from <*> (<*>) at <*>"
+    plain = Drain()
+    assert plain.add("dial 10.0.0.1:80 now")[1] == "dial <*> now"  # an address is still one
