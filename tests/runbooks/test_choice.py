@@ -95,6 +95,11 @@ def test_the_alert_runbook_url_cites_the_local_copy_named_like_it(
     # the copy is found by the URL's name even when the alert is called something else
     renamed = with_copy.choose("AmReloadFailed", text, RELOAD_URL + "/")
     assert renamed is not None and renamed.source == choice.source
+    # a URL ending in a generic name (README, index) names no local file: the URL itself
+    readme = "https://github.com/acme/ops/blob/main/alertmanager/README.md"
+    generic = with_copy.choose("AlertmanagerFailedReload", text, readme)
+    assert generic is not None and (generic.source, generic.url) == (readme, readme)
+    assert generic.title == "AlertmanagerFailedReload runbook"
     # an opsbot alert whose URL names a shipped runbook: that runbook, and the URL with it
     disk = with_copy.choose("HostDiskFull", "", "https://runbooks.example.com/host-disk-full")
     assert disk is not None and disk.source == "runbooks/shipped/host-disk-full.md"

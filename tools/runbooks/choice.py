@@ -8,12 +8,13 @@ In this order (`RunbookChooser.choose`):
 2. a runbook whose front matter lists the alert (opsbot's own alerts, and the common
    node-exporter / kube-prometheus / awesome-prometheus-alerts names of the same problem);
 3. a runbook found by the alert's meaning: its summary and description, without the alert
-   name pasted in. Only when its best passage reaches the embedding's similarity floor (a
-   lexical overlap alone is not meaning) *and* its title, what the runbook is about, is
-   close to the alert's text (`TITLE_FLOOR`). Of those, the best by the mean of the two
-   similarities. So "High HTTP 5xx error rate on api" does not get "LLM provider errors"
-   because that runbook's Diagnosis mentions 500s, and an alert nothing covers gets none,
-   not a weak guess.
+   name pasted in. A candidate is a strong hit of the hybrid search whose best passage
+   reaches the embedding's similarity floor and whose title, what the runbook is about, is
+   close to the alert's text (`TITLE_FLOOR`; or, for names and codes the embedding does not
+   know, whose section holds most of the alert's own words). The best by the mean of the
+   two similarities wins, unless another runbook comes within `MARGIN` of it (a guess).
+   So "High HTTP 5xx error rate on api" does not get "LLM provider errors" because that
+   runbook's Diagnosis mentions 500s, and an alert nothing covers gets none.
 
 The URL is kept on the choice (`url`) whenever the alert carried one, so the card and
 `incidents show --json` show it even when a local runbook is cited. A `runbook_url` that is
@@ -48,6 +49,9 @@ CANDIDATES = 3  # strong text hits considered by meaning
 MARGIN = 0.07
 EXCERPT_CHARS = 1200
 MITIGATION_WORDS = ("mitigation", "remediation", "resolution", "fix", "what to do", "action")
+# Last URL segments that name no runbook in particular (a wiki's README, a folder index):
+# never matched to a local file of that name.
+GENERIC_NAMES = frozenset({"readme", "index", "home", "main", "runbook", "runbooks", "wiki"})
 URL = "url"  # chosen by the alert's runbook_url (its local copy, or the link itself)
 ALERT = "alert"  # a runbook's front matter lists the alert
 TEXT = "text"  # found by the alert's meaning
@@ -103,7 +107,7 @@ def url_choice(alertname: str, url: str) -> RunbookChoice:
     """The URL itself as the runbook: titled after the alert when the URL is named after it,
     else after the URL's last segment (or the alert when it has none)."""
     name = url_name(url)
-    if not name or _key(name) == _key(alertname):
+    if not name or _key(name) in GENERIC_NAMES or _key(name) == _key(alertname):
         title = f"{alertname or 'Alert'} runbook"
     else:
         title = name.replace("-", " ").replace("_", " ")
@@ -125,7 +129,8 @@ class RunbookChooser:
         text = " ".join((text or "").split())[:1000]
         link = runbook_url(url)
         if link is not None:
-            named = self.index.named(url_name(link))
+            name = url_name(link)
+            named = [] if _key(name) in GENERIC_NAMES else self.index.named(name)
             sections = self.index.sections(named[0]) if named else []
             if sections:  # the local copy: cited from its first section or its mitigation
                 return self._cited(sections[0], URL, link)
@@ -154,12 +159,16 @@ class RunbookChooser:
         A hit is about the alert when its title (what the runbook is for) reaches
         `title_floor` against the alert's text; else when its section holds most of the
         alert's own words (`LEXICAL_STRONG`: "Anthropic 529", names and codes the embedding
-        does not know), and then that share stands in for the title's similarity. The
-        score is the mean of the best passage's similarity and the title's."""
+        does not know), and then that share stands in for the title's similarity. Its best
+        passage must reach the embedding's floor in any case. The score is the mean of the
+        best passage's similarity and the title's."""
         if not text.strip():
             return []
-        hits = [h for h in self.index.search(text, k=CANDIDATES) if h.match == TEXT]
-        hits = [h for h in hits if h.score >= self.index.min_score or h.coverage >= LEXICAL_STRONG]
+        hits = [
+            h
+            for h in self.index.search(text, k=CANDIDATES)
+            if h.match == TEXT and h.score >= self.index.min_score
+        ]
         if not hits:
             return []
         vector = self.index.embedder.embed([expand_identifiers(text)])[0]
