@@ -117,18 +117,23 @@ class TriageNodes:
             return Evidence(name, args, False, f"{type(exc).__name__}: {redact(str(exc))}")
 
     def runbook(self, state: TriageState) -> dict[str, Any]:
+        """The runbook to cite: the alert's own runbook_url first (its local copy when one is
+        indexed), then the runbooks naming the alert, then by meaning
+        (`tools/runbooks/choice.py`); the URL alone when the lookup is missing or fails."""
+        from tools.runbooks.choice import runbook_url, url_choice  # (kept inside this node)
+
         incident = state["incident"]
+        url = runbook_url(incident.details.get("runbook_url"))
         found = None
         if self.deps.runbook_lookup is not None:
             try:
                 found = self.deps.runbook_lookup(
-                    incident.alertname, f"{incident.title}. {incident.summary}"
+                    incident.alertname, f"{incident.title}. {incident.summary}", url
                 )
             except Exception as exc:
                 log.warning("runbook lookup failed: %s", exc)
-        if found is None and incident.details.get("runbook_url"):
-            url = str(incident.details["runbook_url"])
-            found = {"title": f"{incident.alertname} runbook", "section": None, "source": url}
+        if found is None and url is not None:
+            found = url_choice(incident.alertname, url).to_dict()
         return {"runbook": found}
 
     def actions(self, state: TriageState) -> dict[str, Any]:

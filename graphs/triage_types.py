@@ -97,7 +97,8 @@ class TriageResult:
 class TriageDeps:
     toolbox: Toolbox
     model: Any = None  # a LangChain chat model; None or the offline planner: code writes it
-    runbook_lookup: Callable[[str, str], dict[str, Any] | None] | None = None
+    # (alertname, summary and description, the alert's runbook_url) -> the runbook to cite
+    runbook_lookup: Callable[[str, str, str | None], dict[str, Any] | None] | None = None
     catalogue: RemediationCatalogue | None = None
     request_approval: Callable[[IncidentInput, ProposedAction], str | None] | None = None
     prompt: Callable[[], str] | None = None

@@ -72,6 +72,8 @@ def render_card(card: IncidentCard) -> str:
     if card.runbook:
         section = f" › {card.runbook.section}" if card.runbook.section else ""
         lines.append(f"  Runbook: {card.runbook.title}{section} ({card.runbook.source})")
+        if card.runbook.url and card.runbook.url != card.runbook.source:
+            lines.append(f"  Alert's runbook: {card.runbook.url}")
         if card.runbook.warning:
             lines.append(f"    {card.runbook.warning}")
     if card.actions:

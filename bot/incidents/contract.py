@@ -34,6 +34,7 @@ class RunbookRef:
     source: str  # file path relative to the knowledge folder, or a URL
     excerpt: str = ""
     warning: str = ""  # the excerpt holds instruction-like text: shown as data, with this
+    url: str = ""  # the alert's own runbook_url, shown even when a local runbook is cited
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ class ShowIncident:
         if card.runbook:
             section = f" › {card.runbook.section}" if card.runbook.section else ""
             lines.append(f"Runbook: {card.runbook.title}{section} ({card.runbook.source})")
+            if card.runbook.url and card.runbook.url != card.runbook.source:
+                lines.append(f"Alert's runbook: {card.runbook.url}")
             if card.runbook.warning:
                 lines.append(card.runbook.warning)
         for view in card.actions:

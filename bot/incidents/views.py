@@ -20,6 +20,7 @@ def runbook_ref(data: dict[str, Any] | None) -> RunbookRef | None:
         source=str(data.get("source", "")),
         excerpt=str(data.get("excerpt", "")),
         warning=str(data.get("warning") or ""),
+        url=str(data.get("url") or ""),
     )
 
 
@@ -66,6 +67,7 @@ def card_json(card: IncidentCard) -> dict[str, Any]:
             "section": card.runbook.section,
             "source": card.runbook.source,
             "warning": card.runbook.warning or None,
+            "runbook_url": card.runbook.url or None,
         },
         "actions": [
             a.to_json() | {"result": a.result, "verification": a.verification} for a in card.actions

@@ -19,12 +19,11 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
     from graphs.triage_types import TriageDeps
 
-# (alertname, text) -> the runbook to cite: title, section, source, excerpt, match, warning
-RunbookLookup = Callable[[str, str], dict[str, Any] | None]
+# (alertname, text, runbook_url) -> the runbook to cite: title, section, source, excerpt,
+# match, warning, url (tools/runbooks/choice.py:RunbookChoice)
+RunbookLookup = Callable[[str, str, str | None], dict[str, Any] | None]
 
 log = logging.getLogger(__name__)
-
-MITIGATION_WORDS = ("mitigation", "remediation", "resolution", "fix", "what to do", "action")
 
 
 def build_service(runtime: Runtime, *, background: bool = True) -> IncidentService:
@@ -157,37 +156,16 @@ def incident_prompt(runtime: Runtime) -> str:
 
 
 def runbook_lookup(runtime: Runtime) -> RunbookLookup:
-    """(alertname, text) -> runbook dict: the alert's own runbook first, then by text."""
+    """(alertname, text, runbook_url) -> runbook dict, chosen by `tools/runbooks/choice.py`:
+    the alert's runbook_url, then the runbooks naming the alert, then by meaning."""
+    from tools.runbooks.choice import RunbookChooser
 
-    def lookup(alertname: str, text: str) -> dict[str, Any] | None:
-        index = runtime.runbooks
-        query = f"{alertname} {text}"[:500]
-        hits = []
-        try:
-            hits = index.search(query, k=1, alert=alertname)
-        except Exception as exc:
-            log.info("runbook lookup by alert %s failed: %s", alertname, exc)
-        if not hits:
-            hits = index.search(query, k=1)
-        if not hits:
-            return None
-        hit = shown = hits[0]
-        if hit.match == "alert" and hit.doc_id:
-            try:
-                for part in index.sections(hit.doc_id):
-                    if any(w in (part.section or "").lower() for w in MITIGATION_WORDS):
-                        shown = part
-                        break
-            except Exception as exc:
-                log.info("runbook sections unavailable: %s", exc)
-        return {
-            "title": hit.title,
-            "section": shown.section,
-            "source": hit.source,
-            "excerpt": (shown.text or "")[:1200],
-            "match": hit.match,
-            # the excerpt was flagged at ingest as instruction-like: quoted with this warning
-            "warning": shown.warning,
-        }
+    chooser: list[RunbookChooser] = []  # built on first use: the index opens lazily
+
+    def lookup(alertname: str, text: str, url: str | None) -> dict[str, Any] | None:
+        if not chooser:
+            chooser.append(RunbookChooser(runtime.runbooks))
+        found = chooser[0].choose(alertname, text, url)
+        return found.to_dict() if found is not None else None
 
     return lookup

@@ -188,6 +188,8 @@ def _runbook(card: IncidentCard) -> str | None:
         title = f"*{escape(ref.title)}* (`{escape(ref.source)}`)"
     excerpt = "\n" + quote(escape(truncate(ref.excerpt, 600))) if ref.excerpt else ""
     flagged = f"\n_{escape(ref.warning)}_" if ref.warning and ref.excerpt else ""
+    if ref.url and ref.url != ref.source and ref.url.startswith(("http://", "https://")):
+        place += f" · <{escape(ref.url)}|the alert's runbook>"
     return f"📖 Runbook: {title}{place}{flagged}{excerpt}"
 
 

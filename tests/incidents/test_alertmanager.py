@@ -220,8 +220,10 @@ def test_firing_alert_gets_its_runbook_and_resolves(make_runtime) -> None:  # ty
         assert runtime.incidents.drain(120)  # triage runs in the background
         row = runtime.incidents.engine.get(1)
         assert row.triage_status == "done"
-        assert row.runbook["source"] == "runbooks/host-disk-full.md"  # by alert name first
-        assert row.runbook["section"] == "Mitigation" and row.runbook["match"] == "alert"
+        # the alert's runbook_url (.../host-disk-full) names the shipped runbook: cited, URL kept
+        assert row.runbook["source"] == "runbooks/host-disk-full.md"
+        assert row.runbook["section"] == "Mitigation" and row.runbook["match"] == "url"
+        assert row.runbook["url"] == "https://runbooks.example.com/host-disk-full"
         assert "clean_directory" in row.runbook["excerpt"]
         card = runtime.incidents.card(1)
         assert card.runbook is not None and card.runbook.title == "Disk full or filling up"

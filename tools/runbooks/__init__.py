@@ -3,7 +3,8 @@
 Plain Python (no Slack, no LangGraph). The app builds one `RunbookIndex` from settings
 (`index_from_settings`), ingests `settings.resolved_knowledge_dir()` at start (incremental,
 so cheap when nothing changed), registers `build_runbook_tools(index)` with the agent, and
-incident triage calls `runbooks_for_alert(index, alert_name, text)`.
+incident triage cites the runbook `choice.RunbookChooser` picks (the alert's runbook_url,
+then the runbooks naming the alert, then by meaning).
 """
 
 from __future__ import annotations

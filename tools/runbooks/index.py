@@ -303,11 +303,41 @@ class RunbookIndex:
         """Doc ids of the runbooks that name `alert` (case-insensitive), in source order."""
         return list(self._current().alert_docs.get(alert.strip().lower(), []))
 
+    def named(self, name: str) -> list[str]:
+        """Doc ids of the runbooks whose file is called `name` (case-insensitive, without
+        `.md`; `-` and `_` ignored), in source order: `alertmanagerfailedreload` finds
+        `.../AlertmanagerFailedReload.md`."""
+        wanted = _file_key(name)
+        if not wanted:
+            return []
+        found: list[str] = []
+        for meta in self._current().metas:
+            doc_id = str(meta.get("doc_id", ""))
+            stem = str(meta.get("source", "")).rsplit("/", 1)[-1]
+            if _file_key(stem) == wanted and doc_id not in found:
+                found.append(doc_id)
+        return found
+
+    def titles(self) -> dict[str, str]:
+        """Title of each indexed runbook by doc id, in source order."""
+        found: dict[str, str] = {}
+        for meta in self._current().metas:
+            found.setdefault(str(meta.get("doc_id", "")), str(meta.get("title", "")))
+        return found
+
     def alert_names(self) -> list[str]:
         names: set[str] = set()
         for meta in self._current().metas:
             names.update(str(a) for a in meta.get("alerts") or [])
         return sorted(names)
+
+
+def _file_key(name: str) -> str:
+    """A runbook file name compared loosely: lower case, no `.md`, no `-`, `_` or spaces."""
+    name = name.strip().lower()
+    if name.endswith((".md", ".markdown")):
+        name = name.rsplit(".", 1)[0]
+    return "".join(ch for ch in name if ch.isalnum())
 
 
 __all__ = ["RunbookIndex"]

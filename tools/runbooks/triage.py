@@ -1,7 +1,8 @@
 """Runbooks for an incident: the alert's own runbook first, then the best text matches.
 
-Incident triage calls `runbooks_for_alert(index, alert_name, text)` with the alert name and
-its summary/description. A runbook that lists the alert in its front matter (or is named
+`runbooks_for_alert(index, alert_name, text)` lists up to k runbooks for an alert name and
+its summary/description, with the actions each names. (The one runbook triage cites is
+chosen by `tools/runbooks/choice.py`, which also puts the alert's runbook_url first.) A runbook that lists the alert in its front matter (or is named
 after it) always wins; text search only fills the remaining places, and only with strong
 matches, so triage never presents a weak guess as "the runbook". Each match carries the
 remediation actions its Mitigation section names, so triage can propose exactly those.
