@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from bot.identity import TerminalIdentity, os_user, terminal_identity
 from bot.settings import Settings
 from core.access import Caller
-from core.errors import StartupError
+from core.errors import StartupError, UserError
 from tools.base import OpsTool, Toolbox
 
 if TYPE_CHECKING:
@@ -243,6 +243,27 @@ class Runtime:
         except RemediationConfigError as exc:
             raise StartupError(str(exc)) from None
         return RemediationCatalogue(config, lookup=lambda name: self.toolbox.get(name))
+
+    @cached_property
+    def anomaly_queries(self) -> dict[str, str]:
+        """The Prometheus queries the anomaly monitor watches: ANOMALY_QUERIES and the
+        ANOMALY_QUERIES_FILE, merged; a bad file or a name in both stops the start."""
+        from tools.anomaly.queries import load_queries_file
+
+        queries = dict(self.settings.anomaly_queries)
+        path = self.settings.anomaly_queries_file
+        if path is None:
+            return queries
+        try:
+            loaded = load_queries_file(path)
+        except UserError as exc:
+            raise StartupError(str(exc)) from None
+        twice = sorted(set(queries) & set(loaded))
+        if twice:
+            raise StartupError(
+                f"{', '.join(twice)} is both in ANOMALY_QUERIES and in ANOMALY_QUERIES_FILE {path}"
+            )
+        return {**queries, **loaded}
 
     @cached_property
     def incidents(self) -> IncidentService:

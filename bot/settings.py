@@ -195,15 +195,15 @@ class Settings(BaseSettings):
     anomaly_queries: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, validation_alias="ANOMALY_QUERIES"
     )
+    # more of them from a YAML file {name: promql}, merged (a name in both stops the start)
+    anomaly_queries_file: Path | None = Field(default=None, validation_alias="ANOMALY_QUERIES_FILE")
     # log files and globs `search_logs` and `opsbot logs` may read; nothing else is read
     log_sources: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="LOG_SOURCES"
     )
-    # `journal:<unit>` sources are read from this journal directory (journalctl -D), not the
-    # system journal
+    # `journal:<unit>` sources are read from this directory (journalctl -D), not the system's
     log_journal_dir: str | None = Field(default=None, validation_alias="LOG_JOURNAL_DIR")
-    # `loki:<selector>` sources are read from this Loki (query_range), with this bearer token
-    # and tenant (X-Scope-OrgID) when set
+    # `loki:<selector>` sources: this Loki, its bearer token and tenant (X-Scope-OrgID)
     loki_url: str | None = Field(default=None, validation_alias="LOKI_URL")
     loki_token: SecretStr | None = Field(default=None, validation_alias="LOKI_TOKEN")
     loki_tenant: str | None = Field(default=None, validation_alias="LOKI_TENANT")

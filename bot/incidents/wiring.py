@@ -72,23 +72,30 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
             sampler=infra.sampler,
         )
     ]
-    if s.anomaly_series or s.anomaly_queries:  # after the host monitor: this cycle's samples
+    queries = runtime.anomaly_queries
+    if s.anomaly_series or queries:  # after the host monitor: this cycle's samples
         from bot.monitors.anomaly import AnomalyMonitor
 
-        query = None
+        query = range_query = None
         if s.prometheus_url:
             from tools.infra.prometheus import query as prometheus_query
+            from tools.infra.prometheus import query_range
 
             url = s.prometheus_url
             query = lambda promql: prometheus_query(url, promql)  # noqa: E731
+            range_query = lambda promql, end, window, step: query_range(  # noqa: E731
+                url, promql, end, window, step
+            )
         monitors.append(
             AnomalyMonitor(
                 store,
                 runtime.anomaly_states,
                 tuple(s.anomaly_series),
                 runtime.data_dir / "plots",
-                queries=dict(s.anomaly_queries),
+                queries=queries,
                 query=query,
+                range_query=range_query,
+                step=timedelta(seconds=s.check_interval_seconds),
             )
         )
     if s.log_sources:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from bot.monitors.samples import SampleStore
 from core.incidents import WARNING, Finding
-from tools.anomaly.queries import Query, QueryFailure, read_queries
+from tools.anomaly.queries import Query, QueryFailure, RangeQuery, backfill, read_queries
 from tools.anomaly.states import DetectorStates
 from tools.anomaly.watch import ALERT_THRESHOLD, Verdict, feed
+from tools.infra.prometheus import PrometheusError
 
 log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(hours=2)  # samples older than this are pruned by the suite anyway
@@ -41,6 +42,8 @@ class AnomalyMonitor:
         threshold: float = ALERT_THRESHOLD,
         queries: dict[str, str] | None = None,
         query: Query | None = None,
+        range_query: RangeQuery | None = None,
+        step: timedelta = timedelta(seconds=60),
     ) -> None:
         self.samples = samples
         self.states = states
@@ -49,6 +52,8 @@ class AnomalyMonitor:
         self.threshold = threshold
         self.queries = queries or {}
         self.query = query  # promql -> samples, when PROMETHEUS_URL is set
+        self.range_query = range_query  # for back-filling a series the detector has not seen
+        self.step = step  # the check interval: the spacing of back-filled points
 
     def _read_queries(self, now: datetime) -> tuple[list[str], list[Finding]]:
         """Store this check's value of each configured Prometheus query; the series read and
@@ -63,9 +68,35 @@ class AnomalyMonitor:
             values: dict[str, float] = {}
         else:
             values, failures = read_queries(self.queries, self.query)
+            self._backfill(sorted(values), {f.name for f in failures}, now)
         finite = {k: v for k, v in values.items() if math.isfinite(v)}  # NaN: a gap
         self.samples.record(now, finite)
         return sorted(values), [self._query_failing(f) for f in failures]
+
+    def _backfill(self, names: list[str], failed: set[str], now: datetime) -> None:
+        """Feed each detector the history it missed (a new query, or opsbot was down) from
+        one range query per query, before this check's value; a failure is logged and the
+        series goes on from now."""
+        if self.range_query is None:
+            return
+        for query_name, promql in sorted(self.queries.items()):
+            if query_name in failed:
+                continue
+            mine = [n for n in names if n == query_name or n.startswith(query_name + "{")]
+            states = {n: self.states.load(n) for n in mine}
+            last_seen = {n: st.last_at for n, st in states.items()}
+            if all(at is not None and now - at <= 2 * self.step for at in last_seen.values()):
+                continue  # seen lately: nothing missed
+            try:
+                history = backfill(query_name, promql, last_seen, self.range_query, now, self.step)
+            except PrometheusError as exc:
+                log.warning("could not back-fill the anomaly query %s: %s", query_name, exc)
+                continue
+            for name, points in history.items():
+                if points:
+                    feed(states[name], points, self.threshold)
+                    self.states.save(states[name])
+                    log.info("anomaly query %s: back-filled %d points", name, len(points))
 
     def _query_failing(self, failure: QueryFailure) -> Finding:
         return Finding(

@@ -4,6 +4,7 @@ too many series is a clear finding of its own; NaN is a gap; the host series go 
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -82,3 +83,87 @@ def test_queries_without_prometheus_are_a_finding_each(engine: Any) -> None:
     assert (
         finding.alertname == "AnomalyQueryFailing" and "PROMETHEUS_URL is not set" in finding.title
     )
+
+
+def _range(url: str):  # type: ignore[no-untyped-def]
+    from tools.infra.prometheus import query_range
+
+    return lambda promql, end, window, step: query_range(url, promql, end, window, step)
+
+
+def test_a_new_query_learns_from_its_history_and_a_gap_is_back_filled(engine: Any) -> None:
+    """A new query is fed its past (one range query) and leaves its learning period at the
+    first check; after two hours of opsbot being down only the missed hours are read; a
+    range query that fails is logged and the series goes on from now."""
+    shift_at = [float("inf")]  # the time the level shifts, set below
+
+    def latency(t: float) -> float:
+        base = 410.0 if t >= shift_at[0] else 120.0
+        return base + 5 * math.sin(t / 37.0)
+
+    emulator = PrometheusEmulator(series={"latency": [({}, latency)]})
+    with prometheus_emulator(emulator) as prom:
+        states = DetectorStates(engine, DetectorConfig(learning_points=300))
+        monitor = AnomalyMonitor(
+            SampleStore(engine), states, (), queries={"lat": "latency"},
+            query=lambda promql: prometheus_query(prom.url, promql),
+            range_query=_range(prom.url), step=timedelta(seconds=60),
+        )  # fmt: skip
+        # the checks' times end now: the emulator answers instant queries at its own clock
+        now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2, seconds=60)
+        monitor.run(now)
+        [state] = states.all()
+        assert not state.detector.learning and state.detector.seen > 300
+        ranges = [p for path, p in emulator.requests if path == "/api/v1/query_range"]
+        assert len(ranges) == 1 and float(ranges[0]["step"]) == 60
+        monitor.run(now + timedelta(seconds=60))  # seen lately: no range query
+        assert len([1 for path, _ in emulator.requests if path == "/api/v1/query_range"]) == 1
+
+        later = now + timedelta(hours=2, seconds=60)  # opsbot was down for two hours
+        shift_at[0] = later.timestamp() - 600  # and the shift began while it was
+        findings = monitor.run(later)
+        gap = [p for path, p in emulator.requests if path == "/api/v1/query_range"][-1]
+        assert float(gap["end"]) - float(gap["start"]) == pytest.approx(2 * 3600, abs=61)
+        [anomaly] = [f for f in findings if f.alertname == "MetricAnomaly"]
+        assert anomaly.title.startswith("lat is anomalous")
+        [state] = states.all()  # the onset is in the gap, found from the back-filled history
+        assert state.anomalous_since is not None
+        assert (
+            later - timedelta(seconds=660)
+            <= state.anomalous_since
+            <= later - timedelta(seconds=540)
+        )
+
+        emulator.range_errors["latency"] = "query timed out in expression evaluation"
+        fresh = AnomalyMonitor(
+            SampleStore(engine), DetectorStates(engine, DetectorConfig()), (),
+            queries={"other": "latency"},
+            query=lambda promql: prometheus_query(prom.url, promql),
+            range_query=_range(prom.url),
+        )  # fmt: skip
+        assert not [f for f in fresh.run(later) if f.alertname == "AnomalyQueryFailing"]
+
+
+def test_queries_from_a_yaml_file(make_runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from core.errors import StartupError
+
+    good = tmp_path / "queries.yml"
+    good.write_text('checkout_errors: sum(rate(http_errors_total{job="checkout"}[5m]))\np99: x\n')
+    runtime = make_runtime(anomaly_queries='{"api": "up"}', anomaly_queries_file=good)
+    assert runtime.anomaly_queries == {
+        "api": "up", "checkout_errors": 'sum(rate(http_errors_total{job="checkout"}[5m]))', "p99": "x"
+    }  # fmt: skip
+    for text, reason in [
+        ("- a list\n", "must map names to PromQL, not a list"),
+        ("a: [unclosed\n", "is not valid YAML"),
+        ("a: 3\n", "a must each be a name with a PromQL string"),
+        ("api: up\n", "api is both in ANOMALY_QUERIES and in ANOMALY_QUERIES_FILE"),
+    ]:
+        bad = tmp_path / "bad.yml"
+        bad.write_text(text)
+        with pytest.raises(StartupError, match=reason):
+            _ = make_runtime(
+                anomaly_queries='{"api": "up"}', anomaly_queries_file=bad
+            ).anomaly_queries
+    with pytest.raises(StartupError, match="cannot be read"):
+        _ = make_runtime(anomaly_queries_file=tmp_path / "none.yml").anomaly_queries

@@ -2,7 +2,8 @@
 
 Tests give each query a series as a function of time (`series[promql] = [(labels, f)]`):
 an instant query answers f(now) per series, a range query f(t) at every step, a query in
-`errors` is refused with Prometheus's own envelope (`bad_data`), `strings` answers a string,
+`errors` is refused with Prometheus's own envelope (`bad_data`; `range_errors` only as a range
+query, `execution`), `strings` answers a string,
 `names` is `/api/v1/label/__name__/values`, `alerts` is `/api/v1/alerts`. Every request's path
 and parameters are recorded in `requests`.
 """
@@ -24,6 +25,7 @@ Curve = Callable[[float], float]
 class PrometheusEmulator:
     series: dict[str, list[tuple[dict[str, str], Curve]]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    range_errors: dict[str, str] = field(default_factory=dict)  # refused as range queries only
     strings: dict[str, str] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
@@ -46,6 +48,9 @@ class PrometheusEmulator:
                 for labels, curve in self.series.get(promql, [])
             ]
             return 200, _ok({"resultType": "vector", "result": result})
+        if path == "/api/v1/query_range" and promql in self.range_errors:
+            return 422, {"status": "error", "errorType": "execution",
+                         "error": self.range_errors[promql]}  # fmt: skip
         if path == "/api/v1/query_range":
             start, end = float(params["start"]), float(params["end"])
             step = float(params["step"])
