@@ -150,3 +150,61 @@ def test_alertmanager_notifications_make_one_incident_that_resolves(tmp_path: Pa
     assert "Checkout errors are high" in incident["title"]
     assert incident["last_seen"] > incident["first_seen"]  # the repeats were seen
     assert "Notify for alerts failed" not in am_log  # every notification was accepted
+
+
+def _webhook_sent(am: Alertmanager) -> bool:
+    """Alertmanager has delivered at least one webhook notification, none failed."""
+    text = httpx.get(f"{am.url}/metrics").text
+    sent = failed = 0.0
+    for line in text.splitlines():
+        if line.startswith('alertmanager_notifications_total{integration="webhook"}'):
+            sent = float(line.split()[-1])
+        if line.startswith('alertmanager_notifications_failed_total{integration="webhook"'):
+            failed += float(line.split()[-1])
+    assert failed == 0, text
+    return sent >= 1
+
+
+def test_one_alert_through_prometheus_and_alertmanager_is_one_incident(tmp_path: Path) -> None:
+    """PROMETHEUS_URL set (opsbot reads Prometheus's alerts itself) and Prometheus forwarding
+    the same alert through Alertmanager, which adds an external label: one incident."""
+    binary("prometheus")
+    binary("prometheus-alertmanager")
+    rule = {
+        "alert": "OpsbotE2EBothPaths",
+        "expr": "vector(1)",
+        "labels": {"severity": "warning", "service": "search"},
+        "annotations": {"summary": "Search is degraded"},
+    }
+    env = _env(tmp_path, ALERTMANAGER_TOKEN=TOKEN)
+    webhook = f"http://127.0.0.1:{env['PORT']}/alerts/alertmanager"
+    with (
+        Alertmanager(tmp_path / "am", webhook, TOKEN) as am,
+        Prometheus(tmp_path / "prom", rules=[rule], alertmanager=am.url,
+                   external_labels={"cluster": "eu-1"}) as prom,
+    ):  # fmt: skip
+        env |= {
+            "PROMETHEUS_URL": prom.url,
+            "CHECK_INTERVAL_SECONDS": "2",
+            "MONITOR_SUSTAIN_SAMPLES": "1",
+            "HOST_DISK_PCT": "100", "HOST_CPU_PCT": "100", "HOST_MEM_PCT": "100",
+            "HOST_SWAP_PCT": "100", "ANOMALY_SERIES": "",
+        }  # fmt: skip
+        bot = OpsbotRun(tmp_path, env)
+        try:
+            bot.wait_healthy(int(env["PORT"]))
+
+            def mine() -> list[dict[str, Any]]:
+                found = _incidents(tmp_path, env)
+                return [i for i in found if i["alertname"] == "OpsbotE2EBothPaths"]
+
+            def detail() -> str:
+                return f"{bot.log()}\n{am.output()[-1500:]}"
+
+            _wait(mine, "no incident for the alert", 60, detail)
+            _wait(lambda: _webhook_sent(am), "Alertmanager sent nothing", 60, detail)
+            time.sleep(6)  # a few more checks of Prometheus's alerts, and a repeat or two
+            found = mine()
+        finally:
+            bot.stop()
+    assert len(found) == 1, found
