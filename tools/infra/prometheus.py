@@ -79,3 +79,34 @@ def alerts(base_url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
     if body.get("status") != "success":
         raise PrometheusUnavailable(f"Prometheus refused the alerts request: {body.get('error')}")
     return list(body.get("data", {}).get("alerts", []))
+
+
+def external_labels(base_url: str, timeout: float = 10.0) -> dict[str, str]:
+    """Prometheus's `global.external_labels` (`/api/v1/status/config`): the labels it adds to
+    every alert it sends to Alertmanager, which its own `/api/v1/alerts` does not show."""
+    import yaml
+
+    url = base_url.rstrip("/") + "/api/v1/status/config"
+    try:
+        response = httpx.get(url, timeout=timeout)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise PrometheusUnavailable(
+            f"could not read the configuration of Prometheus at {base_url}: {exc}"
+        ) from None
+    if not isinstance(body, dict) or body.get("status") != "success":
+        error = body.get("error") if isinstance(body, dict) else body
+        raise PrometheusUnavailable(f"Prometheus refused the config request: {error}")
+    try:
+        config = yaml.safe_load(str((body.get("data") or {}).get("yaml") or "")) or {}
+    except yaml.YAMLError as exc:
+        raise PrometheusUnavailable(
+            f"Prometheus sent a configuration that is not YAML: {exc}"
+        ) from None
+    top = config.get("global") if isinstance(config, dict) else None
+    labels = (top.get("external_labels") if isinstance(top, dict) else None) or {}
+    if not isinstance(labels, dict):
+        raise PrometheusUnavailable(
+            f"Prometheus's global.external_labels is not a mapping: {labels!r}"
+        )
+    return {str(k): str(v) for k, v in labels.items()}

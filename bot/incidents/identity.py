@@ -1,0 +1,129 @@
+"""One alert, one open incident, whichever path saw it first.
+
+With `PROMETHEUS_URL` set and Prometheus also forwarding through Alertmanager, the same alert
+arrives twice: as a finding of the Prometheus monitor (`/api/v1/alerts`) and as a member of
+an Alertmanager group. Both are reduced to one identity: the alert's labels as Alertmanager
+receives them (so with Prometheus's `external_labels`, which the Prometheus monitor adds from
+`/api/v1/status/config`), minus `severity`. Alertmanager's own `fingerprint` hashes the full
+label set differently and is never compared.
+
+`incident_claim` maps an identity to the open incident that owns it. Its primary key makes
+"at most one open incident per alert" a database rule across replicas: a second claim of the
+same identity raises IntegrityError, the engine retries the whole change, and the retry sees
+the owner. The other path's sighting is one timeline event on the owner ("also reported
+by ..."), recorded once per reporter. An incident's claims go when it resolves, so a
+still-firing sighting through the other path then takes over.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert
+from sqlmodel import Session, col, select
+
+from bot.incidents.tables import Incident, IncidentClaim
+from bot.incidents.writes import IncidentWriter
+from core.incidents import digest
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500  # identities per IN (...) list: well inside SQLite's bound-parameter limit
+
+
+def alert_identity(labels: Mapping[str, str]) -> str:
+    """The identity of one alert from its labels (alertname included), as Alertmanager
+    receives them; severity is not part of it (an alert that escalates is the same alert)."""
+    return digest({str(k): str(v) for k, v in labels.items() if k != "severity"})
+
+
+def with_external(labels: Mapping[str, str], external: Mapping[str, str]) -> dict[str, str]:
+    """The labels Prometheus sends to Alertmanager: its external labels are added where the
+    alert has no label of that name."""
+    return {**{str(k): str(v) for k, v in external.items()}, **labels}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What an incident change claims: the identities of its firing alerts, and who reports
+    them (`reporter`, e.g. "alertmanager:<group fingerprint>", one sighting event each)."""
+
+    identities: frozenset[str]
+    source: str  # prometheus | alertmanager
+    reporter: str
+    sighting: str  # the owner's timeline text, e.g. "Also reported by Alertmanager (group …)"
+
+
+def _chunks(values: Iterable[str]) -> list[list[str]]:
+    ordered = sorted(set(values))
+    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+
+
+def owners(
+    db: Session, identities: Iterable[str], exclude: int | None = None, lock: bool = True
+) -> dict[str, int]:
+    """identity → the open incident that owns it, for those owned by an incident other than
+    `exclude`. Locked for the transaction on PostgreSQL (`lock`)."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(identities):
+        query = select(IncidentClaim.identity, IncidentClaim.incident_id).where(
+            col(IncidentClaim.identity).in_(chunk)
+        )
+        if exclude is not None:
+            query = query.where(IncidentClaim.incident_id != exclude)
+        if lock:
+            query = query.with_for_update()
+        found.update({identity: int(owner) for identity, owner in db.exec(query).all()})
+    return found
+
+
+def hold(db: Session, incident_id: int, identities: Iterable[str], source: str) -> None:
+    """Make `identities` the claims of this incident: new ones are inserted (IntegrityError
+    if another incident took one meanwhile: the caller retries), dropped ones released."""
+    wanted = set(identities)
+    held = set(
+        db.exec(select(IncidentClaim.identity).where(IncidentClaim.incident_id == incident_id))
+    )
+    for chunk in _chunks(held - wanted):
+        db.execute(
+            delete(IncidentClaim)
+            .where(col(IncidentClaim.incident_id) == incident_id)
+            .where(col(IncidentClaim.identity).in_(chunk))
+        )
+    new = sorted(wanted - held)
+    if new:
+        rows = [{"identity": i, "incident_id": incident_id, "source": source} for i in new]
+        db.execute(insert(IncidentClaim), rows)
+
+
+def release(db: Session, incident_id: int) -> None:
+    """The incident resolved: its alerts are free for the next sighting to take over."""
+    db.execute(delete(IncidentClaim).where(col(IncidentClaim.incident_id) == incident_id))
+
+
+def record_sightings(
+    db: Session, writer: IncidentWriter, owner_ids: Iterable[int], claim: Claim
+) -> None:
+    """One timeline event on each owner the first time this reporter saw its alerts (no
+    thread note, no new post); remembered in the owner's `details.also_reported_by`."""
+    for owner_id in sorted(set(owner_ids)):
+        row = db.get(Incident, owner_id, with_for_update=True)
+        if row is None:  # claims go with their incident; a stray one is not worth a failure
+            log.warning("incident_claim points at missing incident #%s; skipped", owner_id)
+            continue
+        seen = dict((row.details or {}).get("also_reported_by") or {})
+        if claim.reporter in seen:
+            continue
+        seen[claim.reporter] = claim.sighting
+        row.details = {**(row.details or {}), "also_reported_by": seen}
+        writer.event(
+            db,
+            row,
+            "also_reported",
+            claim.sighting,
+            actor=claim.source,
+            data={"reporter": claim.reporter},
+        )
+        db.add(row)
