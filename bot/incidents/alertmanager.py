@@ -31,6 +31,13 @@ from sqlmodel import Session, col, select
 
 from bot.incidents import identity
 from bot.incidents.engine import IncidentEngine
+from bot.incidents.group_view import (
+    alertname_of,
+    base_title,
+    change_text,
+    group_fields,
+    group_title,
+)
 from bot.incidents.identity import Claim, alert_identity
 from bot.incidents.redaction import redact_labels
 from bot.incidents.spec import IncidentSpec, Merged, TimelineEvent
@@ -48,7 +55,6 @@ from core.incidents import (
 from tools.redact import redact
 
 MAX_MEMBERS = 200  # alerts shown on the incident (all are compared: IncidentAlert)
-NAMED = 5  # alerts named in a change's note, per kind
 
 
 class PayloadError(Invalid, ValueError):
@@ -139,56 +145,9 @@ def _member(alert: AmAlert) -> dict[str, Any]:
     }
 
 
-def _distinct_labels(alert: AmAlert, common: dict[str, str]) -> str:
-    parts = [
-        f"{k}={v}"
-        for k, v in sorted(alert.labels.items())
-        if k not in ("alertname", "severity") and common.get(k) != v
-    ]
-    return " ".join(parts) or alert.labels.get("alertname", "alert")
-
-
-def _alertname(payload: AmPayload, first: AmAlert) -> str:
-    return (
-        payload.commonLabels.get("alertname")
-        or payload.groupLabels.get("alertname")
-        or first.labels["alertname"]
-    )
-
-
-def _base_title(payload: AmPayload, firing: list[AmAlert]) -> str:
-    """The group's title without its count."""
-    first = firing[0] if firing else payload.alerts[0]
-    title = payload.commonAnnotations.get("summary") or first.annotations.get("summary")
-    return title or f"{_alertname(payload, first)} firing"
-
-
-def group_title(base: str, alerts: int, truncated: int, sent: int) -> str:
-    """ "Disk full (4 alerts)"; with truncation "Disk full (1,200 alerts, 200 shown)"."""
-    total = alerts + truncated
-    if truncated:
-        return f"{base} ({total:,} alerts, {sent:,} shown)"
-    return f"{base} ({total:,} alerts)" if total > 1 else base
-
-
-def group_fields(
-    payload: AmPayload, firing: list[AmAlert], firing_total: int, resolved_total: int
-) -> list[list[str]]:
-    """The card's figures: how many alerts fire and have resolved, a few of the firing
-    ones, and how many Alertmanager left out of the webhook."""
-    fields: list[list[str]] = [["firing", f"{firing_total:,}"]]
-    if resolved_total:
-        fields.append(["resolved", f"{resolved_total:,}"])
-    for alert in firing[:5]:
-        fields.append([_distinct_labels(alert, payload.commonLabels), f"since {alert.startsAt}"])
-    if payload.truncatedAlerts:
-        fields.append(["truncated", f"{payload.truncatedAlerts:,} more alerts not sent"])
-    return fields
-
-
 def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
     first = firing[0] if firing else payload.alerts[0]
-    alertname = _alertname(payload, first)
+    alertname = alertname_of(payload, first)
     severity = INFO
     for alert in firing:
         if SEVERITY_ORDER[alert.severity] > SEVERITY_ORDER[severity]:
@@ -196,7 +155,7 @@ def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
     if not firing:
         severity = WARNING
     title = group_title(
-        _base_title(payload, firing), len(payload.alerts), payload.truncatedAlerts, len(firing)
+        base_title(payload, firing), len(payload.alerts), payload.truncatedAlerts, len(firing)
     )
     summary = payload.commonAnnotations.get("description") or first.annotations.get(
         "description", ""
@@ -226,43 +185,6 @@ def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
         fields=fields,
         details=details,
     )
-
-
-def _names(keys: list[str], members: dict[str, dict[str, Any]], common: dict[str, str]) -> str:
-    shown = [
-        _distinct_labels(
-            AmAlert.model_validate(
-                {"status": members[k]["status"], "labels": members[k]["labels"]}
-            ),
-            common,
-        )
-        if k in members
-        else k  # left the group and no longer shown: its key is all there is
-        for k in keys[:NAMED]
-    ]
-    more = len(keys) - len(shown)
-    return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
-
-
-def change_text(
-    new_firing: list[str],
-    resolved: list[str],
-    firing_total: int,
-    members: dict[str, dict[str, Any]],
-    common: dict[str, str],
-) -> str:
-    """One line for one change of a group: counts first, then a few names of each kind."""
-    counts = []
-    if new_firing:
-        counts.append(f"{len(new_firing):,} new firing")
-    if resolved:
-        counts.append(f"{len(resolved):,} resolved")
-    parts = [f"{', '.join(counts)}; {firing_total:,} firing in total"]
-    if new_firing:
-        parts.append(f"Firing: {_names(new_firing, members, common)}")
-    if resolved:
-        parts.append(f"Resolved: {_names(resolved, members, common)}")
-    return ". ".join(parts)
 
 
 def _states(db: Session, incident_id: int) -> dict[str, tuple[str, str]]:
@@ -364,7 +286,7 @@ class GroupMerge:
         firing = [a for a in self.payload.alerts if a.status == "firing" and a.key in own]
         truncated = self.payload.truncatedAlerts
         counted = len(own) if truncated else alerts
-        title = group_title(_base_title(self.payload, firing), counted, truncated, len(own))
+        title = group_title(base_title(self.payload, firing), counted, truncated, len(own))
         row.title = redact(title)[:500]
         fields = group_fields(self.payload, firing, firing_total, alerts - firing_total)
         row.fields = [[redact(part) for part in pair] for pair in fields]

@@ -183,8 +183,7 @@ class IncidentEngine:
         row.open_key = None
         row.resolved_at = now
         row.resolved_by = actor
-        assert row.id is not None
-        identity.release(db, row.id)
+        identity.release(db, row)
         self.writer.event(db, row, "resolved", text, actor=actor, note=text)
         self.writer.touch(row, effects)
 

@@ -98,9 +98,12 @@ def hold(db: Session, incident_id: int, identities: Iterable[str], source: str) 
         db.execute(insert(IncidentClaim), rows)
 
 
-def release(db: Session, incident_id: int) -> None:
-    """The incident resolved: its alerts are free for the next sighting to take over."""
-    db.execute(delete(IncidentClaim).where(col(IncidentClaim.incident_id) == incident_id))
+def release(db: Session, row: Incident) -> None:
+    """The incident resolved: its alerts are free for the next sighting to take over, and
+    should it reopen, sightings are news again."""
+    db.execute(delete(IncidentClaim).where(col(IncidentClaim.incident_id) == row.id))
+    if (row.details or {}).get("also_reported_by"):
+        row.details = {k: v for k, v in row.details.items() if k != "also_reported_by"}
 
 
 def record_sightings(
