@@ -154,9 +154,8 @@ def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
             severity = alert.severity
     if not firing:
         severity = WARNING
-    title = group_title(
-        base_title(payload, firing), len(payload.alerts), payload.truncatedAlerts, len(firing)
-    )
+    sent = len(payload.alerts)
+    title = group_title(base_title(payload, firing), sent, payload.truncatedAlerts, sent)
     summary = payload.commonAnnotations.get("description") or first.annotations.get(
         "description", ""
     )
@@ -336,17 +335,12 @@ def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]
         )
         return incident_id, "resolved" if incident_id is not None else "ignored"
     wanted = {identities[a.key] for a in firing}
-    # alerts owned elsewhere are part of the event: when their owner resolves, the very same
-    # re-send is no duplicate and takes them over
-    foreign = engine.foreign_owners(fingerprint_, wanted)
-    hashes = sorted((k, m["hash"]) for k, m in members.items())
-    event_hash = digest([hashes, sorted(foreign.items())] if foreign else hashes)
-    own_firing = [a for a in firing if identities[a.key] not in foreign] or firing
+    event_hash = digest(sorted((k, m["hash"]) for k, m in members.items()))
     claim = Claim(
         frozenset(wanted),
         "alertmanager",
-        reporter=f"alertmanager:{fingerprint_}",
+        reporter=fingerprint_,
         sighting=f"Also reported by Alertmanager (group {_label_text(payload.groupLabels)}, "
         f"receiver {payload.receiver})",
     )
-    return engine.upsert(_spec(payload, own_firing), event_hash, merge, claim=claim)
+    return engine.upsert(_spec(payload, firing), event_hash, merge, claim=claim)

@@ -84,7 +84,7 @@ class IncidentEngine:
             claim = Claim(
                 frozenset({str(finding.details["identity"])}),
                 finding.source,
-                reporter=finding.source,
+                reporter=finding.fingerprint,
                 sighting=f"Also reported by {finding.source.title()} ({finding.alertname})",
             )
         return self.upsert(IncidentSpec.from_finding(finding), event_hash, claim=claim)
@@ -205,13 +205,6 @@ class IncidentEngine:
             incident_id = row.id
         self.writer.emit(effects)
         return incident_id
-
-    def foreign_owners(self, fingerprint: str, identities: Iterable[str]) -> dict[str, int]:
-        """identity → owning incident, for the alerts owned by an open incident other than
-        this fingerprint's (a read, for event hashes: the change itself re-checks)."""
-        with session(self.db) as db:
-            row = db.exec(select(Incident).where(Incident.open_key == fingerprint)).first()
-            return identity.owners(db, identities, exclude=row.id if row else None, lock=False)
 
     # ---------------------------------------------------------------- people
     def acknowledge(self, incident_id: int, user: str) -> None:

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from bot.incidents.tables import Incident, IncidentClaim
@@ -48,7 +48,8 @@ def with_external(labels: Mapping[str, str], external: Mapping[str, str]) -> dic
 @dataclass(frozen=True)
 class Claim:
     """What an incident change claims: the identities of its firing alerts, and who reports
-    them (`reporter`, e.g. "alertmanager:<group fingerprint>", one sighting event each)."""
+    them (`reporter`: the fingerprint of the reporting path's incident, e.g. the Alertmanager
+    group's; one sighting event each)."""
 
     identities: frozenset[str]
     source: str  # prometheus | alertmanager
@@ -79,19 +80,30 @@ def owners(
     return found
 
 
-def hold(db: Session, incident_id: int, identities: Iterable[str], source: str) -> None:
-    """Make `identities` the claims of this incident: new ones are inserted (IntegrityError
-    if another incident took one meanwhile: the caller retries), dropped ones released."""
-    wanted = set(identities)
-    held = set(
-        db.exec(select(IncidentClaim.identity).where(IncidentClaim.incident_id == incident_id))
-    )
-    for chunk in _chunks(held - wanted):
-        db.execute(
-            delete(IncidentClaim)
-            .where(col(IncidentClaim.incident_id) == incident_id)
-            .where(col(IncidentClaim.identity).in_(chunk))
-        )
+def hold(
+    db: Session,
+    incident_id: int,
+    wanted: set[str],
+    source: str,
+    held: set[str],
+    fresh: bool = False,
+) -> None:
+    """Make `wanted` the claims of this incident, knowing it already holds `held` of them:
+    new ones are inserted (IntegrityError if another incident took one meanwhile: the caller
+    retries); the others it holds are released, unless it is `fresh` (just opened or
+    reopened: it holds none)."""
+    if not fresh:
+        mine = col(IncidentClaim.incident_id) == incident_id
+        if len(wanted) <= CHUNK:  # one statement for the usual group
+            db.execute(
+                delete(IncidentClaim).where(mine).where(col(IncidentClaim.identity).not_in(wanted))
+            )
+        else:
+            now = set(db.exec(select(IncidentClaim.identity).where(mine)))
+            for chunk in _chunks(now - wanted):
+                db.execute(
+                    delete(IncidentClaim).where(mine).where(col(IncidentClaim.identity).in_(chunk))
+                )
     new = sorted(wanted - held)
     if new:
         rows = [{"identity": i, "incident_id": incident_id, "source": source} for i in new]
@@ -99,11 +111,19 @@ def hold(db: Session, incident_id: int, identities: Iterable[str], source: str) 
 
 
 def release(db: Session, row: Incident) -> None:
-    """The incident resolved: its alerts are free for the next sighting to take over, and
-    should it reopen, sightings are news again."""
+    """The incident resolved: its alerts are free for the next sighting to take over. The
+    open incidents that reported them too (an Alertmanager group holding other alerts) forget
+    their last event hash, so their next re-send, identical as it may be, is no duplicate and
+    takes the alerts over. Should this one reopen, sightings are news again."""
     db.execute(delete(IncidentClaim).where(col(IncidentClaim.incident_id) == row.id))
-    if (row.details or {}).get("also_reported_by"):
-        row.details = {k: v for k, v in row.details.items() if k != "also_reported_by"}
+    reporters = sorted((row.details or {}).get("also_reported_by") or {})
+    if not reporters:
+        return
+    row.details = {k: v for k, v in row.details.items() if k != "also_reported_by"}
+    for chunk in _chunks(reporters):
+        db.execute(
+            update(Incident).where(col(Incident.open_key).in_(chunk)).values(last_event_hash="")
+        )
 
 
 def record_sightings(

@@ -45,13 +45,16 @@ class Upsert:
         row = self.writer.open_row(db, spec.fingerprint)
         if claim is None:
             return self._upsert(db, row, spec, event_hash, merge, effects)
-        others = identity.owners(db, claim.identities, exclude=row.id if row else None)
+        found = identity.owners(db, claim.identities)
+        own = row.id if row is not None else None
+        others = {i: owner for i, owner in found.items() if owner != own}
         identity.record_sightings(db, self.writer, others.values(), claim)
-        mine = claim.identities - others.keys()
+        mine = set(claim.identities - others.keys())
         if row is None and not mine and others:
             return min(others.values()), "sighted"
         incident_id, change = self._upsert(db, row, spec, event_hash, merge, effects)
-        identity.hold(db, incident_id, mine, claim.source)
+        held = {i for i, owner in found.items() if owner == own}
+        identity.hold(db, incident_id, mine, claim.source, held, fresh=row is None)
         return incident_id, change
 
     def _upsert(
