@@ -212,17 +212,27 @@ class GroupMerge:
     `alerts_changed` event. Alerts owned by another open incident are left out."""
 
     def __init__(
-        self, payload: AmPayload, members: dict[str, dict[str, Any]], identities: dict[str, str]
+        self,
+        payload: AmPayload,
+        members: dict[str, dict[str, Any]],
+        identities: dict[str, str],
+        claim: Claim | None = None,
     ) -> None:
         self.payload = payload
         self.members = members
         self.identities = identities  # member key -> alert identity
+        self.claim = claim  # its `owners`, once the engine looked them up
 
     def __call__(self, db: Session, row: Incident, first: bool) -> Merged:
         assert row.id is not None
         if first:  # new or reopened: what was stored before (if anything) is history
             db.execute(delete(IncidentAlert).where(col(IncidentAlert.incident_id) == row.id))
-        foreign = identity.owners(db, self.identities.values(), exclude=row.id)
+        looked_up = self.claim.owners if self.claim is not None else None
+        foreign = (
+            looked_up
+            if looked_up is not None
+            else identity.owners(db, self.identities.values(), exclude=row.id)
+        )
         own = {k: m for k, m in self.members.items() if self.identities[k] not in foreign}
         before_shown = {} if first else dict((row.details or {}).get("alerts") or {})
         stored = _states(db, row.id)
@@ -323,7 +333,6 @@ def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]
     firing = [a for a in payload.alerts if a.status == "firing"]
     members = {a.key: _member(a) for a in payload.alerts}
     identities = {a.key: alert_identity(a.labels) for a in payload.alerts}
-    merge = GroupMerge(payload, members, identities)
     fingerprint_ = group_fingerprint(payload)
     if not firing or payload.status == "resolved":
         names = ", ".join(sorted({a.labels["alertname"] for a in payload.alerts}))
@@ -331,7 +340,7 @@ def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]
             fingerprint_,
             "alertmanager",
             f"Resolved by Alertmanager: {names} no longer firing",
-            merge=merge,
+            merge=GroupMerge(payload, members, identities),
         )
         return incident_id, "resolved" if incident_id is not None else "ignored"
     wanted = {identities[a.key] for a in firing}
@@ -342,5 +351,7 @@ def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]
         reporter=fingerprint_,
         sighting=f"Also reported by Alertmanager (group {_label_text(payload.groupLabels)}, "
         f"receiver {payload.receiver})",
+        related=frozenset(identities.values()) - wanted,
     )
+    merge = GroupMerge(payload, members, identities, claim)
     return engine.upsert(_spec(payload, firing), event_hash, merge, claim=claim)

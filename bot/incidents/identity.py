@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
@@ -45,7 +45,7 @@ def with_external(labels: Mapping[str, str], external: Mapping[str, str]) -> dic
     return {**{str(k): str(v) for k, v in external.items()}, **labels}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Claim:
     """What an incident change claims: the identities of its firing alerts, and who reports
     them (`reporter`: the fingerprint of the reporting path's incident, e.g. the Alertmanager
@@ -55,6 +55,10 @@ class Claim:
     source: str  # prometheus | alertmanager
     reporter: str
     sighting: str  # the owner's timeline text, e.g. "Also reported by Alertmanager (group …)"
+    related: frozenset[str] = frozenset()  # looked up too, never claimed (resolved alerts)
+    # identity -> the other incident owning it, of `identities | related`: set by `Upsert` in
+    # each attempt's transaction before the merge runs, so the merge need not ask again
+    owners: dict[str, int] | None = field(default=None, compare=False)
 
 
 def _chunks(values: Iterable[str]) -> list[list[str]]:

@@ -45,9 +45,10 @@ class Upsert:
         row = self.writer.open_row(db, spec.fingerprint)
         if claim is None:
             return self._upsert(db, row, spec, event_hash, merge, effects)
-        found = identity.owners(db, claim.identities)
+        found = identity.owners(db, claim.identities | claim.related)
         own = row.id if row is not None else None
-        others = {i: owner for i, owner in found.items() if owner != own}
+        claim.owners = {i: owner for i, owner in found.items() if owner != own}
+        others = {i: owner for i, owner in claim.owners.items() if i in claim.identities}
         identity.record_sightings(db, self.writer, others.values(), claim)
         mine = set(claim.identities - others.keys())
         if row is None and not mine and others:
