@@ -91,6 +91,8 @@ def cmd_check(args: argparse.Namespace, deps: IncidentCommands) -> int:
             print(render_card(card))
         elif change in ("updated", "duplicate"):
             print(f"incident #{incident_id} still open: {card.title} (seen {card.count}×)")
+        elif change == "sighted":
+            print(f"incident #{incident_id} already owns this alert (another source): {card.title}")
         elif change == "clearing":
             print(
                 f"incident #{incident_id} no longer seen; it resolves after "

@@ -11,6 +11,14 @@ however big the group (up to the 10,000 alerts one webhook may carry), so a webh
 compared with the whole group; the incident row shows at most MAX_MEMBERS of them. A change
 (alerts that started or stopped firing) is one timeline event and one thread note with the
 counts, e.g. "3 new firing, 1 resolved; 10,000 firing in total.", naming a few of them.
+The title and the firing/resolved fields are recounted from those states on every change
+(and on the webhook that resolves the group), so the card follows the group as it grows and
+shrinks; with `truncatedAlerts` the title counts the alerts sent and those left out. An alert
+missing from a complete (untruncated) webhook has left the group: it counts as resolved.
+
+An alert another open incident already owns (the Prometheus monitor saw it first:
+`bot.incidents.identity`) is not a member here; the group is a sighting on that incident,
+and a group whose firing alerts are all owned elsewhere opens nothing ("sighted").
 """
 
 from __future__ import annotations
@@ -21,7 +29,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
+from bot.incidents import identity
 from bot.incidents.engine import IncidentEngine
+from bot.incidents.group_view import (
+    alertname_of,
+    base_title,
+    change_text,
+    group_fields,
+    group_title,
+)
+from bot.incidents.identity import Claim, alert_identity
 from bot.incidents.redaction import redact_labels
 from bot.incidents.spec import IncidentSpec, Merged, TimelineEvent
 from bot.incidents.tables import Incident, IncidentAlert
@@ -38,7 +55,6 @@ from core.incidents import (
 from tools.redact import redact
 
 MAX_MEMBERS = 200  # alerts shown on the incident (all are compared: IncidentAlert)
-NAMED = 5  # alerts named in a change's note, per kind
 
 
 class PayloadError(Invalid, ValueError):
@@ -129,43 +145,21 @@ def _member(alert: AmAlert) -> dict[str, Any]:
     }
 
 
-def _distinct_labels(alert: AmAlert, common: dict[str, str]) -> str:
-    parts = [
-        f"{k}={v}"
-        for k, v in sorted(alert.labels.items())
-        if k not in ("alertname", "severity") and common.get(k) != v
-    ]
-    return " ".join(parts) or alert.labels.get("alertname", "alert")
-
-
 def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
     first = firing[0] if firing else payload.alerts[0]
-    alertname = (
-        payload.commonLabels.get("alertname")
-        or payload.groupLabels.get("alertname")
-        or first.labels["alertname"]
-    )
+    alertname = alertname_of(payload, first)
     severity = INFO
     for alert in firing:
         if SEVERITY_ORDER[alert.severity] > SEVERITY_ORDER[severity]:
             severity = alert.severity
     if not firing:
         severity = WARNING
-    title = payload.commonAnnotations.get("summary") or first.annotations.get("summary")
-    title = title or f"{alertname} firing"
-    if len(firing) > 1:
-        title += f" ({len(firing)} alerts)"
+    sent = len(payload.alerts)
+    title = group_title(base_title(payload, firing), sent, payload.truncatedAlerts, sent)
     summary = payload.commonAnnotations.get("description") or first.annotations.get(
         "description", ""
     )
-    fields: list[list[str]] = [["firing", str(len(firing))]]
-    resolved = len(payload.alerts) - len(firing)
-    if resolved:
-        fields.append(["resolved", str(resolved)])
-    for alert in firing[:5]:
-        fields.append([_distinct_labels(alert, payload.commonLabels), f"since {alert.startsAt}"])
-    if payload.truncatedAlerts:
-        fields.append(["truncated", f"{payload.truncatedAlerts} more alerts not sent"])
+    fields = group_fields(payload, firing, len(firing), len(payload.alerts) - len(firing))
     runbook_url = payload.commonAnnotations.get("runbook_url") or first.annotations.get(
         "runbook_url"
     )
@@ -192,41 +186,6 @@ def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
     )
 
 
-def _names(keys: list[str], members: dict[str, dict[str, Any]], common: dict[str, str]) -> str:
-    shown = [
-        _distinct_labels(
-            AmAlert.model_validate(
-                {"status": members[k]["status"], "labels": members[k]["labels"]}
-            ),
-            common,
-        )
-        for k in keys[:NAMED]
-    ]
-    more = len(keys) - len(shown)
-    return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
-
-
-def change_text(
-    new_firing: list[str],
-    resolved: list[str],
-    firing_total: int,
-    members: dict[str, dict[str, Any]],
-    common: dict[str, str],
-) -> str:
-    """One line for one change of a group: counts first, then a few names of each kind."""
-    counts = []
-    if new_firing:
-        counts.append(f"{len(new_firing):,} new firing")
-    if resolved:
-        counts.append(f"{len(resolved):,} resolved")
-    parts = [f"{', '.join(counts)}; {firing_total:,} firing in total"]
-    if new_firing:
-        parts.append(f"Firing: {_names(new_firing, members, common)}")
-    if resolved:
-        parts.append(f"Resolved: {_names(resolved, members, common)}")
-    return ". ".join(parts)
-
-
 def _states(db: Session, incident_id: int) -> dict[str, tuple[str, str]]:
     rows = db.execute(
         select(IncidentAlert.key, IncidentAlert.status, IncidentAlert.hash).where(
@@ -248,24 +207,41 @@ def _shown(before: dict[str, Any], changed: dict[str, dict[str, Any]]) -> dict[s
 
 class GroupMerge:
     """Folds one webhook's alerts into the group's incident (the engine's `Merge`): stores
-    every alert's state in `incident_alert`, shows at most MAX_MEMBERS on the row, and says
-    which alerts started or stopped firing as one `alerts_changed` event."""
+    every alert's state in `incident_alert`, shows at most MAX_MEMBERS on the row, recounts
+    the title and fields, and says which alerts started or stopped firing as one
+    `alerts_changed` event. Alerts owned by another open incident are left out."""
 
-    def __init__(self, payload: AmPayload, members: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        payload: AmPayload,
+        members: dict[str, dict[str, Any]],
+        identities: dict[str, str],
+        claim: Claim | None = None,
+    ) -> None:
         self.payload = payload
         self.members = members
+        self.identities = identities  # member key -> alert identity
+        self.claim = claim  # its `owners`, once the engine looked them up
 
     def __call__(self, db: Session, row: Incident, first: bool) -> Merged:
         assert row.id is not None
         if first:  # new or reopened: what was stored before (if anything) is history
             db.execute(delete(IncidentAlert).where(col(IncidentAlert.incident_id) == row.id))
+        looked_up = self.claim.owners if self.claim is not None else None
+        foreign = (
+            looked_up
+            if looked_up is not None
+            else identity.owners(db, self.identities.values(), exclude=row.id)
+        )
+        own = {k: m for k, m in self.members.items() if self.identities[k] not in foreign}
+        before_shown = {} if first else dict((row.details or {}).get("alerts") or {})
         stored = _states(db, row.id)
         new_firing: list[str] = []
         resolved: list[str] = []
         added: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
         changed_members: dict[str, dict[str, Any]] = {}
-        for key, member in self.members.items():
+        for key, member in own.items():
             before = stored.get(key)
             if before is not None and before[1] == member["hash"]:
                 continue
@@ -279,17 +255,26 @@ class GroupMerge:
                 new_firing.append(key)
             elif member["status"] == "resolved" and was_firing:
                 resolved.append(key)
+        if not self.payload.truncatedAlerts:
+            # a complete webhook lists the whole group: a firing alert missing from it has
+            # left the group (Alertmanager without send_resolved just stops sending it)
+            for key, (status, _hash) in list(stored.items()):
+                if status == "firing" and key not in own:
+                    updated.append({"incident_id": row.id, "key": key, "status": "resolved"})
+                    updated[-1]["hash"] = ""  # so the same alert firing again is new
+                    stored[key] = ("resolved", "")
+                    resolved.append(key)
+                    if key in before_shown:
+                        changed_members[key] = {**before_shown[key], "status": "resolved"}
         if added:
             db.execute(insert(IncidentAlert), added)
         if updated:
             db.execute(update(IncidentAlert), updated)
         firing_total = sum(1 for status, _ in stored.values() if status == "firing")
-        shown = _shown(
-            {} if first else dict((row.details or {}).get("alerts") or {}), changed_members
-        )
+        self._recount(row, own, firing_total, len(stored))
         row.details = {
             **(row.details or {}),
-            "alerts": shown,
+            "alerts": _shown(before_shown, changed_members),
             "alert_counts": {"firing": firing_total, "alerts": len(stored)},
         }
         if first:
@@ -298,14 +283,32 @@ class GroupMerge:
         significant = bool(added) or bool(new_firing) or bool(resolved)
         if not (new_firing or resolved):
             return Merged(significant)
-        return Merged(significant, self._event(new_firing, resolved, firing_total, len(stored)))
+        names = {**before_shown, **self.members}
+        return Merged(
+            significant, self._event(new_firing, resolved, firing_total, len(stored), names)
+        )
+
+    def _recount(
+        self, row: Incident, own: dict[str, dict[str, Any]], firing_total: int, alerts: int
+    ) -> None:
+        """Title and fields from the group's stored states (redacted like every spec)."""
+        firing = [a for a in self.payload.alerts if a.status == "firing" and a.key in own]
+        truncated = self.payload.truncatedAlerts
+        counted = len(own) if truncated else alerts
+        title = group_title(base_title(self.payload, firing), counted, truncated, len(own))
+        row.title = redact(title)[:500]
+        fields = group_fields(self.payload, firing, firing_total, alerts - firing_total)
+        row.fields = [[redact(part) for part in pair] for pair in fields]
 
     def _event(
-        self, new_firing: list[str], resolved: list[str], firing_total: int, alerts: int
+        self,
+        new_firing: list[str],
+        resolved: list[str],
+        firing_total: int,
+        alerts: int,
+        names: dict[str, dict[str, Any]],
     ) -> TimelineEvent:
-        text = change_text(
-            new_firing, resolved, firing_total, self.members, self.payload.commonLabels
-        )
+        text = change_text(new_firing, resolved, firing_total, names, self.payload.commonLabels)
         data = {
             "new_firing": len(new_firing),
             "resolved": len(resolved),
@@ -315,20 +318,40 @@ class GroupMerge:
         return TimelineEvent("alerts_changed", text, actor="alertmanager", data=data, note=text)
 
 
-def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]:
-    """Apply one webhook: (incident id or None, opened|updated|reopened|duplicate|resolved|ignored).
+def _label_text(labels: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) or "no group labels"
 
-    One call of the engine's public API per group change: `resolve_fingerprint` when the
-    group stopped firing, else `upsert` with the group's `GroupMerge`."""
+
+def ingest(engine: IncidentEngine, payload: AmPayload) -> tuple[int | None, str]:
+    """Apply one webhook: (incident id or None,
+    opened|updated|reopened|duplicate|resolved|ignored|sighted).
+
+    One call of the engine's public API per group change: `resolve_fingerprint` (with the
+    final counts) when the group stopped firing, else `upsert` with the group's `GroupMerge`
+    and the `Claim` of its firing alerts ("sighted": all of them already have an incident of
+    their own, whose id is returned)."""
     firing = [a for a in payload.alerts if a.status == "firing"]
     members = {a.key: _member(a) for a in payload.alerts}
+    identities = {a.key: alert_identity(a.labels) for a in payload.alerts}
+    fingerprint_ = group_fingerprint(payload)
     if not firing or payload.status == "resolved":
         names = ", ".join(sorted({a.labels["alertname"] for a in payload.alerts}))
         incident_id = engine.resolve_fingerprint(
-            group_fingerprint(payload),
+            fingerprint_,
             "alertmanager",
             f"Resolved by Alertmanager: {names} no longer firing",
+            merge=GroupMerge(payload, members, identities),
         )
         return incident_id, "resolved" if incident_id is not None else "ignored"
+    wanted = {identities[a.key] for a in firing}
     event_hash = digest(sorted((k, m["hash"]) for k, m in members.items()))
-    return engine.upsert(_spec(payload, firing), event_hash, GroupMerge(payload, members))
+    claim = Claim(
+        frozenset(wanted),
+        "alertmanager",
+        reporter=fingerprint_,
+        sighting=f"Also reported by Alertmanager (group {_label_text(payload.groupLabels)}, "
+        f"receiver {payload.receiver})",
+        related=frozenset(identities.values()) - wanted,
+    )
+    merge = GroupMerge(payload, members, identities, claim)
+    return engine.upsert(_spec(payload, firing), event_hash, merge, claim=claim)

@@ -23,7 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.incidents import identity
 from bot.incidents.announce import sync_approvals
+from bot.incidents.identity import Claim
 from bot.incidents.model import ACKNOWLEDGED, OPEN, RESOLVED
 from bot.incidents.redaction import redacted_spec
 from bot.incidents.spec import (
@@ -74,21 +76,34 @@ class IncidentEngine:
 
     # ---------------------------------------------------------------- observe
     def observe(self, finding: Finding, event_hash: str) -> tuple[int, str]:
-        """Record that a monitor saw `finding` now. Returns (incident id, change)."""
-        return self.upsert(IncidentSpec.from_finding(finding), event_hash)
+        """Record that a monitor saw `finding` now. Returns (incident id, change); a finding
+        with an alert `identity` (Prometheus's alerts) that another open incident already
+        owns is recorded there: (that incident's id, "sighted")."""
+        claim = None
+        if finding.details.get("identity"):
+            claim = Claim(
+                frozenset({str(finding.details["identity"])}),
+                finding.source,
+                reporter=finding.fingerprint,
+                sighting=f"Also reported by {finding.source.title()} ({finding.alertname})",
+            )
+        return self.upsert(IncidentSpec.from_finding(finding), event_hash, claim=claim)
 
     def upsert(
         self,
         spec: IncidentSpec,
         event_hash: str,
         merge: Merge | None = None,
+        claim: Claim | None = None,
     ) -> tuple[int, str]:
         """Open, update or reopen the incident for `spec.fingerprint`.
 
         `merge(db, row, first)` folds extra detail into the row (Alertmanager group members);
         it returns a `Merged`: whether that was a significant change, and the timeline event
         (with its thread note) that says what changed. `first` is True for a new or reopened
-        incident, whose own message already says everything.
+        incident, whose own message already says everything. `claim` names the alerts it is
+        about (`bot.incidents.identity`): those another open incident owns are a sighting
+        there, and when all are, nothing opens ("sighted").
         """
         duplicate = self._duplicate(spec.fingerprint, event_hash)
         if duplicate is not None:
@@ -99,7 +114,7 @@ class IncidentEngine:
             effects = Effects()
             with self.writer.tx() as db:
                 try:
-                    result = self._upsert(db, spec, event_hash, merge, effects)
+                    result = self._upsert(db, spec, event_hash, merge, effects, claim)
                     db.commit()
                 except IntegrityError:
                     # another replica opened the same fingerprint at the same moment: use theirs
@@ -168,16 +183,22 @@ class IncidentEngine:
         row.open_key = None
         row.resolved_at = now
         row.resolved_by = actor
+        identity.release(db, row)
         self.writer.event(db, row, "resolved", text, actor=actor, note=text)
         self.writer.touch(row, effects)
 
-    def resolve_fingerprint(self, fingerprint: str, actor: str, text: str) -> int | None:
-        """Resolve the open incident with this fingerprint (e.g. Alertmanager said so)."""
+    def resolve_fingerprint(
+        self, fingerprint: str, actor: str, text: str, merge: Merge | None = None
+    ) -> int | None:
+        """Resolve the open incident with this fingerprint (e.g. Alertmanager said so);
+        `merge` first folds the last word into the row (its final counts), its event unused."""
         effects = Effects()
         with self.writer.tx() as db:
             row = self.writer.open_row(db, fingerprint)
             if row is None:
                 return None
+            if merge is not None:
+                merge(db, row, False)
             self._resolve(db, row, actor, text, effects)
             db.add(row)
             db.commit()

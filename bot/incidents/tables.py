@@ -115,3 +115,16 @@ class Heartbeat(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=200)
     last_seen: datetime
     receiver: str = Field(default="", max_length=500)
+
+
+class IncidentClaim(SQLModel, table=True):
+    """Which open incident owns an alert (its identity: `bot.incidents.identity`), whichever
+    path (Prometheus's API, Alertmanager) saw it first. The primary key makes "one open
+    incident per alert" a database rule across replicas; an incident's claims go when it
+    resolves."""
+
+    __tablename__ = "incident_claim"
+
+    identity: str = Field(primary_key=True, max_length=32)
+    incident_id: int = Field(index=True)
+    source: str = Field(max_length=32)  # prometheus | alertmanager

@@ -4,6 +4,10 @@
 updated; one resolved within the reopen window is reopened, with flap damping; otherwise a
 new one is opened, muted if the previous one is still snoozed) and records it through the
 `IncidentWriter`. The caller (`IncidentEngine.upsert`) owns the retry and the commit.
+
+With a `Claim` (the identities of the alerts it is about: `bot.incidents.identity`), alerts
+already owned by another open incident are only recorded there as a sighting; when all of
+them are, nothing is opened ("sighted"). What is left is claimed for this incident.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.incidents import identity
+from bot.incidents.identity import Claim
 from bot.incidents.model import OPEN
 from bot.incidents.spec import EngineConfig, IncidentSpec, Merge
 from bot.incidents.tables import Incident
@@ -31,11 +37,37 @@ class Upsert:
         event_hash: str,
         merge: Merge | None,
         effects: Effects,
+        claim: Claim | None = None,
     ) -> tuple[int, str]:
         """Update the open incident of this fingerprint, else reopen its last one if it was
-        resolved within the reopen window, else open a new one."""
-        now = self.writer.clock()
+        resolved within the reopen window, else open a new one (unless every alert of
+        `claim` already has an incident of its own: then "sighted", with that one's id)."""
         row = self.writer.open_row(db, spec.fingerprint)
+        if claim is None:
+            return self._upsert(db, row, spec, event_hash, merge, effects)
+        found = identity.owners(db, claim.identities | claim.related)
+        own = row.id if row is not None else None
+        claim.owners = {i: owner for i, owner in found.items() if owner != own}
+        others = {i: owner for i, owner in claim.owners.items() if i in claim.identities}
+        identity.record_sightings(db, self.writer, others.values(), claim)
+        mine = set(claim.identities - others.keys())
+        if row is None and not mine and others:
+            return min(others.values()), "sighted"
+        incident_id, change = self._upsert(db, row, spec, event_hash, merge, effects)
+        held = {i for i, owner in found.items() if owner == own}
+        identity.hold(db, incident_id, mine, claim.source, held, fresh=row is None)
+        return incident_id, change
+
+    def _upsert(
+        self,
+        db: Session,
+        row: Incident | None,
+        spec: IncidentSpec,
+        event_hash: str,
+        merge: Merge | None,
+        effects: Effects,
+    ) -> tuple[int, str]:
+        now = self.writer.clock()
         if row is not None:
             return self._update(db, row, spec, event_hash, merge, effects, now)
         previous = db.exec(

@@ -2,15 +2,25 @@
 
 Each firing alert is identified by its full label set, as Prometheus and Alertmanager do.
 Pending alerts (still inside their `for:` period) are not reported yet.
+
+Each finding also carries the alert's identity across sources (`details["identity"]`, see
+`bot.incidents.identity`): its labels as Alertmanager receives them, that is with Prometheus's
+`external_labels` (read from `/api/v1/status/config` on every check), so the same alert
+forwarded through Alertmanager is recognised and opens one incident, not two.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime
 
+from bot.incidents.identity import alert_identity, with_external
+from core.errors import Unavailable
 from core.incidents import Finding, normalise_severity
 from tools.infra import prometheus
+
+log = logging.getLogger(__name__)
 
 
 def readable(value: object) -> str:
@@ -36,16 +46,35 @@ class PrometheusMonitor:
         self.url = url
         self.timeout = timeout
         self.target = f"Prometheus at {url}"  # named when it cannot be reached
+        self.external: dict[str, str] = {}  # the last external_labels read
+
+    def _external_labels(self) -> dict[str, str]:
+        """Prometheus's external labels; the last ones read when it cannot say now."""
+        try:
+            self.external = prometheus.external_labels(self.url, self.timeout)
+        except Unavailable as exc:
+            log.warning(
+                "external labels of %s unknown (%s); using the last read: %s",
+                self.target,
+                exc,
+                self.external,
+            )
+        return self.external
 
     def run(self, now: datetime) -> list[Finding]:
         findings = []
-        for alert in prometheus.alerts(self.url, self.timeout):
+        alerts = prometheus.alerts(self.url, self.timeout)
+        external = self._external_labels() if alerts else self.external
+        for alert in alerts:
             if alert.get("state") != "firing":
                 continue
             labels = {str(k): str(v) for k, v in (alert.get("labels") or {}).items()}
             annotations = alert.get("annotations") or {}
             alertname = labels.get("alertname", "PrometheusAlert")
             identity = {k: v for k, v in labels.items() if k != "severity"}
+            details: dict[str, str] = {"identity": alert_identity(with_external(labels, external))}
+            if annotations.get("runbook_url"):
+                details["runbook_url"] = str(annotations["runbook_url"])
             fields = [("value", readable(alert.get("value")))]
             if alert.get("activeAt"):
                 fields.append(("active since", str(alert["activeAt"])))
@@ -60,9 +89,7 @@ class PrometheusMonitor:
                     summary=str(annotations.get("description") or ""),
                     fields=fields,
                     source="prometheus",
-                    details={"runbook_url": annotations.get("runbook_url")}
-                    if annotations.get("runbook_url")
-                    else {},
+                    details=details,
                 )
             )
         return findings

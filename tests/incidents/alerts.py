@@ -5,6 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import httpx
+
+TOKEN = "am-token-0123456789"  # ALERTMANAGER_TOKEN of the webhook tests (`served`)
+
 ALERT: dict[str, Any] = {
     "status": "firing",
     "labels": {
@@ -69,3 +73,11 @@ def fire(service: Any, labels: dict[str, str], summary: str, fingerprint: str) -
     )
     assert change == "opened" and incident_id is not None, change
     return int(incident_id)
+
+
+def post(url: str, body: Any, token: str = TOKEN, timeout: float = 10) -> httpx.Response:
+    """POST a webhook body (JSON, or bytes/str as they are) with the bearer token."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if isinstance(body, bytes | str):
+        return httpx.post(url, content=body, headers=headers, timeout=timeout)
+    return httpx.post(url, json=body, headers=headers, timeout=timeout)

@@ -3,15 +3,17 @@ can move, and a notifier that records what the front end was asked to show."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from bot.incidents.contract import IncidentCard, NoteFile
 from core.clock import utcnow
+from tests.incidents.alerts import TOKEN
 
 
 @pytest.fixture
@@ -69,3 +71,31 @@ class RecordingNotifier:
 @pytest.fixture
 def notifier() -> RecordingNotifier:
     return RecordingNotifier()
+
+
+@pytest.fixture
+def webhook_for() -> Iterator[Callable[[Any], str]]:
+    """Serve a Runtime's HTTP app with the Alertmanager route on a free port; its webhook
+    URL. Stopped at the end."""
+    from bot.http.alertmanager import alertmanager_routes
+    from bot.http.app import create_app
+    from bot.http.server import HttpServer
+
+    servers: list[HttpServer] = []
+
+    def start(runtime: Any) -> str:
+        deps = runtime.http_deps()
+        servers.append(HttpServer(create_app(deps, alertmanager_routes(deps)), "127.0.0.1", 0))
+        return f"http://127.0.0.1:{servers[-1].start()}/alerts/alertmanager"
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def served(make_runtime, database_url, webhook_for) -> tuple[Any, str]:  # type: ignore[no-untyped-def]
+    """A Runtime (no triage) and its Alertmanager webhook URL, on SQLite and PostgreSQL."""
+    runtime = make_runtime(database_url=database_url, alertmanager_token=TOKEN)
+    runtime.incidents.disable_triage()
+    return runtime, webhook_for(runtime)

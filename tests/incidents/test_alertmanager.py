@@ -5,7 +5,6 @@ with the reason and change nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,28 +13,7 @@ import pytest
 from bot.http.alertmanager import alertmanager_routes
 from bot.http.app import create_app
 from bot.http.server import HttpServer
-from tests.incidents.alerts import ALERT, alert, payload
-
-TOKEN = "am-token-0123456789"
-
-
-@pytest.fixture
-def served(make_runtime, database_url) -> Iterator[tuple[Any, str]]:  # type: ignore[no-untyped-def]
-    runtime = make_runtime(database_url=database_url, alertmanager_token=TOKEN)
-    runtime.incidents.disable_triage()
-    server = HttpServer(
-        create_app(runtime.http_deps(), alertmanager_routes(runtime.http_deps())), "127.0.0.1", 0
-    )
-    port = server.start()
-    yield runtime, f"http://127.0.0.1:{port}/alerts/alertmanager"
-    server.stop()
-
-
-def post(url: str, body: Any, token: str = TOKEN, timeout: float = 10) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {token}"}
-    if isinstance(body, bytes | str):
-        return httpx.post(url, content=body, headers=headers, timeout=timeout)
-    return httpx.post(url, json=body, headers=headers, timeout=timeout)
+from tests.incidents.alerts import ALERT, TOKEN, alert, payload, post
 
 
 def test_firing_then_resend_then_new_member_then_resolved(served) -> None:  # type: ignore[no-untyped-def]

@@ -171,3 +171,29 @@ def alerts(base_url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
     except PrometheusError as exc:
         raise PrometheusUnavailable(f"could not read alerts from Prometheus: {exc}") from None
     return list(data.get("alerts", []))
+
+
+def external_labels(base_url: str, timeout: float = 10.0) -> dict[str, str]:
+    """Prometheus's `global.external_labels` (`/api/v1/status/config`): the labels it adds to
+    every alert it sends to Alertmanager, which its own `/api/v1/alerts` does not show."""
+    import yaml
+
+    try:
+        data = _get(base_url, "/api/v1/status/config", {}, timeout, "config request")
+    except PrometheusUnavailable as exc:
+        raise PrometheusUnavailable(
+            f"could not read the configuration of Prometheus at {base_url}: {exc}"
+        ) from None
+    try:
+        config = yaml.safe_load(str((data or {}).get("yaml") or "")) or {}
+    except yaml.YAMLError as exc:
+        raise PrometheusUnavailable(
+            f"Prometheus sent a configuration that is not YAML: {exc}"
+        ) from None
+    top = config.get("global") if isinstance(config, dict) else None
+    labels = (top.get("external_labels") if isinstance(top, dict) else None) or {}
+    if not isinstance(labels, dict):
+        raise PrometheusUnavailable(
+            f"Prometheus's global.external_labels is not a mapping: {labels!r}"
+        )
+    return {str(k): str(v) for k, v in labels.items()}
