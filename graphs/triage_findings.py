@@ -1,5 +1,5 @@
 """What the triage evidence shows, in sentences for the offline summary: "query `…` returned
-97.2 for instance=web-1:9100, mountpoint=/; over the last hour between 88.1 and 97.2",
+97.2 for instance=web-1:9100, mountpoint=/; over the last 1h between 88.1 and 97.2",
 "disk_usage of / shows 93.0% used, 2.1 GiB free of 30.0 GiB", "the probe says: …"; and, when
 nothing was gathered, why not (no tool applies; the tools it needs are not in this build; the
 instance is another host). Never the alert's own annotations."""
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs.triage_plan import QUERY_TOOL, evidence_plan
+from graphs.triage_plan import HOUR, QUERY_TOOL, evidence_plan
 from graphs.triage_types import Evidence, IncidentInput
 from tools.format import human_bytes
 from tools.infra import alert_families as fam
-from tools.infra.promql import HOUR, STEP, one_line, read_hour_view
+from tools.infra.promql import one_line
 from tools.infra.this_host import HOST_LABELS
 
 SHOWN_LABELS = ("instance", "mountpoint", "device", "namespace", "pod", "container",
@@ -59,8 +59,29 @@ def _series_name(labels: dict[str, str]) -> str:
     return ", ".join(shown) or "the single series"
 
 
+def _points(sample: dict[str, Any]) -> list[float]:
+    values = [
+        p[1] for p in sample.get("points") or [] if isinstance(p, list | tuple) and len(p) == 2
+    ]
+    return [float(v) for v in values if isinstance(v, int | float) and v == v]
+
+
+def _range_part(item: Evidence, chosen: dict[str, str] | None, incident: IncidentInput) -> str:
+    """The chosen series over the window: its lowest and highest values."""
+    window = item.args.get("range", HOUR)
+    series = [s for s in (item.data or []) if isinstance(s, dict) and _points(s)]
+    same = [s for s in series if chosen is not None and _key(s.get("labels")) == _key(chosen)]
+    same = same or [s for s in series if _about(s, incident)]
+    if not same:
+        return f"; nothing over the last {window}"
+    values = _points(same[0])
+    low, high = number(min(values)), number(max(values))
+    span = f"between {low} and {high}" if low != high else f"steady at {low}"
+    return f"; over the last {window} {span}"
+
+
 def _query_sentence(
-    query: str, now: Evidence | None, views: dict[str, Evidence], incident: IncidentInput
+    query: str, now: Evidence | None, over: Evidence | None, incident: IncidentInput
 ) -> str:
     text = f"query `{one_line(query)}`"
     chosen: dict[str, str] | None = None
@@ -75,38 +96,22 @@ def _query_sentence(
             text += f" returned {number(float(first['value']))} for {_series_name(chosen)}"
             if len(ours) > 1:
                 text += f" (and {len(ours) - 1} more series)"
-    bounds = []
-    for stat in ("min", "max"):
-        samples = _samples(views[stat]) if stat in views else []
-        same = [s for s in samples if chosen is None or _key(s.get("labels")) == _key(chosen)]
-        same = same or [s for s in samples if _about(s, incident)]
-        if same:
-            pick = min if stat == "min" else max
-            bounds.append(number(pick(float(s["value"]) for s in same)))
-    if len(bounds) == 2:
-        low, high = bounds
-        span = f"between {low} and {high}" if low != high else f"steady at {low}"
-        text += f"; over the last {HOUR} ({STEP} steps) {span}"
-    elif views and now is None:
-        text += f"; nothing over the last {HOUR}"
+    if over is not None:
+        text += _range_part(over, chosen, incident)
     return text
 
 
 def _queries(evidence: list[Evidence], incident: IncidentInput) -> list[str]:
-    """One sentence per query: its value now and its last hour."""
+    """One sentence per query: its value now and over the window of its range query."""
     now: dict[str, Evidence] = {}
-    views: dict[str, dict[str, Evidence]] = {}
+    over: dict[str, Evidence] = {}
     for item in evidence:
         if item.tool != QUERY_TOOL or not item.ok:
             continue
         query = str(item.args.get("query", ""))
-        view = read_hour_view(query)
-        if view is None:
-            now[query] = item
-        else:
-            views.setdefault(view[1], {})[view[0]] = item
-    order = list(now) + [q for q in views if q not in now]
-    return [_query_sentence(q, now.get(q), views.get(q, {}), incident) for q in order]
+        (over if item.args.get("range") else now)[query] = item
+    order = list(now) + [q for q in over if q not in now]
+    return [_query_sentence(q, now.get(q), over.get(q), incident) for q in order]
 
 
 def _disk(item: Evidence) -> str:

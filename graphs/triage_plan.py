@@ -4,8 +4,8 @@ The alert's family (`tools/infra/alert_families.py`) chooses them:
 - PromQL (`query_metrics`, only when PROMETHEUS_URL is set) for alerts from Prometheus or
   Alertmanager: the alert's own expression when it came with one (`details["expr"]`), else the
   family's metric narrowed by the alert's identifying labels (instance, job, namespace, pod,
-  device, mountpoint...); each as an instant query and as its last hour at a coarse step
-  (`max_over_time((q)[1h:5m])`, `min_over_time(...)`).
+  device, mountpoint...); each as an instant query and as a range query over the last hour at
+  a coarse step (`range="1h"`, `step="300"`).
 - The host tools only when the incident is about this host (`IncidentInput.local`):
   `disk_usage` of the alert's mountpoint, `top_processes` for CPU and memory, `host_health`.
 - `check_endpoint` for probe alerts: blackbox's `instance` label is the probed URL.
@@ -20,13 +20,15 @@ from typing import Any
 
 from graphs.triage_types import OWN_ALERTS, IncidentInput
 from tools.infra import alert_families as fam
-from tools.infra.promql import STATS, hour_view, matchers, selector
+from tools.infra.promql import matchers, selector
 
 Call = tuple[str, dict[str, Any]]
 QUERY_TOOL = "query_metrics"
 EXTERNAL_KINDS = {"alertmanager", "prometheus"}
 LOGS_KINDS = {"host", "endpoint", "alertmanager"}
 TARGET = ("instance", "job")
+HOUR = "1h"  # the range query's window...
+STEP_SECONDS = "300"  # ...at a coarse step: 13 points
 _Template = Callable[[Mapping[str, str]], str | None]
 
 
@@ -116,8 +118,9 @@ def promql_calls(incident: IncidentInput, family: str) -> list[Call]:
     query = base_query(incident, family)
     if query is None:
         return []
-    return [(QUERY_TOOL, {"query": query})] + [
-        (QUERY_TOOL, {"query": hour_view(query, stat)}) for stat in STATS
+    return [
+        (QUERY_TOOL, {"query": query}),
+        (QUERY_TOOL, {"query": query, "range": HOUR, "step": STEP_SECONDS}),
     ]
 
 
@@ -173,4 +176,4 @@ def evidence_plan(incident: IncidentInput) -> list[Call]:
     return plan
 
 
-__all__ = ["base_query", "evidence_plan", "probe_target", "promql_calls"]
+__all__ = ["HOUR", "QUERY_TOOL", "base_query", "evidence_plan", "probe_target", "promql_calls"]

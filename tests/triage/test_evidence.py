@@ -6,7 +6,8 @@ says what the evidence shows and never repeats the alert's annotations as its ca
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,9 @@ from graphs.triage import run_triage
 from graphs.triage_plan import evidence_plan
 from graphs.triage_summary import offline_summary
 from graphs.triage_types import Evidence, IncidentInput, TriageDeps
-from tests.emulators.prometheus import PrometheusEmulator
+from tests.emulators.prometheus import PrometheusEmulator, prometheus_emulator
 from tests.incidents.httpd import Answer, Scripted
 from tools.base import Toolbox
-from tools.infra.promql import hour_view
 from tools.infra.this_host import is_this_host
 from tools.infra.tools import InfraConfig, build_infra_tools
 
@@ -35,9 +35,8 @@ DESCRIPTION = "Filesystem on the host has only 2.8% available space left."  # th
 
 @pytest.fixture
 def prom() -> Iterator[PrometheusEmulator]:
-    emulator = PrometheusEmulator()
-    yield emulator
-    emulator.stop()
+    with prometheus_emulator() as emulator:
+        yield emulator
 
 
 @pytest.fixture
@@ -61,10 +60,19 @@ def deps(prometheus_url: str | None = None, **endpoints: str) -> TriageDeps:
     return TriageDeps(toolbox=Toolbox(build_infra_tools(config)))
 
 
-def answer_hour(prom: PrometheusEmulator, query: str, labels: dict[str, str], low: float,
-                high: float) -> None:  # fmt: skip
-    prom.answers[hour_view(query, "min")] = [(labels, low)]
-    prom.answers[hour_view(query, "max")] = [(labels, high)]
+RANGE = {"range": "1h", "step": "300"}
+
+
+def falling(before: float, now: float) -> Callable[[float], float]:
+    """A series at `before` until half an hour ago and at `now` since: its value now and its
+    last hour's range are both known whenever the test runs."""
+    turn = time.time() - 1800
+    return lambda t: now if t >= turn else before
+
+
+def sent(prom: PrometheusEmulator) -> list[tuple[str, str]]:
+    """(path, query) of every request Prometheus got."""
+    return [(path, params.get("query", "")) for path, params in prom.requests]
 
 
 def tools_of(evidence: list[Evidence]) -> list[str]:
@@ -80,8 +88,7 @@ def test_plan_for_a_filesystem_alert_about_this_host(tmp_path: Path) -> None:
         ("disk_usage", {"path": str(tmp_path), "top": 8}),
         ("host_health", {}),
         ("query_metrics", {"query": NODE_EXPR}),
-        ("query_metrics", {"query": f"max_over_time(({NODE_EXPR})[1h:5m])"}),
-        ("query_metrics", {"query": f"min_over_time(({NODE_EXPR})[1h:5m])"}),
+        ("query_metrics", {"query": NODE_EXPR, **RANGE}),
         ("search_logs", {"level": "error", "since": "30m", "limit": 10}),
     ]
 
@@ -93,8 +100,7 @@ def test_plan_for_a_pod_alert_without_its_expression() -> None:
     query = 'kube_pod_status_phase{namespace="shop",pod="checkout-7d9f8"} == 1'
     assert evidence_plan(incident) == [
         ("query_metrics", {"query": query}),
-        ("query_metrics", {"query": hour_view(query, "max")}),
-        ("query_metrics", {"query": hour_view(query, "min")}),
+        ("query_metrics", {"query": query, **RANGE}),
     ]
 
 
@@ -134,20 +140,20 @@ def test_filesystem_alert_about_this_host(prom: PrometheusEmulator, tmp_path: Pa
     big.mkdir()
     (big / "dump.sql").write_bytes(b"x" * 3_000_000)
     labels = {"instance": "127.0.0.1:9100", "mountpoint": str(tmp_path), "job": "node"}
-    prom.answers[NODE_EXPR] = [
-        ({**labels, "device": "/dev/sda1"}, 2.8),
-        ({"instance": "10.0.0.9:9100", "mountpoint": "/", "job": "node"}, 1.5),  # another host
-    ]
-    answer_hour(prom, NODE_EXPR, {**labels, "device": "/dev/sda1"}, 2.8, 4.9)
+    prom.series[NODE_EXPR] = [
+        ({**labels, "device": "/dev/sda1"}, falling(4.9, 2.8)),
+        ({"instance": "10.0.0.9:9100", "mountpoint": "/", "job": "node"}, lambda t: 1.5),
+    ]  # the second series is another host's
     result = run_triage(
         deps(prom.url), alert("NodeFilesystemAlmostOutOfSpace", NODE_EXPR, **labels)
     )
-    assert tools_of(result.evidence) == ["disk_usage", "host_health"] + ["query_metrics"] * 3
-    assert prom.queries == [NODE_EXPR, hour_view(NODE_EXPR, "max"), hour_view(NODE_EXPR, "min")]
+    assert tools_of(result.evidence) == ["disk_usage", "host_health"] + ["query_metrics"] * 2
+    assert sent(prom) == [("/api/v1/query", NODE_EXPR), ("/api/v1/query_range", NODE_EXPR)]
+    assert prom.requests[1][1]["step"] == "300"
     summary = result.summary
     assert (
         f"returned 2.8 for instance=127.0.0.1:9100, mountpoint={tmp_path}, device=/dev/sda1; "
-        "over the last 1h (5m steps) between 2.8 and 4.9"
+        "over the last 1h between 2.8 and 4.9"
     ) in summary  # the alert's own series, not the other host's 1.5
     assert f"disk_usage of {tmp_path} shows " in summary and "% used, " in summary
     assert f"*Likely cause:* The space is mostly in {big} (2.9 MiB)" in summary
@@ -157,14 +163,12 @@ def test_filesystem_alert_about_this_host(prom: PrometheusEmulator, tmp_path: Pa
 def test_pod_alert_from_kube_state_metrics(prom: PrometheusEmulator) -> None:
     labels = {"namespace": "shop", "pod": "checkout-7d9f8", "container": "app",
               "instance": "10.244.1.7:8080", "job": "kube-state-metrics"}  # fmt: skip
-    series = {**labels, "reason": "CrashLoopBackOff"}
-    prom.answers[POD_EXPR] = [(series, 1.0)]
-    answer_hour(prom, POD_EXPR, series, 1.0, 1.0)
+    prom.series[POD_EXPR] = [({**labels, "reason": "CrashLoopBackOff"}, lambda t: 1.0)]
     result = run_triage(deps(prom.url), alert("KubePodCrashLooping", POD_EXPR, **labels))
-    assert tools_of(result.evidence) == ["query_metrics"] * 3  # nothing of this host
+    assert tools_of(result.evidence) == ["query_metrics"] * 2  # nothing of this host
     assert (
         "returned 1 for instance=10.244.1.7:8080, namespace=shop, pod=checkout-7d9f8; "
-        "over the last 1h (5m steps) steady at 1"
+        "over the last 1h steady at 1"
     ) in result.summary
     assert "*Likely cause:* Not determined beyond what the evidence above shows." in result.summary
     assert DESCRIPTION not in result.summary
@@ -173,12 +177,11 @@ def test_pod_alert_from_kube_state_metrics(prom: PrometheusEmulator) -> None:
 def test_blackbox_probe_alert_probes_the_url(prom: PrometheusEmulator, site: Scripted) -> None:
     url = site.url("/health")
     labels = {"instance": url, "job": "blackbox"}
-    prom.answers["probe_success == 0"] = [(labels, 0.0)]
-    answer_hour(prom, "probe_success == 0", labels, 0.0, 0.0)
+    prom.series["probe_success == 0"] = [(labels, lambda t: 0.0)]
     result = run_triage(
         deps(prom.url, shop=url), alert("BlackboxProbeFailed", "probe_success == 0", **labels)
     )
-    assert tools_of(result.evidence) == ["check_endpoint"] + ["query_metrics"] * 3
+    assert tools_of(result.evidence) == ["check_endpoint"] + ["query_metrics"] * 2
     assert [path for path, _ in site.hits] == ["/health"]  # really probed
     assert f"the probe says: shop ({url}) is DOWN: HTTP 503 Service Unavailable" in result.summary
     assert f"returned 0 for instance={url}, job=blackbox" in result.summary
@@ -189,13 +192,12 @@ def test_alert_about_another_host(prom: PrometheusEmulator) -> None:
     labels = {"instance": "db-7.example.net:9100", "mountpoint": "/data"}
     incident = alert("HostOutOfDiskSpace", **labels)
     query = evidence_plan(incident)[0][1]["query"]
-    prom.answers[query] = [(labels, 97.2)]
-    answer_hour(prom, query, labels, 91.0, 97.2)
+    prom.series[query] = [(labels, falling(91.0, 97.2))]
     result = run_triage(deps(prom.url), incident)
-    assert tools_of(result.evidence) == ["query_metrics"] * 3
+    assert tools_of(result.evidence) == ["query_metrics"] * 2
     assert (
         "returned 97.2 for instance=db-7.example.net:9100, mountpoint=/data; over the last 1h "
-        "(5m steps) between 91 and 97.2"
+        "between 91 and 97.2"
     ) in result.summary
     assert "db-7.example.net:9100 is not this host, so this host's disk and processes are not " \
         "evidence" in result.summary  # fmt: skip
@@ -213,15 +215,25 @@ def test_alert_about_another_host(prom: PrometheusEmulator) -> None:
     assert DESCRIPTION not in bare.summary
 
 
-def test_prometheus_down_is_said_and_queried_once(prom: PrometheusEmulator) -> None:
-    prom.broken = True
-    result = run_triage(deps(prom.url), alert("KubePodCrashLooping", POD_EXPR, pod="p"))
-    assert len(prom.queries) == 1  # the hour views would fail the same way: not sent
-    (failed,) = result.evidence
+def test_a_series_gone_now_and_a_refused_query_are_said(prom: PrometheusEmulator) -> None:
+    incident = alert("KubePodCrashLooping", POD_EXPR, pod="p")
+    result = run_triage(deps(prom.url), incident)  # no such series: Prometheus answers none
+    assert "returned no series now; nothing over the last 1h" in result.summary
+    prom.errors[POD_EXPR] = "parse error at char 12"
+    result = run_triage(deps(prom.url), incident)
+    (failed,) = result.evidence  # the range query would be refused alike: not sent
     assert not failed.ok
-    assert "query_metrics could not run (Prometheus rejected the query (unavailable): " \
-        "overloaded)" in result.summary  # fmt: skip
+    assert "query_metrics could not run (" in result.summary
+    assert "parse error at char 12" in result.summary
     assert "*Likely cause:* Not determined: query_metrics could not run." in result.summary
+
+
+def test_prometheus_down_is_said() -> None:
+    result = run_triage(deps("http://127.0.0.1:9"), alert("KubePodCrashLooping", POD_EXPR))
+    assert [e.ok for e in result.evidence] == [False]  # once: the range query is not sent
+    assert "query_metrics could not run (could not reach Prometheus at http://127.0.0.1:9" in (
+        result.summary
+    )
 
 
 def test_the_summary_never_echoes_the_annotations() -> None:

@@ -7,6 +7,7 @@ import collections
 import socket
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 
@@ -14,13 +15,7 @@ from graphs.triage_plan import QUERY_TOOL, evidence_plan
 from graphs.triage_types import IncidentInput
 from tools.infra import alert_families as fam
 from tools.infra.alert_families import family_of, site_alert_name
-from tools.infra.promql import (
-    expr_from_generator_url,
-    hour_view,
-    one_line,
-    read_hour_view,
-    selector,
-)
+from tools.infra.promql import expr_from_generator_url, one_line, selector
 from tools.infra.this_host import host_part, is_this_host
 
 REPO = Path(__file__).resolve().parents[2]
@@ -149,13 +144,9 @@ def test_selectors_escape_label_values() -> None:
     assert selector("up", {}, ("instance",)) == "up"
 
 
-def test_hour_views_read_back() -> None:
-    query = 'rate(x{a="b"}[5m]) > 1'
-    assert read_hour_view(hour_view(query, "max")) == ("max", query)
-    assert read_hour_view(query) is None
-    with pytest.raises(ValueError, match="stat must be one of"):
-        hour_view(query, "avg")
+def test_a_query_on_one_line() -> None:
     assert one_line("# a comment\nsum by (job)\n  (up)  == 0") == "sum by (job) (up) == 0"
+    assert one_line("x" * 200, limit=10) == "x" * 9 + "…"
 
 
 def test_this_host_by_name_address_and_port() -> None:
@@ -171,3 +162,16 @@ def test_this_host_by_name_address_and_port() -> None:
     assert not is_this_host({"job": "node"})
     assert not is_this_host({"instance": "[::1"})
     assert host_part("HTTPS://User@Web-1.Example.COM.:443/x") == "web-1.example.com"
+
+
+def test_this_host_by_an_interface_address() -> None:
+    addresses = [
+        a.address
+        for found in psutil.net_if_addrs().values()
+        for a in found
+        if a.family == socket.AF_INET and not a.address.startswith("127.")
+    ]
+    if not addresses:
+        pytest.skip("this host has no non-loopback IPv4 address")
+    assert is_this_host({"instance": f"{addresses[0]}:9100"})
+    assert is_this_host({"host": f"http://{addresses[0]}:8080/metrics"})

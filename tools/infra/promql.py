@@ -1,7 +1,6 @@
 """Small PromQL text helpers for triage evidence: an alert's expression from its
-`generatorURL`, label selectors built from an alert's labels (values escaped), and the
-last-hour view of a query as an instant subquery (`max_over_time((q)[1h:5m])`), which the
-instant `query_metrics` tool can run and which `hour_view` reads back."""
+`generatorURL`, label selectors built from an alert's labels (values escaped), a query on one
+line for a summary."""
 
 from __future__ import annotations
 
@@ -9,14 +8,8 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
-HOUR = "1h"
-STEP = "5m"  # coarse: 12 points over the hour
-STATS = ("max", "min")
 MAX_EXPR = 2000  # the query_metrics tool's limit
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_VIEW = re.compile(
-    r"^(?P<stat>max|min)_over_time\(\((?P<query>.*)\)\[" + HOUR + ":" + STEP + r"\]\)$", re.S
-)
 
 
 def expr_from_generator_url(url: str) -> str | None:
@@ -55,19 +48,6 @@ def selector(metric: str, labels: Mapping[str, str], keys: Sequence[str], *fixed
     return f"{metric}{{{','.join(parts)}}}" if parts else metric
 
 
-def hour_view(query: str, stat: str) -> str:
-    """The query's maximum or minimum over the last hour at a coarse step."""
-    if stat not in STATS:
-        raise ValueError(f"stat must be one of {', '.join(STATS)}, got {stat!r}")
-    return f"{stat}_over_time(({query})[{HOUR}:{STEP}])"
-
-
-def read_hour_view(query: str) -> tuple[str, str] | None:
-    """(stat, the inner query) when `query` is an `hour_view`, else None."""
-    found = _VIEW.match(query.strip())
-    return (found["stat"], found["query"]) if found else None
-
-
 def one_line(query: str, limit: int = 140) -> str:
     """The query on one line (whitespace collapsed, comments dropped), clipped for a summary."""
     lines = [line.split("#", 1)[0] if line.lstrip().startswith("#") else line
@@ -78,9 +58,7 @@ def one_line(query: str, limit: int = 140) -> str:
 
 __all__ = [
     "expr_from_generator_url",
-    "hour_view",
     "matchers",
     "one_line",
-    "read_hour_view",
     "selector",
 ]
