@@ -1,13 +1,13 @@
 """Incident triage: a LangGraph pipeline of evidence -> runbook -> actions -> summary.
 
-Deterministic first: the evidence comes from the read-only tools that fit the incident's
-alert family (`triage_plan.py`: PromQL around the alert's expression, disk usage for a full
-disk on this host, the busiest processes for high CPU, the probe for a down endpoint...), the runbook from the runbook index (alert name first, then text), and the
-suggested actions from the remediation catalogue's rules, each dry-run before an approval is
-requested. The language model, when there is one, only writes the summary from that
-evidence. Every tool output is redacted before it is stored or shown to any model; the whole
-prompt is redacted again on its way out. With the offline planner the summary is written
-from the evidence by code.
+Deterministic first: the evidence comes from the read-only tools that fit the incident's alert
+family (`triage_plan.py`: PromQL around the alert's expression, disk usage for a full disk on
+this host, the busiest processes for high CPU, the probe for a down endpoint...), the runbook
+from the runbook index (alert name first, then text), and the suggested actions from the
+remediation catalogue's rules, each dry-run before an approval is requested. The language
+model, when there is one, only writes the summary from that evidence. Every tool output is
+redacted before it is stored or shown to any model; the whole prompt is redacted again on its
+way out. With the offline planner the summary is written from the evidence by code.
 
 The types are in `triage_types.py`, the summary and the prompt in `triage_summary.py`.
 """
@@ -64,7 +64,7 @@ class TriageNodes:
         found: list[Evidence] = []
         for name, args in evidence_plan(incident):
             if name == QUERY_TOOL and any(e.tool == QUERY_TOOL and not e.ok for e in found):
-                continue  # Prometheus failed this query: its hour views would fail alike
+                continue  # Prometheus failed this query: its range query would fail alike
             item = self._evidence(name, args)
             if item is not None:
                 found.append(item)
