@@ -1,13 +1,13 @@
 """Incident triage: a LangGraph pipeline of evidence -> runbook -> actions -> summary.
 
-Deterministic first: the evidence comes from the read-only tools that fit the incident's
-alert (disk usage for a full disk, the busiest processes for high CPU, the probe for a down
-endpoint...), the runbook from the runbook index (alert name first, then text), and the
-suggested actions from the remediation catalogue's rules, each dry-run before an approval is
-requested. The language model, when there is one, only writes the summary from that
-evidence. Every tool output is redacted before it is stored or shown to any model; the whole
-prompt is redacted again on its way out. With the offline planner the summary is written
-from the evidence by code.
+Deterministic first: the evidence comes from the read-only tools that fit the incident's alert
+family (`triage_plan.py`: PromQL around the alert's expression, disk usage for a full disk on
+this host, the busiest processes for high CPU, the probe for a down endpoint...), the runbook
+from the runbook index (alert name first, then text), and the suggested actions from the
+remediation catalogue's rules, each dry-run before an approval is requested. The language
+model, when there is one, only writes the summary from that evidence. Every tool output is
+redacted before it is stored or shown to any model; the whole prompt is redacted again on its
+way out. With the offline planner the summary is written from the evidence by code.
 
 The types are in `triage_types.py`, the summary and the prompt in `triage_summary.py`.
 """
@@ -24,14 +24,9 @@ from langgraph.graph import END, START, StateGraph
 from core.access import Caller
 from graphs.llm import describe_failure, is_offline, message_text
 from graphs.triage_changes import changes_evidence, revert_suggestion
+from graphs.triage_plan import QUERY_TOOL, evidence_plan
 from graphs.triage_summary import fill_prompt, offline_summary
 from graphs.triage_types import (
-    CPU,
-    DISK,
-    ENDPOINT,
-    MEMORY,
-    MODEL,
-    PROMPT,
     Evidence,
     IncidentInput,
     ProposedAction,
@@ -50,36 +45,6 @@ MAX_EVIDENCE_TEXT = 3000
 TRIAGE_CALLER = Caller(user="opsbot", via="scheduler")
 
 
-# ---------------------------------------------------------------------- evidence plan
-def evidence_plan(incident: IncidentInput) -> list[tuple[str, dict[str, Any]]]:
-    """The read-only tool calls that show this kind of problem."""
-    name = incident.alertname
-    labels = incident.labels
-    plan: list[tuple[str, dict[str, Any]]] = []
-    if name in DISK and incident.local:
-        plan.append(("disk_usage", {"path": labels.get("mountpoint", "/"), "top": 8}))
-        plan.append(("host_health", {}))
-    elif name in CPU and incident.local:
-        plan += [("host_health", {}), ("top_processes", {"by": "cpu", "limit": 5})]
-    elif name in MEMORY and incident.local:
-        plan += [("host_health", {}), ("top_processes", {"by": "memory", "limit": 5})]
-    elif name in ENDPOINT and labels.get("endpoint"):
-        plan.append(("check_endpoint", {"target": labels["endpoint"]}))
-    elif name in MODEL and labels.get("model"):
-        args: dict[str, Any] = {"name": labels["model"]}
-        if str(labels.get("version", "")).isdigit():
-            args["version"] = int(labels["version"])
-        plan += [("model_drift", args), ("model_status", {"name": labels["model"]})]
-    elif name in PROMPT and labels.get("prompt"):
-        plan.append(("show_prompt", {"name": labels["prompt"], "label": "production"}))
-    elif labels.get("mountpoint") and incident.local:
-        plan.append(("disk_usage", {"path": labels["mountpoint"], "top": 8}))
-    if incident.kind in {"host", "endpoint", "alertmanager"} and name not in MODEL | PROMPT:
-        # the errors logged around the onset (only when LOG_SOURCES is set: else no such tool)
-        plan.append(("search_logs", {"level": "error", "since": "30m", "limit": 10}))
-    return plan
-
-
 def _clip(text: str) -> str:
     if len(text) <= MAX_EVIDENCE_TEXT:
         return text
@@ -96,8 +61,13 @@ class TriageNodes:
 
     def gather(self, state: TriageState) -> dict[str, Any]:
         incident = state["incident"]
-        evidence = [self._evidence(name, args) for name, args in evidence_plan(incident)]
-        found = [item for item in evidence if item is not None]
+        found: list[Evidence] = []
+        for name, args in evidence_plan(incident):
+            if name == QUERY_TOOL and any(e.tool == QUERY_TOOL and not e.ok for e in found):
+                continue  # Prometheus failed this query: its range query would fail alike
+            item = self._evidence(name, args)
+            if item is not None:
+                found.append(item)
         if self.deps.recent_changes is not None:
             found.append(changes_evidence(self.deps.recent_changes, incident))
         return {"evidence": found}

@@ -1,23 +1,17 @@
-"""The triage summary without a model (`offline_summary`: what is wrong, the likely cause from
-the evidence, figures, runbook, suggested actions) and the prompt a model writes it from
-(`fill_prompt`). Both are redacted on the way out."""
+"""The triage summary without a model (`offline_summary`: what is wrong, what the evidence
+shows (`triage_findings.py`), the likely cause from the evidence, figures, runbook, suggested
+actions) and the prompt a model writes it from (`fill_prompt`). The alert's own annotations
+are never given as its cause. Both are redacted on the way out."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from graphs.triage_changes import cause_sentence
-from graphs.triage_types import (
-    CPU,
-    DISK,
-    ENDPOINT,
-    MEMORY,
-    MODEL,
-    Evidence,
-    IncidentInput,
-    ProposedAction,
-)
+from graphs.triage_findings import CHANGES_TOOL, evidence_sentences
+from graphs.triage_types import Evidence, IncidentInput, ProposedAction
 from tools.format import human_bytes
+from tools.infra import alert_families as fam
 from tools.redact import redact
 
 
@@ -33,8 +27,8 @@ def _cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
 
 def _evidence_cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
     by_tool = {e.tool: e for e in evidence if e.ok}
-    name = incident.alertname
-    if name in DISK and "disk_usage" in by_tool:
+    family = fam.family_of(incident.alertname)
+    if family == fam.DISK and "disk_usage" in by_tool:
         data = by_tool["disk_usage"].data or {}
         largest = data.get("largest") or [] if isinstance(data, dict) else []
         if largest:
@@ -42,11 +36,11 @@ def _evidence_cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
                 f"{d.get('path')} ({human_bytes(float(d.get('bytes') or 0))})" for d in largest[:3]
             )
             return f"The space is mostly in {top}."
-    if (name in CPU or name in MEMORY) and "top_processes" in by_tool:
+    if family in (fam.CPU, fam.MEMORY) and "top_processes" in by_tool:
         procs = by_tool["top_processes"].data or []
         if isinstance(procs, list) and procs:
             top = procs[0]
-            if name in CPU:
+            if family == fam.CPU:
                 return (
                     f"The busiest process is PID {top.get('pid')} ({top.get('name')}) at "
                     f"{float(top.get('cpu_percent') or 0):.0f}% of one core."
@@ -55,21 +49,19 @@ def _evidence_cause(incident: IncidentInput, evidence: list[Evidence]) -> str:
                 f"The largest process is PID {top.get('pid')} ({top.get('name')}) with "
                 f"{human_bytes(float(top.get('rss') or 0))} resident."
             )
-    if name in ENDPOINT and "check_endpoint" in by_tool:
+    if family == fam.ENDPOINT and "check_endpoint" in by_tool:
         first = (
             by_tool["check_endpoint"].text.splitlines()[0] if by_tool["check_endpoint"].text else ""
         )
         return f"The probe now says: {first}"
-    if name in MODEL and "model_drift" in by_tool:
+    if family == fam.MODEL and "model_drift" in by_tool:
         return by_tool["model_drift"].text.splitlines()[0]
     failed = [e.tool for e in evidence if not e.ok]
     if failed:
-        return f"Not determined: {', '.join(failed)} could not run."
-    if incident.summary and incident.alert_warning:  # never the alert's own words as a cause
-        return "Not determined from the evidence (the alert's description is flagged as untrusted)."
-    if incident.summary:
-        return incident.summary.strip().splitlines()[0]
-    return "Not determined from the evidence available."
+        return f"Not determined: {', '.join(dict.fromkeys(failed))} could not run."
+    if set(by_tool) - {CHANGES_TOOL}:
+        return "Not determined beyond what the evidence above shows."
+    return "Not determined: there is no evidence to determine it from."
 
 
 def _runbook_line(runbook: dict[str, Any] | None) -> str:
@@ -113,6 +105,7 @@ def offline_summary(
     lines = [
         f"*What is wrong:* {incident.title}.",
         *([f"*{incident.alert_warning}*"] if incident.alert_warning else []),
+        f"*Evidence:* {evidence_sentences(incident, evidence)}",
         f"*Likely cause:* {_cause(incident, evidence)}",
         f"*Figures:* {figures}",
         f"*Runbook:* {_runbook_line(runbook)}",

@@ -24,6 +24,11 @@ ENDPOINT = {"EndpointDown", "EndpointSlow", "TlsCertificateExpiring"}
 MODEL = {"ModelDataDrift", "ModelPerformanceDrop"}
 PROMPT = {"PromptRegression"}
 ATTACHED_HEAD_LINES = 3  # of a tool's output posted as a file, shown in the note
+# opsbot's own findings (bot/monitors/): no PromQL for them unless they carry an expression
+OWN_ALERTS = DISK | CPU | MEMORY | ENDPOINT | MODEL | PROMPT | {
+    "AnomalyQueryFailing", "MetricAnomaly", "HeartbeatMissing", "LogErrorBurst",
+    "LogSourceUnreadable",
+}  # fmt: skip
 
 
 @dataclass

@@ -52,6 +52,7 @@ from core.incidents import (
     fingerprint,
     normalise_severity,
 )
+from tools.infra.promql import expr_from_generator_url
 from tools.redact import redact
 
 MAX_MEMBERS = 200  # alerts shown on the incident (all are compared: IncidentAlert)
@@ -170,6 +171,9 @@ def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
     }
     if runbook_url:
         details["runbook_url"] = runbook_url
+    expr = expr_from_generator_url(first.generatorURL)  # the rule's PromQL, for triage
+    if expr:
+        details["expr"] = expr
     labels = dict(payload.commonLabels) or dict(first.labels)
     labels.pop("severity", None)
     return IncidentSpec(

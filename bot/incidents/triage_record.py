@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.incidents.tables import Incident
 from core.clock import as_utc, iso, utcnow
+from tools.infra.this_host import is_this_host
 
 if TYPE_CHECKING:  # graphs is loaded only when triage runs
     from graphs.triage_types import IncidentInput
@@ -18,9 +19,8 @@ def is_local(row: Incident, local_host: str) -> bool:
     local tools are evidence."""
     if row.source == "monitor":
         return True
-    labels = row.labels or {}
-    host = str(labels.get("host") or labels.get("instance") or labels.get("nodename") or "")
-    return bool(host) and host.split(":")[0] in (local_host, "localhost", "127.0.0.1")
+    labels = {str(k): str(v) for k, v in (row.labels or {}).items()}
+    return is_this_host(labels, extra=(local_host,))
 
 
 def triage_input(row: Incident, local: bool) -> IncidentInput:

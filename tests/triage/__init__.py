@@ -1,0 +1,1 @@
+"""Triage evidence for external alert families: the family table, the plan, the summary."""
