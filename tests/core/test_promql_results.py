@@ -115,3 +115,16 @@ def test_metric_names_are_cached_and_survive_an_outage() -> None:
     assert reads == 2
     down = MetricNames("http://127.0.0.1:9", ttl=300, clock=lambda: clock[0])
     assert down() == frozenset()
+
+
+def test_a_long_range_keeps_the_result_small() -> None:
+    from tools.infra.metrics_view import MAX_DATA_POINTS, matrix_result
+    from tools.infra.prometheus import Series
+
+    series = [
+        Series({"i": str(i)}, [(float(t), float(t)) for t in range(10_000)]) for i in range(40)
+    ]
+    result = matrix_result("x", series, "7d")
+    assert len(result.data) == 30 and "… and 10 more series" in result.text
+    points = result.data[0]["points"]
+    assert len(points) == MAX_DATA_POINTS and points[-1] == [9999.0, 9999.0]

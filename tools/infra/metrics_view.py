@@ -13,6 +13,7 @@ from tools.format import sparkline, text_table
 from tools.infra.prometheus import QueryResult, Sample, Series
 
 MAX_ROWS = 30
+MAX_DATA_POINTS = 500  # points per series kept in the result's data (evenly spaced)
 
 
 def series_name(labels: dict[str, str]) -> str:
@@ -64,9 +65,20 @@ def matrix_result(query: str, series: list[Series], window: str = "") -> ToolRes
         + _more(len(series))
     )
     data: list[dict[str, Any]] = [
-        {"labels": s.labels, "points": [[t, v] for t, v in s.points]} for s in series
+        {"labels": s.labels, "points": [[t, v] for t, v in _thinned(s.points)]}
+        for s in series[:MAX_ROWS]
     ]
     return ToolResult(text=text, data=data)
+
+
+def _thinned(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """At most MAX_DATA_POINTS of `points`, evenly spaced, the last one always kept: the
+    result stays small in the conversation's state however long the range."""
+    if len(points) <= MAX_DATA_POINTS:
+        return points
+    every = len(points) / MAX_DATA_POINTS
+    kept = [points[int(i * every)] for i in range(MAX_DATA_POINTS - 1)]
+    return [*kept, points[-1]]
 
 
 def instant_result(query: str, result: QueryResult) -> ToolResult:
