@@ -50,7 +50,7 @@ def test_every_path_reports_the_same_percent_and_level(tmp_path: Path, engine) -
     expected = df_percent(tmp_path)
     # a threshold just under the current figure: crit in host_health, so a critical incident
     thresholds = Thresholds(
-        cpu=100, memory=100, swap=100, inodes=100, disk=max(expected - 1, 0.1), warn_margin=10
+        cpu=1000, memory=100, swap=100, inodes=100, disk=max(expected - 1, 0.1), warn_margin=10
     )
     box = tools(thresholds)
 

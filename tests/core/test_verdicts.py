@@ -67,7 +67,7 @@ def test_a_down_endpoint_is_the_verdict_with_the_runbook_as_next_step() -> None:
 
 def test_one_answer_across_tools_puts_the_worst_first() -> None:
     healthy = Thresholds(
-        cpu=100, load_per_core=1000, memory=100, swap=100, disk=100, inodes=100, warn_margin=0
+        cpu=1000, load_per_core=1000, memory=100, swap=100, disk=100, inodes=100, warn_margin=0
     )
     host = _run("host_health", {}, thresholds=healthy)
     down = _run("check_endpoint", {"target": "shop"}, endpoints={"shop": "http://127.0.0.1:9/"})
@@ -84,7 +84,7 @@ def test_a_full_disk_on_the_host_is_named_with_what_to_ask_next() -> None:
         "host_health",
         {},
         thresholds=Thresholds(
-            cpu=100, load_per_core=1000, memory=100, swap=100, inodes=100, disk=0.5, warn_margin=0
+            cpu=1000, load_per_core=1000, memory=100, swap=100, inodes=100, disk=0.5, warn_margin=0
         ),
     )
     verdict = verdict_of(host, "how is the box?")

@@ -164,7 +164,7 @@ def test_external_labels_are_read_from_the_config_with_clear_errors() -> None:
         assert external_labels(server.url("")) == {}  # none configured
         cases = [
             (Answer(404, "404 page not found"), "could not read the configuration"),
-            (Answer(200, {"status": "error", "error": "forbidden"}), "refused the config"),
+            (Answer(200, {"status": "error", "error": "forbidden"}), "rejected the config request.*forbidden"),
             (Answer(200, {"status": "success", "data": {"yaml": "global: [\n"}}), "not YAML"),
             (Answer(200, {"status": "success", "data": {"yaml": "global:\n  external_labels: 3"}}),
              "not a mapping"),

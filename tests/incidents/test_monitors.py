@@ -32,7 +32,7 @@ def store(db) -> SampleStore:  # type: ignore[no-untyped-def]
 
 def host_monitor(store: SampleStore, **config: object) -> HostMonitor:
     defaults: dict[str, object] = {
-        "thresholds": Thresholds(cpu=100, memory=100, swap=100, disk=1, inodes=100),
+        "thresholds": Thresholds(cpu=1000, memory=100, swap=100, disk=1, inodes=100),
         "interval": 60.0,
         "sustain": 3,
         "forecast_hours": 0,
@@ -99,7 +99,7 @@ def test_a_gap_in_the_samples_breaks_the_run(store: SampleStore) -> None:
 
 
 def test_disk_fill_forecast_from_stored_samples(store: SampleStore) -> None:
-    monitor = host_monitor(store, thresholds=Thresholds(cpu=100, memory=100, swap=100, disk=100, inodes=100), forecast_hours=6, sustain=1)  # fmt: skip
+    monitor = host_monitor(store, thresholds=Thresholds(cpu=1000, memory=100, swap=100, disk=100, inodes=100), forecast_hours=6, sustain=1)  # fmt: skip
     disk = psutil.disk_usage("/")
     rate = disk.free / (3 * 3600)  # bytes per second: full in about 3 hours
     now = utcnow()
