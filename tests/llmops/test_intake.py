@@ -16,7 +16,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from bot.http.app import create_app
 from bot.http.otlp import otlp_routes
 from bot.http.server import HttpServer
-from tests.llmops.otlp_data import export, span
+from tests.llmops.otlp_data import export, now_nanos, span
 
 TOKEN = "otlp-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -148,10 +148,12 @@ def test_a_bad_span_is_rejected_with_its_reason_and_the_good_ones_kept(
     no_times.start_time_unix_nano = 0
     bad_tokens = span({"gen_ai.usage.input_tokens": -5}, span_id=bytes.fromhex("00000000000000aa"))
     short_id = span(span_id=b"\x01\x02")
+    ahead = span(start=now_nanos() + 2 * 3600 * 10**9)
     good = [span(), span()]
-    body = export(*good, no_times, bad_tokens, short_id).SerializeToString()
+    body = export(*good, no_times, bad_tokens, short_id, ahead).SerializeToString()
     parsed = _response(httpx.post(url, content=body, headers=PROTOBUF, timeout=10))
-    assert parsed.partial_success.rejected_spans == 3
+    assert parsed.partial_success.rejected_spans == 4
+    assert "more than an hour ahead of opsbot's clock" in parsed.partial_success.error_message
     message = parsed.partial_success.error_message
     assert "start_time_unix_nano and end_time_unix_nano are required" in message
     assert "span 00000000000000aa: gen_ai.usage.input_tokens must be a whole number" in message

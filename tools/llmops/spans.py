@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.clock import utcnow
+from core.errors import Invalid
 
 OPERATION, REQUEST_MODEL, RESPONSE_MODEL = (
     "gen_ai.operation.name",
@@ -65,7 +66,7 @@ class Intake:
     ignored: int = 0  # spans that are not LLM calls
 
 
-class Rejected(ValueError):
+class Rejected(Invalid):
     """A span cannot be kept; the message is the reason."""
 
 
