@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.bot_process import opsbot
+import httpx
+
+from tests.bot_process import OpsbotRun, free_port, opsbot
+from tests.llmops.conftest import TOKEN
 from tests.llmops.otlp_data import export, span
 from tools.llmops.spans import read_request
 
@@ -29,3 +32,35 @@ def test_the_cli_shows_usage_and_prompt_metrics(make_runtime: Any, data_dir: Pat
     assert bad.returncode == 1 and "use e.g. 30m, 2h or 7d" in bad.stderr
     missing = opsbot("llm", env=env)
     assert missing.returncode == 2 and "usage" in missing.stderr
+
+
+def test_opsbot_run_serves_v1_traces(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "OPSBOT_DATA_DIR": str(tmp_path / "data"),
+        "PORT": str(port),
+        "OTLP_TOKEN": TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "KNOWLEDGE_DIR": str(tmp_path / "no-runbooks"),  # no first-start ingest: not tested here
+    }
+    (tmp_path / "data").mkdir()
+    (tmp_path / "no-runbooks").mkdir()
+    run = OpsbotRun(tmp_path, env)
+    try:
+        run.wait_healthy(port, 90)
+        body = export(span({"opsbot.prompt.name": "support", "opsbot.prompt.version": 4}))
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-protobuf"}
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/v1/traces",
+            content=body.SerializeToString(),
+            headers=headers,
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        assert run.stop() == 0
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+    shown = opsbot("llm", "prompt", "support", "--json", env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert [(g["version"], g["calls"]) for g in json.loads(shown.stdout)["groups"]] == [(4, 1)]

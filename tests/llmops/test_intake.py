@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,25 +15,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from bot.http.app import create_app
 from bot.http.otlp import otlp_routes
 from bot.http.server import HttpServer
+from tests.llmops.conftest import TOKEN
 from tests.llmops.otlp_data import export, now_nanos, span
 
-TOKEN = "otlp-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PROTOBUF = {**AUTH, "Content-Type": "application/x-protobuf"}
-
-
-@pytest.fixture
-def runtime(make_runtime, database_url):  # type: ignore[no-untyped-def]
-    return make_runtime(console_mode=False, database_url=database_url, otlp_token=TOKEN)
-
-
-@pytest.fixture
-def url(runtime: Any) -> Iterator[str]:
-    deps = runtime.http_deps()
-    server = HttpServer(create_app(deps, otlp_routes(deps)), "127.0.0.1", 0)
-    port = server.start()
-    yield f"http://127.0.0.1:{port}/v1/traces"
-    server.stop()
 
 
 def _response(answer: httpx.Response) -> ExportTraceServiceResponse:

@@ -4,7 +4,6 @@ OTLP/HTTP exporter (protobuf, gzip) to a real opsbot HTTP server; `prompt_metric
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,36 +14,18 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import Status, StatusCode
 
-from bot.http.app import create_app
-from bot.http.otlp import otlp_routes
-from bot.http.server import HttpServer
 from core.access import Caller
+from tests.llmops.conftest import TOKEN
 from tests.llmops.otlp_data import now_nanos
-
-TOKEN = "otlp-token-0123456789"
-
-
-@pytest.fixture
-def runtime(make_runtime, database_url):  # type: ignore[no-untyped-def]
-    return make_runtime(console_mode=False, database_url=database_url, otlp_token=TOKEN)
-
-
-@pytest.fixture
-def endpoint(runtime: Any) -> Iterator[str]:
-    deps = runtime.http_deps()
-    server = HttpServer(create_app(deps, otlp_routes(deps)), "127.0.0.1", 0)
-    port = server.start()
-    yield f"http://127.0.0.1:{port}/v1/traces"
-    server.stop()
 
 
 class SupportApp:
     """The LLM app: answers a question with the prompt `support` at some version, its model
     call traced as OpenTelemetry's GenAI conventions say."""
 
-    def __init__(self, endpoint: str, token: str) -> None:
+    def __init__(self, url: str, token: str) -> None:
         exporter = OTLPSpanExporter(
-            endpoint=endpoint,
+            endpoint=url,
             headers={"Authorization": f"Bearer {token}"},
             compression=Compression.Gzip,
             timeout=10,
@@ -75,8 +56,8 @@ class SupportApp:
         self.provider.shutdown()
 
 
-def test_an_instrumented_app_shows_up_per_prompt_version(endpoint: str, runtime: Any) -> None:
-    app = SupportApp(endpoint, TOKEN)
+def test_an_instrumented_app_shows_up_per_prompt_version(url: str, runtime: Any) -> None:
+    app = SupportApp(url, TOKEN)
     try:
         for latency in (100, 200, 300, 400):
             app.answer(1, latency_ms=latency, fails=False)
