@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 PRUNE_EVERY = 50  # writes between two prunes
 PRUNE_BATCH = 5000  # rows one delete statement removes at most
-INSERT_ROWS = 1000  # rows per insert statement: 14 parameters each, under both databases' caps
 
 
 class SpanStore:
@@ -50,16 +49,13 @@ class SpanStore:
             return 0
         now = utcnow()
         rows: list[dict[str, Any]] = [asdict(c) | {"received_at": now} for c in calls]
-        added = 0
-        with self.engine.begin() as conn:  # one transaction, in statements of INSERT_ROWS
-            for first in range(0, len(rows), INSERT_ROWS):
-                stmt = (
-                    self._insert(LlmSpanRow)
-                    .values(rows[first : first + INSERT_ROWS])
-                    .on_conflict_do_nothing(index_elements=["trace_id", "span_id"])
-                    .returning(col(LlmSpanRow.id))  # rowcount is -1 on psycopg; rows are not
-                )
-                added += len(conn.execute(stmt).all())
+        stmt = (
+            self._insert(LlmSpanRow)
+            .on_conflict_do_nothing(index_elements=["trace_id", "span_id"])
+            .returning(col(LlmSpanRow.id))  # rowcount is -1 on psycopg; returned rows are not
+        )
+        with self.engine.begin() as conn:  # one transaction; SQLAlchemy batches the rows
+            added = len(conn.execute(stmt, rows).all())
         self._maybe_prune()
         return added
 
