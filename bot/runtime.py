@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from tools.anomaly.states import DetectorStates
     from tools.changes.store import ChangeStore
     from tools.infra.tools import InfraConfig
+    from tools.llmops.metrics import LlmMetrics
+    from tools.llmops.store import SpanStore
     from tools.logs.loki import LokiConfig
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
@@ -123,6 +125,25 @@ class Runtime:
         from tools.changes.store import ChangeStore
 
         return ChangeStore(self.engine)
+
+    @cached_property
+    def llm_spans(self) -> SpanStore:
+        """LLM calls received over OTLP (`POST /v1/traces`; tools/llmops), bounded."""
+        from datetime import timedelta
+
+        from tools.llmops.store import SpanStore
+
+        s = self.settings
+        retention = timedelta(days=s.llm_span_retention_days)
+        return SpanStore(self.engine, retention, s.llm_span_max_rows)
+
+    @cached_property
+    def llm_metrics(self) -> LlmMetrics:
+        from tools.llmops.metrics import LlmMetrics
+        from tools.llmops.prices import PriceTable
+
+        prices = PriceTable.with_overrides(self.settings.llm_prices)
+        return LlmMetrics(self.engine, prices)
 
     @cached_property
     def anomaly_states(self) -> DetectorStates:
@@ -294,6 +315,7 @@ class Runtime:
         from tools.anomaly.tools import build_anomaly_tools
         from tools.changes.tools import build_change_tools
         from tools.infra.tools import build_infra_tools
+        from tools.llmops.tools import build_llmops_tools
         from tools.logs.tools import build_log_tools
         from tools.prompts.tools import build_prompt_tools
         from tools.registry.tools import build_registry_tools
@@ -308,6 +330,7 @@ class Runtime:
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
+            lambda: build_llmops_tools(self.llm_metrics),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(
                 tuple(self.settings.log_sources), self.settings.log_journal_dir, self._loki()
@@ -436,6 +459,7 @@ class Runtime:
             prompt_server=lambda: self.prompt_server,
             ingest_alertmanager=lambda: self.incidents.ingest_alertmanager,
             changes=lambda: self.changes,
+            llm_spans=lambda: self.llm_spans,
         )
 
     def console_deps(self) -> ConsoleDeps:

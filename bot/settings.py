@@ -19,8 +19,9 @@ from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from bot.settings_llm import LlmOpsSettings
 from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
 
@@ -37,7 +38,7 @@ class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 
-class Settings(BaseSettings):
+class Settings(LlmOpsSettings):
     """All of opsbot's configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(

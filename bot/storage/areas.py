@@ -19,6 +19,7 @@ from bot.incidents import schema as incidents_schema
 from bot.storage import schema as core_schema
 from tools.anomaly import schema as anomaly_schema
 from tools.changes import schema as changes_schema
+from tools.llmops import schema as llmops_schema
 from tools.logs import schema as logs_schema
 from tools.prompts import schema as prompts_schema
 from tools.registry import schema as registry_schema
@@ -41,6 +42,7 @@ AREAS: tuple[SchemaArea, ...] = (
     changes_schema,
     anomaly_schema,
     logs_schema,
+    llmops_schema,
 )
 
 

@@ -1,0 +1,37 @@
+"""`opsbot llm usage|prompt NAME`: the LLM calls received over OTLP (`POST /v1/traces`), by
+model and service (llm_usage) or per version, label and model of a prompt (prompt_metrics)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from bot.commands.common import run_tool
+from bot.commands.deps import bind, terminal
+
+if TYPE_CHECKING:
+    from bot.commands.deps import Terminal
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    llm = sub.add_parser("llm", help="LLM calls from the traces apps send: usage, prompt metrics")
+    verbs = llm.add_subparsers(dest="llm_command", metavar="ACTION", required=True)
+    usage = verbs.add_parser("usage", help="calls, errors, latency, tokens, cost by model/service")
+    usage.add_argument("--since", default="24h", help="how far back: 30m, 2h, 7d (default 24h)")
+    usage.add_argument("--json", action="store_true")
+    usage.set_defaults(handler=bind(cmd_usage, terminal))
+    prompt = verbs.add_parser("prompt", help="a prompt's calls per version, label and model")
+    prompt.add_argument("name", help="the prompt's name")
+    prompt.add_argument("--since", default="24h", help="how far back: 30m, 2h, 7d (default 24h)")
+    prompt.add_argument("--version", type=int, help="only this version")
+    prompt.add_argument("--json", action="store_true")
+    prompt.set_defaults(handler=bind(cmd_prompt, terminal))
+
+
+def cmd_usage(args: argparse.Namespace, deps: Terminal) -> int:
+    return run_tool(deps, "llm_usage", {"since": args.since}, user=deps.user, as_json=args.json)
+
+
+def cmd_prompt(args: argparse.Namespace, deps: Terminal) -> int:
+    raw = {"prompt": args.name, "since": args.since, "version": args.version}
+    return run_tool(deps, "prompt_metrics", raw, user=deps.user, as_json=args.json)

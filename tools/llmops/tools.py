@@ -1,0 +1,110 @@
+"""The agent tools `prompt_metrics(prompt, since, version)` and `llm_usage(since)`: how the
+LLM calls received over OTLP went, per prompt version, label and model, or per model and
+service. Both only read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from core.access import Caller
+from core.clock import checked_window, parse_window, utcnow
+from tools.base import OpsTool, ToolResult
+from tools.llmops.metrics import LlmMetrics, Stats
+
+
+class PromptMetricsArgs(BaseModel):
+    prompt: str = Field(min_length=1, max_length=200, description="The prompt's name")
+    since: Annotated[str, AfterValidator(checked_window)] = Field(
+        "24h", description="How far back: 30m, 2h, 7d (at most 90d)"
+    )
+    version: int | None = Field(None, ge=1, description="Only this version of the prompt")
+
+
+class LlmUsageArgs(BaseModel):
+    since: Annotated[str, AfterValidator(checked_window)] = Field(
+        "24h", description="How far back: 30m, 2h, 7d (at most 90d)"
+    )
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def stats_line(stats: Stats) -> str:
+    """One group as a line: its key, then calls, errors, latency, tokens and cost."""
+    key = ", ".join(f"{k} {'-' if v in (None, '') else v}" for k, v in stats.key.items())
+    cost = f"${stats.cost:.4f}" + (" (+ unpriced)" if stats.unpriced else "")
+    return (
+        f"{key}: {stats.calls} call(s), {stats.error_rate:.1%} errors, "
+        f"p50 {_ms(stats.p50_ms)}, p95 {_ms(stats.p95_ms)}, "
+        f"tokens {stats.input_tokens} in / {stats.output_tokens} out, {cost}"
+    )
+
+
+@dataclass(frozen=True)
+class PromptMetrics:
+    metrics: LlmMetrics
+
+    def run(self, args: PromptMetricsArgs, caller: Caller) -> ToolResult:
+        since = utcnow() - parse_window(args.since)
+        groups = self.metrics.prompt(args.prompt, since, args.version)
+        scope = f"{args.prompt}" + (f" v{args.version}" if args.version else "")
+        if not groups:
+            text = f"No LLM call with the prompt {scope} in the last {args.since}."
+        else:
+            head = f"LLM calls with the prompt {scope} in the last {args.since}, per version:"
+            text = "\n".join([head, *(f"- {stats_line(s)}" for s in groups)])
+        return ToolResult(text=text, data={"prompt": args.prompt, "groups": _dicts(groups)})
+
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="prompt_metrics",
+            description="How a prompt performs in the LLM apps that use it, from their traces: "
+            "calls, error rate, latency p50/p95, tokens and cost per version, label and model. "
+            "Use it after a prompt change or when an LLM app degrades.",
+            args=PromptMetricsArgs,
+            run=self.run,
+        )
+
+
+@dataclass(frozen=True)
+class LlmUsage:
+    metrics: LlmMetrics
+
+    def run(self, args: LlmUsageArgs, caller: Caller) -> ToolResult:
+        since = utcnow() - parse_window(args.since)
+        by_model = self.metrics.usage("model", since)
+        by_service = self.metrics.usage("service", since)
+        if not by_model:
+            text = f"No LLM call received in the last {args.since}."
+        else:
+            text = "\n".join(
+                [
+                    f"LLM calls in the last {args.since}, by model:",
+                    *(f"- {stats_line(s)}" for s in by_model),
+                    "By service:",
+                    *(f"- {stats_line(s)}" for s in by_service),
+                ]
+            )
+        data = {"by_model": _dicts(by_model), "by_service": _dicts(by_service)}
+        return ToolResult(text=text, data=data)
+
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="llm_usage",
+            description="LLM usage from the traces LLM apps send: calls, error rate, latency "
+            "p50/p95, tokens and cost by model and by service over a window.",
+            args=LlmUsageArgs,
+            run=self.run,
+        )
+
+
+def _dicts(groups: list[Stats]) -> list[dict[str, object]]:
+    return [s.to_dict() for s in groups]
+
+
+def build_llmops_tools(metrics: LlmMetrics) -> list[OpsTool]:
+    return [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool()]
