@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "bot.commands.models",
     "bot.commands.incidents",
     "bot.commands.changes",
+    "bot.commands.oncall",
     "bot.commands.logs",
     "bot.commands.evals",
 ]

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from tools.changes.store import ChangeStore
     from tools.infra.tools import InfraConfig
     from tools.logs.loki import LokiConfig
+    from tools.oncall.store import OncallStore
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
     from tools.registry.service import ModelRegistry
@@ -123,6 +124,13 @@ class Runtime:
         from tools.changes.store import ChangeStore
 
         return ChangeStore(self.engine)
+
+    @cached_property
+    def oncall(self) -> OncallStore:
+        """On-call schedules and overrides (tools/oncall)."""
+        from tools.oncall.store import OncallStore
+
+        return OncallStore(self.engine)
 
     @cached_property
     def anomaly_states(self) -> DetectorStates:
@@ -295,6 +303,7 @@ class Runtime:
         from tools.changes.tools import build_change_tools
         from tools.infra.tools import build_infra_tools
         from tools.logs.tools import build_log_tools
+        from tools.oncall.tools import build_oncall_tools
         from tools.prompts.tools import build_prompt_tools
         from tools.registry.tools import build_registry_tools
         from tools.remediation.tools import build_remediation_tools
@@ -308,6 +317,7 @@ class Runtime:
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
+            lambda: build_oncall_tools(self.oncall),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(
                 tuple(self.settings.log_sources), self.settings.log_journal_dir, self._loki()

@@ -20,6 +20,7 @@ from bot.storage import schema as core_schema
 from tools.anomaly import schema as anomaly_schema
 from tools.changes import schema as changes_schema
 from tools.logs import schema as logs_schema
+from tools.oncall import schema as oncall_schema
 from tools.prompts import schema as prompts_schema
 from tools.registry import schema as registry_schema
 
@@ -41,6 +42,7 @@ AREAS: tuple[SchemaArea, ...] = (
     changes_schema,
     anomaly_schema,
     logs_schema,
+    oncall_schema,
 )
 
 
