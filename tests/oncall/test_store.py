@@ -45,7 +45,7 @@ def test_a_rotation_with_an_override_answers_now_and_next(engine: Any) -> None:
                             "override": {"id": cover.id, "user": "U9ZZ",
                                          "from": "2026-10-21T12:00:00Z",
                                          "to": "2026-10-21T15:00:00Z", "reason": "swap"}}  # fmt: skip
-    assert "next: <@U9ZZ>, secondary <@U3CC> from Wed 21 Oct 14:00 Europe/Paris" in result.text
+    assert "next: U9ZZ, secondary U3CC from Wed 21 Oct 14:00 Europe/Paris" in result.text
     assert "(2026-10-21 12:00 UTC)" in result.text
 
 
@@ -66,7 +66,7 @@ def test_an_imported_calendar_is_a_schedule(engine: Any) -> None:
     info = store.import_ics("cal", CALENDAR, tz="Europe/Paris")
     assert info.kind == "ical" and info.tz == "Europe/Paris"
     text = ask(store, at="2026-10-22T12:00:00Z").text
-    assert "*cal*: <@U0AAAAAAA> is on call" in text and "next: Bob Martin" in text
+    assert "*cal*: U0AAAAAAA is on call" in text and "next: Bob Martin" in text
 
 
 def test_bad_input_is_refused_and_stores_nothing(engine: Any) -> None:

@@ -48,9 +48,9 @@ def _when(at: datetime, schedule: Schedule) -> str:
 
 
 def _who(user: str | None) -> str:
-    if user is None:
-        return "nobody"
-    return f"<@{user}>" if user[:1] in "UW" and user.isalnum() else user
+    """The person as plain text: an answer names the on-call, it does not page them (a
+    `<@U…>` mention would notify; front ends escape tool text anyway)."""
+    return user or "nobody"
 
 
 def _shift_dict(shift: Shift) -> dict[str, Any]:
