@@ -114,6 +114,7 @@ def test_an_override_by_the_secondary_leaves_no_one_twice() -> None:
 
 
 def test_bad_values_are_clear_errors() -> None:
+    assert parse_people("U1, <@U2>,W3") == ("U1", "U2", "W3")
     with pytest.raises(Invalid, match="unknown time zone 'Europe/Pariss'"):
         parse_zone("Europe/Pariss")
     with pytest.raises(Invalid, match="at least one person"):

@@ -86,11 +86,15 @@ def test_bad_input_is_refused_and_stores_nothing(engine: Any) -> None:
     with pytest.raises(NotFound, match="no on-call schedule named 'other'; known: sre"):
         store.add_rotation("b", people="U1AA", every="daily", handoff="09:00", tz="UTC",
                            start="2026-10-20", secondary="other")  # fmt: skip
+    store.import_ics("cal", CALENDAR)
+    with pytest.raises(Invalid, match="is a calendar; name a rotation"):
+        store.add_rotation("b", people="U1AA", every="daily", handoff="09:00", tz="UTC",
+                           start="2026-10-20", secondary="cal")  # fmt: skip
     with pytest.raises(Invalid, match="no event"):
         store.import_ics("c", "BEGIN:VCALENDAR\nEND:VCALENDAR\n")
     with pytest.raises(Invalid, match="bad schedule name"):
         store.import_ics("two words", CALENDAR)
-    assert store.names() == ["sre"]
+    assert store.names() == ["cal", "sre"]
     at = utc(2026, 10, 21, 12)
     with pytest.raises(Invalid, match="end after it starts"):
         store.add_override("sre", user="U9ZZ", start=at, end=at, reason="x")

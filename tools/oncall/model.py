@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.clock import as_utc
 from core.errors import Invalid
 
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
 MAX_SHIFTS = 2000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

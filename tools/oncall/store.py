@@ -126,8 +126,8 @@ class OncallStore:
         except ValueError:
             raise Invalid(f"bad start date {start!r}; use YYYY-MM-DD") from None
         secondary = secondary.strip()
-        if secondary not in ("", "next"):
-            self._row(secondary)  # NotFound unless it exists
+        if secondary not in ("", "next") and self._row(secondary).every == ICAL:  # or NotFound
+            raise Invalid(f"the secondary {secondary!r} is a calendar; name a rotation or 'next'")
         row = ScheduleRow(
             name=_name(name),
             people=",".join(parse_people(people)),
