@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "bot.commands.incidents",
     "bot.commands.changes",
     "bot.commands.llm",
+    "bot.commands.oncall",
     "bot.commands.logs",
     "bot.commands.evals",
 ]

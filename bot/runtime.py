@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from tools.llmops.metrics import LlmMetrics
     from tools.llmops.store import SpanStore
     from tools.logs.loki import LokiConfig
+    from tools.oncall.store import OncallStore
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
     from tools.registry.service import ModelRegistry
@@ -144,6 +145,13 @@ class Runtime:
 
         prices = PriceTable.with_overrides(self.settings.llm_prices)
         return LlmMetrics(self.engine, prices)
+
+    @cached_property
+    def oncall(self) -> OncallStore:
+        """On-call schedules and overrides (tools/oncall)."""
+        from tools.oncall.store import OncallStore
+
+        return OncallStore(self.engine)
 
     @cached_property
     def anomaly_states(self) -> DetectorStates:
@@ -317,6 +325,7 @@ class Runtime:
         from tools.infra.tools import build_infra_tools
         from tools.llmops.tools import build_llmops_tools
         from tools.logs.tools import build_log_tools
+        from tools.oncall.tools import build_oncall_tools
         from tools.prompts.tools import build_prompt_tools
         from tools.registry.tools import build_registry_tools
         from tools.remediation.tools import build_remediation_tools
@@ -331,6 +340,7 @@ class Runtime:
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
             lambda: build_llmops_tools(self.llm_metrics),
+            lambda: build_oncall_tools(self.oncall),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(
                 tuple(self.settings.log_sources), self.settings.log_journal_dir, self._loki()

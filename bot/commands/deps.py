@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from graphs.port import AgentPort
     from tools.base import Toolbox
     from tools.changes.store import ChangeStore
+    from tools.oncall.store import OncallStore
     from tools.prompts.store import PromptStore
     from tools.registry.service import ModelRegistry
     from tools.remediation.catalogue import RemediationCatalogue
@@ -182,6 +183,18 @@ class ChangeCommands:
 
 def change_commands(runtime: Runtime) -> ChangeCommands:
     return ChangeCommands(store=lambda: runtime.changes, terminal=terminal(runtime))
+
+
+@dataclass(frozen=True)
+class OncallCommands:
+    """`opsbot oncall ...`: `show` runs the who_is_on_call tool, the others write schedules."""
+
+    store: Callable[[], OncallStore]
+    terminal: Terminal
+
+
+def oncall_commands(runtime: Runtime) -> OncallCommands:
+    return OncallCommands(store=lambda: runtime.oncall, terminal=terminal(runtime))
 
 
 def no_deps(runtime: Runtime) -> None:

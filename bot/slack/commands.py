@@ -1,7 +1,7 @@
 """The `/ops` slash command.
 
 `/ops help` is answered in the ack itself. Lookups (`health`, `incidents`, `models`,
-`prompts`, `search …`) are acked at once and answered ephemerally: they are for the person
+`prompts`, `search …`, `oncall [schedule]`) are acked at once and answered ephemerally: they are for the person
 asking. Anything else is a question for the agent, answered privately too (`private.py`:
 nothing about the question appears in the channel), with a "Share in channel" button.
 `/ops share <question>` (or `--share`) asks in the channel instead: the question is posted
@@ -37,6 +37,7 @@ HELP = """*opsbot* — `/ops` commands:
 • `/ops models` — registered models and their aliases
 • `/ops prompts` — prompts and their labels
 • `/ops search <words>` — search the runbooks
+• `/ops oncall [schedule]` — who is on call now and next
 • `/ops <question>` — ask the agent; only you see the answer, with a *Share in channel* button
 • `/ops share <question>` — ask in the channel; the answer is posted in a thread
 • `/ops help` — this text
@@ -60,6 +61,7 @@ LOOKUPS: dict[str, Lookup] = {
     "models": Lookup("list_models", "the model registry", lambda _: {}),
     "prompts": Lookup("list_prompts", "the prompt registry", lambda _: {}),
     "search": Lookup("search_runbooks", "runbook search", lambda q: {"query": q, "k": 3}),
+    "oncall": Lookup("who_is_on_call", "on call", lambda q: {"schedule": q} if q else {}),
 }
 
 

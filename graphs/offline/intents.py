@@ -163,4 +163,5 @@ CAPABILITIES = [
         'what changed: alias and label moves, remediations, deploys ("what changed in the last 2h?")',
     ),
     ("series_anomalies", 'anomalies in the host series ("any anomalies?")'),
+    ("who_is_on_call", 'who is on call now and next ("who\'s on call next week?")'),
 ]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.clock import utcnow
 from graphs.offline.change_reads import change_reads
 from graphs.offline.entities import Entities, Vocabulary
 from graphs.offline.intents import (
@@ -25,6 +26,7 @@ from graphs.offline.intents import (
     UPDOWN,
     VERSION_WORDS,
 )
+from graphs.offline.oncall_reads import oncall_reads
 from graphs.offline.promql import promql_in, range_in, similar_metrics
 from graphs.offline.text import tokens
 
@@ -103,6 +105,7 @@ class Reads:
         self._incident_reads(low, words, ents, plan)
         changes = change_reads(low, ents, model, prompt, self._has)
         plan.calls.extend(changes)
+        plan.calls.extend(oncall_reads(low, utcnow(), self._has))
         # "what changed for bike-demand?" is the change log, not the model's status
         if not any(name == "what_changed" for name, _ in changes):
             self._model_reads(model, prompt, words, ents, plan)
