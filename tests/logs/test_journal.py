@@ -106,6 +106,7 @@ def test_priorities_and_odd_entries() -> None:
         "INFO hi\ufffd"
     )
     assert line_of({"MESSAGE": "no time"}) is None
+    assert line_of({"__REALTIME_TIMESTAMP": "9" * 30, "MESSAGE": "far future"}) is None
 
 
 def test_opsbot_logs_reads_the_journal(tmp_path: Path) -> None:

@@ -87,3 +87,15 @@ def test_opsbot_logs_reads_loki(tmp_path: Path) -> None:
         shown = opsbot("logs", "db pool", "--since", "1h", env=env, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "db pool exhausted" in shown.stdout and "long ago" not in shown.stdout
+
+
+def test_an_answer_that_is_not_a_streams_result_is_named() -> None:
+    from tests.emulators.http_get import serve_get
+
+    bodies = [{"status": "success", "data": []}, {"status": "success", "data": {"resultType": "matrix"}},
+              {"status": "error"}, [1, 2], {"status": "success", "data": {"resultType": "streams",
+              "result": [{"values": [["not-a-number", "x"]]}]}}]  # fmt: skip
+    for body in bodies:
+        with serve_get(lambda path, params, headers, body=body: (200, body)) as url:
+            got = read_stream(f"loki:{SELECTOR}", LokiConfig(url), 1000)
+        assert got.problem is not None and "not a streams result" in got.problem, body

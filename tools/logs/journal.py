@@ -41,9 +41,9 @@ def line_of(entry: dict[str, object]) -> str | None:
     """One journal entry (journalctl's JSON) as a log line; None without a time."""
     try:
         micros = int(str(entry.get("__REALTIME_TIMESTAMP")))
-    except ValueError:
+        at = datetime.fromtimestamp(micros / 1_000_000, UTC)
+    except (ValueError, OverflowError, OSError):  # no time, or one no clock can hold
         return None
-    at = datetime.fromtimestamp(micros / 1_000_000, UTC)
     message = entry.get("MESSAGE")
     if isinstance(message, list):  # journalctl's form of a message that is not UTF-8
         message = bytes(int(b) for b in message if isinstance(b, int)).decode("utf-8", "replace")

@@ -88,8 +88,8 @@ def read_stream(
         return result
     try:
         entries = _entries(response.json())
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        result.problem = f"cannot be read: Loki's answer is not a streams result ({exc})"
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        result.problem = f"cannot be read: Loki's answer is not a streams result ({exc!r})"
         return result
     entries.sort()
     lines = [f"{at.isoformat(timespec='milliseconds').replace('+00:00', 'Z')} {text}"
