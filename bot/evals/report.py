@@ -12,17 +12,14 @@ import yaml
 
 from bot.evals.cases import EvalCaseError
 from bot.evals.runner import CaseOutcome
+from core.stats import nearest_rank
 
 OVERALL = "overall"
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
     """The nearest-rank percentile of `values` (0 when there are none)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * pct // 100))  # ceil
-    return ordered[int(rank) - 1]
+    return nearest_rank(sorted(values), pct) if values else 0.0
 
 
 @dataclass

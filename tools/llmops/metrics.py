@@ -8,7 +8,6 @@ percentile function (nearest-rank percentiles, the same on both databases).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from sqlalchemy import Integer, case, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from core.stats import nearest_rank
 from tools.llmops.prices import PriceTable
 from tools.llmops.tables import LlmSpanRow
 
@@ -63,9 +63,7 @@ class Stats:
 
 def percentile(ordered: Sequence[float], q: float) -> float | None:
     """The nearest-rank `q` percentile (0 < q <= 1) of ascending values."""
-    if not ordered:
-        return None
-    return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 3)
+    return round(nearest_rank(ordered, q * 100), 3) if ordered else None
 
 
 @dataclass(frozen=True)
