@@ -32,6 +32,7 @@ class PrometheusQueryError(PrometheusError, Invalid):
 # errorType values that blame the query rather than the server (Prometheus HTTP API)
 _QUERY_ERRORS = {"bad_data", "not_found"}
 MAX_POINTS = 11_000  # Prometheus refuses a range query with more points per series
+MAX_QUERY = 2000  # characters of PromQL opsbot sends (query_metrics, triage's expressions)
 
 
 @dataclass

@@ -8,7 +8,8 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
-MAX_EXPR = 2000  # the query_metrics tool's limit
+from tools.infra.prometheus import MAX_QUERY
+
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
@@ -23,7 +24,7 @@ def expr_from_generator_url(url: str) -> str | None:
         return None
     values = query.get("g0.expr") or []
     expr = values[0].strip() if values else ""
-    if not expr or expr == "..." or len(expr) > MAX_EXPR:
+    if not expr or expr == "..." or len(expr) > MAX_QUERY:
         return None
     return expr
 

@@ -105,7 +105,9 @@ class EndpointArgs(BaseModel):
 
 
 class MetricsArgs(BaseModel):
-    query: str = Field(..., min_length=1, max_length=2000, description="A PromQL expression")
+    query: str = Field(
+        ..., min_length=1, max_length=prometheus.MAX_QUERY, description="A PromQL expression"
+    )
     range: Annotated[str, AfterValidator(_optional_window)] = Field(
         "",
         description="Empty for the value now; a window such as 30m, 6h or 2d for the series "
