@@ -33,6 +33,7 @@ def build_service(runtime: Runtime, *, background: bool = True) -> IncidentServi
         engine=EngineConfig(
             autoresolve_checks=s.incident_autoresolve_checks,
             reopen_minutes=s.incident_reopen_minutes,
+            correlate_minutes=s.incident_correlation_minutes,
         ),
         background=background,
         heartbeats=tuple(s.heartbeat_alerts),

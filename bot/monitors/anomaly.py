@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -164,5 +165,12 @@ class AnomalyMonitor:
                 "series' usual level and daily or weekly pattern."
             ),
             fields=fields,
-            details={"plot": plot} if plot else {},
+            details=({"plot": plot} if plot else {}) | self._entities(verdict.series),
         )
+
+    def _entities(self, series: str) -> dict[str, list[str]]:
+        """A host series is about this host: its anomaly joins the host's other incidents
+        (bot/incidents/correlation.py); a Prometheus query names no entity of its own."""
+        if series in self.series:
+            return {"entities": [f"host:{os.uname().nodename.lower()}"]}
+        return {}
