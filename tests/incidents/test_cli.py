@@ -19,6 +19,7 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
         "MONITOR_SUSTAIN_SAMPLES": "1",
         "DISK_FORECAST_HOURS": "0",
         "HOST_CPU_PCT": "100",
+        "INCIDENT_CORRELATION_MINUTES": "0",
         "HOST_MEM_PCT": "100",
         "HOST_SWAP_PCT": "100",
         **extra,

@@ -49,6 +49,7 @@ def test_disk_incident_lifecycle_with_restart_and_approval(tmp_path: Path) -> No
         "DISK_FORECAST_HOURS": "0",
         "HOST_DISK_PCT": "1",  # below current use: the disk is "full"
         "HOST_CPU_PCT": "100",
+        "INCIDENT_CORRELATION_MINUTES": "0",
         "HOST_MEM_PCT": "100",
         "HOST_SWAP_PCT": "100",
         "REMEDIATION_CONFIG": str(config),

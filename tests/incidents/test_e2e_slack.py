@@ -74,6 +74,7 @@ def test_incident_in_slack_from_post_to_resolution(tmp_path: Path) -> None:
         "DISK_FORECAST_HOURS": "0",
         "HOST_DISK_PCT": "1",
         "HOST_CPU_PCT": "100",
+        "INCIDENT_CORRELATION_MINUTES": "0",
         "HOST_MEM_PCT": "100",
         "HOST_SWAP_PCT": "100",
         "REMEDIATION_CONFIG": str(config),

@@ -37,6 +37,7 @@ def setup(make_runtime, tmp_path: Path, database_url, **extra):  # type: ignore[
         disk_forecast_hours=0,
         host_disk_pct=1,
         host_cpu_pct=100,
+        incident_correlation_minutes=0,
         host_mem_pct=100,
         host_swap_pct=100,
         **extra,

@@ -49,6 +49,7 @@ def test_only_the_leader_runs_the_monitors(make_runtime, database_url) -> None: 
         "monitor_sustain_samples": 1,
         "host_disk_pct": 1,
         "disk_forecast_hours": 0,
+        "incident_correlation_minutes": 0,  # a busy CPU must not absorb the disk
     }
     one, two = make_runtime(**settings), make_runtime(**settings)
     one.incidents.disable_triage()

@@ -188,6 +188,7 @@ def test_one_alert_through_prometheus_and_alertmanager_is_one_incident(tmp_path:
             "CHECK_INTERVAL_SECONDS": "2",
             "MONITOR_SUSTAIN_SAMPLES": "1",
             "HOST_DISK_PCT": "100", "HOST_CPU_PCT": "100", "HOST_MEM_PCT": "100",
+            "INCIDENT_CORRELATION_MINUTES": "0",
             "HOST_SWAP_PCT": "100", "ANOMALY_SERIES": "",
         }  # fmt: skip
         bot = OpsbotRun(tmp_path, env)

@@ -61,6 +61,7 @@ def _start(workdir: Path, emulator: SlackEmulator, **extra: str) -> Bot:
         DISK_FORECAST_HOURS="0",
         HOST_DISK_PCT="1",  # below current use: a disk incident opens at once
         HOST_CPU_PCT="100",
+        INCIDENT_CORRELATION_MINUTES="0",
         HOST_MEM_PCT="100",
         HOST_SWAP_PCT="100",
         **extra,
