@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from tools.infra.tools import InfraConfig
     from tools.llmops.metrics import LlmMetrics
     from tools.llmops.store import SpanStore
+    from tools.llmops.watch import RegressionWatch
     from tools.logs.loki import LokiConfig
     from tools.oncall.store import OncallStore
     from tools.prompts.serving import PromptServer
@@ -145,6 +146,16 @@ class Runtime:
 
         prices = PriceTable.with_overrides(self.settings.llm_prices)
         return LlmMetrics(self.engine, prices)
+
+    @cached_property
+    def llm_regression(self) -> RegressionWatch:
+        """Label moves and model changes, their calls compared (tools/llmops/watch.py)."""
+        from tools.changes.store import ChangeKind
+        from tools.llmops.watch import RegressionWatch
+
+        config = self.settings.llm_regression_config()
+        moves = lambda since: self.changes.list(since, kind=ChangeKind.PROMPT_LABEL, limit=500)  # noqa: E731
+        return RegressionWatch(self.engine, self.llm_metrics.prices, config, moves)
 
     @cached_property
     def oncall(self) -> OncallStore:
@@ -339,7 +350,7 @@ class Runtime:
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
-            lambda: build_llmops_tools(self.llm_metrics),
+            lambda: build_llmops_tools(self.llm_metrics, self.llm_regression),
             lambda: build_oncall_tools(self.oncall),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(

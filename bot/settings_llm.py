@@ -1,5 +1,6 @@
 """The LLM traces settings (`POST /v1/traces`, tools/llmops), kept here so that
-`bot/settings.py` stays one readable page; `Settings` inherits them."""
+`bot/settings.py` stays one readable page; `Settings` inherits them, and through them the
+regression monitor's (bot/settings_llmreg.py: bot/settings.py has no line to spare)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
+from bot.settings_llmreg import LlmRegressionSettings
 from core.errors import Invalid
 from tools.llmops.prices import Price, parse_prices
 
 
-class LlmOpsSettings(BaseSettings):
+class LlmOpsSettings(LlmRegressionSettings, BaseSettings):
     # POST /v1/traces (OTLP/HTTP spans of LLM apps); off while unset
     otlp_token: SecretStr | None = Field(default=None, validation_alias="OTLP_TOKEN")
     # spans older than this are deleted (a bounded delete at intake), and at most this many kept

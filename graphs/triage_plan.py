@@ -157,7 +157,8 @@ def _own_calls(family: str, labels: Mapping[str, str]) -> list[Call]:
             args["version"] = int(labels["version"])
         return [("model_drift", args), ("model_status", {"name": labels["model"]})]
     if family == fam.PROMPT and labels.get("prompt"):
-        return [("show_prompt", {"name": labels["prompt"], "label": "production"})]
+        label = labels.get("label") or "production"
+        return [("show_prompt", {"name": labels["prompt"], "label": label})]
     return []
 
 
@@ -169,6 +170,8 @@ def evidence_plan(incident: IncidentInput) -> list[Call]:
     if family == fam.ENDPOINT and (target := probe_target(labels)):
         plan.append(("check_endpoint", {"target": target}))
     plan += _own_calls(family, labels)
+    if incident.alertname == "LLMRegression" and labels.get("prompt"):  # its calls per version
+        plan.append(("prompt_metrics", {"prompt": labels["prompt"], "since": "24h"}))
     plan += promql_calls(incident, family)
     if incident.kind in LOGS_KINDS and family not in (fam.MODEL, fam.PROMPT):
         # the errors logged around the onset (only when LOG_SOURCES is set: else no such tool)

@@ -1,5 +1,7 @@
-"""`opsbot llm usage|prompt NAME`: the LLM calls received over OTLP (`POST /v1/traces`), by
-model and service (llm_usage) or per version, label and model of a prompt (prompt_metrics)."""
+"""`opsbot llm usage|prompt NAME|regressions`: the LLM calls received over OTLP (`POST
+/v1/traces`), by model and service (llm_usage), per version, label and model of a prompt
+(prompt_metrics), or compared before and after each recent label move or model change
+(llm_regressions)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    llm = sub.add_parser("llm", help="LLM calls from the traces apps send: usage, prompt metrics")
+    llm = sub.add_parser(
+        "llm", help="LLM calls from the traces apps send: usage, prompt metrics, regressions"
+    )
     verbs = llm.add_subparsers(dest="llm_command", metavar="ACTION", required=True)
     usage = verbs.add_parser("usage", help="calls, errors, latency, tokens, cost by model/service")
     usage.add_argument("--since", default="24h", help="how far back: 30m, 2h, 7d (default 24h)")
@@ -26,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     prompt.add_argument("--version", type=int, help="only this version")
     prompt.add_argument("--json", action="store_true")
     prompt.set_defaults(handler=bind(cmd_prompt, terminal))
+    regressions = verbs.add_parser(
+        "regressions", help="recent label moves and model changes: calls before vs after"
+    )
+    regressions.add_argument("--json", action="store_true")
+    regressions.set_defaults(handler=bind(cmd_regressions, terminal))
 
 
 def cmd_usage(args: argparse.Namespace, deps: Terminal) -> int:
@@ -35,3 +44,7 @@ def cmd_usage(args: argparse.Namespace, deps: Terminal) -> int:
 def cmd_prompt(args: argparse.Namespace, deps: Terminal) -> int:
     raw = {"prompt": args.name, "since": args.since, "version": args.version}
     return run_tool(deps, "prompt_metrics", raw, user=deps.user, as_json=args.json)
+
+
+def cmd_regressions(args: argparse.Namespace, deps: Terminal) -> int:
+    return run_tool(deps, "llm_regressions", {}, user=deps.user, as_json=args.json)

@@ -139,6 +139,10 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
         beats = HeartbeatStore(runtime.engine)
         names = tuple(s.heartbeat_alerts)
         monitors.append(HeartbeatMonitor(beats, names, s.heartbeat_timeout_seconds))
+    if s.otlp_token:  # LLM calls arrive only while OTLP intake is on
+        from bot.monitors.llm_regression import LlmRegressionMonitor
+
+        monitors.append(LlmRegressionMonitor(runtime.llm_regression))
     # the checks run in a child process (numpy, scipy and pandas stay out of the server)
     monitors.append(
         DriftMonitor(

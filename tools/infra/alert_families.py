@@ -43,6 +43,7 @@ EXACT: dict[str, str] = {
     "HostHighCpu": CPU, "HostMemoryPressure": MEMORY, "HostSwapHigh": MEMORY,
     "EndpointDown": ENDPOINT, "EndpointSlow": ENDPOINT, "TlsCertificateExpiring": ENDPOINT,
     "ModelDataDrift": MODEL, "ModelPerformanceDrop": MODEL, "PromptRegression": PROMPT,
+    "LLMRegression": PROMPT,
     # kube-prometheus' general rules
     "TargetDown": MONITORING, "Watchdog": MONITORING, "InfoInhibitor": MONITORING,
     "CPUThrottlingHigh": KUBE_WORKLOAD,

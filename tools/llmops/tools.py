@@ -1,6 +1,7 @@
 """The agent tools `prompt_metrics(prompt, since, version)` and `llm_usage(since)`: how the
 LLM calls received over OTLP went, per prompt version, label and model, or per model and
-service. Both only read."""
+service; `llm_regressions()`: the watched label moves and model changes, compared before and
+after (tools/llmops/watch.py), and why one is not compared yet. All only read."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from core.access import Caller
 from core.clock import checked_window, parse_window, utcnow
-from tools.base import OpsTool, ToolResult
+from tools.base import NoArgs, OpsTool, ToolResult
 from tools.llmops.metrics import LlmMetrics, Stats
+from tools.llmops.watch import Check, RegressionWatch
 
 
 class PromptMetricsArgs(BaseModel):
@@ -102,9 +104,49 @@ class LlmUsage:
         )
 
 
+def check_lines(check: Check) -> list[str]:
+    """A watched change as a line, then one line per figure compared."""
+    c, move = check.comparison, check.move
+    head = f"{move.describe()} at {move.at:%Y-%m-%d %H:%M} UTC: "
+    if c.skipped:
+        return [head + f"not compared, {c.skipped}"]
+    worse = ", ".join(f.name for f in c.regressed)
+    verdict = f"REGRESSED ({worse})" if worse else "no regression"
+    head += f"{verdict}; {c.before_calls} calls before, {c.after_calls} after"
+    return [head, *(f"  - {f.line()}" for f in c.figures)]
+
+
+@dataclass(frozen=True)
+class LlmRegressions:
+    watch: RegressionWatch
+
+    def run(self, args: NoArgs, caller: Caller) -> ToolResult:
+        checks = self.watch.run()
+        hours = self.watch.config.watch.total_seconds() / 3600
+        if not checks:
+            text = f"No prompt label move or model change in the last {hours:.0f} h to watch."
+        else:
+            head = f"Label moves and model changes of the last {hours:.0f} h, compared:"
+            text = "\n".join([head, *(f"- {line}" for c in checks for line in check_lines(c))])
+        return ToolResult(text=text, data={"changes": [c.to_dict() for c in checks]})
+
+    def tool(self) -> OpsTool:
+        return OpsTool(
+            name="llm_regressions",
+            description="Whether a recent prompt label move or model change made the LLM calls "
+            "worse: error rate, latency, cost per call (and feedback) before and after, with "
+            "p-values; says when there are too few calls to tell yet.",
+            args=NoArgs,
+            run=self.run,
+        )
+
+
 def _dicts(groups: list[Stats]) -> list[dict[str, object]]:
     return [s.to_dict() for s in groups]
 
 
-def build_llmops_tools(metrics: LlmMetrics) -> list[OpsTool]:
-    return [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool()]
+def build_llmops_tools(
+    metrics: LlmMetrics, regressions: RegressionWatch | None = None
+) -> list[OpsTool]:
+    tools = [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool()]
+    return tools + ([LlmRegressions(regressions).tool()] if regressions is not None else [])
