@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from tools.changes.store import ChangeStore
     from tools.infra.tools import InfraConfig
     from tools.llmops.metrics import LlmMetrics
+    from tools.llmops.scores import ScoreStore
     from tools.llmops.store import SpanStore
     from tools.logs.loki import LokiConfig
     from tools.oncall.store import OncallStore
@@ -137,6 +138,14 @@ class Runtime:
         s = self.settings
         retention = timedelta(days=s.llm_span_retention_days)
         return SpanStore(self.engine, retention, s.llm_span_max_rows)
+
+    @cached_property
+    def llm_scores(self) -> ScoreStore:
+        """Scores on traces (`POST /scores`, Slack's 👍/👎), bounded like the spans."""
+        from tools.llmops.scores import ScoreStore
+
+        spans = self.llm_spans
+        return ScoreStore(self.engine, spans.retention, spans.max_rows)
 
     @cached_property
     def llm_metrics(self) -> LlmMetrics:
@@ -470,6 +479,7 @@ class Runtime:
             ingest_alertmanager=lambda: self.incidents.ingest_alertmanager,
             changes=lambda: self.changes,
             llm_spans=lambda: self.llm_spans,
+            llm_scores=lambda: self.llm_scores,
         )
 
     def console_deps(self) -> ConsoleDeps:

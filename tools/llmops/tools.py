@@ -37,10 +37,15 @@ def stats_line(stats: Stats) -> str:
     """One group as a line: its key, then calls, errors, latency, tokens and cost."""
     key = ", ".join(f"{k} {'-' if v in (None, '') else v}" for k, v in stats.key.items())
     cost = f"${stats.cost:.4f}" + (" (+ unpriced)" if stats.unpriced else "")
+    feedback = (
+        f", feedback {stats.feedback_mean:.2f} ({stats.feedback_count} score(s))"
+        if stats.feedback_count and stats.feedback_mean is not None
+        else ""
+    )
     return (
         f"{key}: {stats.calls} call(s), {stats.error_rate:.1%} errors, "
         f"p50 {_ms(stats.p50_ms)}, p95 {_ms(stats.p95_ms)}, "
-        f"tokens {stats.input_tokens} in / {stats.output_tokens} out, {cost}"
+        f"tokens {stats.input_tokens} in / {stats.output_tokens} out, {cost}{feedback}"
     )
 
 
@@ -63,7 +68,8 @@ class PromptMetrics:
         return OpsTool(
             name="prompt_metrics",
             description="How a prompt performs in the LLM apps that use it, from their traces: "
-            "calls, error rate, latency p50/p95, tokens and cost per version, label and model. "
+            "calls, error rate, latency p50/p95, tokens, cost and mean user feedback per "
+            "version, label and model. "
             "Use it after a prompt change or when an LLM app degrades.",
             args=PromptMetricsArgs,
             run=self.run,
