@@ -439,6 +439,7 @@ class Runtime:
 
     @cached_property
     def agent(self) -> Agent:
+        from bot.self_traces import SelfTraces
         from graphs.agent import Agent, AgentDeps
 
         deps = AgentDeps(
@@ -447,6 +448,7 @@ class Runtime:
             backend=self.approvals,
             system_prompt=self.system_prompt,
             max_steps=self.settings.agent_max_steps,
+            recorder=SelfTraces(self.llm_spans) if self.settings.llm_self_traces else None,
         )
         return Agent(deps, self.checkpointer)
 

@@ -23,6 +23,8 @@ class LlmOpsSettings(BaseSettings):
     llm_span_max_rows: int = Field(
         default=1_000_000, ge=1000, le=1_000_000_000, validation_alias="LLM_SPAN_MAX_ROWS"
     )
+    # opsbot's own turns, model calls and tool calls kept as spans (service "opsbot")
+    llm_self_traces: bool = Field(default=True, validation_alias="OPSBOT_SELF_TRACES")
     # JSON {"model": {"input": 3, "output": 15}} in dollars per million tokens, over the
     # defaults of tools/llmops/prices.py
     llm_prices: Annotated[dict[str, Price], NoDecode] = Field(
