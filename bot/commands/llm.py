@@ -1,5 +1,7 @@
 """`opsbot llm usage|prompt NAME`: the LLM calls received over OTLP (`POST /v1/traces`), by
-model and service (llm_usage) or per version, label and model of a prompt (prompt_metrics)."""
+model and service (llm_usage) or per version, label and model of a prompt (prompt_metrics).
+`opsbot usage`: opsbot's own turns, tokens, cost and latency per day and per tool
+(opsbot_usage, from the spans it records of itself)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     prompt.add_argument("--version", type=int, help="only this version")
     prompt.add_argument("--json", action="store_true")
     prompt.set_defaults(handler=bind(cmd_prompt, terminal))
+    own = sub.add_parser("usage", help="opsbot's own tokens, cost, latency per day and per tool")
+    own.add_argument("--since", default="7d", help="how far back: 30m, 2h, 7d (default 7d)")
+    own.add_argument("--json", action="store_true")
+    own.set_defaults(handler=bind(cmd_own_usage, terminal))
 
 
 def cmd_usage(args: argparse.Namespace, deps: Terminal) -> int:
@@ -35,3 +41,8 @@ def cmd_usage(args: argparse.Namespace, deps: Terminal) -> int:
 def cmd_prompt(args: argparse.Namespace, deps: Terminal) -> int:
     raw = {"prompt": args.name, "since": args.since, "version": args.version}
     return run_tool(deps, "prompt_metrics", raw, user=deps.user, as_json=args.json)
+
+
+def cmd_own_usage(args: argparse.Namespace, deps: Terminal) -> int:
+    raw = {"since": args.since}
+    return run_tool(deps, "opsbot_usage", raw, user=deps.user, as_json=args.json)

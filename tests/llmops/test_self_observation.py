@@ -6,6 +6,7 @@ error span; a recorder that fails never breaks the turn."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -90,3 +91,34 @@ def test_off_when_disabled_and_a_failing_recorder_never_breaks_a_turn(make_runti
     runtime.agent.deps.recorder = Broken()
     again = runtime.agent.ask("help", thread_id="t5", caller=runtime.console_caller("t5"))
     assert again.answer and again.trace_id != turn.trace_id
+
+
+def test_opsbot_usage_per_day_and_per_tool(make_runtime: Any, claude: Any, data_dir: Any) -> None:
+    from tests.bot_process import opsbot
+
+    runtime = make_runtime(**claude.settings(), console_mode=False)
+    claude.push(
+        dataclasses.replace(Reply.tool("llm_usage", {}), usage=(1000, 100)),
+        dataclasses.replace(Reply.text("none"), usage=(2000, 200)),
+        dataclasses.replace(Reply.text("hello"), usage=(500, 50)),
+    )
+    caller = runtime.console_caller("u1")
+    runtime.agent.ask("usage?", thread_id="u1", caller=caller)
+    runtime.agent.ask("hi", thread_id="u2", caller=caller)
+    env = {"OPSBOT_DATA_DIR": str(data_dir)}
+    shown = opsbot("usage", "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    ((day, figures),) = data["per_day"].items()
+    assert (figures["turns"], figures["calls"], figures["errors"]) == (2, 3, 0)
+    assert (figures["input_tokens"], figures["output_tokens"]) == (3500, 350)
+    assert figures["cost_usd"] == pytest.approx((3500 * 2 + 350 * 10) / 1e6)
+    assert figures["p50_ms"] is not None and figures["p95_ms"] >= figures["p50_ms"]
+    assert data["per_tool"]["llm_usage"]["calls"] == 1
+    text = opsbot("usage", "--since", "1d", env=env)
+    assert (
+        f"- {day}: 2 turn(s), 3 model call(s) (0 failed), tokens 3500 in / 350 out" in text.stdout
+    )
+    assert "- llm_usage: 1 call(s), 0 failed" in text.stdout
+    bad = opsbot("usage", "--since", "forever", env=env)
+    assert bad.returncode == 1 and "use e.g. 30m, 2h or 7d" in bad.stderr

@@ -113,4 +113,7 @@ def _dicts(groups: list[Stats]) -> list[dict[str, object]]:
 
 
 def build_llmops_tools(metrics: LlmMetrics) -> list[OpsTool]:
-    return [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool()]
+    from tools.llmops.usage import OpsbotUsage, SelfUsage
+
+    own = OpsbotUsage(SelfUsage(metrics.engine, metrics.prices))
+    return [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool(), own.tool()]
