@@ -468,6 +468,7 @@ class Runtime:
             agent=lambda: self.agent,
             toolbox=self.toolbox,
             dedupe=EventDeduper(self.engine),
+            scores=lambda: self.llm_scores,
         )
 
     def http_deps(self) -> HttpDeps:

@@ -14,6 +14,7 @@ from typing import Any
 from bot.slack.approvals import APPROVAL_ACTIONS, INCIDENT_ACTIONS
 from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
+from bot.slack.feedback import FEEDBACK_ACTIONS
 from bot.slack.share import SHARE_ACTION_ID
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,18 @@ def register(app: Any, front: Any) -> None:
         # the click's own response_url is the only way to replace the ephemeral answer
         reply = redacting_respond(respond) if body.get("response_url") else None
         front.pool.submit(front.share_clicks.handle, click, reply)
+
+    feedback_ids = re.compile("^(" + "|".join(map(re.escape, FEEDBACK_ACTIONS)) + ")$")
+
+    @app.action(feedback_ids)
+    def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        try:
+            click = Click.from_body(body, action)
+        except Exception:
+            log.exception("malformed feedback click")
+            return
+        front.pool.submit(front.feedback_clicks.handle, click)
 
     incident_ids = re.compile("^(" + "|".join(map(re.escape, INCIDENT_ACTIONS)) + ")$")
 
