@@ -23,6 +23,7 @@ from tools.llmops.scores import NOT_LLM_CALLS, feedback_groups
 from tools.llmops.tables import LlmSpanRow
 
 KEYS = {
+    "prompt": col(LlmSpanRow.prompt_name),
     "version": col(LlmSpanRow.prompt_version),
     "label": col(LlmSpanRow.prompt_label),
     "model": col(LlmSpanRow.model),
