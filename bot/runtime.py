@@ -348,7 +348,7 @@ class Runtime:
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
-            lambda: build_llmops_tools(self.llm_metrics),
+            lambda: build_llmops_tools(self.llm_metrics, self.data_dir / "files"),
             lambda: build_oncall_tools(self.oncall),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(

@@ -77,3 +77,32 @@ def test_a_failed_read_leaves_the_other_series(runtime: Any, scrape: Any) -> Non
     seen = scrape()
     assert ("opsbot_up", ()) in seen
     assert not [k for k in seen if k[0].startswith("opsbot_llm")]
+
+
+def test_a_prompt_chart_by_version_from_the_cli_and_the_tool(
+    make_runtime: Any, data_dir: Any, tmp_path: Any
+) -> None:
+    from core.access import Caller
+    from tests.bot_process import opsbot
+    from tests.llmops.otlp_data import now_nanos
+
+    runtime = make_runtime()
+    hour = 3600 * 10**9
+    spans = [
+        span({"opsbot.prompt.name": "faq", "opsbot.prompt.version": version},
+             start=now_nanos() - n * hour // 4, error=version == 2 and n % 2 == 0)
+        for version in (1, 2) for n in range(1, 12)
+    ]  # fmt: skip
+    runtime.llm_spans.add(read_request(export(*spans)).calls)
+    result = runtime.toolbox.get("prompt_chart").invoke({"prompt": "faq"}, Caller("U1", "slack"))
+    assert result.ok and result.data["versions"] == [1, 2]
+    (png,) = result.files  # attached to the answer (bot/reply.py: the turn's files)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    out = tmp_path / "charts" / "faq.png"
+    env = {"OPSBOT_DATA_DIR": str(data_dir)}
+    drawn = opsbot("llm", "chart", "faq", "--out", str(out), "--since", "7d", env=env)
+    assert drawn.returncode == 0, drawn.stderr
+    assert f"written to {out}" in drawn.stdout and out.read_bytes()[:4] == b"\x89PNG"
+    none = opsbot("llm", "chart", "nothing", "--out", str(tmp_path / "n.png"), env=env)
+    assert none.returncode == 1 and "no chart" in none.stderr
+    assert not (tmp_path / "n.png").exists()

@@ -5,6 +5,7 @@ service. Both only read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -112,8 +113,13 @@ def _dicts(groups: list[Stats]) -> list[dict[str, object]]:
     return [s.to_dict() for s in groups]
 
 
-def build_llmops_tools(metrics: LlmMetrics) -> list[OpsTool]:
+def build_llmops_tools(metrics: LlmMetrics, charts: Path | None = None) -> list[OpsTool]:
+    """The tools; `prompt_chart` too when given the folder its PNGs are written to."""
+    from tools.llmops.chart import PromptChart
     from tools.llmops.usage import OpsbotUsage, SelfUsage
 
     own = OpsbotUsage(SelfUsage(metrics.engine, metrics.prices))
-    return [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool(), own.tool()]
+    built = [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool(), own.tool()]
+    if charts is not None:
+        built.append(PromptChart(metrics.engine, charts).tool())
+    return built
