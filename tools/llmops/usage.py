@@ -24,6 +24,7 @@ from tools.base import OpsTool, ToolResult
 from tools.llmops.metrics import percentile
 from tools.llmops.prices import PriceTable
 from tools.llmops.tables import LlmSpanRow
+from tools.llmops.tools import _ms
 
 SERVICE = "opsbot"
 TURN, CHAT, TOOL = "invoke_agent", "chat", "execute_tool"
@@ -102,10 +103,6 @@ class UsageArgs(BaseModel):
     since: Annotated[str, AfterValidator(checked_window)] = Field(
         "7d", description="How far back: 30m, 2h, 7d (at most 90d)"
     )
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f} ms"
 
 
 def day_line(day: str, figures: dict[str, Any]) -> str:
