@@ -46,7 +46,7 @@ def _labels(stats: Stats) -> list[str]:
             str(key["model"] or "")]  # fmt: skip
 
 
-class LlmSeries(Collector):
+class LlmGauges(Collector):
     def __init__(self, metrics: Callable[[], LlmMetrics], window: timedelta, max_series: int):
         self.metrics = metrics
         self.window = window
@@ -88,16 +88,16 @@ class LlmSeries(Collector):
         yield dropped
 
 
-_installed: list[LlmSeries] = []
+_installed: list[LlmGauges] = []
 
 
 def install_llm_series(
     metrics: Callable[[], LlmMetrics], window: timedelta, max_series: int
-) -> LlmSeries:
+) -> LlmGauges:
     """Serve the LLM series from this process's registry (replacing an earlier install)."""
     while _installed:
         REGISTRY.unregister(_installed.pop())
-    series = LlmSeries(metrics, window, max_series)
+    series = LlmGauges(metrics, window, max_series)
     REGISTRY.register(series)
     _installed.append(series)
     return series

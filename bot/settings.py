@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import ErrorDetails
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from bot.settings_incidents import IncidentSettings
 from bot.settings_llm import LlmOpsSettings
 from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
@@ -38,7 +39,7 @@ class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 
-class Settings(LlmOpsSettings):
+class Settings(IncidentSettings, LlmOpsSettings):
     """All of opsbot's configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(
@@ -171,13 +172,7 @@ class Settings(LlmOpsSettings):
         default=6.0, ge=0, le=720, validation_alias="DISK_FORECAST_HOURS"
     )
 
-    # incidents and remediation
-    incident_autoresolve_checks: int = Field(
-        default=3, ge=1, le=100, validation_alias="INCIDENT_AUTORESOLVE_CHECKS"
-    )
-    incident_reopen_minutes: float = Field(
-        default=30.0, ge=0, le=1440, validation_alias="INCIDENT_REOPEN_MINUTES"
-    )
+    # incidents (the engine's settings: bot/settings_incidents.py) and remediation
     remediation_config: Path | None = Field(default=None, validation_alias="REMEDIATION_CONFIG")
     # always-firing alerts (Alertmanager's Watchdog): recorded, never an incident; an
     # incident when one has not arrived for HEARTBEAT_TIMEOUT_SECONDS
