@@ -50,6 +50,13 @@ class ApprovalCard:
 
 
 @dataclass
+class Feedback:
+    """👍/👎 on an answer, for its turn's trace (Slack buttons; the console shows nothing)."""
+
+    trace_id: str
+
+
+@dataclass
 class Reply:
     blocks: list[Any] = field(default_factory=list)
     fallback: str = ""  # plain text for notifications and accessibility
@@ -71,4 +78,7 @@ def reply_from_turn(turn: Any) -> Reply:
     if turn.tool_calls:
         calls = ", ".join(call.name for call in turn.tool_calls)
         reply.add(Context(f"tools used: {calls}"))
+    trace_id = getattr(turn, "trace_id", "")
+    if trace_id and turn.answer and not turn.pending:  # a final answer, not a question
+        reply.add(Feedback(trace_id))
     return reply

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from tools.changes.store import ChangeStore
     from tools.infra.tools import InfraConfig
     from tools.llmops.metrics import LlmMetrics
+    from tools.llmops.scores import ScoreStore
     from tools.llmops.store import SpanStore
     from tools.llmops.watch import RegressionWatch
     from tools.logs.loki import LokiConfig
@@ -140,6 +141,14 @@ class Runtime:
         return SpanStore(self.engine, retention, s.llm_span_max_rows)
 
     @cached_property
+    def llm_scores(self) -> ScoreStore:
+        """Scores on traces (`POST /scores`, Slack's 👍/👎), bounded like the spans."""
+        from tools.llmops.scores import ScoreStore
+
+        spans = self.llm_spans
+        return ScoreStore(self.engine, spans.retention, spans.max_rows)
+
+    @cached_property
     def llm_metrics(self) -> LlmMetrics:
         from tools.llmops.metrics import LlmMetrics
         from tools.llmops.prices import PriceTable
@@ -155,7 +164,8 @@ class Runtime:
 
         config = self.settings.llm_regression_config()
         moves = lambda since: self.changes.list(since, kind=ChangeKind.PROMPT_LABEL, limit=500)  # noqa: E731
-        return RegressionWatch(self.engine, self.llm_metrics.prices, config, moves)
+        feedback = self.llm_scores.values  # 👍/👎 and POST /scores on each side's traces
+        return RegressionWatch(self.engine, self.llm_metrics.prices, config, moves, feedback)
 
     @cached_property
     def oncall(self) -> OncallStore:
@@ -350,7 +360,9 @@ class Runtime:
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),
-            lambda: build_llmops_tools(self.llm_metrics, self.llm_regression),
+            lambda: build_llmops_tools(
+                self.llm_metrics, self.data_dir / "files", self.llm_regression
+            ),
             lambda: build_oncall_tools(self.oncall),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(
@@ -441,6 +453,7 @@ class Runtime:
 
     @cached_property
     def agent(self) -> Agent:
+        from bot.self_traces import SelfTraces
         from graphs.agent import Agent, AgentDeps
 
         deps = AgentDeps(
@@ -449,6 +462,7 @@ class Runtime:
             backend=self.approvals,
             system_prompt=self.system_prompt,
             max_steps=self.settings.agent_max_steps,
+            recorder=SelfTraces(self.llm_spans) if self.settings.llm_self_traces else None,
         )
         return Agent(deps, self.checkpointer)
 
@@ -468,6 +482,7 @@ class Runtime:
             agent=lambda: self.agent,
             toolbox=self.toolbox,
             dedupe=EventDeduper(self.engine),
+            scores=lambda: self.llm_scores,
         )
 
     def http_deps(self) -> HttpDeps:
@@ -481,6 +496,7 @@ class Runtime:
             ingest_alertmanager=lambda: self.incidents.ingest_alertmanager,
             changes=lambda: self.changes,
             llm_spans=lambda: self.llm_spans,
+            llm_scores=lambda: self.llm_scores,
         )
 
     def console_deps(self) -> ConsoleDeps:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from core.errors import OpsbotError
@@ -141,6 +142,13 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
     from bot.http.otlp import otlp_routes
 
     routes.extend(otlp_routes(http))
+    from bot.http.scores import score_routes
+    from bot.llm_series import install_llm_series
+
+    window = timedelta(minutes=settings.llm_metrics_window_minutes)
+    install_llm_series(lambda: runtime.llm_metrics, window, settings.llm_metrics_max_series)
+
+    routes.extend(score_routes(http))
     server = HttpServer(create_app(http, routes), settings.host, settings.port, sock)
     port = server.start()
     if slack is not None and settings.incident_channel:

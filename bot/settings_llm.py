@@ -25,6 +25,16 @@ class LlmOpsSettings(LlmRegressionSettings, BaseSettings):
     llm_span_max_rows: int = Field(
         default=1_000_000, ge=1000, le=1_000_000_000, validation_alias="LLM_SPAN_MAX_ROWS"
     )
+    # GET /metrics: opsbot_llm_* series per prompt, label, version and model over the last
+    # this many minutes, at most this many series (the rest summed as prompt="(other)")
+    llm_metrics_window_minutes: int = Field(
+        default=60, ge=1, le=1440, validation_alias="LLM_METRICS_WINDOW_MINUTES"
+    )
+    llm_metrics_max_series: int = Field(
+        default=100, ge=1, le=5000, validation_alias="LLM_METRICS_MAX_SERIES"
+    )
+    # opsbot's own turns, model calls and tool calls kept as spans (service "opsbot")
+    llm_self_traces: bool = Field(default=True, validation_alias="OPSBOT_SELF_TRACES")
     # the anomaly detector watches each prompt label's error rate, latency p95 and cost per
     # call over this trailing window (tools/llmops/series.py); 0: not watched
     anomaly_llm_window_minutes: float = Field(

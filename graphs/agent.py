@@ -10,6 +10,7 @@ once through the backend.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +28,19 @@ from langgraph.types import Command, interrupt
 
 from core.access import Caller
 from core.approvals import APPROVED, ASIDE, PENDING, ApprovalView, outcome_ok, outcome_text
+from core.clock import utcnow
 from core.questions import problem
 from graphs.gate import GateBackend
-from graphs.llm import describe_failure, is_offline
+from graphs.llm import describe_failure, is_offline, model_name
+from graphs.observe import (
+    CHAT,
+    TOOL,
+    TurnRecorder,
+    current_trace,
+    model_of,
+    observed_turn,
+    usage_of,
+)
 from graphs.state import AgentState
 from graphs.tool_node import ToolsNode, caller_config, tool_message
 from graphs.turns import ToolCallRecord, TurnResult, turn_result
@@ -45,6 +56,7 @@ class AgentDeps:
     backend: GateBackend
     system_prompt: Callable[[], str]
     max_steps: int = 8
+    recorder: TurnRecorder | None = None  # keeps each turn's spans (graphs/observe.py)
 
 
 def bind_tools(deps: AgentDeps) -> Any:
@@ -63,22 +75,36 @@ class ModelNode:
 
     model: Any
     system_prompt: Callable[[], str]
+    name: str = ""  # the model's name for the turn's `chat` spans
 
     def __call__(self, state: AgentState) -> dict[str, Any]:
         prompt = self.system_prompt()
         system = SystemMessage(
             content=[{"type": "text", "text": prompt, "cache_control": {"type": "ephemeral"}}]
         )
+        began, started, failed = utcnow(), time.monotonic(), False
         try:
             reply = self.model.invoke([system, *state["messages"]])
         except Exception as exc:
             log.warning("model call failed: %s: %s", type(exc).__name__, exc)
+            failed = True
             reply = AIMessage(
                 content=(
                     f"Sorry, I could not finish: {describe_failure(exc)}. Nothing was changed. "
                     "Please try again in a minute."
                 )
             )
+        trace = current_trace()
+        if trace is not None:
+            tokens_in, tokens_out = (None, None) if failed else usage_of(reply)
+            # the system prompt as served (graphs/prompts.py:SystemPrompt.served)
+            served = getattr(self.system_prompt, "served", None) or ("", None, "")
+            trace.add(
+                CHAT, began, time.monotonic() - started, error=failed,
+                model=self.name if failed else model_of(reply, self.name),
+                input_tokens=tokens_in, output_tokens=tokens_out,
+                prompt_name=served[0], prompt_version=served[1], prompt_label=served[2],
+            )  # fmt: skip
         return {"messages": [reply]}
 
 
@@ -98,7 +124,7 @@ class GateNode:
         out = []
         for item, view in zip(awaiting, views, strict=True):
             if view.status == APPROVED:
-                view = self.backend.execute(view.id)
+                view = _observed_execute(self.backend, view, item["name"])
             ok = outcome_ok(view)
             result = ToolResult(
                 text=outcome_text(view),
@@ -107,6 +133,17 @@ class GateNode:
             )
             out.append(tool_message(item["tool_call_id"], item["name"], result))
         return {"messages": out, "awaiting": []}
+
+
+def _observed_execute(backend: GateBackend, view: ApprovalView, tool: str) -> ApprovalView:
+    """Run an approved action once, as an `execute_tool` span of the turn."""
+    trace = current_trace()
+    if trace is None:
+        return backend.execute(view.id)
+    with trace.span(TOOL, tool_name=tool) as span:
+        done = backend.execute(view.id)
+        span.error = not outcome_ok(done)
+    return done
 
 
 def after_agent(state: AgentState) -> str:
@@ -121,7 +158,7 @@ def after_tools(state: AgentState) -> str:
 def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
     """model -> tools -> (gate) -> model, compiled over `checkpointer`."""
     graph = StateGraph(AgentState)
-    graph.add_node("agent", ModelNode(bind_tools(deps), deps.system_prompt))
+    graph.add_node("agent", ModelNode(bind_tools(deps), deps.system_prompt, model_name(deps.model)))
     graph.add_node("tools", ToolsNode(deps.toolbox, deps.backend))
     graph.add_node("gate", GateNode(deps.backend))
     graph.add_edge(START, "agent")
@@ -188,6 +225,13 @@ class Agent:
         return self._run(Command(resume={"by": caller.user}), config, None)
 
     def _run(self, payload: Any, config: dict[str, Any], note: str | None) -> TurnResult:
+        """One run of the graph, observed as one trace (its id is the result's)."""
+        with observed_turn(self.deps.recorder, model_name(self.deps.model)) as trace:
+            result = self._invoke(payload, config, note)
+            result.trace_id = trace.trace_id
+            return result
+
+    def _invoke(self, payload: Any, config: dict[str, Any], note: str | None) -> TurnResult:
         try:
             self.graph.invoke(payload, config, durability="sync")
         except GraphRecursionError:

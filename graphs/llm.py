@@ -73,6 +73,11 @@ def is_offline(model: Any) -> bool:
     return type(model).__name__ == "OfflinePlanner"
 
 
+def model_name(model: Any) -> str:
+    """The model's name as opsbot's own spans record it: Claude's model id, or `offline`."""
+    return "offline" if is_offline(model) else str(getattr(model, "model", "") or "")
+
+
 def describe_failure(exc: BaseException) -> str:
     """A clear sentence for a failed model call, without leaking internals or secrets."""
     name = type(exc).__name__

@@ -88,8 +88,12 @@ class SystemPrompt:
 
     def __init__(self, server: Callable[[], PromptServer]) -> None:
         self._server = server  # built on first use
+        # what the last call served, (name, version, label), for the model call's span
+        # (graphs/observe.py); version None and label "" for the built-in default
+        self.served: tuple[str, int | None, str] = (SYSTEM_PROMPT_NAME, None, "")
 
     def __call__(self) -> str:
+        self.served = (SYSTEM_PROMPT_NAME, None, "")
         try:
             view = self._server().fetch(SYSTEM_PROMPT_NAME, label="production").view
         except Exception as exc:
@@ -102,4 +106,5 @@ class SystemPrompt:
                 view.version,
             )
             return SYSTEM_PROMPT
+        self.served = (SYSTEM_PROMPT_NAME, view.version, "production")
         return view.template

@@ -19,6 +19,7 @@ from core.access import Access, Caller
 from core.approvals import ApprovalView, approval_id_for
 from core.clock import iso
 from graphs.gate import GateBackend
+from graphs.observe import TOOL, current_trace
 from graphs.state import AgentState
 from tools.base import OpsTool, Toolbox, ToolError, ToolResult
 from tools.redact import redact, redact_data
@@ -159,8 +160,15 @@ class ToolsNode:
     def _run(
         self, tool: OpsTool, call_id: str, raw: dict[str, Any], caller: Caller, thread_id: str
     ) -> ToolMessage:
-        """Run a read or write tool now; writes are audited."""
-        result = run_tool(tool, raw, caller)
+        """Run a read or write tool now (an `execute_tool` span of the turn); writes are
+        audited."""
+        trace = current_trace()
+        if trace is None:
+            result = run_tool(tool, raw, caller)
+        else:
+            with trace.span(TOOL, tool_name=tool.name) as span:
+                result = run_tool(tool, raw, caller)
+                span.error = not result.ok
         if tool.access == Access.WRITE:
             self.backend.audit(
                 caller=caller, tool=tool.name, args=raw, result=result, thread_id=thread_id

@@ -32,6 +32,7 @@ class TurnResult:
     note: str | None = None  # e.g. "answered aside: an approval is pending in this thread"
     # the model's token counts for this turn (Claude's usage metadata; empty offline)
     usage: dict[str, int] = field(default_factory=dict)
+    trace_id: str = ""  # the turn's trace in opsbot's own spans (graphs/observe.py)
 
     def to_json(self) -> dict[str, Any]:
         return {

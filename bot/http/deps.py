@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.incidents.alertmanager import AmPayload
     from bot.settings import Settings
     from tools.changes.store import ChangeStore
+    from tools.llmops.scores import ScoreStore
     from tools.llmops.store import SpanStore
     from tools.prompts.serving import PromptServer
 
@@ -27,3 +28,4 @@ class HttpDeps:
     ingest_alertmanager: Callable[[], Callable[[AmPayload], tuple[int | None, str]]]
     changes: Callable[[], ChangeStore]  # `POST /events/change`
     llm_spans: Callable[[], SpanStore]  # `POST /v1/traces`
+    llm_scores: Callable[[], ScoreStore]  # `POST /scores`

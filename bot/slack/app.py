@@ -145,6 +145,7 @@ class SlackFrontEnd:
                 "conversations",
                 "command",
                 "share_clicks",
+                "feedback_clicks",
                 "oncall_group",
                 "approval_feed",
             )
@@ -243,6 +244,12 @@ class SlackFrontEnd:
         from bot.slack.share import ShareClicks
 
         return ShareClicks(self.outbox, self.signer, self.deduper)
+
+    @cached_property
+    def feedback_clicks(self) -> Any:
+        from bot.slack.feedback import FeedbackClicks
+
+        return FeedbackClicks(self.outbox, self.signer, self.deps.scores)
 
     @cached_property
     def approval_feed(self) -> Any:

@@ -187,7 +187,7 @@ class Conversations:
                 turn = counted_turn(
                     self._agent(), text, thread_id=incoming.thread_id, caller=caller
                 )
-            rendered = render_reply(reply_from_turn(turn))
+            rendered = render_reply(reply_from_turn(turn), self.outbox.signer)
             self.outbox.deliver(rendered, incoming.channel, incoming.thread_ts, placeholder_ts)
         except Exception as exc:
             log.exception("agent turn for %s failed", incoming.thread_id)

@@ -14,9 +14,23 @@ from typing import Any
 from bot.slack.approvals import APPROVAL_ACTIONS, INCIDENT_ACTIONS
 from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
+from bot.slack.feedback import FEEDBACK_ACTIONS
 from bot.slack.share import SHARE_ACTION_ID
 
 log = logging.getLogger(__name__)
+
+
+def _click(body: dict[str, Any], action: dict[str, Any], what: str) -> Click | None:
+    """The click of a button payload, or None (logged) when the payload is malformed."""
+    try:
+        return Click.from_body(body, action)
+    except Exception:
+        log.exception("malformed %s click", what)
+        return None
+
+
+def _ids(action_ids: Any) -> re.Pattern[str]:
+    return re.compile("^(" + "|".join(map(re.escape, action_ids)) + ")$")
 
 
 def register(app: Any, front: Any) -> None:
@@ -38,39 +52,37 @@ def register(app: Any, front: Any) -> None:
             log.exception("/ops failed")
             ack(text="Sorry, /ops failed. Nothing was changed.", response_type="ephemeral")
 
-    approval_ids = re.compile("^(" + "|".join(map(re.escape, APPROVAL_ACTIONS)) + ")$")
-
-    @app.action(approval_ids)
+    @app.action(_ids(APPROVAL_ACTIONS))
     def on_approval(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        try:
-            click = Click.from_body(body, action)
-        except Exception:
-            log.exception("malformed approval click")
+        click = _click(body, action, "approval")
+        if click is None:
             return
         front.pool.submit(front.approval_clicks.handle, click)
 
     @app.action(SHARE_ACTION_ID)
     def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
-        try:
-            click = Click.from_body(body, action)
-        except Exception:
-            log.exception("malformed Share click")
+        click = _click(body, action, "Share")
+        if click is None:
             return
         # the click's own response_url is the only way to replace the ephemeral answer
         reply = redacting_respond(respond) if body.get("response_url") else None
         front.pool.submit(front.share_clicks.handle, click, reply)
 
-    incident_ids = re.compile("^(" + "|".join(map(re.escape, INCIDENT_ACTIONS)) + ")$")
+    @app.action(_ids(FEEDBACK_ACTIONS))
+    def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        click = _click(body, action, "feedback")
+        if click is None:
+            return
+        front.pool.submit(front.feedback_clicks.handle, click)
 
-    @app.action(incident_ids)
+    @app.action(_ids(INCIDENT_ACTIONS))
     def on_incident(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        try:
-            click = Click.from_body(body, action)
-        except Exception:
-            log.exception("malformed incident click")
+        click = _click(body, action, "incident")
+        if click is None:
             return
         clicks = front.incident_clicks
         if clicks is None:

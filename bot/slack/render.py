@@ -16,11 +16,24 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.reply import ApprovalCard, Attachment, Code, Context, Fields, Reply, Section, Table
+from bot.reply import (
+    ApprovalCard,
+    Attachment,
+    Code,
+    Context,
+    Feedback,
+    Fields,
+    Reply,
+    Section,
+    Table,
+)
 from bot.slack.mrkdwn import MAX_TEXT, escape, mrkdwn, split_text, truncate
 from core.approvals import ApprovalView
+
+if TYPE_CHECKING:
+    from bot.slack.approvals import ButtonSigner
 from tools.format import text_table
 
 MAX_FIELD = 2000
@@ -172,11 +185,14 @@ def plain_text(reply: Reply) -> str:
     return render_text(reply)
 
 
-def render_reply(reply: Reply) -> Rendered:
-    """Turn a Reply into Slack messages, approval cards to post, and files to upload."""
+def render_reply(reply: Reply, signer: ButtonSigner | None = None) -> Rendered:
+    """Turn a Reply into Slack messages, approval cards to post, and files to upload. With
+    `signer`, a `Feedback` block becomes the 👍/👎 buttons at the end of the last message
+    (bot/slack/feedback.py); without, it is left out."""
     uploads: list[Upload] = []
     approvals: list[ApprovalView] = []
     blocks: list[dict[str, Any]] = []
+    buttons: dict[str, Any] | None = None
     for item in reply.blocks:
         if isinstance(item, Section):
             blocks.extend(section(piece) for piece in split_text(mrkdwn(item.text)))
@@ -192,6 +208,11 @@ def render_reply(reply: Reply) -> Rendered:
             uploads.append(Upload(filename=item.path.name, title=item.title, path=item.path))
         elif isinstance(item, ApprovalCard):
             approvals.append(item.approval)
+        elif isinstance(item, Feedback):
+            if signer is not None:
+                from bot.slack.feedback import feedback_block
+
+                buttons = feedback_block(item.trace_id, signer)
         else:
             raise TypeError(f"cannot render reply block {type(item).__name__}")
     fallback = escape(reply.fallback.strip()) if reply.fallback else ""
@@ -212,4 +233,9 @@ def render_reply(reply: Reply) -> Rendered:
             0, Upload(filename="answer.txt", title="Full answer", content=plain_text(reply))
         )
         messages = paginate(keep_blocks, fallback)
+    if buttons is not None and messages:
+        if len(messages[-1].blocks) < MAX_BLOCKS:
+            messages[-1].blocks.append(buttons)
+        else:
+            messages.append(SlackMessage(text="Was this answer useful?", blocks=[buttons]))
     return Rendered(messages=messages, approvals=approvals, uploads=uploads)

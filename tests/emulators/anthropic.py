@@ -23,6 +23,7 @@ from typing import Any
 class Reply:
     content: list[dict[str, Any]]
     stop_reason: str | None = None
+    usage: tuple[int, int] = (10, 5)  # input and output tokens the response reports
 
     @classmethod
     def text(cls, text: str) -> Reply:
@@ -139,8 +140,8 @@ class AnthropicEmulator:
                         "stop_reason": step.stop_reason,
                         "stop_sequence": None,
                         "usage": {
-                            "input_tokens": 10,
-                            "output_tokens": 5,
+                            "input_tokens": step.usage[0],
+                            "output_tokens": step.usage[1],
                             "cache_creation_input_tokens": 0,
                             "cache_read_input_tokens": 0,
                         },

@@ -53,6 +53,7 @@ def test_protobuf_spans_are_kept_with_their_fields(url: str, runtime: Any) -> No
         "version": 3, "label": "production", "model": "claude-sonnet-5-5", "calls": 1,
         "errors": 1, "error_rate": 1.0, "p50_ms": 250.0, "p95_ms": 250.0,
         "input_tokens": 1200, "output_tokens": 300, "cost_usd": None, "unpriced_models": [],
+        "feedback_mean": None, "feedback_count": 0,
     }  # fmt: skip
     assert group["cost_usd"] == pytest.approx((1200 * 2 + 300 * 10) / 1e6)
     usage = runtime.toolbox.get("llm_usage").invoke({}, _caller())

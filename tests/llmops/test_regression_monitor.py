@@ -201,3 +201,31 @@ def test_opsbot_llm_regressions_reports_each_watched_change(
     assert change["regressed"] == ["error_rate"] and change["skipped"] is None
     bad = opsbot("llm", "regressions", env=env | {"LLM_REGRESSION_ALPHA": "2"})
     assert bad.returncode != 0 and "LLM_REGRESSION_ALPHA" in bad.stderr
+
+
+def test_feedback_that_falls_after_a_move_is_a_regression(engine: Any) -> None:
+    """The 👍/👎 scores stored on each side's traces (ScoreStore.values, as the runtime wires
+    it): errors and latency unchanged, the users' verdict drops."""
+    from tools.llmops.scores import FEEDBACK, ScoreStore, parse_score
+
+    changes, scores = ChangeStore(engine), ScoreStore(engine)
+    watch = RegressionWatch(
+        engine, PriceTable.with_overrides({}), CONFIG,
+        lambda since: changes.list(since, kind=ChangeKind.PROMPT_LABEL), scores.values,
+    )  # fmt: skip
+    spans, monitor = SpanStore(engine), LlmRegressionMonitor(watch)
+    now = utcnow()
+    moved_at = now - timedelta(minutes=10)
+    before = _calls(40, moved_at - timedelta(minutes=30), version=1)
+    _move(changes, moved_at, "production=v1", "production=v2")
+    after = _calls(40, moved_at + timedelta(seconds=5), version=2)
+    spans.add(before + after)
+    for calls, liked in ((before, 36), (after, 8)):
+        for i, call in enumerate(calls):
+            score = {"trace_id": call.trace_id, "name": FEEDBACK, "value": i < liked}
+            scores.record(parse_score(score | {"author": "U1"}), "slack")
+    assert len(scores.values([c.trace_id for c in before])) == 40
+    [finding] = monitor.run(now)
+    figures = {f["name"]: f for f in finding.details["regression"]["figures"]}
+    assert figures["feedback"]["regressed"] and not figures["error_rate"]["regressed"]
+    assert figures["feedback"]["before"] == 0.9 and figures["feedback"]["after"] == 0.2

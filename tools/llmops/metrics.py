@@ -1,5 +1,5 @@
-"""Metrics of the stored LLM calls over a window: calls, error rate, latency p50/p95, tokens
-and cost, grouped by prompt version, label and model, or by model or service.
+"""Metrics of the stored LLM calls over a window: calls, error rate, latency p50/p95, tokens,
+cost and mean feedback (tools/llmops/scores.py), grouped by prompt version, label and model, or by model or service.
 
 Counts and token sums are computed in SQL, grouped by the keys and the model (cost needs
 the model); the latency percentiles from the durations, read in order, because SQLite has no
@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from core.stats import nearest_rank
 from tools.llmops.prices import PriceTable
+from tools.llmops.scores import NOT_LLM_CALLS, feedback_groups
 from tools.llmops.tables import LlmSpanRow
 
 KEYS = {
@@ -43,6 +44,8 @@ class Stats:
     unpriced: list[str] = field(default_factory=list)  # models without a price
     p50_ms: float | None = None
     p95_ms: float | None = None
+    feedback_count: int = 0  # scores named FEEDBACK on these calls' traces (tools/llmops/scores.py)
+    feedback_mean: float | None = None
 
     @property
     def error_rate(self) -> float:
@@ -59,6 +62,8 @@ class Stats:
             "output_tokens": self.output_tokens,
             "cost_usd": round(self.cost, 6),
             "unpriced_models": self.unpriced,
+            "feedback_mean": self.feedback_mean,
+            "feedback_count": self.feedback_count,
         }
 
 
@@ -73,9 +78,11 @@ class LlmMetrics:
     prices: PriceTable
 
     def grouped(self, keys: Sequence[str], since: datetime, *where: Any) -> list[Stats]:
-        """Figures per distinct value of `keys` for calls started at or after `since`."""
+        """Figures per distinct value of `keys` for calls started at or after `since` (model
+        calls only: the tool calls and turns opsbot records of itself are not LLM calls)."""
         columns = [KEYS[k] for k in keys]
-        filters = [col(LlmSpanRow.start) >= since, *where]
+        operation = col(LlmSpanRow.operation)
+        filters = [col(LlmSpanRow.start) >= since, operation.not_in(NOT_LLM_CALLS), *where]
         model = col(LlmSpanRow.model)
         sums = (
             select(
@@ -112,9 +119,14 @@ class LlmMetrics:
             values: dict[tuple[Any, ...], list[float]] = {}
             for row in conn.execute(durations):
                 values.setdefault(tuple(row[: len(keys)]), []).append(float(row[len(keys)]))
+            feedback = feedback_groups(conn, columns, filters)
         for key, ordered in values.items():
             groups[key].p50_ms = percentile(ordered, 0.50)
             groups[key].p95_ms = percentile(ordered, 0.95)
+        for key, scores in feedback.items():
+            if key in groups:
+                groups[key].feedback_count = scores.count
+                groups[key].feedback_mean = scores.mean
         return sorted(groups.values(), key=lambda s: (-s.calls, str(tuple(s.key.values()))))
 
     def prompt(self, name: str, since: datetime, version: int | None = None) -> list[Stats]:

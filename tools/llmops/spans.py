@@ -29,12 +29,20 @@ OPERATION, REQUEST_MODEL, RESPONSE_MODEL = (
     "gen_ai.response.model",
 )
 INPUT_TOKENS, OUTPUT_TOKENS = "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"
+TOOL_NAME = "gen_ai.tool.name"  # of an `execute_tool` span
 PROMPT_NAME = ("opsbot.prompt.name", "langfuse.observation.prompt.name")
 PROMPT_VERSION = ("opsbot.prompt.version", "langfuse.observation.prompt.version")
 PROMPT_LABEL = ("opsbot.prompt.label",)
 STATUS_CODE_ERROR = 2  # opentelemetry.proto.trace.v1.Status.STATUS_CODE_ERROR
 MAX_AHEAD = timedelta(hours=1)  # a start further ahead of our clock is refused
-LIMITS = {"model": 200, "operation": 64, "service": 200, "prompt_name": 200, "prompt_label": 100}
+LIMITS = {
+    "model": 200,
+    "operation": 64,
+    "service": 200,
+    "prompt_name": 200,
+    "prompt_label": 100,
+    "tool_name": 100,
+}
 MAX_TOKENS = 2**31 - 1  # the columns are 32-bit integers
 
 
@@ -55,6 +63,7 @@ class LlmCall:
     prompt_name: str
     prompt_version: int | None
     prompt_label: str
+    tool_name: str = ""  # an `execute_tool` span's gen_ai.tool.name
 
 
 @dataclass
@@ -143,6 +152,7 @@ def llm_call(span: Any, service: str, now: datetime) -> LlmCall:
         prompt_name=_text(attrs, PROMPT_NAME, "prompt_name"),
         prompt_version=_count(attrs, PROMPT_VERSION),
         prompt_label=_text(attrs, PROMPT_LABEL, "prompt_label"),
+        tool_name=_text(attrs, (TOOL_NAME,), "tool_name"),
     )
 
 

@@ -30,8 +30,41 @@ PRUNE_EVERY = 50  # writes between two prunes
 PRUNE_BATCH = 5000  # rows one delete statement removes at most
 
 
-class SpanStore:
-    """The stored LLM calls."""
+def delete_oldest(engine: Engine, table: Any, when: Any, where: Any, limit: int) -> int:
+    """Delete at most `limit` rows of `table` matching `where`, the oldest by `when`, in one
+    statement; returns how many."""
+    ids = select(table.id).where(where).order_by(when).limit(limit)
+    with engine.begin() as conn:
+        result = conn.execute(delete(table).where(table.id.in_(ids)))
+    return int(result.rowcount or 0)
+
+
+def prune_rows(engine: Engine, table: Any, when: Any, cutoff: datetime, max_rows: int) -> int:
+    """Delete the rows of `table` older than `cutoff` (by `when`), then the oldest beyond
+    `max_rows`, in batches of at most PRUNE_BATCH; returns how many were deleted."""
+    removed = 0
+    while True:  # each batch ends when fewer than a full batch were old
+        batch = delete_oldest(engine, table, when, when < cutoff, PRUNE_BATCH)
+        removed += batch
+        if batch < PRUNE_BATCH:
+            break
+    with engine.connect() as conn:
+        excess = int(conn.execute(select(func.count()).select_from(table)).scalar_one()) - max_rows
+    while excess > 0:  # the oldest rows beyond the cap
+        batch = delete_oldest(engine, table, when, true(), min(excess, PRUNE_BATCH))
+        if batch == 0:
+            break
+        removed += batch
+        excess -= batch
+    return removed
+
+
+class BoundedStore:
+    """A store whose rows are pruned every PRUNE_EVERY writes (the first write of a process
+    too): older than `retention`, and the oldest beyond `max_rows`."""
+
+    table: Any
+    what = "rows"
 
     def __init__(
         self, engine: Engine, retention: timedelta = timedelta(days=30), max_rows: int = 1_000_000
@@ -42,6 +75,41 @@ class SpanStore:
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
         self._lock = threading.Lock()
         self._writes = 0
+
+    def when(self) -> Any:
+        """The column rows age by."""
+        raise NotImplementedError
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(self.table)).scalar_one())
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Delete rows older than the retention, then the oldest beyond the row cap, in
+        batches of at most PRUNE_BATCH; returns how many were deleted."""
+        cutoff = (now or utcnow()) - self.retention
+        return prune_rows(self.engine, self.table, self.when(), cutoff, self.max_rows)
+
+    def _maybe_prune(self) -> None:
+        with self._lock:
+            self._writes += 1
+            due = self._writes % PRUNE_EVERY == 1  # the first write of a process prunes too
+        if due:
+            try:
+                removed = self.prune()
+                log.debug("pruned %d old %s", removed, self.what)
+            except Exception as exc:  # housekeeping: the rows are already stored
+                log.warning("could not prune old %s: %s", self.what, exc)
+
+
+class SpanStore(BoundedStore):
+    """The stored LLM calls."""
+
+    table = LlmSpanRow
+    what = "LLM spans"
+
+    def when(self) -> Any:
+        return col(LlmSpanRow.start)
 
     def add(self, calls: list[LlmCall]) -> int:
         """Store `calls` in one transaction; returns how many were new."""
@@ -58,43 +126,3 @@ class SpanStore:
             added = len(conn.execute(stmt, rows).all())
         self._maybe_prune()
         return added
-
-    def count(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(LlmSpanRow)).scalar_one())
-
-    def prune(self, now: datetime | None = None) -> int:
-        """Delete calls older than the retention, then the oldest beyond the row cap, in
-        batches of at most PRUNE_BATCH; returns how many were deleted."""
-        cutoff = (now or utcnow()) - self.retention
-        removed = 0
-        while True:  # each batch ends when fewer than a full batch were old
-            batch = self._delete_batch(col(LlmSpanRow.start) < cutoff)
-            removed += batch
-            if batch < PRUNE_BATCH:
-                break
-        excess = self.count() - self.max_rows
-        while excess > 0:  # the oldest calls beyond the cap
-            batch = self._delete_batch(true(), min(excess, PRUNE_BATCH))
-            if batch == 0:
-                break
-            removed += batch
-            excess -= batch
-        return removed
-
-    def _delete_batch(self, where: Any, limit: int = PRUNE_BATCH) -> int:
-        ids = select(col(LlmSpanRow.id)).where(where).order_by(col(LlmSpanRow.start)).limit(limit)
-        with self.engine.begin() as conn:
-            result = conn.execute(delete(LlmSpanRow).where(col(LlmSpanRow.id).in_(ids)))
-        return int(result.rowcount or 0)
-
-    def _maybe_prune(self) -> None:
-        with self._lock:
-            self._writes += 1
-            due = self._writes % PRUNE_EVERY == 1  # the first write of a process prunes too
-        if due:
-            try:
-                removed = self.prune()
-                log.debug("pruned %d old LLM spans", removed)
-            except Exception as exc:  # housekeeping: the spans are already stored
-                log.warning("could not prune old LLM spans: %s", exc)

@@ -1,4 +1,6 @@
-"""The `llm_span` table: one row per LLM call received as an OpenTelemetry GenAI span."""
+"""The `llm_span` table: one row per LLM call received as an OpenTelemetry GenAI span (and
+per tool call or agent turn of opsbot's own, `operation` execute_tool / invoke_agent); the
+`llm_score` table: scores and feedback on traces (`POST /scores`, the Slack 👍/👎 buttons)."""
 
 from __future__ import annotations
 
@@ -37,3 +39,27 @@ class LlmSpanRow(SQLModel, table=True):
     prompt_version: int | None = None
     prompt_label: str = Field(default="", max_length=100)
     received_at: datetime = Field(default_factory=utcnow)
+    tool_name: str = Field(default="", max_length=100)  # gen_ai.tool.name of a tool call
+
+
+class ScoreRow(SQLModel, table=True):
+    """A score on a trace (or one span of it): its name, a number (a boolean is 1 or 0), an
+    optional comment, who gave it. One row per trace, span, name and author: a second
+    score with the same four replaces the first (a changed vote)."""
+
+    __tablename__ = "llm_score"
+    __table_args__ = (
+        UniqueConstraint("trace_id", "span_id", "name", "author", name="uq_llm_score_key"),
+        Index("ix_llm_score_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trace_id: str = Field(max_length=32)
+    span_id: str = Field(default="", max_length=16)  # "": the whole trace
+    name: str = Field(max_length=100)
+    value: float
+    comment: str = Field(default="", max_length=2000)
+    author: str = Field(default="", max_length=200)
+    source: str = Field(default="", max_length=32)  # http, slack
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

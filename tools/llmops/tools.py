@@ -6,6 +6,7 @@ after (tools/llmops/watch.py), and why one is not compared yet. All only read.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -39,10 +40,15 @@ def stats_line(stats: Stats) -> str:
     """One group as a line: its key, then calls, errors, latency, tokens and cost."""
     key = ", ".join(f"{k} {'-' if v in (None, '') else v}" for k, v in stats.key.items())
     cost = f"${stats.cost:.4f}" + (" (+ unpriced)" if stats.unpriced else "")
+    feedback = (
+        f", feedback {stats.feedback_mean:.2f} ({stats.feedback_count} score(s))"
+        if stats.feedback_count and stats.feedback_mean is not None
+        else ""
+    )
     return (
         f"{key}: {stats.calls} call(s), {stats.error_rate:.1%} errors, "
         f"p50 {_ms(stats.p50_ms)}, p95 {_ms(stats.p95_ms)}, "
-        f"tokens {stats.input_tokens} in / {stats.output_tokens} out, {cost}"
+        f"tokens {stats.input_tokens} in / {stats.output_tokens} out, {cost}{feedback}"
     )
 
 
@@ -65,7 +71,8 @@ class PromptMetrics:
         return OpsTool(
             name="prompt_metrics",
             description="How a prompt performs in the LLM apps that use it, from their traces: "
-            "calls, error rate, latency p50/p95, tokens and cost per version, label and model. "
+            "calls, error rate, latency p50/p95, tokens, cost and mean user feedback per "
+            "version, label and model. "
             "Use it after a prompt change or when an LLM app degrades.",
             args=PromptMetricsArgs,
             run=self.run,
@@ -146,7 +153,17 @@ def _dicts(groups: list[Stats]) -> list[dict[str, object]]:
 
 
 def build_llmops_tools(
-    metrics: LlmMetrics, regressions: RegressionWatch | None = None
+    metrics: LlmMetrics, charts: Path | None = None, regressions: RegressionWatch | None = None
 ) -> list[OpsTool]:
-    tools = [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool()]
-    return tools + ([LlmRegressions(regressions).tool()] if regressions is not None else [])
+    """The tools; `prompt_chart` too when given the folder its PNGs are written to, and
+    `llm_regressions` when given the regression watch."""
+    from tools.llmops.chart import PromptChart
+    from tools.llmops.usage import OpsbotUsage, SelfUsage
+
+    own = OpsbotUsage(SelfUsage(metrics.engine, metrics.prices))
+    built = [PromptMetrics(metrics).tool(), LlmUsage(metrics).tool(), own.tool()]
+    if charts is not None:
+        built.append(PromptChart(metrics.engine, charts).tool())
+    if regressions is not None:
+        built.append(LlmRegressions(regressions).tool())
+    return built
