@@ -292,7 +292,9 @@ class Runtime:
             config = load_config(self.settings.remediation_config)
         except RemediationConfigError as exc:
             raise StartupError(str(exc)) from None
-        return RemediationCatalogue(config, lookup=lambda name: self.toolbox.get(name))
+        return RemediationCatalogue(
+            config, lambda name: self.toolbox.get(name), self.settings.pipeline_targets()
+        )
 
     @cached_property
     def anomaly_queries(self) -> dict[str, str]:

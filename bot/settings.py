@@ -23,6 +23,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.settings_incidents import IncidentSettings
 from bot.settings_llm import LlmOpsSettings
+from bot.settings_pipelines import PipelineSettings
 from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
 
@@ -39,7 +40,7 @@ class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 
-class Settings(IncidentSettings, LlmOpsSettings):
+class Settings(IncidentSettings, LlmOpsSettings, PipelineSettings):
     """All of opsbot's configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(
@@ -90,8 +91,7 @@ class Settings(IncidentSettings, LlmOpsSettings):
     approval_two_person_risk: str = Field(
         default="none", validation_alias="APPROVAL_TWO_PERSON_RISK"
     )
-    # who may approve from a terminal: the OS user, mapped to a Slack user by CLI_USERS
-    # (`alice=U012AB3CD,bob=U045EF6GH`); see bot/identity.py
+    # who may approve from a terminal: the OS user, mapped to Slack by CLI_USERS (bot/identity.py)
     cli_users: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, validation_alias="CLI_USERS"
     )

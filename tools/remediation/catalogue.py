@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from core.access import Risk
 from tools.base import OpsTool, ToolError, ToolResult, validation_problems
 from tools.remediation.config import RemediationConfig
+from tools.remediation.pipelines import PipelineTargets
 
 
 @dataclass(frozen=True)
@@ -73,20 +74,24 @@ class RemediationCatalogue:
         self,
         config: RemediationConfig | None = None,
         lookup: Callable[[str], OpsTool | None] | None = None,
+        pipelines: PipelineTargets | None = None,
     ) -> None:
         from tools.remediation.clean import CleanDirectoryAction
         from tools.remediation.delegate import DelegatedAction
         from tools.remediation.kill import KillProcessAction
         from tools.remediation.restart import RestartServiceAction
         from tools.remediation.script import RunScriptAction
+        from tools.remediation.trigger import TriggerPipelineAction
 
         self.config = config or RemediationConfig()
+        self.pipelines = pipelines or PipelineTargets()
         find = lookup or (lambda _name: None)
         actions: list[Action] = [
             RestartServiceAction(self.config),
             CleanDirectoryAction(self.config),
             KillProcessAction(self.config),
             RunScriptAction(self.config),
+            TriggerPipelineAction(self.pipelines),
             DelegatedAction("set_model_alias", "the model registry", find),
             DelegatedAction("set_prompt_label", "the prompt registry", find),
         ]

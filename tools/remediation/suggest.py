@@ -21,6 +21,8 @@ DISK_ALERTS = {"HostDiskFull", "HostDiskFillingUp", "HostInodesExhausted"}
 CPU_ALERTS = {"HostHighCpu"}
 MEMORY_ALERTS = {"HostMemoryPressure", "HostSwapHigh"}
 ENDPOINT_ALERTS = {"EndpointDown", "EndpointSlow"}
+# a model's incidents: a pipeline listing the model (`models:`) is suggested for these
+MODEL_ALERTS = {"ModelPerformanceDrop", "ModelDataDrift", "ModelFairnessGap"}
 MAX_SUGGESTIONS = 3
 
 
@@ -96,6 +98,11 @@ def candidates(
                 f"roll {model} back to the previous version",
             )
         )
+    for name, pipeline in sorted(catalogue.pipelines.pipelines.items()):
+        for_model = bool(model) and model in pipeline.models and alertname in MODEL_ALERTS
+        if for_model or alertname in pipeline.alerts:
+            why = f"retrain {model}" if for_model else f"configured for {alertname}"
+            found.append(Suggestion("trigger_pipeline", {"pipeline": name}, why))
     prompt = labels.get("prompt")
     if alertname == "PromptRegression" and prompt:
         found.append(

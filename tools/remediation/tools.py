@@ -20,8 +20,8 @@ class RemediationArgs(BaseModel):
         min_length=1,
         max_length=64,
         description=(
-            "restart_service, clean_directory, kill_process, run_script, set_model_alias "
-            "or set_prompt_label"
+            "restart_service, clean_directory, kill_process, run_script, trigger_pipeline, "
+            "set_model_alias or set_prompt_label"
         ),
     )
     params: dict[str, Any] = Field(

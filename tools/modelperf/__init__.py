@@ -1,0 +1,1 @@
+"""Model performance with delayed ground truth, and fairness by segment."""
