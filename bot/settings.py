@@ -22,6 +22,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.settings_llm import LlmOpsSettings
+from bot.settings_oncall import OncallSettings
 from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
 
@@ -38,7 +39,7 @@ class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 
-class Settings(LlmOpsSettings):
+class Settings(OncallSettings, LlmOpsSettings):
     """All of opsbot's configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(
@@ -391,10 +392,4 @@ def known_env_names() -> set[str]:
     return set(_FIELD_TO_ENV.values())
 
 
-__all__ = [
-    "DEFAULT_LLM_MODEL",
-    "LLMProvider",
-    "Settings",
-    "SettingsError",
-    "load_settings",
-]
+__all__ = ["DEFAULT_LLM_MODEL", "LLMProvider", "Settings", "SettingsError", "load_settings"]

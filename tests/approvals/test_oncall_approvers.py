@@ -131,7 +131,9 @@ def test_a_failing_schedule_lookup_refuses_and_changes_nothing(tmp_path: Path) -
         engine,
         AuditLogger(engine),
         ApprovalPolicy(ttl_seconds=600),
-        on_call_now=approvers_now(OncallStore(unreadable), ["sre"]),  # a database without its tables
+        on_call_now=approvers_now(
+            OncallStore(unreadable), ["sre"]
+        ),  # a database without its tables
     )
     try:
         approval = built.request()
