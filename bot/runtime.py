@@ -466,6 +466,7 @@ class Runtime:
     def slack_deps(self) -> SlackDeps:
         from bot.slack.deps import SlackDeps
         from bot.storage.dedupe import EventDeduper
+        from tools.oncall.swaps import SwapStore
 
         return SlackDeps(
             settings=self.settings,
@@ -474,6 +475,7 @@ class Runtime:
             agent=lambda: self.agent,
             toolbox=self.toolbox,
             dedupe=EventDeduper(self.engine),
+            swaps=SwapStore(self.engine, self.oncall),
         )
 
     def http_deps(self) -> HttpDeps:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.slack.dedupe import EventDedupe
     from graphs.port import AgentPort
     from tools.base import Toolbox
+    from tools.oncall.swaps import SwapStore
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,4 @@ class SlackDeps:
     agent: Callable[[], AgentPort]
     toolbox: Toolbox  # the `/ops` lookups
     dedupe: EventDedupe
+    swaps: SwapStore | None = None  # `/ops oncall swap` and its Take button

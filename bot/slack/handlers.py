@@ -15,6 +15,7 @@ from bot.slack.approvals import APPROVAL_ACTIONS, INCIDENT_ACTIONS
 from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
 from bot.slack.share import SHARE_ACTION_ID
+from bot.slack.swaps import SWAP_ACTION_ID
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,17 @@ def register(app: Any, front: Any) -> None:
         # the click's own response_url is the only way to replace the ephemeral answer
         reply = redacting_respond(respond) if body.get("response_url") else None
         front.pool.submit(front.share_clicks.handle, click, reply)
+
+    @app.action(SWAP_ACTION_ID)
+    def on_swap(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        try:
+            click = Click.from_body(body, action)
+        except Exception:
+            log.exception("malformed swap click")
+            return
+        if front.swap_requests is not None:
+            front.pool.submit(front.swap_requests.handle, click)
 
     incident_ids = re.compile("^(" + "|".join(map(re.escape, INCIDENT_ACTIONS)) + ")$")
 
