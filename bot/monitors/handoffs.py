@@ -48,8 +48,10 @@ def handoff_text(
         )
     elif after.primary:
         text = f"{mention(after.primary)} is on call for *{name}* {until}"
-    else:
+    elif before.primary:
         text = f"{mention(before.primary)}'s shift on *{name}* ends: nobody is on call {until}"
+    else:
+        text = f"Nobody is primary on call for *{name}* {until}"
     if after.secondary:
         text += f" (secondary: {mention(after.secondary)})"
     if after.override is not None:

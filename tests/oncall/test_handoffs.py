@@ -98,3 +98,21 @@ def test_bad_handoff_channels_are_a_startup_error() -> None:
     assert load_settings(oncall_handoff_channels="sre=C0SRE").oncall_handoff_channels == {
         "sre": "C0SRE"
     }
+
+
+def test_a_cover_with_nobody_on_call_around_it(engine: Engine, slack: SlackEmulator) -> None:
+    stack = Stack(engine, slack)
+    stack.oncall.add_rotation("later", people="U1AA", every="weekly", handoff="09:00", tz="UTC",
+                              start="2026-12-05")  # fmt: skip
+    stack.oncall.add_override("later", user="U9ZZ", start=HANDOFF, end=HANDOFF + timedelta(hours=2),
+                              reason="cover")  # fmt: skip
+    monitor = HandoffMonitor(stack.oncall, Ledger(engine), {"later": "C0LATER"}, stack.pager.post,
+                             stack.clock)  # fmt: skip
+    stack.clock.now = HANDOFF + timedelta(minutes=1)
+    monitor.run()
+    stack.clock.now = HANDOFF + timedelta(hours=2, minutes=1)
+    monitor.run()
+    assert texts(slack, "C0LATER") == [
+        "<@U9ZZ> is on call for *later* until Tue 10:00 UTC — override: cover",
+        "<@U9ZZ>'s shift on *later* ends: nobody is on call until Sat 09:00 UTC",
+    ]
