@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import ErrorDetails
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from bot.settings_incidents import IncidentSettings
 from bot.settings_llm import LlmOpsSettings
 from bot.settings_oncall import OncallSettings
 from bot.settings_values import split_list, split_mapping
@@ -39,7 +40,7 @@ class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 
-class Settings(OncallSettings, LlmOpsSettings):
+class Settings(OncallSettings, IncidentSettings, LlmOpsSettings):
     """All of opsbot's configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(
@@ -172,13 +173,7 @@ class Settings(OncallSettings, LlmOpsSettings):
         default=6.0, ge=0, le=720, validation_alias="DISK_FORECAST_HOURS"
     )
 
-    # incidents and remediation
-    incident_autoresolve_checks: int = Field(
-        default=3, ge=1, le=100, validation_alias="INCIDENT_AUTORESOLVE_CHECKS"
-    )
-    incident_reopen_minutes: float = Field(
-        default=30.0, ge=0, le=1440, validation_alias="INCIDENT_REOPEN_MINUTES"
-    )
+    # incidents (the engine's settings: bot/settings_incidents.py) and remediation
     remediation_config: Path | None = Field(default=None, validation_alias="REMEDIATION_CONFIG")
     # always-firing alerts (Alertmanager's Watchdog): recorded, never an incident; an
     # incident when one has not arrived for HEARTBEAT_TIMEOUT_SECONDS
@@ -392,4 +387,10 @@ def known_env_names() -> set[str]:
     return set(_FIELD_TO_ENV.values())
 
 
-__all__ = ["DEFAULT_LLM_MODEL", "LLMProvider", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "DEFAULT_LLM_MODEL",
+    "LLMProvider",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]

@@ -23,6 +23,15 @@ class LlmOpsSettings(BaseSettings):
     llm_span_max_rows: int = Field(
         default=1_000_000, ge=1000, le=1_000_000_000, validation_alias="LLM_SPAN_MAX_ROWS"
     )
+    # the anomaly detector watches each prompt label's error rate, latency p95 and cost per
+    # call over this trailing window (tools/llmops/series.py); 0: not watched
+    anomaly_llm_window_minutes: float = Field(
+        default=15.0, ge=0, le=1440, validation_alias="ANOMALY_LLM_WINDOW_MINUTES"
+    )
+    # a label with fewer calls in the window adds no point (a gap)
+    anomaly_llm_min_calls: int = Field(
+        default=10, ge=1, le=100_000, validation_alias="ANOMALY_LLM_MIN_CALLS"
+    )
     # JSON {"model": {"input": 3, "output": 15}} in dollars per million tokens, over the
     # defaults of tools/llmops/prices.py
     llm_prices: Annotated[dict[str, Price], NoDecode] = Field(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.console.prompt_line import PROMPT, PromptLine
-from bot.incidents.contract import IncidentCard, NoteFile
+from bot.incidents.contract import IncidentCard, NoteFile, after
 from core.approvals import ApprovalView
 from core.clock import iso
 from core.people import with_names
@@ -69,6 +69,16 @@ def render_card(card: IncidentCard) -> str:
         lines.append("  " + " · ".join(f"{k}: {v}" for k, v in card.fields))
     if card.summary:
         lines.extend("  " + line for line in card.summary.strip().splitlines())
+    if card.signals:
+        first = card.signals[0].first_seen
+        lines.append(f"  Signals ({len(card.signals)}, in the order they started):")
+        for i, signal in enumerate(card.signals):
+            when = "first" if i == 0 else after(first, signal.first_seen)
+            on = f" · {signal.entity}" if signal.entity else ""
+            state = "" if signal.firing else " · cleared"
+            lines.append(
+                f"    {i + 1}. [{signal.severity}] {signal.alertname}: {signal.title} · {when}{on}{state}"
+            )
     if card.runbook:
         section = f" › {card.runbook.section}" if card.runbook.section else ""
         lines.append(f"  Runbook: {card.runbook.title}{section} ({card.runbook.source})")

@@ -67,6 +67,28 @@ class NoteFile:
 
 
 @dataclass(frozen=True)
+class SignalView:
+    """One signal of an incident that several findings joined (`bot.incidents.correlation`)."""
+
+    alertname: str
+    title: str
+    severity: str
+    entity: str  # what relates it to the incident ('' for the incident's own signal)
+    first_seen: datetime
+    firing: bool
+
+
+def after(first: datetime, then: datetime) -> str:
+    """'+1m40s': how long after the first signal another one started."""
+    seconds = max(0, int((then - first).total_seconds()))
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"+{hours}h{minutes:02d}m"
+    return f"+{minutes}m{seconds:02d}s" if minutes else f"+{seconds}s"
+
+
+@dataclass(frozen=True)
 class IncidentCard:
     """Everything needed to render an incident's root message."""
 
@@ -90,6 +112,8 @@ class IncidentCard:
     labels: dict[str, str] = field(default_factory=dict)
     # why the alert's own text (title, summary) is flagged as instruction-like ('' if not)
     untrusted: str = ""
+    # the findings it holds, in the order they started, its own first; () when only its own
+    signals: tuple[SignalView, ...] = ()
 
     @property
     def alert_warning(self) -> str | None:

@@ -147,7 +147,17 @@ class IncidentEngine:
             return []
         changes: list[tuple[int, str]] = []
         effects = Effects()
+        needed = self.config.autoresolve_checks
+        correlation = self._upsert.correlation
         with self.writer.tx() as db:
+            cleared, held = correlation.clear(db, monitors, firing, needed, self.clock())
+            for signal in cleared:
+                parent = db.get(Incident, signal.incident_id)
+                if parent is not None:
+                    text = f"Signal cleared: {signal.title}"
+                    self.writer.event(db, parent, "signal_cleared", text, note=text)
+                    self.writer.touch(parent, effects)
+                    db.add(parent)
             rows = db.exec(
                 select(Incident)
                 .where(col(Incident.open_key).is_not(None))
@@ -159,8 +169,9 @@ class IncidentEngine:
                     continue
                 assert row.id is not None
                 row.clear_checks += 1
-                needed = self.config.autoresolve_checks
-                if row.clear_checks >= needed:
+                if row.clear_checks >= needed and row.id in held:
+                    changes.append((row.id, "held"))  # a related signal still fires
+                elif row.clear_checks >= needed:
                     checks = "check" if needed == 1 else f"{needed} consecutive checks"
                     self._resolve(
                         db,
@@ -184,6 +195,8 @@ class IncidentEngine:
         row.resolved_at = now
         row.resolved_by = actor
         identity.release(db, row)
+        assert row.id is not None
+        self._upsert.correlation.release(db, row.id, now)
         self.writer.event(db, row, "resolved", text, actor=actor, note=text)
         self.writer.touch(row, effects)
 

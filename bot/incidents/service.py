@@ -31,6 +31,7 @@ from bot.incidents.contract import (
     IncidentNotifier,
     incident_of_thread,
 )
+from bot.incidents.correlation import signal_views
 from bot.incidents.engine import IncidentEngine
 from bot.incidents.heartbeats import HeartbeatStore, split_heartbeats
 from bot.incidents.model import RESOLVED, CycleReport
@@ -105,7 +106,7 @@ class IncidentService:
     # ------------------------------------------------------------------ cards
     def _card_for_row(self, row: Incident) -> IncidentCard:
         assert row.id is not None
-        return build_card(row, incident_approvals(self.db, row.id))
+        return build_card(row, incident_approvals(self.db, row.id), signal_views(self.db, row))
 
     def card(self, incident_id: int) -> IncidentCard:
         return self._card_for_row(self.engine.get(incident_id))

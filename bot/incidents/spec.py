@@ -41,6 +41,8 @@ class EngineConfig:
     reopen_minutes: float = 30.0  # a problem back within this time reopens its incident
     flap_quiet_after: int = 3  # reopens after which thread notes stop until it settles
     refresh_seconds: float = 900.0  # re-render the root message at most this often for counts
+    # a finding on the entity of an incident opened this recently joins it as a signal; 0: off
+    correlate_minutes: float = 10.0
 
 
 @dataclass

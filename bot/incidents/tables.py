@@ -128,3 +128,29 @@ class IncidentClaim(SQLModel, table=True):
     identity: str = Field(primary_key=True, max_length=32)
     incident_id: int = Field(index=True)
     source: str = Field(max_length=32)  # prometheus | alertmanager
+
+
+class IncidentSignal(SQLModel, table=True):
+    """A finding folded into an open incident on a related entity (same host, service, model
+    or prompt, started within the correlation window: `bot.incidents.correlation`), instead of
+    opening an incident of its own. `open_key` holds its fingerprint while it fires and NULL
+    after it cleared; its unique index makes "a firing finding belongs to one incident" a
+    database rule across replicas. The incident stays open while any of its signals fires."""
+
+    __tablename__ = "incident_signal"
+    __table_args__ = (Index("ux_incident_signal_open_key", "open_key", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True)
+    fingerprint: str = Field(max_length=64)
+    open_key: str | None = Field(default=None, max_length=64)
+    monitor: str | None = Field(default=None, max_length=64)
+    alertname: str = Field(max_length=200)
+    title: str = Field(max_length=500)
+    severity: str = Field(max_length=16)
+    entity: str = Field(max_length=300)  # what relates it to the incident: host:web-1
+    first_seen: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)
+    cleared_at: datetime | None = None
+    clear_checks: int = Field(default=0)
+    count: int = Field(default=1)

@@ -5,6 +5,10 @@ updated; one resolved within the reopen window is reopened, with flap damping; o
 new one is opened, muted if the previous one is still snoozed) and records it through the
 `IncidentWriter`. The caller (`IncidentEngine.upsert`) owns the retry and the commit.
 
+A monitor finding (no claim, no merge) with no incident of its own may instead be a signal of
+an open incident on the same entity (`bot.incidents.correlation`): "signal" when it already
+is one, "correlated" when it joins one now.
+
 With a `Claim` (the identities of the alerts it is about: `bot.incidents.identity`), alerts
 already owned by another open incident are only recorded there as a sighting; when all of
 them are, nothing is opened ("sighted"). What is left is claimed for this incident.
@@ -17,18 +21,21 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.incidents import identity
+from bot.incidents.contract import after
+from bot.incidents.correlation import OWN_SEVERITY, Correlation
 from bot.incidents.identity import Claim
 from bot.incidents.model import OPEN
 from bot.incidents.spec import EngineConfig, IncidentSpec, Merge
-from bot.incidents.tables import Incident
+from bot.incidents.tables import Incident, IncidentSignal
 from bot.incidents.writes import Effects, IncidentWriter, aware, snoozed
-from core.incidents import SEVERITY_ORDER
+from core.incidents import SEVERITY_ORDER, worse
 
 
 class Upsert:
     def __init__(self, writer: IncidentWriter, config: EngineConfig) -> None:
         self.writer = writer
         self.config = config
+        self.correlation = Correlation(config.correlate_minutes)
 
     def __call__(
         self,
@@ -44,6 +51,10 @@ class Upsert:
         `claim` already has an incident of its own: then "sighted", with that one's id)."""
         row = self.writer.open_row(db, spec.fingerprint)
         if claim is None:
+            if row is None and merge is None:
+                folded = self._signal(db, spec, effects)
+                if folded is not None:
+                    return folded
             return self._upsert(db, row, spec, event_hash, merge, effects)
         found = identity.owners(db, claim.identities | claim.related)
         own = row.id if row is not None else None
@@ -82,6 +93,70 @@ class Upsert:
             return self._reopen(db, previous, spec, event_hash, merge, effects, now)
         return self._open(db, previous, spec, event_hash, merge, effects, now)
 
+    def _signal(self, db: Session, spec: IncidentSpec, effects: Effects) -> tuple[int, str] | None:
+        """The finding as a signal of a related open incident, if it is (or now becomes) one;
+        a finding whose own incident was resolved within the reopen window reopens that."""
+        now = self.writer.clock()
+        signal = self.correlation.firing(db, spec.fingerprint)
+        if signal is not None:
+            return self._signal_seen(db, signal, spec, effects, now)
+        previous = db.exec(
+            select(Incident.resolved_at)
+            .where(Incident.fingerprint == spec.fingerprint)
+            .order_by(col(Incident.id).desc())
+            .limit(1)
+        ).first()
+        resolved_at = aware(previous)
+        if resolved_at is not None and now - resolved_at <= timedelta(
+            minutes=self.config.reopen_minutes
+        ):
+            return None
+        found = self.correlation.related(db, spec, now)
+        if found is None:
+            return None
+        row, entity = found
+        assert row.id is not None
+        self.correlation.attach(db, row, spec, entity, now)
+        first = aware(row.first_seen) or now
+        text = (
+            f"Related signal on {entity}: {spec.title[:300]} — started {after(first, now)} after "
+            f"{row.alertname}, which came first"
+        )
+        data = {"alertname": spec.alertname, "fingerprint": spec.fingerprint, "entity": entity}
+        self.writer.event(db, row, "signal", text, data=data, note=text)
+        if OWN_SEVERITY not in (row.details or {}):
+            row.details = {**(row.details or {}), OWN_SEVERITY: row.severity}
+        self._severity_change(db, row, worse(row.severity, spec.severity))
+        row.last_seen = now
+        self.writer.touch(row, effects)
+        db.add(row)
+        return row.id, "correlated"
+
+    def _signal_seen(
+        self,
+        db: Session,
+        signal: IncidentSignal,
+        spec: IncidentSpec,
+        effects: Effects,
+        now: datetime,
+    ) -> tuple[int, str]:
+        """A firing signal seen again: count it; a worse severity moves the incident's up."""
+        row = db.get(Incident, signal.incident_id)
+        signal.count += 1
+        signal.last_seen = now
+        signal.clear_checks = 0
+        if spec.title:
+            signal.title = spec.title[:500]
+        changed = signal.severity != spec.severity
+        signal.severity = spec.severity
+        db.add(signal)
+        if row is not None:
+            row.last_seen = now
+            if changed and self._severity_change(db, row, worse(row.severity, spec.severity)):
+                self.writer.touch(row, effects)
+            db.add(row)
+        return signal.incident_id, "signal"
+
     def _merge(self, merge: Merge | None, db: Session, row: Incident, first: bool) -> bool:
         """Run the caller's merge and add the event it asks for; whether it was significant."""
         if merge is None:
@@ -108,7 +183,11 @@ class Upsert:
             row.last_seen = now
             db.add(row)
             return row.id, "duplicate"
-        significant = self._severity_change(db, row, spec.severity)
+        severity = self.correlation.severity(db, row.id, spec.severity)
+        if severity != spec.severity or OWN_SEVERITY in (row.details or {}):
+            # its signals may hold it higher than its own finding: the card shows both
+            row.details = {**(row.details or {}), OWN_SEVERITY: spec.severity}
+        significant = self._severity_change(db, row, severity)
         if spec.title:
             # titles carry the latest figure; a new figure alone is not worth a message edit
             row.title = spec.title[:500]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.incidents.contract import IncidentCard, RunbookRef
+from bot.incidents.contract import IncidentCard, RunbookRef, SignalView
 from bot.incidents.tables import Incident
 from core.approvals import ApprovalView
 from core.clock import as_utc, iso
@@ -24,7 +24,9 @@ def runbook_ref(data: dict[str, Any] | None) -> RunbookRef | None:
     )
 
 
-def build_card(row: Incident, actions: list[ApprovalView]) -> IncidentCard:
+def build_card(
+    row: Incident, actions: list[ApprovalView], signals: tuple[SignalView, ...] = ()
+) -> IncidentCard:
     assert row.id is not None
     return IncidentCard(
         id=row.id,
@@ -47,6 +49,7 @@ def build_card(row: Incident, actions: list[ApprovalView]) -> IncidentCard:
         labels={str(k): str(v) for k, v in (row.labels or {}).items()}
         | {"alertname": row.alertname},
         untrusted=str((row.details or {}).get(UNTRUSTED) or ""),
+        signals=signals,
     )
 
 
@@ -78,6 +81,18 @@ def card_json(card: IncidentCard) -> dict[str, Any]:
         "acknowledged_by": card.acknowledged_by,
         "resolved_by": card.resolved_by,
         "snoozed_until": iso(card.snoozed_until),
+        "signals": [
+            {
+                "alertname": s.alertname,
+                "title": s.title,
+                "severity": s.severity,
+                "entity": s.entity or None,
+                "first_seen": iso(s.first_seen),
+                "firing": s.firing,
+                "first": i == 0,
+            }
+            for i, s in enumerate(card.signals)
+        ],
         "message": None
         if card.message_ts is None
         else {"channel": card.message_channel, "ts": card.message_ts},

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.monitors.suite import Monitor, MonitorSuite
     from bot.runtime import Runtime
     from graphs.triage_types import TriageDeps
+    from tools.llmops.series import LlmSeries
 
 # (alertname, text, runbook_url) -> the runbook to cite: title, section, source, excerpt,
 # match, warning, url (tools/runbooks/choice.py:RunbookChoice)
@@ -33,6 +34,7 @@ def build_service(runtime: Runtime, *, background: bool = True) -> IncidentServi
         engine=EngineConfig(
             autoresolve_checks=s.incident_autoresolve_checks,
             reopen_minutes=s.incident_reopen_minutes,
+            correlate_minutes=s.incident_correlation_minutes,
         ),
         background=background,
         heartbeats=tuple(s.heartbeat_alerts),
@@ -45,6 +47,17 @@ def build_service(runtime: Runtime, *, background: bool = True) -> IncidentServi
         approvals=lambda: runtime.approvals,
         tool_lookup=lambda name: runtime.toolbox.get(name),
     )
+
+
+def llm_feeds(runtime: Runtime) -> list[LlmSeries]:
+    """The LLM apps' series for the anomaly detector, while traces are received."""
+    s = runtime.settings
+    if s.otlp_token is None or not s.anomaly_llm_window_minutes:
+        return []
+    from tools.llmops.series import LlmSeries
+
+    window = timedelta(minutes=s.anomaly_llm_window_minutes)
+    return [LlmSeries(runtime.llm_metrics, window, s.anomaly_llm_min_calls)]
 
 
 def build_monitors(runtime: Runtime) -> MonitorSuite:
@@ -73,7 +86,8 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
         )
     ]
     queries = runtime.anomaly_queries
-    if s.anomaly_series or queries:  # after the host monitor: this cycle's samples
+    feeds = llm_feeds(runtime)
+    if s.anomaly_series or queries or feeds:  # after the host monitor: this cycle's samples
         from bot.monitors.anomaly import AnomalyMonitor
 
         query = range_query = None
@@ -96,6 +110,7 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
                 query=query,
                 range_query=range_query,
                 step=timedelta(seconds=s.check_interval_seconds),
+                feeds=feeds,
             )
         )
     if s.log_sources:

@@ -5,15 +5,20 @@ opens an incident with a PNG of the recent window and its expected band; the fin
 away, and the incident resolves after the usual clear checks, once the value is back in that
 range. A series still in its learning period is reported by `series_anomalies`, never alerted.
 
-Runs after the host monitor in the suite, so it sees this cycle's sample."""
+Besides the host series and Prometheus queries it watches the series of `feeds`: the LLM
+apps' error rate, latency and cost per prompt label (tools/llmops/series.py) when traces are
+received. Runs after the host monitor in the suite, so it sees this cycle's sample."""
 
 from __future__ import annotations
 
 import logging
 import math
+import os
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from bot.monitors.samples import SampleStore
 from core.incidents import WARNING, Finding
@@ -21,6 +26,7 @@ from tools.anomaly.queries import Query, QueryFailure, RangeQuery, backfill, rea
 from tools.anomaly.states import DetectorStates
 from tools.anomaly.watch import ALERT_THRESHOLD, Verdict, feed
 from tools.infra.prometheus import PrometheusError
+from tools.llmops.series import prompt_of
 
 log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(hours=2)  # samples older than this are pruned by the suite anyway
@@ -28,6 +34,12 @@ LOOK_BACK = timedelta(hours=2)  # samples older than this are pruned by the suit
 
 def _fmt(value: float) -> str:
     return f"{value:.1f}" if abs(value) < 1e5 else f"{value:.3g}"
+
+
+class SeriesFeed(Protocol):
+    def read(self, now: datetime) -> dict[str, float]:
+        """This check's value of each series the feed has (a series absent now is a gap)."""
+        ...
 
 
 class AnomalyMonitor:
@@ -44,6 +56,7 @@ class AnomalyMonitor:
         query: Query | None = None,
         range_query: RangeQuery | None = None,
         step: timedelta = timedelta(seconds=60),
+        feeds: Sequence[SeriesFeed] = (),
     ) -> None:
         self.samples = samples
         self.states = states
@@ -54,6 +67,7 @@ class AnomalyMonitor:
         self.query = query  # promql -> samples, when PROMETHEUS_URL is set
         self.range_query = range_query  # for back-filling a series the detector has not seen
         self.step = step  # the check interval: the spacing of back-filled points
+        self.feeds = tuple(feeds)
 
     def _read_queries(self, now: datetime) -> tuple[list[str], list[Finding]]:
         """Store this check's value of each configured Prometheus query; the series read and
@@ -111,9 +125,24 @@ class AnomalyMonitor:
             fields=[("query", failure.query), ("error", failure.error)],
         )
 
+    def _read_feeds(self, now: datetime) -> list[str]:
+        """Store this check's value of every feed's series; a feed that fails is logged and
+        its series have a gap."""
+        names: list[str] = []
+        for source in self.feeds:
+            try:
+                values = source.read(now)
+            except Exception as exc:  # one feed must not blind the others
+                log.warning("anomaly feed %s failed: %s", type(source).__name__, exc)
+                continue
+            finite = {k: v for k, v in values.items() if math.isfinite(v)}
+            self.samples.record(now, finite)
+            names.extend(sorted(finite))
+        return names
+
     def run(self, now: datetime) -> list[Finding]:
         read, findings = self._read_queries(now)
-        watched = [*self.series, *read]
+        watched = [*self.series, *read, *self._read_feeds(now)]
         recent = self.samples.recent(watched, now - LOOK_BACK, limit=10_000)
         for name in watched:
             state = self.states.load(name)
@@ -164,5 +193,13 @@ class AnomalyMonitor:
                 "series' usual level and daily or weekly pattern."
             ),
             fields=fields,
-            details={"plot": plot} if plot else {},
+            details=({"plot": plot} if plot else {}) | self._entities(verdict.series),
         )
+
+    def _entities(self, series: str) -> dict[str, list[str]]:
+        """A host series is about this host: its anomaly joins the host's other incidents
+        (bot/incidents/correlation.py); a Prometheus query names no entity of its own."""
+        if series in self.series:
+            return {"entities": [f"host:{os.uname().nodename.lower()}"]}
+        prompt = prompt_of(series)
+        return {"entities": [f"prompt:{prompt}"]} if prompt else {}

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.incidents.contract import IncidentCard
+from bot.incidents.contract import IncidentCard, after
 from bot.slack.approvals import (
     ACK,
     APPROVAL,
@@ -228,6 +228,23 @@ def incident_buttons(card: IncidentCard, signer: ButtonSigner) -> dict[str, Any]
     return {"type": "actions", "block_id": f"incident:{card.id}", "elements": elements}
 
 
+def _signals(card: IncidentCard) -> str:
+    """The findings the incident holds, in the order they started: which came first."""
+    first = card.signals[0].first_seen
+    lines = [
+        f"*Signals* ({len(card.signals)}, on related entities; the first started the incident)"
+    ]
+    for i, signal in enumerate(card.signals):
+        when = "first" if i == 0 else after(first, signal.first_seen)
+        state = "" if signal.firing else " · cleared"
+        on = f" · {escape(signal.entity)}" if signal.entity else ""
+        lines.append(
+            f"{i + 1}. {SEVERITY_BADGE.get(signal.severity, '⚪')} `{escape(signal.alertname)}` "
+            f"{escape(truncate(signal.title, 200))} · {when}{on}{state}"
+        )
+    return "\n".join(lines)
+
+
 def incident_blocks(card: IncidentCard, signer: ButtonSigner) -> list[dict[str, Any]]:
     """The root message of an incident, re-rendered in place on every change."""
     badge = SEVERITY_BADGE.get(card.severity, "⚪")
@@ -245,6 +262,8 @@ def incident_blocks(card: IncidentCard, signer: ButtonSigner) -> list[dict[str, 
         *((k, escape(v)) for k, v in card.fields),
     ]
     blocks.extend(fields_blocks(facts, raw=True))
+    if card.signals:
+        blocks.append(section(truncate(_signals(card), MAX_TEXT)))
     runbook = _runbook(card)
     if runbook:
         blocks.append(section(truncate(runbook, MAX_TEXT)))

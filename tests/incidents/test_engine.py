@@ -4,7 +4,6 @@ checks, reopen instead of re-post, flap damping, snooze with expiry, and deliver
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -14,8 +13,8 @@ from bot.incidents.engine import IncidentEngine
 from bot.incidents.notify import IncidentOutbox
 from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
 from bot.incidents.views import build_card
-from bot.storage.db import make_engine
 from core.incidents import CRITICAL, WARNING, Finding
+from tests.incidents.replicas import at_once, replicas
 
 
 def disk_finding(percent: float = 95.0, severity: str = WARNING) -> Finding:
@@ -232,31 +231,9 @@ def test_one_open_incident_per_fingerprint_across_replicas(  # type: ignore[no-u
     database_url, tmp_path, clock
 ) -> None:
     """Four 'replicas' (own engines and connections) see the same problem at once."""
-    url = database_url or f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    from bot.storage.db import migrate
-
-    engines = [make_engine(url) for _ in range(4)]
-    migrate(engines[0])
-    barrier = threading.Barrier(4)
-    results: list[tuple[int, str]] = []
-    errors: list[BaseException] = []
-
-    def replica(index: int) -> None:
-        engine = IncidentEngine(engines[index], clock=clock)
-        barrier.wait()
-        try:
-            results.append(engine.observe(disk_finding(), f"event-{index}"))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=replica, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert {incident_id for incident_id, _ in results} == {1}
-    assert sorted(change for _, change in results) == ["opened", "updated", "updated", "updated"]
-    assert IncidentEngine(engines[0]).get(1).count == 4
-    for engine in engines:
-        engine.dispose()
+    with replicas(database_url, tmp_path) as engines:
+        results = at_once(engines, clock, lambda e, i: e.observe(disk_finding(), f"event-{i}"))
+        assert {incident_id for incident_id, _ in results} == {1}
+        changes = sorted(change for _, change in results)
+        assert changes == ["opened", "updated", "updated", "updated"]
+        assert IncidentEngine(engines[0]).get(1).count == 4

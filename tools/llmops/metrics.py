@@ -22,6 +22,7 @@ from tools.llmops.prices import PriceTable
 from tools.llmops.tables import LlmSpanRow
 
 KEYS = {
+    "prompt": col(LlmSpanRow.prompt_name),
     "version": col(LlmSpanRow.prompt_version),
     "label": col(LlmSpanRow.prompt_label),
     "model": col(LlmSpanRow.model),
