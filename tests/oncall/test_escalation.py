@@ -37,7 +37,7 @@ POLICIES = {
 
 def finding(name: str = "HostDown", severity: str = CRITICAL) -> Finding:
     return Finding(monitor="host", alertname=name, title=f"{name} on web-1 <now>",
-                   severity=severity, kind="host", labels={"host": "web-1"})  # fmt: skip
+                   severity=severity, kind="host", labels={"host": f"{name.lower()}-1"})  # fmt: skip
 
 
 @pytest.fixture
