@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from bot.console import ConsoleDeps
     from bot.http.deps import HttpDeps
     from bot.incidents.service import IncidentService
-    from bot.scheduler import SchedulerDeps
+    from bot.scheduler import PeriodicJob, SchedulerDeps
     from bot.slack.app import SlackFrontEnd
     from bot.slack.deps import SlackDeps
     from graphs.agent import Agent
@@ -116,8 +116,18 @@ class Runtime:
             execution_limit_seconds=s.approval_execution_limit_seconds,
         )
         group = self.oncall_group_members if s.oncall_usergroup else None
+        on_call = None
+        if s.oncall_approver_schedules:  # who is on call is read at each decision
+            from tools.oncall.approvers import approvers_now
+
+            on_call = approvers_now(self.oncall, s.oncall_approver_schedules)
         service = ApprovalService(
-            self.engine, self.audit, policy, group_members=group, changes=self.changes
+            self.engine,
+            self.audit,
+            policy,
+            group_members=group,
+            changes=self.changes,
+            on_call_now=on_call,
         )
         service.set_toolbox(self.toolbox)
         return service
@@ -173,6 +183,13 @@ class Runtime:
         from tools.oncall.store import OncallStore
 
         return OncallStore(self.engine)
+
+    @cached_property
+    def oncall_jobs(self) -> tuple[PeriodicJob, ...]:
+        """Escalation and handoff messages, run by the scheduler (bot/oncall_jobs.py)."""
+        from bot.oncall_jobs import oncall_jobs
+
+        return oncall_jobs(self)
 
     @cached_property
     def anomaly_states(self) -> DetectorStates:
@@ -476,6 +493,7 @@ class Runtime:
     def slack_deps(self) -> SlackDeps:
         from bot.slack.deps import SlackDeps
         from bot.storage.dedupe import EventDeduper
+        from tools.oncall.swaps import SwapStore
 
         return SlackDeps(
             settings=self.settings,
@@ -485,6 +503,7 @@ class Runtime:
             toolbox=self.toolbox,
             dedupe=EventDeduper(self.engine),
             scores=lambda: self.llm_scores,
+            swaps=SwapStore(self.engine, self.oncall),
         )
 
     def http_deps(self) -> HttpDeps:
@@ -520,6 +539,7 @@ class Runtime:
             check_interval_seconds=float(self.settings.check_interval_seconds),
             leader_lock=lambda: lock_for(self.engine, self.data_dir),
             recover_approvals=self._recover_approvals,
+            jobs=self.oncall_jobs,
         )
 
     def _recover_approvals(self) -> list[str]:

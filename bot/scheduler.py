@@ -150,6 +150,21 @@ class SchedulerDeps:
     # `ApprovalFlow.recover(run_never_started=True)`: settle dead executions, run approvals
     # decided but never started (a full disk between the two); one line per change
     recover_approvals: Callable[[], list[str]] | None = None
+    # more periodic jobs run by the leader (on-call escalation and handoffs: bot/oncall_jobs.py)
+    jobs: tuple[PeriodicJob, ...] = ()
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    id: str
+    seconds: float
+    run: Callable[[], object]
+
+    def __call__(self) -> None:
+        try:
+            self.run()
+        except Exception:
+            log.exception("the %s job failed", self.id)
 
 
 class OpsScheduler:
@@ -238,13 +253,22 @@ class OpsScheduler:
             id="snoozes",
             replace_existing=True,
         )
+        for job in self.deps.jobs:
+            scheduler.add_job(
+                job,
+                "interval",
+                seconds=job.seconds,
+                id=job.id,
+                next_run_time=now,
+                replace_existing=True,
+            )
         self.deps.incidents.outbox.start()
         self.leading = True
         log.info("this process runs the scheduler (monitors every %gs)", interval)
 
     def _step_down(self) -> None:
         scheduler = self._scheduler
-        for job_id in ("monitors", "approvals", "snoozes"):
+        for job_id in ("monitors", "approvals", "snoozes", *(job.id for job in self.deps.jobs)):
             if scheduler is not None:
                 with contextlib.suppress(Exception):  # not added yet
                     scheduler.remove_job(job_id)

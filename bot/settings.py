@@ -23,6 +23,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.settings_incidents import IncidentSettings
 from bot.settings_llm import LlmOpsSettings
+from bot.settings_oncall import OncallSettings
 from bot.settings_pipelines import PipelineSettings
 from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
@@ -40,7 +41,7 @@ class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 
-class Settings(IncidentSettings, LlmOpsSettings, PipelineSettings):
+class Settings(OncallSettings, IncidentSettings, LlmOpsSettings, PipelineSettings):
     """All of opsbot's configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(

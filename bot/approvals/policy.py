@@ -7,7 +7,7 @@ as it, not only approvals, so it lives outside this package); here it is only co
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.approvals.tables import Approval
@@ -45,16 +45,46 @@ class Approvers:
     """Applies an `ApprovalPolicy` to a person deciding through a front end (`via`)."""
 
     def __init__(
-        self, policy: ApprovalPolicy, group_members: Callable[[], set[str]] | None = None
+        self,
+        policy: ApprovalPolicy,
+        group_members: Callable[[], set[str]] | None = None,
+        on_call_now: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         self.policy = policy
         self._group_members = group_members
+        # who is on call at this moment in ONCALL_APPROVER_SCHEDULES: user -> "primary of ops"
+        self._on_call_now = on_call_now
 
     @property
     def oncall_configured(self) -> bool:
-        """True when an on-call list exists (ONCALL_USERS or ONCALL_USERGROUP); without one
-        (a local install) only the OS user at the terminal may decide."""
-        return bool(self.policy.oncall_users) or self._group_members is not None
+        """True when an on-call list exists (ONCALL_USERS, ONCALL_USERGROUP or
+        ONCALL_APPROVER_SCHEDULES); without one (a local install) only the OS user at the
+        terminal may decide."""
+        return (
+            bool(self.policy.oncall_users)
+            or self._group_members is not None
+            or self._on_call_now is not None
+        )
+
+    def _on_call(self) -> Mapping[str, str]:
+        """Who is on call now in the approver schedules (read at each decision)."""
+        if self._on_call_now is None:
+            return {}
+        try:
+            return self._on_call_now()
+        except Exception as exc:  # the schedule lookup failing must not grant access
+            log.warning("on-call schedule lookup failed: %s", exc)
+            raise ApprovalError(
+                "could not check who is on call right now; try again shortly"
+            ) from exc
+
+    def _sources(self) -> str:
+        """The settings that say who may decide, and who is on call now when schedules do."""
+        if self._on_call_now is None:
+            return "ONCALL_USERS / ONCALL_USERGROUP"
+        now = self._on_call()
+        who = ", ".join(f"{user} ({what})" for user, what in now.items()) or "nobody"
+        return f"ONCALL_USERS / ONCALL_USERGROUP / ONCALL_APPROVER_SCHEDULES; on call now: {who}"
 
     def at_terminal(self, user: str, via: str | None) -> TerminalIdentity | None:
         """The terminal identity when `user` deciding through `via` is this process's
@@ -72,8 +102,9 @@ class Approvers:
     def check_oncall(
         self, user: str, what: str = "approve or reject actions", via: str | None = None
     ) -> None:
-        """Raise ApprovalError unless `user` is an on-call engineer (ONCALL_USERS or a member
-        of ONCALL_USERGROUP) and not a bot. At a terminal (`via` cli or console) the user is
+        """Raise ApprovalError unless `user` is an on-call engineer (ONCALL_USERS, a member
+        of ONCALL_USERGROUP, or on call now in ONCALL_APPROVER_SCHEDULES: the union) and not
+        a bot. At a terminal (`via` cli or console) the user is
         the OS user, mapped by CLI_USERS: with an on-call list it must be mapped to an
         on-call Slack user; without one (a local install) the OS user may decide. `what`
         completes the refusal: "only on-call engineers can <what>"."""
@@ -92,15 +123,17 @@ class Approvers:
                 raise ApprovalError(
                     "could not check the on-call group right now; try again shortly"
                 ) from exc
+        if not allowed and self._on_call_now is not None:
+            allowed = user in self._on_call()
         if allowed:
             return
         if terminal is not None and terminal.slack_user is None:
             raise ApprovalError(
-                f"only on-call engineers can {what} (ONCALL_USERS / ONCALL_USERGROUP); you are "
+                f"only on-call engineers can {what} ({self._sources()}); you are "
                 f"OS user {terminal.os_user!r} at this terminal, which CLI_USERS does not map "
                 f"to a Slack user (add {terminal.os_user}=<your Slack user id> to CLI_USERS)"
             )
-        raise ApprovalError(f"only on-call engineers can {what} (ONCALL_USERS / ONCALL_USERGROUP)")
+        raise ApprovalError(f"only on-call engineers can {what} ({self._sources()})")
 
     def check_approver(
         self, user: str, row: Approval | ApprovalView, via: str | None = None

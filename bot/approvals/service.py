@@ -21,7 +21,7 @@ does it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -57,12 +57,13 @@ class ApprovalService:
         toolbox: Toolbox | None = None,
         group_members: Callable[[], set[str]] | None = None,
         changes: ChangeStore | None = None,
+        on_call_now: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         self._audit = audit
         self._changes = changes  # where executed actions log what they changed
         self.policy = policy
         self._toolbox = toolbox or Toolbox()
-        self.approvers = Approvers(policy, group_members)
+        self.approvers = Approvers(policy, group_members, on_call_now)
         self.events = ApprovalEvents(engine)
         self.store = ApprovalStore(engine, self.events)
 

@@ -236,8 +236,17 @@ class SlackFrontEnd:
 
         private = PrivateAnswers(self.deps.agent, self.outbox, self.signer)
         return OpsCommand(
-            self.deps.agent, self.deps.toolbox, self.conversations, self.pool, private
-        )
+            self.deps.agent, self.deps.toolbox, self.conversations, self.pool, private,
+            self.swap_requests,
+        )  # fmt: skip
+
+    @cached_property
+    def swap_requests(self) -> Any:
+        """`/ops oncall swap` and its Take button (bot/slack/swaps.py); None without a store."""
+        from bot.slack.swaps import SwapRequests
+
+        swaps = self.deps.swaps
+        return SwapRequests(swaps, self.outbox, self.signer) if swaps is not None else None
 
     @cached_property
     def share_clicks(self) -> Any:

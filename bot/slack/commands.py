@@ -25,6 +25,7 @@ from bot.slack.mrkdwn import escape, quote
 from bot.slack.outbox import slack_error
 from bot.slack.private import PrivateAnswers, send_private
 from bot.slack.render import MAX_BLOCKS, SlackMessage, render_reply, section
+from bot.slack.swaps import SwapRequests
 from core.access import Caller
 from graphs.port import AgentPort
 from tools.base import Toolbox
@@ -38,6 +39,7 @@ HELP = """*opsbot* — `/ops` commands:
 • `/ops prompts` — prompts and their labels
 • `/ops search <words>` — search the runbooks
 • `/ops oncall [schedule]` — who is on call now and next
+• `/ops oncall swap <schedule> <start> <end> [reason]` — ask someone to take that part of your shift
 • `/ops <question>` — ask the agent; only you see the answer, with a *Share in channel* button
 • `/ops share <question>` — ask in the channel; the answer is posted in a thread
 • `/ops help` — this text
@@ -73,12 +75,14 @@ class OpsCommand:
         conversations: Conversations,
         pool: Executor,
         private: PrivateAnswers,
+        swaps: SwapRequests | None = None,
     ) -> None:
         self._agent = agent  # built on first use
         self.toolbox = toolbox
         self.conversations = conversations
         self.pool = pool
         self.private = private
+        self.swaps = swaps
 
     def handle(self, ack: Callable[..., Any], body: dict[str, Any], respond: Any) -> None:
         """Bolt listener body: ack within milliseconds, do the work on the pool."""
@@ -97,6 +101,11 @@ class OpsCommand:
             return
         if word in SHARE_WORDS and not rest.strip():
             ack(text=SHARE_USAGE, response_type="ephemeral")
+            return
+        swap, _, swap_rest = rest.strip().partition(" ")
+        if word == "oncall" and swap.lower() == "swap" and self.swaps is not None:
+            ack()
+            self.pool.submit(self.swaps.ask, swap_rest.strip(), body, respond)
             return
         ack()
         if word in LOOKUPS:

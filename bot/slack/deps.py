@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from graphs.port import AgentPort
     from tools.base import Toolbox
     from tools.llmops.scores import ScoreStore
+    from tools.oncall.swaps import SwapStore
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,4 @@ class SlackDeps:
     toolbox: Toolbox  # the `/ops` lookups
     dedupe: EventDedupe
     scores: Callable[[], ScoreStore] | None = None  # the 👍/👎 buttons' votes
+    swaps: SwapStore | None = None  # `/ops oncall swap` and its Take button

@@ -16,6 +16,7 @@ from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
 from bot.slack.feedback import FEEDBACK_ACTIONS
 from bot.slack.share import SHARE_ACTION_ID
+from bot.slack.swaps import SWAP_ACTION_ID
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,15 @@ def register(app: Any, front: Any) -> None:
         if click is None:
             return
         front.pool.submit(front.feedback_clicks.handle, click)
+
+    @app.action(SWAP_ACTION_ID)
+    def on_swap(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        click = _click(body, action, "swap")
+        if click is None:
+            return
+        if front.swap_requests is not None:
+            front.pool.submit(front.swap_requests.handle, click)
 
     @app.action(_ids(INCIDENT_ACTIONS))
     def on_incident(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:

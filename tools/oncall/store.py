@@ -170,6 +170,18 @@ class OncallStore:
             row.name, row.every, people, row.handoff, row.tz, row.start, row.secondary
         )
 
+    def id_of(self, name: str) -> int:
+        row = self._row(name)
+        assert row.id is not None
+        return row.id
+
+    def name_of(self, schedule_id: int) -> str:
+        with Session(self._engine) as session:
+            row = session.get(ScheduleRow, schedule_id)
+        if row is None:
+            raise NotFound(f"no on-call schedule #{schedule_id}")
+        return row.name
+
     def info(self, name: str) -> ScheduleInfo:
         return self._info(self._row(name))
 
