@@ -192,6 +192,13 @@ class Runtime:
         return oncall_jobs(self)
 
     @cached_property
+    def model_jobs(self) -> tuple[PeriodicJob, ...]:
+        """New model versions announced with a promotion offer (bot/model_jobs.py)."""
+        from bot.model_jobs import model_jobs
+
+        return model_jobs(self)
+
+    @cached_property
     def anomaly_states(self) -> DetectorStates:
         """Each watched series' stored detector (tools/anomaly; bot/monitors/anomaly.py)."""
         from tools.anomaly.detector import DetectorConfig
@@ -539,7 +546,7 @@ class Runtime:
             check_interval_seconds=float(self.settings.check_interval_seconds),
             leader_lock=lambda: lock_for(self.engine, self.data_dir),
             recover_approvals=self._recover_approvals,
-            jobs=self.oncall_jobs,
+            jobs=self.oncall_jobs + self.model_jobs,
         )
 
     def _recover_approvals(self) -> list[str]:

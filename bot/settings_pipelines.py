@@ -1,4 +1,5 @@
-"""The `trigger_pipeline` settings (tools/remediation/pipelines.py), kept here so that
+"""The `trigger_pipeline` settings (tools/remediation/pipelines.py) and where new model
+versions are announced (bot/model_jobs.py), kept here so that
 `bot/settings.py` stays one readable page; `Settings` inherits them."""
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ class PipelineSettings(BaseSettings):
     github_token: SecretStr | None = Field(default=None, validation_alias="GITHUB_TOKEN")
     gitlab_trigger_token: SecretStr | None = Field(
         default=None, validation_alias="GITLAB_TRIGGER_TOKEN"
+    )
+    # new model versions are announced here with their metric diff, and their promotion
+    # offered as an approval (bot/model_jobs.py); unset: not announced
+    models_channel: str | None = Field(default=None, validation_alias="MODELS_CHANNEL")
+    new_version_check_seconds: float = Field(
+        default=300.0, ge=10, le=86400, validation_alias="NEW_VERSION_CHECK_SECONDS"
     )
     pipeline_timeout_seconds: float = Field(
         default=20.0, gt=0, le=300, validation_alias="PIPELINE_TIMEOUT_SECONDS"

@@ -7,7 +7,8 @@ in that message's thread: an on-call click promotes it through the approval flow
 other alias move (re-validated, audited, recorded in the alias history). A version already
 live is announced without an offer. Posting is given as two callables so that this module
 needs no Slack: `post(text) -> (channel, ts)` and `post_card(view, channel, ts)`.
-Not yet scheduled by `opsbot run` (see README: what is not done).
+`opsbot run` schedules it every `NEW_VERSION_CHECK_SECONDS` when `MODELS_CHANNEL` is set
+(bot/model_jobs.py).
 """
 
 from __future__ import annotations

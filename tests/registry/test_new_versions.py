@@ -111,3 +111,39 @@ def test_announced_in_slack_and_promoted_by_an_approval(
         assert announcer.run() == []
     finally:
         runtime.close()
+
+
+def test_opsbot_run_schedules_the_announcement_in_models_channel(
+    tmp_path: Path, slack: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`MODELS_CHANNEL` makes it a scheduler job (bot/model_jobs.py); without the channel, or
+    without Slack, there is none (and a warning says why in the second case)."""
+    assert Runtime(load_settings(data_dir=tmp_path / "a")).model_jobs == ()
+    with caplog.at_level("WARNING"):
+        bare = Runtime(load_settings(data_dir=tmp_path / "b", models_channel=CHANNEL))
+        assert bare.model_jobs == ()
+    assert "MODELS_CHANNEL is set but Slack is not" in caplog.text
+    runtime = Runtime(
+        load_settings(
+            data_dir=tmp_path / "c",
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=slack.url,
+            models_channel=CHANNEL,
+            new_version_check_seconds=60,
+        )
+    )
+    try:
+        (job,) = runtime.model_jobs
+        assert job.id == "new_versions" and job.seconds == 60
+        assert job in runtime.scheduler_deps().jobs
+        register(runtime.registry, 50.0, 0.80)
+        runtime.registry.set_alias("churn", "production", 1, actor="test")
+        job()  # the first look learns where each model is
+        register(runtime.registry, 44.0, 0.83)
+        job()
+        [post] = [p for p in slack.posts(CHANNEL) if "New version v2" in str(p.params["text"])]
+        assert len(slack.posts(CHANNEL, thread_ts=post.response["ts"])) == 1  # the offer
+    finally:
+        runtime.close()
+        bare.close()
