@@ -109,6 +109,9 @@ class Correlation:
             select(Incident)
             .where(col(Incident.open_key).is_not(None))
             .where(col(Incident.first_seen) >= since)
+            # its own incident, opened by another replica since this transaction looked,
+            # is not a related one: the insert of its open key fails and the retry updates it
+            .where(col(Incident.fingerprint) != spec.fingerprint)
             .order_by(col(Incident.first_seen), col(Incident.id))
             .with_for_update()
         ).all()
