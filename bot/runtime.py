@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from tools.llmops.metrics import LlmMetrics
     from tools.llmops.store import SpanStore
     from tools.logs.loki import LokiConfig
+    from tools.modelperf.service import ModelPerf
     from tools.oncall.store import OncallStore
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
@@ -145,6 +146,26 @@ class Runtime:
 
         prices = PriceTable.with_overrides(self.settings.llm_prices)
         return LlmMetrics(self.engine, prices)
+
+    @cached_property
+    def model_perf(self) -> ModelPerf:
+        """Predictions, outcomes and model performance (tools/modelperf)."""
+        from datetime import timedelta
+
+        from tools.modelperf.performance import Options
+        from tools.modelperf.service import ModelPerf
+        from tools.modelperf.store import PredictionStore
+
+        s = self.settings
+        retention = timedelta(days=s.modelperf_retention_days)
+        store = PredictionStore(self.engine, retention, s.modelperf_max_rows)
+        options = Options.parse(
+            s.modelperf_window,
+            s.modelperf_reference,
+            s.modelperf_min_outcomes,
+            s.modelperf_tolerance,
+        )
+        return ModelPerf(store, lambda: self.registry, options)
 
     @cached_property
     def oncall(self) -> OncallStore:
@@ -325,6 +346,7 @@ class Runtime:
         from tools.infra.tools import build_infra_tools
         from tools.llmops.tools import build_llmops_tools
         from tools.logs.tools import build_log_tools
+        from tools.modelperf.tools import build_modelperf_tools
         from tools.oncall.tools import build_oncall_tools
         from tools.prompts.tools import build_prompt_tools
         from tools.registry.tools import build_registry_tools
@@ -341,6 +363,7 @@ class Runtime:
             lambda: build_change_tools(self.changes),
             lambda: build_llmops_tools(self.llm_metrics),
             lambda: build_oncall_tools(self.oncall),
+            lambda: build_modelperf_tools(self.model_perf),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(
                 tuple(self.settings.log_sources), self.settings.log_journal_dir, self._loki()
@@ -470,6 +493,7 @@ class Runtime:
             ingest_alertmanager=lambda: self.incidents.ingest_alertmanager,
             changes=lambda: self.changes,
             llm_spans=lambda: self.llm_spans,
+            model_intake=lambda: self.model_perf.intake,
         )
 
     def console_deps(self) -> ConsoleDeps:

@@ -141,6 +141,9 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
     from bot.http.otlp import otlp_routes
 
     routes.extend(otlp_routes(http))
+    from bot.http.modelperf import modelperf_routes
+
+    routes.extend(modelperf_routes(http))
     server = HttpServer(create_app(http, routes), settings.host, settings.port, sock)
     port = server.start()
     if slack is not None and settings.incident_channel:

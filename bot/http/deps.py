@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from tools.changes.store import ChangeStore
     from tools.llmops.store import SpanStore
+    from tools.modelperf.intake import Intake
     from tools.prompts.serving import PromptServer
 
 
@@ -27,3 +28,4 @@ class HttpDeps:
     ingest_alertmanager: Callable[[], Callable[[AmPayload], tuple[int | None, str]]]
     changes: Callable[[], ChangeStore]  # `POST /events/change`
     llm_spans: Callable[[], SpanStore]  # `POST /v1/traces`
+    model_intake: Callable[[], Intake]  # `POST /models/{name}/predictions|outcomes`

@@ -96,6 +96,15 @@ def candidates(
                 f"roll {model} back to the previous version",
             )
         )
+        pipeline = labels.get("pipeline")  # MODEL_RETRAIN_PIPELINES (tools/modelperf/findings.py)
+        if pipeline and "trigger_pipeline" in catalogue.names():
+            found.append(
+                Suggestion(
+                    "trigger_pipeline",
+                    {"pipeline": pipeline},
+                    f"retrain {model}: run the {pipeline} pipeline",
+                )
+            )
     prompt = labels.get("prompt")
     if alertname == "PromptRegression" and prompt:
         found.append(
