@@ -40,11 +40,14 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import auc, roc_auc_score
 from sklearn.model_selection import StratifiedShuffleSplit
+from threadpoolctl import threadpool_limits
 
 from tools.modelperf.metrics import Estimate
 
 SAMPLING_ERROR_RANGE = 3  # NannyML's band: ± this many sampling errors
 MIN_REFERENCE = 20  # labelled reference rows below which nothing is fitted
+# OpenMP threads of the nanny model: on a busy machine more threads made a fit 20x slower
+ONE_THREAD = 1
 
 
 class CannotEstimate(ValueError):
@@ -255,8 +258,10 @@ class DLE:
         if n == 0:
             return []
         x = self.matrix.build(features, pred)
-        mae = float(np.mean(np.maximum(0.0, self.mae_model.predict(x))))
-        rmse = float(math.sqrt(np.mean(np.maximum(0.0, self.mse_model.predict(x)))))
+        with threadpool_limits(ONE_THREAD):
+            losses, squares = self.mae_model.predict(x), self.mse_model.predict(x)
+        mae = float(np.mean(np.maximum(0.0, losses)))
+        rmse = float(math.sqrt(np.mean(np.maximum(0.0, squares))))
         mae_se = self.mae_std / math.sqrt(n)
         rmse_se = math.sqrt(self.sq_std**2 / (4 * n * self.sq_mean)) if self.sq_mean else 0.0
         return [

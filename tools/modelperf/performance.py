@@ -8,7 +8,8 @@ value there. The windows follow it, `window` long each, up to the latest predict
 `max_windows` are reported. A window with fewer than `min_labelled` outcomes has no realised
 figures ("not enough outcomes yet: n of m"), only estimates. A window is a drop when a
 metric's interval lies wholly on the worse side of the reference, past a relative
-`tolerance`: realised (bootstrap interval) first, else estimated (± 3 sampling errors).
+`tolerance`: realised (bootstrap interval) first, else estimated (± 3 sampling errors). The
+calibration error is shown but not judged (`JUDGED`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ from tools.modelperf.metrics import (
     task_of,
 )
 from tools.modelperf.store import PredictionStore, Stored
+
+
+# the calibration error is reported, not judged: on a window of a few hundred rows its
+# binned estimate is biased upwards, so it would be "worse" than any large reference period
+JUDGED = {"mae", "rmse", "accuracy", "precision", "recall", "auc"}
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,8 @@ def _window(
         w.note = f"not enough outcomes yet: {len(labelled)} of {options.min_labelled}"
         figures, estimated = w.estimated, True
     for e in figures:
+        if e.metric not in JUDGED:
+            continue
         ref = reference.get(e.metric)
         if ref is not None and _worse(e.metric, e, ref, options.tolerance):
             w.drops.append(Drop(e.metric, e.value, e.low, e.high, ref, estimated))

@@ -79,6 +79,7 @@ def record_id(value: Any) -> str:
 
 def number(value: Any, what: str) -> float:
     """A finite number from a number, true/false, or text that reads as one (CSV cells)."""
+    original = value
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, str):
@@ -93,7 +94,7 @@ def number(value: Any, what: str) -> float:
         raise RowProblem(f"{what} must be a number, got {value!r}")
     result = float(value)
     if not math.isfinite(result):
-        raise RowProblem(f"{what} is not a finite number ({value!r})")
+        raise RowProblem(f"{what} is not a finite number ({original!r})")
     return result
 
 
