@@ -36,7 +36,7 @@ class ModelPerfSettings(BaseSettings):
     )
     # seconds between two performance checks of the monitor
     modelperf_check_interval_seconds: int = Field(
-        default=3600, ge=60, le=86400, validation_alias="MODELPERF_CHECK_INTERVAL_SECONDS"
+        default=3600, ge=1, le=86400, validation_alias="MODELPERF_CHECK_INTERVAL_SECONDS"
     )
     # JSON {"model": "pipeline"}: the `trigger_pipeline` target suggested with a drop
     model_retrain_pipelines: Annotated[dict[str, str], NoDecode] = Field(

@@ -50,9 +50,9 @@ class ModelPerformanceMonitor:
                 f"next performance check in "
                 f"{self.min_interval - (time.monotonic() - self._last):.0f}s"
             )
-        self._last = time.monotonic()
         if not self._has_predictions():
-            return []
+            return []  # looked: nothing to judge; the interval starts with the first rows
+        self._last = time.monotonic()
         return self._checks()
 
 
