@@ -40,7 +40,11 @@ def split(bike: Bike) -> np.ndarray:
 
 
 def post(
-    perf: ModelPerf, name: str, rows: list[dict[str, Any]], outcomes: dict[Any, float], cut: datetime
+    perf: ModelPerf,
+    name: str,
+    rows: list[dict[str, Any]],
+    outcomes: dict[Any, float],
+    cut: datetime,
 ) -> None:
     """The reference period's predictions and outcomes; then the later predictions, estimated
     only (no outcome yet); then their outcomes, as they would arrive."""
@@ -159,5 +163,9 @@ def test_a_model_of_january_drops_in_spring(
     assert problems == []
     [finding] = drop_findings(checked, {"bike-demand": "retrain-bike"})
     assert finding.alertname == "ModelPerformanceDrop"
-    assert finding.labels == {"model": "bike-demand", "alias": "production", "pipeline": "retrain-bike"}
+    assert finding.labels == {
+        "model": "bike-demand",
+        "alias": "production",
+        "pipeline": "retrain-bike",
+    }
     assert "mae" in finding.title and "worse than its reference" in finding.title

@@ -37,7 +37,9 @@ def _predictions(bike: Bike) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     model = RandomForestRegressor(n_estimators=30, min_samples_leaf=3, random_state=0)
     pred = model.fit(bike.x[train], bike.y[train]).predict(bike.x)
     later = [
-        i for i, t in enumerate(bike.ts) if start + timedelta(days=28) <= t < start + timedelta(days=112)
+        i
+        for i, t in enumerate(bike.ts)
+        if start + timedelta(days=28) <= t < start + timedelta(days=112)
     ]
     rows = [
         {"id": f"h{i}", "timestamp": bike.ts[i].isoformat(), "prediction": float(pred[i]),
@@ -89,20 +91,28 @@ def test_posted_predictions_and_outcomes_open_a_drop_incident_with_the_rollback(
         base = f"http://127.0.0.1:{port}/models/bike-demand"
         auth = {"Authorization": f"Bearer {TOKEN}"}
         with httpx.Client(timeout=60) as http:
-            assert http.post(f"{base}/predictions", json={"predictions": rows[:1]}).status_code == 401
+            assert (
+                http.post(f"{base}/predictions", json={"predictions": rows[:1]}).status_code == 401
+            )
             unknown = http.post(
-                f"http://127.0.0.1:{port}/models/nope/predictions", json={"predictions": rows}, headers=auth
+                f"http://127.0.0.1:{port}/models/nope/predictions",
+                json={"predictions": rows},
+                headers=auth,
             )
             assert unknown.status_code == 404 and "no model named 'nope'" in unknown.json()["error"]
             for start in range(0, len(rows), 500):
                 answer = http.post(
-                    f"{base}/predictions", json={"predictions": rows[start : start + 500]}, headers=auth
+                    f"{base}/predictions",
+                    json={"predictions": rows[start : start + 500]},
+                    headers=auth,
                 )
                 assert answer.status_code == 200, answer.text
                 assert answer.json()["stored"] == len(rows[start : start + 500])
             for start in range(0, len(outcomes), 500):
                 answer = http.post(
-                    f"{base}/outcomes", json={"outcomes": outcomes[start : start + 500]}, headers=auth
+                    f"{base}/outcomes",
+                    json={"outcomes": outcomes[start : start + 500]},
+                    headers=auth,
                 )
                 assert answer.status_code == 200, answer.text
 
@@ -118,7 +128,9 @@ def test_posted_predictions_and_outcomes_open_a_drop_incident_with_the_rollback(
 
         def rollback_offered() -> bool:
             message = emulator.message(CHANNEL, ts)
-            return message is not None and "set_model_alias" in json.dumps(message.get("blocks", []))
+            return message is not None and "set_model_alias" in json.dumps(
+                message.get("blocks", [])
+            )
 
         emulator.wait_for(rollback_offered, 120, what="the rollback suggested by triage")
         blocks = json.dumps(emulator.message(CHANNEL, ts))

@@ -10,9 +10,9 @@ import pytest
 
 from core.clock import utcnow
 from core.errors import Invalid, NotFound
+from tests.modelperf.conftest import register
 from tools.modelperf.service import ModelPerf
 from tools.registry.service import ModelRegistry
-from tests.modelperf.conftest import register
 
 T0 = "2026-11-01T10:00:00Z"
 
@@ -25,7 +25,9 @@ def reasons(report: Any) -> dict[int, str]:
     return {r.index: r.reason for r in report.rejected}
 
 
-def test_bad_rows_are_named_by_index_and_the_rest_kept(perf: ModelPerf, registry: ModelRegistry) -> None:
+def test_bad_rows_are_named_by_index_and_the_rest_kept(
+    perf: ModelPerf, registry: ModelRegistry
+) -> None:
     register(registry, versions=2)
     future = (utcnow() + timedelta(hours=1)).isoformat()
     rows = [
@@ -62,7 +64,9 @@ def test_bad_rows_are_named_by_index_and_the_rest_kept(perf: ModelPerf, registry
     assert stored["j"].score is None and stored["j"].prediction == 12.5
 
 
-def test_unknown_model_and_bad_batch_version_store_nothing(perf: ModelPerf, registry: ModelRegistry) -> None:
+def test_unknown_model_and_bad_batch_version_store_nothing(
+    perf: ModelPerf, registry: ModelRegistry
+) -> None:
     register(registry)
     with pytest.raises(NotFound, match="no model named 'nope' in the registry"):
         perf.intake.predictions("nope", [row("a")])
@@ -77,7 +81,9 @@ def test_unknown_model_and_bad_batch_version_store_nothing(perf: ModelPerf, regi
     assert perf.store.count() == 0
 
 
-def test_no_version_without_a_live_alias_is_a_row_problem(perf: ModelPerf, registry: ModelRegistry) -> None:
+def test_no_version_without_a_live_alias_is_a_row_problem(
+    perf: ModelPerf, registry: ModelRegistry
+) -> None:
     register(registry, versions=2)
     report = perf.intake.predictions("churn", [row("a"), row("b", version=1)])
     assert reasons(report) == {0: "no version given and churn has no production or champion alias"}
@@ -86,7 +92,9 @@ def test_no_version_without_a_live_alias_is_a_row_problem(perf: ModelPerf, regis
     assert report.stored == 1 and perf.store.find("churn", ["c"])["c"].version == 2
 
 
-def test_repeats_are_idempotent_and_changes_refused(perf: ModelPerf, registry: ModelRegistry) -> None:
+def test_repeats_are_idempotent_and_changes_refused(
+    perf: ModelPerf, registry: ModelRegistry
+) -> None:
     register(registry)
     first = perf.intake.predictions("churn", [row("a"), row("b")], batch_version=1)
     assert (first.stored, first.duplicates) == (2, 0)
@@ -132,7 +140,9 @@ def test_outcomes_fill_stored_predictions_once(perf: ModelPerf, registry: ModelR
     assert (stored["a"].actual, stored["r"].actual) == (1.0, 2.25)
 
 
-def test_retention_counts_from_arrival_and_caps_rows(perf: ModelPerf, registry: ModelRegistry) -> None:
+def test_retention_counts_from_arrival_and_caps_rows(
+    perf: ModelPerf, registry: ModelRegistry
+) -> None:
     register(registry)
     old = [{"id": i, "timestamp": "2011-01-01T00:00:00", "prediction": i} for i in range(30)]
     assert perf.intake.predictions("churn", old, 1).stored == 30

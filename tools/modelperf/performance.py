@@ -35,7 +35,6 @@ from tools.modelperf.metrics import (
 )
 from tools.modelperf.store import PredictionStore, Stored
 
-
 # the calibration error is reported, not judged: on a window of a few hundred rows its
 # binned estimate is biased upwards, so it would be "worse" than any large reference period
 JUDGED = {"mae", "rmse", "accuracy", "precision", "recall", "auc"}
