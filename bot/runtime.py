@@ -152,7 +152,7 @@ class Runtime:
         """Predictions, outcomes and model performance (tools/modelperf)."""
         from datetime import timedelta
 
-        from tools.modelperf.performance import Options
+        from tools.modelperf.options import Options
         from tools.modelperf.service import ModelPerf
         from tools.modelperf.store import PredictionStore
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tools.modelperf.performance import Options
+from tools.modelperf.options import Options
 from tools.modelperf.service import ModelPerf
 from tools.modelperf.store import PredictionStore
 from tools.registry.service import ModelRegistry

@@ -42,6 +42,7 @@ from sklearn.metrics import auc, roc_auc_score
 from sklearn.model_selection import StratifiedShuffleSplit
 from threadpoolctl import threadpool_limits
 
+from core.errors import Invalid
 from tools.modelperf.metrics import Estimate
 
 SAMPLING_ERROR_RANGE = 3  # NannyML's band: ± this many sampling errors
@@ -50,7 +51,7 @@ MIN_REFERENCE = 20  # labelled reference rows below which nothing is fitted
 ONE_THREAD = 1
 
 
-class CannotEstimate(ValueError):
+class CannotEstimate(Invalid, ValueError):
     """The reference period cannot fit the estimator; the message says why."""
 
 

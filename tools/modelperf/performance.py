@@ -16,42 +16,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from core.clock import iso, parse_window
+from core.clock import iso
 from core.errors import NotFound
 from tools.modelperf.estimate import CBPE, DLE, CannotEstimate
 from tools.modelperf.metrics import (
     CLASSIFICATION,
+    CLASSIFICATION_METRICS,
     LOWER_IS_BETTER,
     REGRESSION,
+    REGRESSION_METRICS,
     Estimate,
     realised,
     reference_value,
     task_of,
 )
+from tools.modelperf.options import Options
 from tools.modelperf.store import PredictionStore, Stored
 
 # the calibration error is reported, not judged: on a window of a few hundred rows its
 # binned estimate is biased upwards, so it would be "worse" than any large reference period
 JUDGED = {"mae", "rmse", "accuracy", "precision", "recall", "auc"}
-
-
-@dataclass(frozen=True)
-class Options:
-    window: timedelta = timedelta(days=1)
-    reference: timedelta = timedelta(days=7)
-    min_labelled: int = 100
-    max_windows: int = 14
-    tolerance: float = 0.05
-
-    @classmethod
-    def parse(cls, window: str, reference: str, min_labelled: int, tolerance: float) -> Options:
-        """From the settings' texts (`1d`, `7d`); Invalid for a window it cannot read."""
-        return cls(parse_window(window), parse_window(reference), min_labelled, tolerance=tolerance)
 
 
 @dataclass
@@ -227,8 +216,6 @@ def _reference(
     if labelled:
         y, p, s = _arrays(labelled)
         period = {e.metric: e.value for e in realised(task, y, p, s, resamples=0)[0]}
-    from tools.modelperf.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
-
     for metric in REGRESSION_METRICS if task == REGRESSION else CLASSIFICATION_METRICS:
         value = reference_value(metric, registry)
         if value is not None:

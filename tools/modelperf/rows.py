@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.clock import as_utc, utcnow
+from core.errors import Invalid
 
 MAX_ID = 200
 MAX_FEATURES = 200
@@ -29,7 +30,7 @@ MAX_FEATURE_TEXT = 200
 MAX_AHEAD = timedelta(minutes=5)  # clock skew a sender may have
 
 
-class RowProblem(ValueError):
+class RowProblem(Invalid, ValueError):
     """Why one row cannot be kept; the message names the field."""
 
 

@@ -10,13 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import Invalid, NotFound
 from tools.modelperf.intake import Intake, registry_versions
-from tools.modelperf.performance import Options, Report, performance
+from tools.modelperf.options import Options
 from tools.modelperf.store import PredictionStore
 from tools.registry.errors import RegistryError
+
+if TYPE_CHECKING:
+    from tools.modelperf.performance import Report
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class ModelPerf:
         self, name: str, version: Any = None, window: timedelta | None = None
     ) -> tuple[Report, str | None]:
         """(the report of `name`'s version, the live alias it was chosen by, if any)."""
+        from tools.modelperf.performance import performance  # numpy, scikit-learn
+
         number, alias = self._version(name, version)
         options = self.options if window is None else replace(self.options, window=window)
         metrics = dict(self._registry().version(name, number).metrics)
