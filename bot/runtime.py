@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from tools.llmops.store import SpanStore
     from tools.llmops.watch import RegressionWatch
     from tools.logs.loki import LokiConfig
+    from tools.modelperf.service import ModelPerf
     from tools.oncall.store import OncallStore
     from tools.prompts.serving import PromptServer
     from tools.prompts.store import PromptStore
@@ -176,6 +177,26 @@ class Runtime:
         moves = lambda since: self.changes.list(since, kind=ChangeKind.PROMPT_LABEL, limit=500)  # noqa: E731
         feedback = self.llm_scores.values  # 👍/👎 and POST /scores on each side's traces
         return RegressionWatch(self.engine, self.llm_metrics.prices, config, moves, feedback)
+
+    @cached_property
+    def model_perf(self) -> ModelPerf:
+        """Predictions, outcomes and model performance (tools/modelperf)."""
+        from datetime import timedelta
+
+        from tools.modelperf.options import Options
+        from tools.modelperf.service import ModelPerf
+        from tools.modelperf.store import PredictionStore
+
+        s = self.settings
+        retention = timedelta(days=s.modelperf_retention_days)
+        store = PredictionStore(self.engine, retention, s.modelperf_max_rows)
+        options = Options.parse(
+            s.modelperf_window,
+            s.modelperf_reference,
+            s.modelperf_min_outcomes,
+            s.modelperf_tolerance,
+        )
+        return ModelPerf(store, lambda: self.registry, options)
 
     @cached_property
     def oncall(self) -> OncallStore:
@@ -372,6 +393,7 @@ class Runtime:
         from tools.infra.tools import build_infra_tools
         from tools.llmops.tools import build_llmops_tools
         from tools.logs.tools import build_log_tools
+        from tools.modelperf.tools import build_modelperf_tools
         from tools.oncall.tools import build_oncall_tools
         from tools.prompts.tools import build_prompt_tools
         from tools.registry.tools import build_registry_tools
@@ -390,6 +412,7 @@ class Runtime:
                 self.llm_metrics, self.data_dir / "files", self.llm_regression
             ),
             lambda: build_oncall_tools(self.oncall),
+            lambda: build_modelperf_tools(self.model_perf),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(
                 tuple(self.settings.log_sources), self.settings.log_journal_dir, self._loki()
@@ -525,6 +548,7 @@ class Runtime:
             changes=lambda: self.changes,
             llm_spans=lambda: self.llm_spans,
             llm_scores=lambda: self.llm_scores,
+            model_intake=lambda: self.model_perf.intake,
         )
 
     def console_deps(self) -> ConsoleDeps:

@@ -149,6 +149,10 @@ def serve(runtime: Runtime, *, interactive: bool) -> int:
     install_llm_series(lambda: runtime.llm_metrics, window, settings.llm_metrics_max_series)
 
     routes.extend(score_routes(http))
+
+    from bot.http.modelperf import modelperf_routes
+
+    routes.extend(modelperf_routes(http))
     server = HttpServer(create_app(http, routes), settings.host, settings.port, sock)
     port = server.start()
     if slack is not None and settings.incident_channel:

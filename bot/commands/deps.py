@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from graphs.port import AgentPort
     from tools.base import Toolbox
     from tools.changes.store import ChangeStore
+    from tools.modelperf.service import ModelPerf
     from tools.oncall.store import OncallStore
     from tools.prompts.store import PromptStore
     from tools.registry.service import ModelRegistry
@@ -120,6 +121,23 @@ def model_commands(runtime: Runtime) -> ModelCommands:
         registry=lambda: runtime.registry,
         audit=lambda: runtime.audit,
         plots=runtime.data_dir / "plots",
+        terminal=terminal(runtime),
+    )
+
+
+@dataclass(frozen=True)
+class PerfCommands:
+    """`opsbot models import-predictions|import-outcomes|performance`."""
+
+    perf: Callable[[], ModelPerf]
+    pipelines: dict[str, str]  # MODEL_RETRAIN_PIPELINES
+    terminal: Terminal
+
+
+def perf_commands(runtime: Runtime) -> PerfCommands:
+    return PerfCommands(
+        perf=lambda: runtime.model_perf,
+        pipelines=dict(runtime.settings.model_retrain_pipelines),
         terminal=terminal(runtime),
     )
 

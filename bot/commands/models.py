@@ -1,6 +1,7 @@
 """`opsbot models ...`: the model registry from the command line.
 
-list | show | register | data | alias | drift | check | history.
+list | show | register | data | alias | drift | check | history; the predictions, outcomes
+and performance verbs are in bot/commands/modelperf.py.
 `alias` never moves an alias by itself: like the chat tool it creates a pending approval
 (preview: current holder, target, metric diff, drift status of the target) that an
 on-call engineer grants with `opsbot approve ID`. `drift --json` prints exactly
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cli import CliError
 from bot.commands.common import approval_card, print_json, request_approval, run_tool
 from bot.commands.deps import bind, model_commands
+from bot.commands.modelperf import register_performance
 
 if TYPE_CHECKING:
     from bot.commands.deps import ModelCommands
@@ -103,6 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=bind(cmd_history, model_commands))
+    register_performance(verbs)
 
 
 def _data_arguments(p: argparse.ArgumentParser, required: bool) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tools.changes.store import ChangeStore
     from tools.llmops.scores import ScoreStore
     from tools.llmops.store import SpanStore
+    from tools.modelperf.intake import Intake
     from tools.prompts.serving import PromptServer
 
 
@@ -29,3 +30,4 @@ class HttpDeps:
     changes: Callable[[], ChangeStore]  # `POST /events/change`
     llm_spans: Callable[[], SpanStore]  # `POST /v1/traces`
     llm_scores: Callable[[], ScoreStore]  # `POST /scores`
+    model_intake: Callable[[], Intake]  # `POST /models/{name}/predictions|outcomes`

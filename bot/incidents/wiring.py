@@ -150,6 +150,16 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
             min_interval=float(s.drift_check_interval_seconds),
         )
     )
+    from bot.monitors.model_performance import ModelPerformanceMonitor
+    from bot.monitors.model_performance import checks_in_child as performance_checks
+
+    monitors.append(
+        ModelPerformanceMonitor(
+            lambda: runtime.model_perf.store.count() > 0,
+            lambda: performance_checks(runtime.child_settings()),
+            min_interval=float(s.modelperf_check_interval_seconds),
+        )
+    )
     retention = max(timedelta(hours=2), timedelta(seconds=40 * s.check_interval_seconds))
     return MonitorSuite(monitors, store, retention, sustain=s.monitor_sustain_samples)
 

@@ -103,6 +103,16 @@ def candidates(
         if for_model or alertname in pipeline.alerts:
             why = f"retrain {model}" if for_model else f"configured for {alertname}"
             found.append(Suggestion("trigger_pipeline", {"pipeline": name}, why))
+    retrain = labels.get("pipeline")  # MODEL_RETRAIN_PIPELINES (tools/modelperf/findings.py)
+    offered = {s.params.get("pipeline") for s in found if s.action == "trigger_pipeline"}
+    if retrain and retrain not in offered and "trigger_pipeline" in catalogue.names():
+        found.append(
+            Suggestion(
+                "trigger_pipeline",
+                {"pipeline": retrain},
+                f"retrain {model}: run the {retrain} pipeline",
+            )
+        )
     prompt = labels.get("prompt")
     if alertname == "PromptRegression" and prompt:
         found.append(

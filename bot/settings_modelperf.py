@@ -1,0 +1,70 @@
+"""The model performance settings (`POST /models/{name}/predictions|outcomes`, tools/modelperf,
+the `model_performance` monitor), kept here so that `bot/settings.py` stays one readable page;
+`Settings` inherits them."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode
+
+
+class ModelPerfSettings(BaseSettings):
+    # POST /models/{name}/predictions and /outcomes; off while unset
+    modelperf_token: SecretStr | None = Field(default=None, validation_alias="MODELPERF_TOKEN")
+    # rows received longer ago than this are deleted (a bounded delete at intake), and at
+    # most this many kept
+    modelperf_retention_days: int = Field(
+        default=90, ge=1, le=3650, validation_alias="MODELPERF_RETENTION_DAYS"
+    )
+    modelperf_max_rows: int = Field(
+        default=2_000_000, ge=1000, le=1_000_000_000, validation_alias="MODELPERF_MAX_ROWS"
+    )
+    # the windows performance is reported over, and the reference period (a version's first
+    # predictions) the estimators are fitted on: 30m, 2h, 7d
+    modelperf_window: str = Field(default="1d", validation_alias="MODELPERF_WINDOW")
+    modelperf_reference: str = Field(default="7d", validation_alias="MODELPERF_REFERENCE")
+    # outcomes a window needs before its realised figures count
+    modelperf_min_outcomes: int = Field(
+        default=100, ge=10, le=1_000_000, validation_alias="MODELPERF_MIN_OUTCOMES"
+    )
+    # relative margin past the reference before a window is a drop (0.05 = 5%)
+    modelperf_tolerance: float = Field(
+        default=0.05, ge=0.0, le=1.0, validation_alias="MODELPERF_TOLERANCE"
+    )
+    # seconds between two performance checks of the monitor
+    modelperf_check_interval_seconds: int = Field(
+        default=3600, ge=1, le=86400, validation_alias="MODELPERF_CHECK_INTERVAL_SECONDS"
+    )
+    # JSON {"model": "pipeline"}: the `trigger_pipeline` target suggested with a drop
+    model_retrain_pipelines: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, validation_alias="MODEL_RETRAIN_PIPELINES"
+    )
+
+    @field_validator("modelperf_window", "modelperf_reference")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        from core.clock import parse_window
+        from core.errors import Invalid
+
+        try:
+            parse_window(value)
+        except Invalid as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("model_retrain_pipelines", mode="before")
+    @classmethod
+    def _pipelines(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError as exc:
+                raise ValueError(f"not JSON: {exc}") from None
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+        ):
+            raise ValueError('must be a JSON object {"model": "pipeline name"}')
+        return value
