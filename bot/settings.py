@@ -4,10 +4,9 @@ Every name here is documented in `.env.example`; users and tests rely on them. A
 raises `SettingsError` naming the variable and what is allowed, so the CLI can exit non-zero
 with one clear line instead of a traceback.
 
-It is one flat `Settings` class, a list of environment variables with their defaults and
-validators, read top to bottom beside `.env.example`, and its loading. Warnings for names
-that look like settings but are not are in `settings_check.py`, how list and mapping values
-are written in `settings_values.py`.
+One flat `Settings` class (with the areas' mixins, `settings_llm.py`...): the variables with
+defaults and validators, read beside `.env.example`, and its loading. Names that look like
+settings but are not: `settings_check.py`; list and mapping values: `settings_values.py`.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.settings_llm import LlmOpsSettings
+from bot.settings_maintenance import MaintenanceSettings
 from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
 
@@ -38,7 +38,7 @@ class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 
-class Settings(LlmOpsSettings):
+class Settings(LlmOpsSettings, MaintenanceSettings):
     """All of opsbot's configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(

@@ -10,6 +10,12 @@ output can never cause a re-post.
 This module is the engine's public API; its parts: the write primitives (transactions,
 timeline events, effects) in `writes.py`, open/update/reopen in `upsert.py`, announcing
 suggested actions in `announce.py`, the vocabulary in `spec.py`.
+
+Maintenance windows: `upsert` asks the `Suppressor` first. A finding an active window covers
+opens nothing ("suppressed", no id; the window has recorded it). An incident already open
+for it is kept and updated, but snoozed until the window ends ("maintenance #N"): no thread
+notes, and a card not posted yet stays unposted; `release_window` ends that snooze at once
+when the window is ended early. Once the window is over, the next finding opens as usual.
 """
 
 from __future__ import annotations
@@ -35,13 +41,15 @@ from bot.incidents.spec import (
     IncidentSpec,
     Merge,
     NullListener,
+    Suppressor,
+    WindowHit,
 )
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.incidents.untrusted import flagged_spec
 from bot.incidents.upsert import Upsert
 from bot.incidents.writes import SYSTEM, Effects, IncidentWriter
 from bot.storage.db import session
-from core.clock import iso, utcnow
+from core.clock import as_utc, iso, utcnow
 from core.incidents import Finding
 
 __all__ = ["LIST_STATUSES", "SYSTEM", "IncidentEngine"]
@@ -63,8 +71,10 @@ class IncidentEngine:
         config: EngineConfig | None = None,
         listener: EngineListener | None = None,
         clock: Callable[[], datetime] = utcnow,
+        suppressor: Suppressor | None = None,
     ) -> None:
         self.db = db
+        self.suppressor = suppressor
         self.config = config or EngineConfig()
         self.clock = clock
         self.writer = IncidentWriter(db, listener or NullListener(), clock)
@@ -75,7 +85,7 @@ class IncidentEngine:
         return self.writer.listener
 
     # ---------------------------------------------------------------- observe
-    def observe(self, finding: Finding, event_hash: str) -> tuple[int, str]:
+    def observe(self, finding: Finding, event_hash: str) -> tuple[int | None, str]:
         """Record that a monitor saw `finding` now. Returns (incident id, change); a finding
         with an alert `identity` (Prometheus's alerts) that another open incident already
         owns is recorded there: (that incident's id, "sighted")."""
@@ -95,8 +105,9 @@ class IncidentEngine:
         event_hash: str,
         merge: Merge | None = None,
         claim: Claim | None = None,
-    ) -> tuple[int, str]:
-        """Open, update or reopen the incident for `spec.fingerprint`.
+    ) -> tuple[int | None, str]:
+        """Open, update or reopen the incident for `spec.fingerprint` (unless a maintenance
+        window holds it back: (None, "suppressed")).
 
         `merge(db, row, first)` folds extra detail into the row (Alertmanager group members);
         it returns a `Merged`: whether that was a significant change, and the timeline event
@@ -110,6 +121,10 @@ class IncidentEngine:
             return duplicate, "duplicate"
         spec = redacted_spec(spec)  # secrets in alerts are never stored, posted or triaged
         spec = flagged_spec(spec)  # instruction-like alert text is kept, with a warning
+        if self.suppressor is not None:
+            hit = self.suppressor(spec.fingerprint, spec.label_sets(), spec.title, self.clock())
+            if hit is not None and self._hold_for_window(spec.fingerprint, hit) is None:
+                return None, "suppressed"
         for _attempt in range(5):
             effects = Effects()
             with self.writer.tx() as db:
@@ -137,6 +152,47 @@ class IncidentEngine:
                 .returning(table.c.id)
             ).first()
         return int(found[0]) if found is not None else None
+
+    def _hold_for_window(self, fingerprint: str, hit: WindowHit) -> int | None:
+        """Snooze the open incident of `fingerprint` until the window ends (once: a longer
+        snooze is kept); its id, or None when none is open."""
+        effects = Effects()
+        with self.writer.tx() as db:
+            row = self.writer.open_row(db, fingerprint)
+            if row is None:
+                return None
+            assert row.id is not None
+            until = hit.ends_at
+            current = row.snoozed_until
+            if current is None or as_utc(current) < until:
+                row.snoozed_until = until
+                row.snoozed_by = f"maintenance #{hit.window_id}"
+                text = (
+                    f"Inside maintenance window #{hit.window_id} until {iso(until)}: kept open, "
+                    "but no thread notes or pages until it ends"
+                )
+                self.writer.event(db, row, "maintenance", text, data={"window": hit.window_id})
+                self.writer.touch(row, effects)
+                db.add(row)
+            db.commit()
+            incident_id = row.id
+        self.writer.emit(effects)
+        return incident_id
+
+    def release_window(self, window_id: int) -> list[int]:
+        """A window ended early: end the snoozes it set now (`end_snoozes` says so)."""
+        now = self.clock()
+        with self.writer.tx() as db:
+            rows = db.exec(
+                select(Incident)
+                .where(Incident.snoozed_by == f"maintenance #{window_id}")
+                .where(col(Incident.snoozed_until) > now)
+            ).all()
+            for row in rows:
+                row.snoozed_until = now
+                db.add(row)
+            db.commit()
+        return self.end_snoozes() if rows else []
 
     # ---------------------------------------------------------------- clearing
     def clear_checked(self, checked: Iterable[str], firing: set[str]) -> list[tuple[int, str]]:

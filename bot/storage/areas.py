@@ -21,6 +21,7 @@ from tools.anomaly import schema as anomaly_schema
 from tools.changes import schema as changes_schema
 from tools.llmops import schema as llmops_schema
 from tools.logs import schema as logs_schema
+from tools.maintenance import schema as maintenance_schema
 from tools.oncall import schema as oncall_schema
 from tools.prompts import schema as prompts_schema
 from tools.registry import schema as registry_schema
@@ -45,6 +46,7 @@ AREAS: tuple[SchemaArea, ...] = (
     logs_schema,
     llmops_schema,
     oncall_schema,
+    maintenance_schema,
 )
 
 
