@@ -473,6 +473,7 @@ class Runtime:
             agent=lambda: self.agent,
             toolbox=self.toolbox,
             dedupe=EventDeduper(self.engine),
+            maintenance=lambda: self.maintenance,
         )
 
     def http_deps(self) -> HttpDeps:

@@ -235,8 +235,21 @@ class SlackFrontEnd:
 
         private = PrivateAnswers(self.deps.agent, self.outbox, self.signer)
         return OpsCommand(
-            self.deps.agent, self.deps.toolbox, self.conversations, self.pool, private
+            self.deps.agent,
+            self.deps.toolbox,
+            self.conversations,
+            self.pool,
+            private,
+            maintenance=self.maintenance_modal,
         )
+
+    @cached_property
+    def maintenance_modal(self) -> Any:
+        """`/ops maintenance` (None when this process offers no maintenance windows)."""
+        from bot.slack.maintenance import MaintenanceModal
+
+        factory = self.deps.maintenance
+        return MaintenanceModal(factory, self.client, self.outbox) if factory else None
 
     @cached_property
     def share_clicks(self) -> Any:

@@ -2,7 +2,7 @@
 
 `/ops help` is answered in the ack itself. Lookups (`health`, `incidents`, `models`,
 `prompts`, `search …`, `oncall [schedule]`) are acked at once and answered ephemerally: they are for the person
-asking. Anything else is a question for the agent, answered privately too (`private.py`:
+asking. `maintenance` opens the maintenance-window modal (bot/slack/maintenance.py). Anything else is a question for the agent, answered privately too (`private.py`:
 nothing about the question appears in the channel), with a "Share in channel" button.
 `/ops share <question>` (or `--share`) asks in the channel instead: the question is posted
 as a message and the answer goes in its thread, so follow-ups in that thread keep the context
@@ -38,6 +38,7 @@ HELP = """*opsbot* — `/ops` commands:
 • `/ops prompts` — prompts and their labels
 • `/ops search <words>` — search the runbooks
 • `/ops oncall [schedule]` — who is on call now and next
+• `/ops maintenance` — create a maintenance window (alerts it matches do not page)
 • `/ops <question>` — ask the agent; only you see the answer, with a *Share in channel* button
 • `/ops share <question>` — ask in the channel; the answer is posted in a thread
 • `/ops help` — this text
@@ -73,12 +74,14 @@ class OpsCommand:
         conversations: Conversations,
         pool: Executor,
         private: PrivateAnswers,
+        maintenance: Any = None,
     ) -> None:
         self._agent = agent  # built on first use
         self.toolbox = toolbox
         self.conversations = conversations
         self.pool = pool
         self.private = private
+        self.maintenance = maintenance  # a MaintenanceModal, or None
 
     def handle(self, ack: Callable[..., Any], body: dict[str, Any], respond: Any) -> None:
         """Bolt listener body: ack within milliseconds, do the work on the pool."""
@@ -99,7 +102,9 @@ class OpsCommand:
             ack(text=SHARE_USAGE, response_type="ephemeral")
             return
         ack()
-        if word in LOOKUPS:
+        if word == "maintenance" and self.maintenance is not None:
+            self.pool.submit(self.maintenance.open, body, respond)
+        elif word in LOOKUPS:
             self.pool.submit(self._lookup, LOOKUPS[word], rest.strip(), body, respond)
         elif word in SHARE_WORDS:
             self.pool.submit(self._ask, rest.strip(), body, respond)

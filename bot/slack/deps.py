@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.approvals import ApprovalFlow, ApprovalService
+    from bot.maintenance import MaintenanceService
     from bot.settings import Settings
     from bot.slack.dedupe import EventDedupe
     from graphs.port import AgentPort
@@ -27,3 +28,5 @@ class SlackDeps:
     agent: Callable[[], AgentPort]
     toolbox: Toolbox  # the `/ops` lookups
     dedupe: EventDedupe
+    # `/ops maintenance` and its modal (bot/slack/maintenance.py); None: not offered
+    maintenance: Callable[[], MaintenanceService] | None = None
