@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--tz", default="UTC", help="zone of times without an offset (UTC)")
     add.add_argument("--reason", required=True, help="what is being worked on")
     add.add_argument("--json", action="store_true")
-    add.set_defaults(handler=bind(cmd_add, maintenance_commands))
+    # console_mode: the terminal user is known to the approvers' check (CLI_USERS)
+    add.set_defaults(handler=bind(cmd_add, maintenance_commands), console_mode=True)
 
     listing = verbs.add_parser("list", help="active and upcoming windows (or --state)")
     listing.add_argument("--state", choices=STATES, default="current")
@@ -61,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     stop = verbs.add_parser("end", help="end a window now (an upcoming one is cancelled)")
     stop.add_argument("id", type=int)
     stop.add_argument("--json", action="store_true")
-    stop.set_defaults(handler=bind(cmd_end, maintenance_commands))
+    stop.set_defaults(handler=bind(cmd_end, maintenance_commands), console_mode=True)
 
 
 def cmd_add(args: argparse.Namespace, deps: MaintenanceCommands) -> int:
