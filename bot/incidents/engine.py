@@ -11,11 +11,9 @@ This module is the engine's public API; its parts: the write primitives (transac
 timeline events, effects) in `writes.py`, open/update/reopen in `upsert.py`, announcing
 suggested actions in `announce.py`, the vocabulary in `spec.py`.
 
-Maintenance windows: `upsert` asks the `Suppressor` first. A finding an active window covers
-opens nothing ("suppressed", no id; the window has recorded it). An incident already open
-for it is kept and updated, but snoozed until the window ends ("maintenance #N"): no thread
-notes, and a card not posted yet stays unposted; `release_window` ends that snooze at once
-when the window is ended early. Once the window is over, the next finding opens as usual.
+Maintenance windows: `upsert` asks the `Suppressor` first (`windows.py`): a finding an
+active window covers opens nothing ("suppressed", no id), an incident already open for it is
+kept but snoozed until the window ends.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.incidents import identity
+from bot.incidents import identity, windows
 from bot.incidents.announce import sync_approvals
 from bot.incidents.identity import Claim
 from bot.incidents.model import ACKNOWLEDGED, OPEN, RESOLVED
@@ -42,14 +40,13 @@ from bot.incidents.spec import (
     Merge,
     NullListener,
     Suppressor,
-    WindowHit,
 )
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.incidents.untrusted import flagged_spec
 from bot.incidents.upsert import Upsert
 from bot.incidents.writes import SYSTEM, Effects, IncidentWriter
 from bot.storage.db import session
-from core.clock import as_utc, iso, utcnow
+from core.clock import iso, utcnow
 from core.incidents import Finding
 
 __all__ = ["LIST_STATUSES", "SYSTEM", "IncidentEngine"]
@@ -121,10 +118,8 @@ class IncidentEngine:
             return duplicate, "duplicate"
         spec = redacted_spec(spec)  # secrets in alerts are never stored, posted or triaged
         spec = flagged_spec(spec)  # instruction-like alert text is kept, with a warning
-        if self.suppressor is not None:
-            hit = self.suppressor(spec.fingerprint, spec.label_sets(), spec.title, self.clock())
-            if hit is not None and self._hold_for_window(spec.fingerprint, hit) is None:
-                return None, "suppressed"
+        if windows.held_back(self.writer, self.suppressor, spec):
+            return None, "suppressed"
         for _attempt in range(5):
             effects = Effects()
             with self.writer.tx() as db:
@@ -153,46 +148,9 @@ class IncidentEngine:
             ).first()
         return int(found[0]) if found is not None else None
 
-    def _hold_for_window(self, fingerprint: str, hit: WindowHit) -> int | None:
-        """Snooze the open incident of `fingerprint` until the window ends (once: a longer
-        snooze is kept); its id, or None when none is open."""
-        effects = Effects()
-        with self.writer.tx() as db:
-            row = self.writer.open_row(db, fingerprint)
-            if row is None:
-                return None
-            assert row.id is not None
-            until = hit.ends_at
-            current = row.snoozed_until
-            if current is None or as_utc(current) < until:
-                row.snoozed_until = until
-                row.snoozed_by = f"maintenance #{hit.window_id}"
-                text = (
-                    f"Inside maintenance window #{hit.window_id} until {iso(until)}: kept open, "
-                    "but no thread notes or pages until it ends"
-                )
-                self.writer.event(db, row, "maintenance", text, data={"window": hit.window_id})
-                self.writer.touch(row, effects)
-                db.add(row)
-            db.commit()
-            incident_id = row.id
-        self.writer.emit(effects)
-        return incident_id
-
     def release_window(self, window_id: int) -> list[int]:
         """A window ended early: end the snoozes it set now (`end_snoozes` says so)."""
-        now = self.clock()
-        with self.writer.tx() as db:
-            rows = db.exec(
-                select(Incident)
-                .where(Incident.snoozed_by == f"maintenance #{window_id}")
-                .where(col(Incident.snoozed_until) > now)
-            ).all()
-            for row in rows:
-                row.snoozed_until = now
-                db.add(row)
-            db.commit()
-        return self.end_snoozes() if rows else []
+        return self.end_snoozes() if windows.release(self.writer, window_id) else []
 
     # ---------------------------------------------------------------- clearing
     def clear_checked(self, checked: Iterable[str], firing: set[str]) -> list[tuple[int, str]]:
