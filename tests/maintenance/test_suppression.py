@@ -124,14 +124,15 @@ def test_a_finding_still_present_after_the_window_opens_at_the_next_check(
     try:
         incidents = built.runtime.incidents
         incidents.disable_triage()
-        window = _window(built, "monitor=host", 'alertname=~"HostDisk.*"', minutes=0.05)
+        # every host finding (the disk over 1%; the CPU too when the machine is busy)
+        window = _window(built, "monitor=host", minutes=0.05)
         first = incidents.run_checks(only={"host"})
-        assert first.findings and first.changes == []  # seen, held back
-        assert incidents.engine.list("all") == []
+        assert any(f.alertname == "HostDiskFull" for f in first.findings)
+        assert first.changes == [] and incidents.engine.list("all") == []  # seen, held back
         assert built.runtime.maintenance.store.counts([window.id])[window.id][0] >= 1
         time.sleep(max(0.0, (window.ends_at - utcnow()).total_seconds()) + 0.2)
         after = incidents.run_checks(only={"host"})
         assert "opened" in [change for _, change in after.changes]
-        assert incidents.engine.list("open")
+        assert "HostDiskFull" in [row.alertname for row in incidents.engine.list("open")]
     finally:
         built.close()
