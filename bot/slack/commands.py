@@ -38,7 +38,7 @@ HELP = """*opsbot* — `/ops` commands:
 • `/ops prompts` — prompts and their labels
 • `/ops search <words>` — search the runbooks
 • `/ops oncall [schedule]` — who is on call now and next
-• `/ops maintenance` — create a maintenance window (alerts it matches do not page)
+• `/ops maintenance [list | end ID]` — create (a form), list or end maintenance windows
 • `/ops <question>` — ask the agent; only you see the answer, with a *Share in channel* button
 • `/ops share <question>` — ask in the channel; the answer is posted in a thread
 • `/ops help` — this text
@@ -64,6 +64,7 @@ LOOKUPS: dict[str, Lookup] = {
     "search": Lookup("search_runbooks", "runbook search", lambda q: {"query": q, "k": 3}),
     "oncall": Lookup("who_is_on_call", "on call", lambda q: {"schedule": q} if q else {}),
 }
+MAINTENANCE_LIST = Lookup("maintenance_windows", "maintenance windows", lambda _: {})
 
 
 class OpsCommand:
@@ -102,8 +103,10 @@ class OpsCommand:
             ack(text=SHARE_USAGE, response_type="ephemeral")
             return
         ack()
-        if word == "maintenance" and self.maintenance is not None:
-            self.pool.submit(self.maintenance.open, body, respond)
+        if word == "maintenance" and rest.strip().lower() in ("list", "ls"):
+            self.pool.submit(self._lookup, MAINTENANCE_LIST, "", body, respond)
+        elif word == "maintenance" and self.maintenance is not None:
+            self.pool.submit(self.maintenance.command, rest.strip(), body, respond)
         elif word in LOOKUPS:
             self.pool.submit(self._lookup, LOOKUPS[word], rest.strip(), body, respond)
         elif word in SHARE_WORDS:

@@ -1,4 +1,5 @@
-"""`/ops maintenance`: a modal that creates a maintenance window.
+"""`/ops maintenance`: a modal that creates a maintenance window; `/ops maintenance end ID`
+ends one (`/ops maintenance list` is the maintenance_windows lookup: bot/slack/commands.py).
 
 The command opens the modal with the command's `trigger_id` (`views.open`; it is valid for
 3 seconds and once) after checking that the person may create windows (the on-call
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.slack.outbox import Outbox, slack_error
 from core.clock import parse_window
-from core.errors import Invalid, Refused
+from core.errors import Invalid, Refused, UserError
 from tools.maintenance.matcher import describe, is_catch_all, parse_matchers
 from tools.maintenance.store import MAX_REASON
 
@@ -34,6 +35,7 @@ CALLBACK_ID = "maintenance_window"
 MATCHERS, DURATION, REASON, CONFIRM = "matchers", "duration", "reason", "match_all"
 VALUE = "value"  # the action_id of every input
 EVERYTHING = "everything"
+USAGE = "Usage: /ops maintenance (a form for a new window), /ops maintenance list, /ops maintenance end ID"
 
 
 def _text(text: str) -> dict[str, Any]:
@@ -118,6 +120,24 @@ class MaintenanceModal:
     service: Callable[[], MaintenanceService]
     client: Any
     outbox: Outbox
+
+    def command(self, rest: str, body: dict[str, Any], respond: Callable[..., Any]) -> None:
+        """`/ops maintenance [end ID]`, after the command's ack."""
+        verb, _, arg = rest.partition(" ")
+        if not verb:
+            self.open(body, respond)
+            return
+        if verb.lower() != "end" or not arg.strip().lstrip("#").isdigit():
+            respond(text=USAGE, response_type="ephemeral")
+            return
+        user = str(body.get("user_id") or "")
+        try:
+            service = self.service()
+            window = service.end(int(arg.strip().lstrip("#")), user=user, via="slack")
+            text = f"Ended maintenance window {window.summary(service.store.clock())}"
+        except UserError as exc:
+            text = f"⚠️ {exc}"
+        respond(text=text, response_type="ephemeral")
 
     def open(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:
         """After the command's ack: refuse, or open the modal."""

@@ -74,3 +74,13 @@ def test_too_many_matchers_and_too_long_values_are_refused() -> None:
         parse_matchers([f"l{i}=x" for i in range(21)])
     with pytest.raises(Invalid, match="longer than 1000"):
         parse_matcher("service=" + "a" * 1001)
+
+
+def test_an_alertmanager_selector_is_read_as_its_matchers() -> None:
+    found = parse_matchers(['{service="api", alertname=~"Disk.*"}', "host=web-1"])
+    assert [str(m) for m in found] == ['service="api"', 'alertname=~"Disk.*"', 'host="web-1"']
+    quoted = parse_matchers(['{summary="a, \\"b\\", c", env!=prod}'])
+    assert [(m.name, m.value) for m in quoted] == [("summary", 'a, "b", c'), ("env", "prod")]
+    with pytest.raises(Invalid, match="unbalanced quote"):
+        parse_matchers(['{service="api}'])
+    assert parse_matchers(["{}"]) == []

@@ -165,3 +165,45 @@ def test_the_emulator_refuses_what_slack_refuses(stack: Stack) -> None:
     ]
     with pytest.raises(Exception, match="invalid_arguments"):
         client.views_open(trigger_id="3.4.cd", view=inputs)
+
+
+def _ops(stack: Stack, text: str, key: str, user: str = ONCALL) -> dict[str, Any]:
+    emu = stack.emulator
+    acked = stack.sender.form(slash_body(text, response_url=emu.response_url(key), user=user))
+    assert acked.status_code == 200 and not acked.content
+    return dict(
+        emu.wait_for(lambda: [r for r in emu.responses if r["key"] == key], 30, what=key)[0]
+    )
+
+
+def test_list_and_end_from_slack(stack: Stack) -> None:
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from tools.maintenance.matcher import parse_matchers
+
+    now = utcnow()
+    window = stack.runtime.maintenance.add(
+        parse_matchers(["service=api"]),
+        now,
+        now + timedelta(hours=1),
+        "db upgrade",
+        user=ONCALL,
+        via="cli",
+    )
+    listed = _ops(stack, "maintenance list", "list", user="W111")  # reading is for anyone
+    assert '#1 [active] service="api"' in str(listed["blocks"]) and "db upgrade" in str(
+        listed["blocks"]
+    )
+    refused = _ops(stack, f"maintenance end {window.id}", "refused", user="W111")
+    assert "only on-call engineers can create or end maintenance windows" in refused["text"]
+    usage = _ops(stack, "maintenance stop 1", "usage")
+    assert usage["text"].startswith("Usage: /ops maintenance")
+    ended = _ops(stack, f"maintenance end #{window.id}", "end")
+    assert ended["text"].startswith("Ended maintenance window #1 [ended]")
+    again = _ops(stack, f"maintenance end {window.id}", "again")
+    assert "maintenance window #1 has already ended" in again["text"]
+    missing = _ops(stack, "maintenance end 42", "missing")
+    assert "no maintenance window #42" in missing["text"]
+    [audit] = stack.runtime.audit.recent(action="maintenance_end")
+    assert (audit.actor, audit.via) == (ONCALL, "slack")

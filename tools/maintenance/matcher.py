@@ -4,7 +4,8 @@
 anchored at both ends (`Disk.*` matches `DiskFull`, not `HostDiskFull`), a label the alert
 lacks has the empty value (so `team=""` matches alerts without a `team` label and `team!=""`
 those with one), and a window matches an alert when every one of its matchers does. A value
-may be double-quoted (`alertname=~"Disk.*"`, with backslash escapes) or bare. Regexes are
+may be double-quoted (`alertname=~"Disk.*"`, with backslash escapes) or bare; a whole selector
+`{service="api", alertname=~"Disk.*"}` (Alertmanager's and amtool's form) is read too. Regexes are
 Python's `re` (Alertmanager uses Go's RE2: the everyday syntax is the same; a Python-only
 construct such as a back-reference is accepted here).
 
@@ -98,9 +99,41 @@ def parse_matcher(text: str) -> Matcher:
     return Matcher.make(name, op, _unquote(value))
 
 
+def _selector(text: str) -> list[str]:
+    """The matchers of an Alertmanager selector `{a="b", c=~"d"}`: split at the commas outside
+    double quotes (a bare value cannot hold a comma there)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in text.strip()[1:-1]:
+        if char == "," and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+    if quoted:
+        raise Invalid(f"unbalanced quote in {text.strip()}")
+    parts.append("".join(current))
+    return [p for p in parts if p.strip()]
+
+
 def parse_matchers(texts: Iterable[str]) -> list[Matcher]:
-    """Each non-empty text as a matcher (at most MAX_MATCHERS), or Invalid for the first bad one."""
-    matchers = [parse_matcher(t) for t in texts if t.strip()]
+    """Each non-empty text as a matcher, or as an Alertmanager selector `{a="b", c=~"d"}` of
+    several (at most MAX_MATCHERS in all); Invalid for the first bad one."""
+    items: list[str] = []
+    for text in texts:
+        stripped = text.strip()
+        if stripped.startswith("{") and stripped.endswith("}"):
+            items.extend(_selector(stripped))
+        elif stripped:
+            items.append(stripped)
+    matchers = [parse_matcher(t) for t in items]
     if len(matchers) > MAX_MATCHERS:
         raise Invalid(f"{len(matchers)} matchers; a window takes at most {MAX_MATCHERS}")
     return matchers
