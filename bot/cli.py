@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "bot.commands.changes",
     "bot.commands.llm",
     "bot.commands.oncall",
+    "bot.commands.maintenance",
     "bot.commands.logs",
     "bot.commands.evals",
 ]

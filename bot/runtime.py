@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from bot.console import ConsoleDeps
     from bot.http.deps import HttpDeps
     from bot.incidents.service import IncidentService
+    from bot.maintenance import MaintenanceService
     from bot.scheduler import PeriodicJob, SchedulerDeps
     from bot.slack.app import SlackFrontEnd
     from bot.slack.deps import SlackDeps
@@ -220,6 +221,19 @@ class Runtime:
         return model_jobs(self)
 
     @cached_property
+    def maintenance(self) -> MaintenanceService:
+        """Maintenance windows (tools/maintenance), made and ended through bot/maintenance.py."""
+        from datetime import timedelta
+
+        from bot.maintenance import MaintenanceService
+        from tools.maintenance.store import MaintenanceStore
+
+        hours = timedelta(hours=self.settings.maintenance_max_hours)
+        release = lambda window_id: self.incidents.engine.release_window(window_id)  # noqa: E731
+        store = MaintenanceStore(self.engine, max_length=hours)
+        return MaintenanceService(store, lambda: self.approvals, lambda: self.audit, release)
+
+    @cached_property
     def anomaly_states(self) -> DetectorStates:
         """Each watched series' stored detector (tools/anomaly; bot/monitors/anomaly.py)."""
         from tools.anomaly.detector import DetectorConfig
@@ -393,6 +407,7 @@ class Runtime:
         from tools.infra.tools import build_infra_tools
         from tools.llmops.tools import build_llmops_tools
         from tools.logs.tools import build_log_tools
+        from tools.maintenance.tools import build_maintenance_tools
         from tools.modelperf.tools import build_modelperf_tools
         from tools.oncall.tools import build_oncall_tools
         from tools.prompts.tools import build_prompt_tools
@@ -413,6 +428,7 @@ class Runtime:
             ),
             lambda: build_oncall_tools(self.oncall),
             lambda: build_modelperf_tools(self.model_perf),
+            lambda: build_maintenance_tools(self.maintenance.store),
             lambda: build_anomaly_tools(self.anomaly_states, tuple(self.settings.anomaly_series)),
             lambda: build_log_tools(
                 tuple(self.settings.log_sources), self.settings.log_journal_dir, self._loki()
@@ -534,6 +550,7 @@ class Runtime:
             dedupe=EventDeduper(self.engine),
             scores=lambda: self.llm_scores,
             swaps=SwapStore(self.engine, self.oncall),
+            maintenance=lambda: self.maintenance,
         )
 
     def http_deps(self) -> HttpDeps:

@@ -20,11 +20,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import ErrorDetails
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from bot.settings_incidents import IncidentSettings
-from bot.settings_llm import LlmOpsSettings
-from bot.settings_modelperf import ModelPerfSettings
-from bot.settings_oncall import OncallSettings
-from bot.settings_pipelines import PipelineSettings
+from bot.settings_areas import AreaSettings
 from bot.settings_values import split_list, split_mapping
 from core.errors import StartupError
 
@@ -41,9 +37,7 @@ class SettingsError(StartupError):
     """A configuration value is missing or invalid; the message is meant for the operator."""
 
 
-class Settings(
-    OncallSettings, IncidentSettings, LlmOpsSettings, PipelineSettings, ModelPerfSettings
-):
+class Settings(AreaSettings):
     """All of opsbot's configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.approvals import ApprovalFlow, ApprovalService, AuditLogger
     from bot.console import ConsoleDeps
     from bot.incidents.service import IncidentService
+    from bot.maintenance import MaintenanceService
     from bot.runtime import Runtime
     from bot.settings import Settings
     from core.access import Caller
@@ -218,3 +219,16 @@ def oncall_commands(runtime: Runtime) -> OncallCommands:
 def no_deps(runtime: Runtime) -> None:
     """For a command that builds its own workspaces (`opsbot eval`)."""
     return None
+
+
+@dataclass(frozen=True)
+class MaintenanceCommands:
+    """`opsbot maintenance ...`: `list` runs the maintenance_windows tool; `add` and `end` go
+    through the on-call check and the audit (bot/maintenance.py)."""
+
+    service: Callable[[], MaintenanceService]
+    terminal: Terminal
+
+
+def maintenance_commands(runtime: Runtime) -> MaintenanceCommands:
+    return MaintenanceCommands(service=lambda: runtime.maintenance, terminal=terminal(runtime))

@@ -187,6 +187,7 @@ def _spec(payload: AmPayload, firing: list[AmAlert]) -> IncidentSpec:
         summary=summary,
         fields=fields,
         details=details,
+        alerts=[dict(a.labels) for a in firing],
     )
 
 

@@ -10,6 +10,10 @@ output can never cause a re-post.
 This module is the engine's public API; its parts: the write primitives (transactions,
 timeline events, effects) in `writes.py`, open/update/reopen in `upsert.py`, announcing
 suggested actions in `announce.py`, the vocabulary in `spec.py`.
+
+Maintenance windows: `upsert` asks the `Suppressor` first (`windows.py`): a finding an
+active window covers opens nothing ("suppressed", no id), an incident already open for it is
+kept but snoozed until the window ends.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.incidents import identity
+from bot.incidents import identity, windows
 from bot.incidents.announce import sync_approvals
 from bot.incidents.identity import Claim
 from bot.incidents.model import ACKNOWLEDGED, OPEN, RESOLVED
@@ -35,6 +39,7 @@ from bot.incidents.spec import (
     IncidentSpec,
     Merge,
     NullListener,
+    Suppressor,
 )
 from bot.incidents.tables import Incident, IncidentEvent
 from bot.incidents.untrusted import flagged_spec
@@ -63,8 +68,10 @@ class IncidentEngine:
         config: EngineConfig | None = None,
         listener: EngineListener | None = None,
         clock: Callable[[], datetime] = utcnow,
+        suppressor: Suppressor | None = None,
     ) -> None:
         self.db = db
+        self.suppressor = suppressor
         self.config = config or EngineConfig()
         self.clock = clock
         self.writer = IncidentWriter(db, listener or NullListener(), clock)
@@ -75,7 +82,7 @@ class IncidentEngine:
         return self.writer.listener
 
     # ---------------------------------------------------------------- observe
-    def observe(self, finding: Finding, event_hash: str) -> tuple[int, str]:
+    def observe(self, finding: Finding, event_hash: str) -> tuple[int | None, str]:
         """Record that a monitor saw `finding` now. Returns (incident id, change); a finding
         with an alert `identity` (Prometheus's alerts) that another open incident already
         owns is recorded there: (that incident's id, "sighted")."""
@@ -95,8 +102,9 @@ class IncidentEngine:
         event_hash: str,
         merge: Merge | None = None,
         claim: Claim | None = None,
-    ) -> tuple[int, str]:
-        """Open, update or reopen the incident for `spec.fingerprint`.
+    ) -> tuple[int | None, str]:
+        """Open, update or reopen the incident for `spec.fingerprint` (unless a maintenance
+        window holds it back: (None, "suppressed")).
 
         `merge(db, row, first)` folds extra detail into the row (Alertmanager group members);
         it returns a `Merged`: whether that was a significant change, and the timeline event
@@ -110,6 +118,8 @@ class IncidentEngine:
             return duplicate, "duplicate"
         spec = redacted_spec(spec)  # secrets in alerts are never stored, posted or triaged
         spec = flagged_spec(spec)  # instruction-like alert text is kept, with a warning
+        if windows.held_back(self.writer, self.suppressor, spec):
+            return None, "suppressed"
         for _attempt in range(5):
             effects = Effects()
             with self.writer.tx() as db:
@@ -137,6 +147,10 @@ class IncidentEngine:
                 .returning(table.c.id)
             ).first()
         return int(found[0]) if found is not None else None
+
+    def release_window(self, window_id: int) -> list[int]:
+        """A window ended early: end the snoozes it set now (`end_snoozes` says so)."""
+        return self.end_snoozes() if windows.release(self.writer, window_id) else []
 
     # ---------------------------------------------------------------- clearing
     def clear_checked(self, checked: Iterable[str], firing: set[str]) -> list[tuple[int, str]]:

@@ -36,7 +36,7 @@ from bot.incidents.engine import IncidentEngine
 from bot.incidents.heartbeats import HeartbeatStore, split_heartbeats
 from bot.incidents.model import RESOLVED, CycleReport
 from bot.incidents.notify import IncidentOutbox
-from bot.incidents.spec import EngineConfig, IncidentError, event_hash_for_cycle
+from bot.incidents.spec import EngineConfig, IncidentError, Suppressor, event_hash_for_cycle
 from bot.incidents.tables import Incident
 from bot.incidents.triage_actions import request_action_approval
 from bot.incidents.triage_record import is_local, triage_input, triaged
@@ -77,12 +77,15 @@ class IncidentService:
         approvals: Callable[[], ApprovalService] | None = None,
         tool_lookup: Callable[[str], OpsTool | None] | None = None,
         local_host: str | None = None,
+        suppressor: Suppressor | None = None,
     ) -> None:
         import os
 
         self.db = db
         self.config = config or ServiceConfig()
-        self.engine = IncidentEngine(db, self.config.engine or EngineConfig(), listener=self)
+        self.engine = IncidentEngine(
+            db, self.config.engine or EngineConfig(), listener=self, suppressor=suppressor
+        )
         self.outbox = IncidentOutbox(db, self._card_for_row)
         self._monitors = monitors
         self._triage_deps = triage_deps
@@ -153,7 +156,8 @@ class IncidentService:
                 incident_id, change = self.engine.observe(
                     finding, event_hash_for_cycle(finding, slot)
                 )
-                report.changes.append((incident_id, change))
+                if incident_id is not None:  # None: a maintenance window held it back
+                    report.changes.append((incident_id, change))
             except Exception:
                 log.exception("could not record finding %s", finding.alertname)
         report.changes.extend(self.engine.clear_checked(report.checked, firing))

@@ -1,11 +1,13 @@
 """The incident engine's vocabulary: what an incident is about (`IncidentSpec`), its
 settings (`EngineConfig`), who hears of changes (`EngineListener`), its error, what a merge
-returns (`Merged`, `TimelineEvent`), and the event hash of a monitor check."""
+returns (`Merged`, `TimelineEvent`), the maintenance-window port (`Suppressor`), and the
+event hash of a monitor check."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlmodel import Session
@@ -35,6 +37,30 @@ class NullListener:
         pass
 
 
+class WindowHit(Protocol):
+    """A maintenance window covering a finding (tools/maintenance `Hit`)."""
+
+    @property
+    def window_id(self) -> int: ...
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+
+class Suppressor(Protocol):
+    """Asked for every finding before it can open an incident: the active maintenance window
+    that holds it back (having recorded it), or None. Wired by bot/incidents/wiring.py to
+    `tools.maintenance.store.MaintenanceStore.suppress`."""
+
+    def __call__(
+        self,
+        fingerprint: str,
+        label_sets: Sequence[Mapping[str, str]],
+        title: str,
+        now: datetime,
+    ) -> WindowHit | None: ...
+
+
 @dataclass
 class EngineConfig:
     autoresolve_checks: int = 3  # consecutive clear checks before a monitor incident resolves
@@ -61,6 +87,20 @@ class IncidentSpec:
     details: dict[str, Any] = field(default_factory=dict)
     monitor: str | None = None
     runbook: dict[str, Any] | None = None
+    # the label sets of the alerts it is about (an Alertmanager group's firing alerts), for
+    # maintenance windows; empty: the labels with the alertname (`label_sets`)
+    alerts: list[dict[str, str]] = field(default_factory=list)
+
+    def label_sets(self) -> list[dict[str, str]]:
+        """What maintenance windows match: each alert's labels, or the spec's own with its
+        alertname and monitor."""
+        if self.alerts:
+            return [dict(a) for a in self.alerts]
+        labels = {str(k): str(v) for k, v in self.labels.items()}
+        labels.setdefault("alertname", self.alertname)
+        if self.monitor:
+            labels.setdefault("monitor", self.monitor)
+        return [labels]
 
     @classmethod
     def from_finding(cls, finding: Finding) -> IncidentSpec:

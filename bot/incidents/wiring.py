@@ -46,6 +46,7 @@ def build_service(runtime: Runtime, *, background: bool = True) -> IncidentServi
         triage_deps=lambda: triage_deps(runtime),
         approvals=lambda: runtime.approvals,
         tool_lookup=lambda name: runtime.toolbox.get(name),
+        suppressor=runtime.maintenance.store.suppress,
     )
 
 

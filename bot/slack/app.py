@@ -237,7 +237,7 @@ class SlackFrontEnd:
         private = PrivateAnswers(self.deps.agent, self.outbox, self.signer)
         return OpsCommand(
             self.deps.agent, self.deps.toolbox, self.conversations, self.pool, private,
-            self.swap_requests,
+            self.swap_requests, maintenance=self.maintenance_modal,
         )  # fmt: skip
 
     @cached_property
@@ -247,6 +247,14 @@ class SlackFrontEnd:
 
         swaps = self.deps.swaps
         return SwapRequests(swaps, self.outbox, self.signer) if swaps is not None else None
+
+    @cached_property
+    def maintenance_modal(self) -> Any:
+        """`/ops maintenance` (None when this process offers no maintenance windows)."""
+        from bot.slack.maintenance import MaintenanceModal
+
+        factory = self.deps.maintenance
+        return MaintenanceModal(factory, self.client, self.outbox) if factory else None
 
     @cached_property
     def share_clicks(self) -> Any:

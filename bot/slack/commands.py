@@ -2,7 +2,7 @@
 
 `/ops help` is answered in the ack itself. Lookups (`health`, `incidents`, `models`,
 `prompts`, `search …`, `oncall [schedule]`) are acked at once and answered ephemerally: they are for the person
-asking. Anything else is a question for the agent, answered privately too (`private.py`:
+asking. `maintenance` opens the maintenance-window modal (bot/slack/maintenance.py). Anything else is a question for the agent, answered privately too (`private.py`:
 nothing about the question appears in the channel), with a "Share in channel" button.
 `/ops share <question>` (or `--share`) asks in the channel instead: the question is posted
 as a message and the answer goes in its thread, so follow-ups in that thread keep the context
@@ -40,6 +40,7 @@ HELP = """*opsbot* — `/ops` commands:
 • `/ops search <words>` — search the runbooks
 • `/ops oncall [schedule]` — who is on call now and next
 • `/ops oncall swap <schedule> <start> <end> [reason]` — ask someone to take that part of your shift
+• `/ops maintenance [list | end ID]` — create (a form), list or end maintenance windows
 • `/ops <question>` — ask the agent; only you see the answer, with a *Share in channel* button
 • `/ops share <question>` — ask in the channel; the answer is posted in a thread
 • `/ops help` — this text
@@ -65,6 +66,7 @@ LOOKUPS: dict[str, Lookup] = {
     "search": Lookup("search_runbooks", "runbook search", lambda q: {"query": q, "k": 3}),
     "oncall": Lookup("who_is_on_call", "on call", lambda q: {"schedule": q} if q else {}),
 }
+MAINTENANCE_LIST = Lookup("maintenance_windows", "maintenance windows", lambda _: {})
 
 
 class OpsCommand:
@@ -76,6 +78,7 @@ class OpsCommand:
         pool: Executor,
         private: PrivateAnswers,
         swaps: SwapRequests | None = None,
+        maintenance: Any = None,
     ) -> None:
         self._agent = agent  # built on first use
         self.toolbox = toolbox
@@ -83,6 +86,7 @@ class OpsCommand:
         self.pool = pool
         self.private = private
         self.swaps = swaps
+        self.maintenance = maintenance  # a MaintenanceModal, or None
 
     def handle(self, ack: Callable[..., Any], body: dict[str, Any], respond: Any) -> None:
         """Bolt listener body: ack within milliseconds, do the work on the pool."""
@@ -108,7 +112,11 @@ class OpsCommand:
             self.pool.submit(self.swaps.ask, swap_rest.strip(), body, respond)
             return
         ack()
-        if word in LOOKUPS:
+        if word == "maintenance" and rest.strip().lower() in ("list", "ls"):
+            self.pool.submit(self._lookup, MAINTENANCE_LIST, "", body, respond)
+        elif word == "maintenance" and self.maintenance is not None:
+            self.pool.submit(self.maintenance.command, rest.strip(), body, respond)
+        elif word in LOOKUPS:
             self.pool.submit(self._lookup, LOOKUPS[word], rest.strip(), body, respond)
         elif word in SHARE_WORDS:
             self.pool.submit(self._ask, rest.strip(), body, respond)

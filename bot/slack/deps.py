@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.approvals import ApprovalFlow, ApprovalService
+    from bot.maintenance import MaintenanceService
     from bot.settings import Settings
     from bot.slack.dedupe import EventDedupe
     from graphs.port import AgentPort
@@ -31,3 +32,5 @@ class SlackDeps:
     dedupe: EventDedupe
     scores: Callable[[], ScoreStore] | None = None  # the 👍/👎 buttons' votes
     swaps: SwapStore | None = None  # `/ops oncall swap` and its Take button
+    # `/ops maintenance` and its modal (bot/slack/maintenance.py); None: not offered
+    maintenance: Callable[[], MaintenanceService] | None = None

@@ -15,6 +15,7 @@ from bot.slack.approvals import APPROVAL_ACTIONS, INCIDENT_ACTIONS
 from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
 from bot.slack.feedback import FEEDBACK_ACTIONS
+from bot.slack.maintenance import CALLBACK_ID, MATCHERS
 from bot.slack.share import SHARE_ACTION_ID
 from bot.slack.swaps import SWAP_ACTION_ID
 
@@ -104,6 +105,17 @@ def register(app: Any, front: Any) -> None:
             )
             return
         front.pool.submit(clicks.handle, click)
+
+    @app.view(CALLBACK_ID)
+    def on_maintenance(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        modal = front.maintenance_modal
+        try:
+            if modal is None:
+                raise RuntimeError("maintenance windows are not offered by this process")
+            modal.submit(ack, body, view)
+        except Exception:
+            log.exception("maintenance modal submission failed")
+            ack(response_action="errors", errors={MATCHERS: "Sorry, that failed; nothing made"})
 
     @app.event("app_uninstalled")
     @app.event("tokens_revoked")

@@ -21,6 +21,7 @@ from tools.anomaly import schema as anomaly_schema
 from tools.changes import schema as changes_schema
 from tools.llmops import schema as llmops_schema
 from tools.logs import schema as logs_schema
+from tools.maintenance import schema as maintenance_schema
 from tools.modelperf import schema as modelperf_schema
 from tools.oncall import schema as oncall_schema
 from tools.prompts import schema as prompts_schema
@@ -47,6 +48,7 @@ AREAS: tuple[SchemaArea, ...] = (
     llmops_schema,
     oncall_schema,
     modelperf_schema,
+    maintenance_schema,
 )
 
 

@@ -164,4 +164,5 @@ CAPABILITIES = [
     ),
     ("series_anomalies", 'anomalies in the host series ("any anomalies?")'),
     ("who_is_on_call", 'who is on call now and next ("who\'s on call next week?")'),
+    ("maintenance_windows", 'maintenance windows and what they hold back ("any maintenance?")'),
 ]

@@ -26,6 +26,7 @@ from graphs.offline.intents import (
     UPDOWN,
     VERSION_WORDS,
 )
+from graphs.offline.maintenance_reads import maintenance_reads
 from graphs.offline.oncall_reads import oncall_reads
 from graphs.offline.promql import promql_in, range_in, similar_metrics
 from graphs.offline.text import tokens
@@ -106,6 +107,7 @@ class Reads:
         changes = change_reads(low, ents, model, prompt, self._has)
         plan.calls.extend(changes)
         plan.calls.extend(oncall_reads(low, utcnow(), self._has))
+        plan.calls.extend(maintenance_reads(low, self._has))
         # "what changed for bike-demand?" is the change log, not the model's status
         if not any(name == "what_changed" for name, _ in changes):
             self._model_reads(model, prompt, words, ents, plan)

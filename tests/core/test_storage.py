@@ -49,9 +49,9 @@ def test_migrations_create_every_table_and_match_models(database_url, tmp_path) 
     engine = _engine(database_url, tmp_path)
     heads = script_heads()
     assert any(h.startswith("core_") for h in heads)  # the core branch's latest revision
-    assert (
-        len(heads) == 10
-    )  # one per area: core, incidents, prompts, registry, changes, anomaly, logs, llmops, oncall, modelperf
+    # one per area: core, incidents, prompts, registry, changes, anomaly, logs, llmops, oncall,
+    # modelperf, maintenance
+    assert len(heads) == 11
     assert migrate(engine) is True
     assert database_heads(engine) == script_heads()
     assert migrate(engine) is False  # a second start sees the schema current and skips Alembic
@@ -104,6 +104,7 @@ def test_each_area_owns_its_branch_and_keeps_its_revisions() -> None:
     assert [a.BRANCH for a in AREAS] == [
         "core", "incidents", "prompts", "registry", "changes", "anomaly", "logs", "llmops", "oncall",
         "modelperf",
+        "maintenance",
     ]  # fmt: skip
     assert set(scripts.get_heads()) == script_heads()  # the file reader agrees with Alembic
     for area in AREAS:

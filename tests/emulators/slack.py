@@ -19,7 +19,8 @@ check what was posted, in which thread, and when. Switches:
 Other endpoints: `response_url(key)` gives a URL for slash-command / button `response_url`s
 (posts land in `responses`; like Slack's, each takes 5 posts, then answers HTTP 404
 `used_url`, and `expire_response(key)` makes it answer 404 `expired_url`, as after 30 minutes); `files.getUploadURLExternal` hands out `<base>/upload/<file_id>`
-URLs whose uploads land in `uploads`. `SocketModeEmulator` is a WebSocket server that plays
+URLs whose uploads land in `uploads`. `views.open` checks the trigger (format, used once) and
+the modal as Slack does (`view_problems`), and keeps what it opened in `views`. `SocketModeEmulator` is a WebSocket server that plays
 Slack's side of Socket Mode; `apps.connections.open` returns its URL when `socket_url` is set.
 
 Run it alone (manual tries, or benchmarks that keep it out of the measuring process):
@@ -32,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -57,6 +59,15 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTION_ELEMENTS = 25
 MAX_MESSAGE_TEXT = 40_000
 RESPONSE_URL_USES = 5  # posts one response_url accepts (within 30 minutes)
+# modals (https://docs.slack.dev/reference/views/modal-views, the input block and
+# plain_text_input element pages)
+MAX_VIEW_BLOCKS = 100
+MAX_VIEW_TITLE = 24  # also the submit and close buttons
+MAX_PRIVATE_METADATA = 3000
+MAX_LABEL = 2000
+MAX_PLACEHOLDER = 150
+MAX_VIEW_BYTES = 250_000
+TRIGGER_ID = re.compile(r"^\d+\.\d+\.[0-9a-f]+$")  # "132456.7890123.abcdef"
 
 
 @dataclass
@@ -133,6 +144,78 @@ def block_problems(blocks: Any) -> list[str]:
     return problems
 
 
+def _plain_text_problems(value: Any, where: str, limit: int) -> list[str]:
+    if not isinstance(value, dict) or value.get("type") != "plain_text":
+        return [f"{where} must be a plain_text object"]
+    text = str(value.get("text") or "")
+    if not text.strip():
+        return [f"{where} is empty"]
+    if len(text) > limit:
+        return [f"{where} is {len(text)} chars, more than {limit}"]
+    return []
+
+
+def view_problems(view: Any) -> list[str]:
+    """Why `views.open` would answer `invalid_arguments` for this modal (empty: valid)."""
+    if not isinstance(view, dict):
+        return ["view must be a JSON object"]
+    problems: list[str] = []
+    if view.get("type") != "modal":
+        problems.append(f"type must be 'modal', got {view.get('type')!r}")
+    problems.extend(_plain_text_problems(view.get("title"), "title", MAX_VIEW_TITLE))
+    for button in ("submit", "close"):
+        if button in view:
+            problems.extend(_plain_text_problems(view[button], button, MAX_VIEW_TITLE))
+    if len(str(view.get("callback_id", ""))) > MAX_ID:
+        problems.append(f"callback_id longer than {MAX_ID}")
+    if len(str(view.get("private_metadata", ""))) > MAX_PRIVATE_METADATA:
+        problems.append(f"private_metadata longer than {MAX_PRIVATE_METADATA}")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not blocks:
+        return [*problems, "blocks must be a non-empty list"]
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        problems.append(f"{len(blocks)} blocks, more than {MAX_VIEW_BLOCKS}")
+    # a modal takes MAX_VIEW_BLOCKS, a message MAX_BLOCKS: the rest is checked as for a message
+    problems.extend(p for p in block_problems(blocks) if not p.endswith(f"than {MAX_BLOCKS}"))
+    inputs = [b for b in blocks if isinstance(b, dict) and b.get("type") == "input"]
+    if inputs and "submit" not in view:
+        problems.append("a modal with input blocks needs a submit button")
+    ids = [b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("block_id")]
+    if len(ids) != len(set(ids)):
+        problems.append("block_ids must be unique")
+    for index, block in enumerate(blocks):
+        if isinstance(block, dict) and block.get("type") == "input":
+            problems.extend(_input_problems(block, f"blocks[{index}]"))
+    return problems
+
+
+def _input_problems(block: dict[str, Any], where: str) -> list[str]:
+    problems = _plain_text_problems(block.get("label"), f"{where}.label", MAX_LABEL)
+    if "hint" in block:
+        problems.extend(_plain_text_problems(block["hint"], f"{where}.hint", MAX_LABEL))
+    element = block.get("element")
+    if not isinstance(element, dict) or not element.get("type"):
+        return [*problems, f"{where}: an input block needs an element"]
+    if not element.get("action_id"):
+        problems.append(f"{where}.element: action_id is missing")
+    if "placeholder" in element:
+        problems.extend(
+            _plain_text_problems(element["placeholder"], f"{where}.placeholder", MAX_PLACEHOLDER)
+        )
+    if element["type"] == "checkboxes":
+        options = element.get("options") or []
+        if not 1 <= len(options) <= 10:
+            problems.append(f"{where}.element: checkboxes take 1..10 options")
+    elif element["type"] not in (
+        "plain_text_input", "static_select", "multi_static_select", "users_select",
+        "multi_users_select", "conversations_select", "datepicker", "timepicker",
+        "datetimepicker", "radio_buttons", "number_input", "rich_text_input",
+    ):  # fmt: skip
+        problems.append(f"{where}.element: {element['type']!r} is not an input element")
+    problems.extend(_element_problems(element, f"{where}.element"))
+    return problems
+
+
 def _element_problems(element: dict[str, Any], where: str) -> list[str]:
     problems = []
     if element.get("type") == "button":
@@ -182,6 +265,9 @@ class SlackEmulator:
         self._response_uses: dict[str, int] = {}  # response_url key -> posts accepted
         self._expired_responses: set[str] = set()
         self.uploads: dict[str, bytes] = {}
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> the modal as opened
+        self._triggers: set[str] = set()  # trigger_ids already exchanged
+        self._views = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._ts = itertools.count(1)
@@ -492,6 +578,47 @@ class SlackEmulator:
                 }
             )
         return {"files": out}
+
+    def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        trigger = str(params.get("trigger_id") or "")
+        if not trigger:
+            raise SlackApiFailure("invalid_arguments")
+        if not TRIGGER_ID.match(trigger):
+            raise SlackApiFailure("invalid_trigger_id")
+        if trigger in self._triggers:
+            raise SlackApiFailure("exchanged_trigger_id")
+        view = params.get("view")
+        if isinstance(view, str):
+            if len(view.encode()) > MAX_VIEW_BYTES:
+                raise SlackApiFailure("view_too_large")
+            try:
+                view = json.loads(view)
+            except ValueError:
+                raise SlackApiFailure("invalid_arguments") from None
+        if view_problems(view):
+            raise SlackApiFailure("invalid_arguments")
+        self._triggers.add(trigger)
+        view_id = f"V{next(self._views):08d}"
+        opened = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": "modal",
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            **view,
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._ts):08x}",
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": "A111",
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        self.views[view_id] = opened
+        return {"view": opened}
 
     def _m_apps_connections_open(self, _: dict[str, Any]) -> dict[str, Any]:
         if not self.socket_url:

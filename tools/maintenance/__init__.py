@@ -1,0 +1,1 @@
+"""Maintenance windows: matchers, windows, suppressed findings (tools/maintenance)."""
