@@ -1,4 +1,5 @@
-"""Model performance as one service: the intake, a version's report, and the monitor's check.
+"""Model performance as one service: the intake, a version's report, its fairness by segment,
+and the monitor's check.
 
 Which version: the one asked for (3, v3 or an alias), else the one behind the live alias
 (production, else champion), else the newest version that has stored predictions.
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from core.errors import Invalid, NotFound
+from tools.modelperf.fairness import DEFAULT_MIN_GROUP_SIZE, FairnessReport, fairness_from_rows
 from tools.modelperf.intake import Intake, registry_versions
 from tools.modelperf.options import Options
 from tools.modelperf.store import PredictionStore
@@ -58,6 +60,35 @@ class ModelPerf:
         if not stored:
             raise NotFound(f"no predictions of {name} are stored yet")
         return max(stored), None
+
+    def fairness(
+        self,
+        name: str,
+        features: list[str],
+        version: Any = None,
+        since: datetime | None = None,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    ) -> tuple[FairnessReport, int]:
+        """Fairness by segment of `name`'s version (the live one by default) on its stored
+        predictions whose outcomes arrived since `since`, by each of `features` (which the
+        predictions carry); with the version it was computed for."""
+        number, _ = self._version(name, version)
+        rows = [
+            {"actual": r.actual, "prediction": r.prediction, **r.features}
+            for r in self.store.rows(name, since=since, version=number)
+            if r.actual is not None
+        ]
+        if not rows:
+            raise NotFound(f"no outcomes of {name} v{number} have arrived for that period yet")
+        known = set().union(*(r.keys() for r in rows))
+        missing = [f for f in features if f not in known]
+        if missing:
+            raise Invalid(
+                f"the predictions of {name} v{number} carry no feature {', '.join(missing)}; "
+                f"they carry {sorted(known - {'actual', 'prediction'})}"
+            )
+        report = fairness_from_rows(rows, features, min_group_size=min_group_size)
+        return report, number
 
     def report(
         self, name: str, version: Any = None, window: timedelta | None = None
