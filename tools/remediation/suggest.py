@@ -105,7 +105,13 @@ def candidates(
             found.append(Suggestion("trigger_pipeline", {"pipeline": name}, why))
     retrain = labels.get("pipeline")  # MODEL_RETRAIN_PIPELINES (tools/modelperf/findings.py)
     offered = {s.params.get("pipeline") for s in found if s.action == "trigger_pipeline"}
-    if retrain and retrain not in offered and "trigger_pipeline" in catalogue.names():
+    configured = retrain in catalogue.pipelines.pipelines  # PIPELINES names it
+    if (
+        retrain
+        and retrain not in offered
+        and configured
+        and "trigger_pipeline" in catalogue.names()
+    ):
         found.append(
             Suggestion(
                 "trigger_pipeline",
