@@ -10,10 +10,11 @@ import pytest
 
 from bot.settings import SettingsError, load_settings
 from core.clock import utcnow
+from tools.bounded import PRUNE_BATCH
 from tools.llmops.metrics import LlmMetrics, percentile
 from tools.llmops.prices import DEFAULT_PRICES, Price, PriceTable
 from tools.llmops.spans import LlmCall
-from tools.llmops.store import PRUNE_BATCH, SpanStore
+from tools.llmops.store import SpanStore
 
 
 def _call(n: int, *, age: timedelta = timedelta(minutes=5), **fields: Any) -> LlmCall:

@@ -4,7 +4,7 @@ The rows of one batch are written in one transaction: all the valid rows or none
 prediction whose id is already stored for the model is not stored twice (a sender's retry);
 an outcome fills `actual` of a prediction that has none yet. Retention counts from arrival
 (`received_at`), so an import of last year's predictions is not deleted on arrival: every
-`PRUNE_EVERY` writes, rows received longer ago than the retention and the oldest beyond the
+`PRUNE_EVERY` writes (tools/bounded.py), rows received longer ago than the retention and the oldest beyond the
 row cap are deleted, at most `PRUNE_BATCH` per statement.
 """
 
@@ -12,26 +12,22 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from core.clock import as_utc, utcnow
+from tools.bounded import BoundedStore
 from tools.modelperf.rows import Outcome, Prediction
 from tools.modelperf.tables import PredictionRow
 
 log = logging.getLogger(__name__)
 
-PRUNE_EVERY = 50  # writes between two prunes
-PRUNE_BATCH = 5000  # rows one delete statement removes at most
 LOOKUP_CHUNK = 500  # ids per IN (...) lookup
 
 
@@ -68,18 +64,19 @@ def _stored(row: Any) -> Stored:
     )
 
 
-class PredictionStore:
-    """The stored predictions and outcomes of every model."""
+class PredictionStore(BoundedStore):
+    """The stored predictions and outcomes of every model, aged by when they arrived."""
+
+    table = PredictionRow
+    what = "predictions"
 
     def __init__(
         self, engine: Engine, retention: timedelta = timedelta(days=90), max_rows: int = 2_000_000
     ) -> None:
-        self.engine = engine
-        self.retention = retention
-        self.max_rows = max_rows
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        self._lock = threading.Lock()
-        self._writes = 0
+        super().__init__(engine, retention, max_rows)
+
+    def when(self) -> Any:
+        return col(PredictionRow.received_at)
 
     def find(self, model: str, ids: Iterable[str]) -> dict[str, Stored]:
         """The stored predictions of `model` among `ids`, by id."""
@@ -176,43 +173,3 @@ class PredictionStore:
             stmt = stmt.where(col(PredictionRow.model) == model)
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
-
-    def prune(self, now: datetime | None = None) -> int:
-        """Delete rows received before the retention, then the oldest beyond the row cap, in
-        batches of at most PRUNE_BATCH; returns how many were deleted."""
-        cutoff = (now or utcnow()) - self.retention
-        removed = 0
-        while True:
-            batch = self._delete_batch(col(PredictionRow.received_at) < cutoff)
-            removed += batch
-            if batch < PRUNE_BATCH:
-                break
-        excess = self.count() - self.max_rows
-        while excess > 0:
-            batch = self._delete_batch(true(), min(excess, PRUNE_BATCH))
-            if batch == 0:
-                break
-            removed += batch
-            excess -= batch
-        return removed
-
-    def _delete_batch(self, where: Any, limit: int = PRUNE_BATCH) -> int:
-        ids = (
-            select(col(PredictionRow.id))
-            .where(where)
-            .order_by(col(PredictionRow.received_at), col(PredictionRow.id))
-            .limit(limit)
-        )
-        with self.engine.begin() as conn:
-            result = conn.execute(delete(PredictionRow).where(col(PredictionRow.id).in_(ids)))
-        return int(result.rowcount or 0)
-
-    def _maybe_prune(self) -> None:
-        with self._lock:
-            self._writes += 1
-            due = self._writes % PRUNE_EVERY == 1  # the first write of a process prunes too
-        if due:
-            try:
-                log.debug("pruned %d old predictions", self.prune())
-            except Exception as exc:  # housekeeping: the rows are already stored
-                log.warning("could not prune old predictions: %s", exc)
