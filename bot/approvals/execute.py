@@ -56,9 +56,11 @@ def execute(
     if not claimed_now:
         return None  # another worker claimed it
     result, verification = _run(row, toolbox)
-    record_outcome(store, approvers, row, result, verification)
+    # the change log first: whoever sees the outcome (the thread, `what_changed`) sees the
+    # change too, and a crash in between leaves a change logged for an outcome "unknown"
     if result.ok and changes is not None:
         record_change(changes, approvers, row, result)
+    record_outcome(store, approvers, row, result, verification)
     return to_view(store.row(approval_id))
 
 
