@@ -14,6 +14,15 @@ from pydantic_settings import BaseSettings, NoDecode
 class ModelPerfSettings(BaseSettings):
     # POST /models/{name}/predictions and /outcomes; off while unset
     modelperf_token: SecretStr | None = Field(default=None, validation_alias="MODELPERF_TOKEN")
+    # the anomaly detector watches each model's mean prediction and mean error over this
+    # trailing window (tools/modelperf/series.py); 0: not watched
+    anomaly_model_window_minutes: float = Field(
+        default=60.0, ge=0, le=7 * 1440, validation_alias="ANOMALY_MODEL_WINDOW_MINUTES"
+    )
+    # a window with fewer outcomes than this adds no error point (a gap)
+    anomaly_model_min_outcomes: int = Field(
+        default=30, ge=1, le=1_000_000, validation_alias="ANOMALY_MODEL_MIN_OUTCOMES"
+    )
     # rows received longer ago than this are deleted (a bounded delete at intake), and at
     # most this many kept
     modelperf_retention_days: int = Field(

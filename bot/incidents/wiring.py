@@ -15,10 +15,12 @@ from bot.incidents.service import IncidentService, ServiceConfig
 from bot.incidents.spec import EngineConfig
 
 if TYPE_CHECKING:
+    from bot.monitors.anomaly import SeriesFeed
     from bot.monitors.suite import Monitor, MonitorSuite
     from bot.runtime import Runtime
     from graphs.triage_types import TriageDeps
     from tools.llmops.series import LlmSeries
+    from tools.modelperf.series import ModelSeries
 
 # (alertname, text, runbook_url) -> the runbook to cite: title, section, source, excerpt,
 # match, warning, url (tools/runbooks/choice.py:RunbookChoice)
@@ -61,6 +63,17 @@ def llm_feeds(runtime: Runtime) -> list[LlmSeries]:
     return [LlmSeries(runtime.llm_metrics, window, s.anomaly_llm_min_calls)]
 
 
+def model_feeds(runtime: Runtime) -> list[ModelSeries]:
+    """The models' series for the anomaly detector, while predictions are received."""
+    s = runtime.settings
+    if s.modelperf_token is None or not s.anomaly_model_window_minutes:
+        return []
+    from tools.modelperf.series import ModelSeries
+
+    window = timedelta(minutes=s.anomaly_model_window_minutes)
+    return [ModelSeries(runtime.model_perf.store, window, s.anomaly_model_min_outcomes)]
+
+
 def build_monitors(runtime: Runtime) -> MonitorSuite:
     from bot.incidents.heartbeats import HeartbeatStore
     from bot.monitors.drift import DriftMonitor, checks_in_child
@@ -87,7 +100,7 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
         )
     ]
     queries = runtime.anomaly_queries
-    feeds = llm_feeds(runtime)
+    feeds: list[SeriesFeed] = [*llm_feeds(runtime), *model_feeds(runtime)]
     if s.anomaly_series or queries or feeds:  # after the host monitor: this cycle's samples
         from bot.monitors.anomaly import AnomalyMonitor
 

@@ -7,7 +7,8 @@ range. A series still in its learning period is reported by `series_anomalies`, 
 
 Besides the host series and Prometheus queries it watches the series of `feeds`: the LLM
 apps' error rate, latency and cost per prompt label (tools/llmops/series.py) when traces are
-received. Runs after the host monitor in the suite, so it sees this cycle's sample."""
+received, and each model's mean prediction and error (tools/modelperf/series.py) when
+predictions are. Runs after the host monitor in the suite, so it sees this cycle's sample."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tools.anomaly.states import DetectorStates
 from tools.anomaly.watch import ALERT_THRESHOLD, Verdict, feed
 from tools.infra.prometheus import PrometheusError
 from tools.llmops.series import prompt_of
+from tools.modelperf.series import model_of
 
 log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(hours=2)  # samples older than this are pruned by the suite anyway
@@ -201,5 +203,7 @@ class AnomalyMonitor:
         (bot/incidents/correlation.py); a Prometheus query names no entity of its own."""
         if series in self.series:
             return {"entities": [f"host:{os.uname().nodename.lower()}"]}
-        prompt = prompt_of(series)
-        return {"entities": [f"prompt:{prompt}"]} if prompt else {}
+        prompt, model = prompt_of(series), model_of(series)
+        if prompt:
+            return {"entities": [f"prompt:{prompt}"]}
+        return {"entities": [f"model:{model}"]} if model else {}
