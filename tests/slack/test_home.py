@@ -191,3 +191,25 @@ def test_long_lists_are_capped_with_and_n_more_and_fit_a_home_view() -> None:
     assert "Unavailable: could not read the maintenance windows" in text
     assert "Refused: &lt;nope&gt;" in text
     assert len(view["blocks"]) <= MAX_HOME_BLOCKS and home_view_problems(view) == []
+
+
+def test_a_failing_store_says_so_and_the_others_still_show(stack: Stack) -> None:
+    from sqlalchemy import create_engine
+
+    from bot.home import HomeSources
+    from tools.oncall.store import OncallStore
+
+    runtime = stack.runtime
+    _approval(stack, new_ts())
+    empty = create_engine("sqlite://")  # a database without opsbot's tables
+    sources = HomeSources(lambda: runtime.approvals, oncall=lambda: OncallStore(empty))
+    data = sources.gather()
+    assert data.oncall.unavailable is not None
+    assert data.oncall.unavailable.startswith("could not read the on-call schedules")
+    assert data.incidents.unavailable == "incidents are not configured in this process"
+    assert data.windows.unavailable == "maintenance windows are not configured in this process"
+    (pending,) = data.approvals.items
+    assert pending.view.tool == "run_remediation" and pending.ts is not None
+    text = _text(home_view(data, _signer(), lambda channel, ts: None))
+    assert "Unavailable: could not read the on-call schedules" in text
+    assert "restart_service" in text and "its card" in text
