@@ -132,12 +132,17 @@ def test_the_home_shows_each_store_and_its_approve_button_decides(stack: Stack) 
     refused = _wait_home(emu, USER, 2)
     assert "signature is invalid" in _text(refused)
     assert runtime.approvals.view(view.id).status == "pending"
+    outsider = _home_click("U9ZZ", "approval_approve", approve["value"])
+    assert stack.sender.form(outsider).status_code == 200
+    emu.wait_for(lambda: emu.home_views.get("U9ZZ"), 30, what="the outsider's home")
+    assert "Refused" in _text(emu.home_views["U9ZZ"])
+    assert runtime.approvals.view(view.id).status == "pending"
 
     assert (
         stack.sender.form(_home_click(USER, "approval_approve", approve["value"])).status_code
         == 200
     )
-    after = _wait_home(emu, USER, 3)
+    after = _wait_home(emu, USER, 4)
     assert runtime.approvals.view(view.id).status != "pending"
     assert runtime.approvals.view(view.id).decided_by == USER
     assert f"approval:{view.id}" not in _text(after)
@@ -149,7 +154,7 @@ def test_the_home_shows_each_store_and_its_approve_button_decides(stack: Stack) 
     )  # fmt: skip
 
     assert stack.sender.form(_home_click(USER, "home_refresh", "refresh")).status_code == 200
-    _wait_home(emu, USER, 4)
+    _wait_home(emu, USER, 5)
 
 
 def test_a_failing_publish_is_logged_and_the_next_open_works(
