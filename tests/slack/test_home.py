@@ -218,3 +218,25 @@ def test_a_failing_store_says_so_and_the_others_still_show(stack: Stack) -> None
     text = _text(home_view(data, _signer(), lambda channel, ts: None))
     assert "Unavailable: could not read the on-call schedules" in text
     assert "restart_service" in text and "its card" in text
+
+
+def test_an_incident_posted_in_slack_links_to_its_thread(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    emu = slack_emulator
+    built = start_stack(tmp_path, emu, incident_channel="C0INC")
+    try:
+        service = built.runtime.incidents
+        service.add_notifier(built.runtime.slack.incident_notifier(service, echo=False))
+        finding = Finding(monitor="endpoint", alertname="EndpointDown", title="api is down",
+                          severity="critical", kind="endpoint", labels={"url": "api"})  # fmt: skip
+        incident_id, _ = service.engine.observe(finding, "hash-2")
+        service.outbox.pump()  # what `opsbot run`'s delivery thread does
+        (root,) = emu.wait_for(lambda: emu.posts("C0INC")[:1], 30, what="the root message")
+        ts = root.response["ts"]
+        assert built.sender.event(_opened()).status_code == 200
+        text = _text(_wait_home(emu, USER, 1))
+        assert f"/archives/C0INC/p{ts.replace('.', '')}|api is down>" in text
+        assert f"#{incident_id}" in text and "not posted in Slack" not in text
+    finally:
+        built.close()
