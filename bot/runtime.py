@@ -537,6 +537,7 @@ class Runtime:
 
     # ------------------------------------------------------------------ front ends' deps
     def slack_deps(self) -> SlackDeps:
+        from bot.home import HomeSources
         from bot.slack.deps import SlackDeps
         from bot.storage.dedupe import EventDeduper
         from tools.oncall.swaps import SwapStore
@@ -551,6 +552,12 @@ class Runtime:
             scores=lambda: self.llm_scores,
             swaps=SwapStore(self.engine, self.oncall),
             maintenance=lambda: self.maintenance,
+            home=HomeSources(
+                lambda: self.approvals,
+                oncall=lambda: self.oncall,
+                incidents=lambda: self.incidents,
+                windows=lambda: self.maintenance.store,
+            ),
         )
 
     def http_deps(self) -> HttpDeps:

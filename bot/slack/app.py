@@ -148,6 +148,7 @@ class SlackFrontEnd:
                 "feedback_clicks",
                 "oncall_group",
                 "approval_feed",
+                "home_tab",
             )
             for part in parts:
                 getattr(self, part)
@@ -255,6 +256,16 @@ class SlackFrontEnd:
 
         factory = self.deps.maintenance
         return MaintenanceModal(factory, self.client, self.outbox) if factory else None
+
+    @cached_property
+    def home_tab(self) -> Any:
+        """The App Home (bot/slack/home_tab.py); None when this process has no home data."""
+        from bot.slack.home_tab import HomeTab
+
+        sources = self.deps.home
+        if sources is None:
+            return None
+        return HomeTab(sources, self.client, self.signer, self.approval_clicks)
 
     @cached_property
     def share_clicks(self) -> Any:

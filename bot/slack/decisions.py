@@ -102,20 +102,19 @@ class ApprovalClicks:
         # wakes the approval feed, which shows chat approvals' changes (ApprovalFeed.kick)
         self.kick = kick or (lambda: None)
 
-    def handle(self, click: Click) -> None:
-        """Process one click (already acked). Never raises."""
+    def handle(self, click: Click, tell: Callable[[str], None] | None = None) -> None:
+        """Process one click (already acked). Never raises. What the clicker must be told
+        goes to `tell`, or else ephemerally where they clicked."""
+        say = tell or (
+            lambda text: self.outbox.ephemeral(click.channel, click.user, text, click.thread_ts)
+        )
         try:
-            self._handle(click)
+            self._handle(click, say)
         except Exception as exc:
             log.exception("approval click failed")
-            self.outbox.ephemeral(
-                click.channel,
-                click.user,
-                f"Sorry, I could not process that click ({type(exc).__name__}). Nothing was run.",
-                click.thread_ts,
-            )
+            say(f"Sorry, I could not process that click ({type(exc).__name__}). Nothing was run.")
 
-    def _handle(self, click: Click) -> None:
+    def _handle(self, click: Click, say: Callable[[str], None]) -> None:
         action = APPROVAL_ACTIONS.get(click.action_id)
         if action is None or not click.user:
             log.warning("ignoring an approval click with action %r", click.action_id)
@@ -125,21 +124,16 @@ class ApprovalClicks:
         except ButtonError as exc:
             if exc.expired and exc.subject:
                 self._expired(click.where, exc.subject)
-            self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
+            say(f"Refused: {exc}")
             return
         view = self.approvals.find(approval_id)
         if view is None:
-            self.outbox.ephemeral(
-                click.channel,
-                click.user,
-                f"Refused: no approval with id {approval_id}",
-                click.thread_ts,
-            )
+            say(f"Refused: no approval with id {approval_id}")
             return
 
         said = self.decide(view, user=click.user, approve=action == APPROVE, where=click.where).said
         if said is not None:
-            self.outbox.ephemeral(click.channel, click.user, said, click.thread_ts)
+            say(said)
 
     def decide(
         self,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.approvals import ApprovalFlow, ApprovalService
+    from bot.home import HomeSources
     from bot.maintenance import MaintenanceService
     from bot.settings import Settings
     from bot.slack.dedupe import EventDedupe
@@ -34,3 +35,4 @@ class SlackDeps:
     swaps: SwapStore | None = None  # `/ops oncall swap` and its Take button
     # `/ops maintenance` and its modal (bot/slack/maintenance.py); None: not offered
     maintenance: Callable[[], MaintenanceService] | None = None
+    home: HomeSources | None = None  # the App Home's data (bot/home.py); None: no App Home

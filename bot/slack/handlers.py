@@ -15,6 +15,7 @@ from bot.slack.approvals import APPROVAL_ACTIONS, INCIDENT_ACTIONS
 from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
 from bot.slack.feedback import FEEDBACK_ACTIONS
+from bot.slack.home import REFRESH_ACTION_ID
 from bot.slack.maintenance import CALLBACK_ID, MATCHERS
 from bot.slack.share import SHARE_ACTION_ID
 from bot.slack.swaps import SWAP_ACTION_ID
@@ -60,7 +61,22 @@ def register(app: Any, front: Any) -> None:
         click = _click(body, action, "approval")
         if click is None:
             return
+        if (body.get("view") or {}).get("type") == "home" and front.home_tab is not None:
+            front.pool.submit(front.home_tab.approval_click, click)  # pressed on the App Home
+            return
         front.pool.submit(front.approval_clicks.handle, click)
+
+    @app.event("app_home_opened")
+    def on_home(event: dict[str, Any]) -> None:
+        if event.get("tab") != "home" or front.home_tab is None:
+            return  # the Messages tab, or no App Home in this process
+        front.pool.submit(front.home_tab.publish, str(event.get("user") or ""))
+
+    @app.action(REFRESH_ACTION_ID)
+    def on_home_refresh(ack: Any, body: dict[str, Any]) -> None:
+        ack()
+        if front.home_tab is not None:
+            front.pool.submit(front.home_tab.publish, str((body.get("user") or {}).get("id") or ""))
 
     @app.action(SHARE_ACTION_ID)
     def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
@@ -132,7 +148,7 @@ def register(app: Any, front: Any) -> None:
         )
         front.workspace_gone(kind)
 
-    # Quiet no-ops for the payloads opsbot does not use (reactions, joins, App Home opens,
+    # Quiet no-ops for the payloads opsbot does not use (reactions, joins,
     # other apps' buttons...): without them Bolt logs a multi-line suggestion for each one.
     # Registered last, so they match only what no listener above took.
     anything = re.compile(".*")

@@ -20,7 +20,8 @@ Other endpoints: `response_url(key)` gives a URL for slash-command / button `res
 (posts land in `responses`; like Slack's, each takes 5 posts, then answers HTTP 404
 `used_url`, and `expire_response(key)` makes it answer 404 `expired_url`, as after 30 minutes); `files.getUploadURLExternal` hands out `<base>/upload/<file_id>`
 URLs whose uploads land in `uploads`. `views.open` checks the trigger (format, used once) and
-the modal as Slack does (`view_problems`), and keeps what it opened in `views`. `SocketModeEmulator` is a WebSocket server that plays
+the modal as Slack does (`view_problems`), and keeps what it opened in `views`; `views.publish`
+checks a home view (`home_view_problems`) and keeps each user's last one in `home_views`. `SocketModeEmulator` is a WebSocket server that plays
 Slack's side of Socket Mode; `apps.connections.open` returns its URL when `socket_url` is set.
 
 Run it alone (manual tries, or benchmarks that keep it out of the measuring process):
@@ -155,14 +156,16 @@ def _plain_text_problems(value: Any, where: str, limit: int) -> list[str]:
     return []
 
 
-def view_problems(view: Any) -> list[str]:
-    """Why `views.open` would answer `invalid_arguments` for this modal (empty: valid)."""
+def view_problems(view: Any, kind: str = "modal") -> list[str]:
+    """Why `views.open` would answer `invalid_arguments` for this modal, or `views.publish`
+    for this home view (kind "home": no title, buttons or inputs); empty: valid."""
     if not isinstance(view, dict):
         return ["view must be a JSON object"]
     problems: list[str] = []
-    if view.get("type") != "modal":
-        problems.append(f"type must be 'modal', got {view.get('type')!r}")
-    problems.extend(_plain_text_problems(view.get("title"), "title", MAX_VIEW_TITLE))
+    if view.get("type") != kind:
+        problems.append(f"type must be {kind!r}, got {view.get('type')!r}")
+    if kind == "modal":
+        problems.extend(_plain_text_problems(view.get("title"), "title", MAX_VIEW_TITLE))
     for button in ("submit", "close"):
         if button in view:
             problems.extend(_plain_text_problems(view[button], button, MAX_VIEW_TITLE))
@@ -178,7 +181,7 @@ def view_problems(view: Any) -> list[str]:
     # a modal takes MAX_VIEW_BLOCKS, a message MAX_BLOCKS: the rest is checked as for a message
     problems.extend(p for p in block_problems(blocks) if not p.endswith(f"than {MAX_BLOCKS}"))
     inputs = [b for b in blocks if isinstance(b, dict) and b.get("type") == "input"]
-    if inputs and "submit" not in view:
+    if inputs and kind == "modal" and "submit" not in view:
         problems.append("a modal with input blocks needs a submit button")
     ids = [b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("block_id")]
     if len(ids) != len(set(ids)):
@@ -187,6 +190,11 @@ def view_problems(view: Any) -> list[str]:
         if isinstance(block, dict) and block.get("type") == "input":
             problems.extend(_input_problems(block, f"blocks[{index}]"))
     return problems
+
+
+def home_view_problems(view: Any) -> list[str]:
+    """Why `views.publish` would answer `invalid_arguments` for this home view (empty: valid)."""
+    return view_problems(view, "home")
 
 
 def _input_problems(block: dict[str, Any], where: str) -> list[str]:
@@ -266,6 +274,7 @@ class SlackEmulator:
         self._expired_responses: set[str] = set()
         self.uploads: dict[str, bytes] = {}
         self.views: dict[str, dict[str, Any]] = {}  # view id -> the modal as opened
+        self.home_views: dict[str, dict[str, Any]] = {}  # user id -> last published home
         self._triggers: set[str] = set()  # trigger_ids already exchanged
         self._views = itertools.count(1)
         self._lock = threading.RLock()
@@ -579,6 +588,18 @@ class SlackEmulator:
             )
         return {"files": out}
 
+    @staticmethod
+    def _view_param(params: dict[str, Any]) -> Any:
+        view = params.get("view")
+        if isinstance(view, str):
+            if len(view.encode()) > MAX_VIEW_BYTES:
+                raise SlackApiFailure("view_too_large")
+            try:
+                return json.loads(view)
+            except ValueError:
+                raise SlackApiFailure("invalid_arguments") from None
+        return view
+
     def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         trigger = str(params.get("trigger_id") or "")
         if not trigger:
@@ -587,14 +608,7 @@ class SlackEmulator:
             raise SlackApiFailure("invalid_trigger_id")
         if trigger in self._triggers:
             raise SlackApiFailure("exchanged_trigger_id")
-        view = params.get("view")
-        if isinstance(view, str):
-            if len(view.encode()) > MAX_VIEW_BYTES:
-                raise SlackApiFailure("view_too_large")
-            try:
-                view = json.loads(view)
-            except ValueError:
-                raise SlackApiFailure("invalid_arguments") from None
+        view = self._view_param(params)
         if view_problems(view):
             raise SlackApiFailure("invalid_arguments")
         self._triggers.add(trigger)
@@ -619,6 +633,30 @@ class SlackEmulator:
         }
         self.views[view_id] = opened
         return {"view": opened}
+
+    def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user_id") or "")
+        if not user:
+            raise SlackApiFailure("invalid_arguments")
+        if not user.startswith(("U", "W")):
+            raise SlackApiFailure("user_not_found")
+        view = self._view_param(params)
+        if home_view_problems(view):
+            raise SlackApiFailure("invalid_arguments")
+        view_id = f"V{next(self._views):08d}"
+        published = {"id": view_id, "team_id": self.team_id, **view, "app_id": "A111"}
+        self.home_views[user] = published
+        return {"view": published}
+
+    def _m_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._check_channel(params.get("channel"))
+        ts = str(params.get("message_ts") or "")
+        if (channel, ts) not in self.messages:
+            raise SlackApiFailure("message_not_found")
+        return {
+            "channel": channel,
+            "permalink": f"{self.base}/archives/{channel}/p{ts.replace('.', '')}",
+        }
 
     def _m_apps_connections_open(self, _: dict[str, Any]) -> dict[str, Any]:
         if not self.socket_url:

@@ -26,6 +26,7 @@ EVENT_SCOPES = {
     "message.groups": "groups:history",
     "message.im": "im:history",
 }
+NO_SCOPE_EVENTS = {"app_home_opened"}  # the App Home (bot/slack/home_tab.py)
 OTHER_SCOPES = {"commands", "chat:write.public"}  # /ops; posting where opsbot has not joined
 
 
@@ -33,7 +34,8 @@ def test_scopes_and_events_are_exactly_those_used() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text())
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == set(EVENT_SCOPES)
+    assert events == set(EVENT_SCOPES) | NO_SCOPE_EVENTS
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert scopes == set(METHOD_SCOPES.values()) | set(EVENT_SCOPES.values()) | OTHER_SCOPES
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ops"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
@@ -53,11 +55,16 @@ def test_http_mode_variant_is_valid() -> None:
 
 def test_the_bot_calls_only_methods_with_a_scope() -> None:
     """Every Web API method named in bot/slack is covered by a scope above (auth.test,
-    apps.connections.open and views.open need none)."""
+    apps.connections.open, views.open, views.publish and chat.getPermalink need none)."""
     import re
 
     source = "\n".join(p.read_text() for p in (MANIFEST.parent / "slack").glob("*.py"))
     called = set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", source))
     methods = {name.replace("_", ".") for name in called}
     methods.discard("files.upload.v2")  # files_upload_v2 = getUploadURLExternal + complete
-    assert methods - set(METHOD_SCOPES) <= {"auth.test", "views.open"}
+    assert methods - set(METHOD_SCOPES) <= {
+        "auth.test",
+        "views.open",
+        "views.publish",
+        "chat.getPermalink",
+    }

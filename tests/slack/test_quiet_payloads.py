@@ -63,10 +63,10 @@ def test_events_and_interactions_opsbot_does_not_use_are_quiet(
         item={"type": "message", "channel": CHANNEL, "ts": new_ts()},
     )
     assert stack.sender.event(reaction).status_code == 200
-    home = _event("app_home_opened", user="U222", channel="D0HOME", tab="home")
-    assert stack.sender.event(home).status_code == 200
+    joined = _event("member_joined_channel", user="U222", channel=CHANNEL)
+    assert stack.sender.event(joined).status_code == 200
     _wait_for_log(caplog, "ignoring Slack event reaction_added")
-    _wait_for_log(caplog, "ignoring Slack event app_home_opened")
+    _wait_for_log(caplog, "ignoring Slack event member_joined_channel")
     other_button = payload("block_actions.button_click")
     other_button["actions"][0]["action_id"] = "another_apps_button"
     response = stack.sender.form("payload=" + json.dumps(other_button))
