@@ -234,3 +234,32 @@ def test_a_bad_child_output_is_a_clear_error() -> None:
         FairnessCheck.from_json({"findings": [], "unjudged": [{"model": "m"}]})
     empty = FairnessCheck.from_json({"findings": [], "unjudged": []})
     assert empty.findings == [] and empty.unjudged == []
+
+
+def test_the_cli_answers_and_names_what_is_missing(
+    tmp_path: Any, make_runtime: Any, rossi: dict[str, np.ndarray]
+) -> None:
+    from tests.bot_process import opsbot
+
+    data = tmp_path / "data"
+    setup = make_runtime(data_dir=data)
+    register(setup.registry, "recid", versions=1)
+    register(setup.registry, "other", versions=1)
+    setup.registry.set_alias("recid", "production", 1, actor="test")
+    _store(setup.model_perf, rossi, 1, oracle=False)
+    setup.close()
+    env = {"OPSBOT_DATA_DIR": str(data), "MODEL_FAIRNESS_FEATURES": "recid=race"}
+
+    def run(*args: str) -> Any:
+        return opsbot("models", "fairness", *args, env=env, cwd=tmp_path, timeout=180)
+
+    answer = run("recid")
+    assert answer.returncode == 0, answer.stderr
+    assert "Fairness over 432 rows" in answer.stdout and "race:" in answer.stdout
+    missing = run("other")
+    assert missing.returncode == 2 and "name a --feature" in missing.stderr
+    nameless = run()
+    assert nameless.returncode == 2 and "name the model" in nameless.stderr
+    check = run("--check")
+    assert check.returncode == 0, check.stderr
+    assert "Model recid v1: fairness gap over threshold" in check.stdout
