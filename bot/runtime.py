@@ -179,6 +179,12 @@ class Runtime:
         feedback = self.llm_scores.values  # 👍/👎 and POST /scores on each side's traces
         return RegressionWatch(self.engine, self.llm_metrics.prices, config, moves, feedback)
 
+    def _fairness_card(self) -> Any:
+        """The fairness section of the model card (tools/modelperf/fairness_check.py)."""
+        from tools.modelperf.fairness_check import card_section
+
+        return card_section(lambda: self.model_perf, self.settings.fairness_config())
+
     @cached_property
     def model_perf(self) -> ModelPerf:
         """Predictions, outcomes and model performance (tools/modelperf)."""
@@ -419,7 +425,9 @@ class Runtime:
             lambda: build_infra_tools(self.infra_config()),
             lambda: build_runbook_tools(self.runbooks),
             lambda: build_prompt_tools(self.prompts, self.data_dir / "files"),
-            lambda: build_registry_tools(self.registry, self.data_dir),
+            lambda: build_registry_tools(
+                self.registry, self.data_dir, {"fairness": self._fairness_card()}
+            ),
             lambda: build_remediation_tools(self.remediation),
             lambda: build_incident_tools(self.incidents),
             lambda: build_change_tools(self.changes),

@@ -5,10 +5,15 @@ the `model_performance` monitor), kept here so that `bot/settings.py` stays one 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
+
+from bot.settings_values import split_groups
+
+if TYPE_CHECKING:
+    from tools.modelperf.fairness_check import FairnessConfig
 
 
 class ModelPerfSettings(BaseSettings):
@@ -51,8 +56,62 @@ class ModelPerfSettings(BaseSettings):
     model_retrain_pipelines: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, validation_alias="MODEL_RETRAIN_PIPELINES"
     )
+    # the `model_fairness` monitor and the model card: sensitive features per model,
+    # `fraud-detector=region,sex;churn=age_band` or {"fraud-detector": ["region", "sex"]}
+    model_fairness_features: Annotated[dict[str, list[str]], NoDecode] = Field(
+        default_factory=dict, validation_alias="MODEL_FAIRNESS_FEATURES"
+    )
+    # largest demographic parity / equalized odds difference between groups (1 = not checked)
+    model_fairness_max_dpd: float = Field(
+        default=0.1, ge=0.0, le=1.0, validation_alias="MODEL_FAIRNESS_MAX_DPD"
+    )
+    model_fairness_max_eod: float = Field(
+        default=0.1, ge=0.0, le=1.0, validation_alias="MODEL_FAIRNESS_MAX_EOD"
+    )
+    # groups with fewer labelled predictions are reported, not compared
+    model_fairness_min_group_size: int = Field(
+        default=30, ge=1, le=100_000, validation_alias="MODEL_FAIRNESS_MIN_GROUP_SIZE"
+    )
+    # the labelled predictions made within this period are measured: 7d, 30d
+    model_fairness_window: str = Field(default="30d", validation_alias="MODEL_FAIRNESS_WINDOW")
+    model_fairness_check_interval_seconds: int = Field(
+        default=3600, ge=1, le=86400, validation_alias="MODEL_FAIRNESS_CHECK_INTERVAL_SECONDS"
+    )
 
-    @field_validator("modelperf_window", "modelperf_reference")
+    def fairness_config(self) -> FairnessConfig:
+        """The fairness check's configuration (tools/modelperf/fairness_check.py)."""
+        from core.clock import parse_window
+        from tools.modelperf.fairness import FairnessThresholds
+        from tools.modelperf.fairness_check import FairnessConfig
+
+        return FairnessConfig(
+            {name: tuple(features) for name, features in self.model_fairness_features.items()},
+            FairnessThresholds(self.model_fairness_max_dpd, self.model_fairness_max_eod),
+            self.model_fairness_min_group_size,
+            parse_window(self.model_fairness_window),
+        )
+
+    @field_validator("model_fairness_features", mode="before")
+    @classmethod
+    def _fairness_features(cls, value: Any) -> Any:
+        try:
+            value = split_groups(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not JSON: {exc}") from None
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str)
+            and k.strip()
+            and isinstance(v, list)
+            and v
+            and all(isinstance(f, str) and f.strip() for f in v)
+            for k, v in value.items()
+        ):
+            raise ValueError(
+                'must be model=feature,feature;model2=feature or {"model": ["feature", ...]}'
+            )
+        return value
+
+    @field_validator("modelperf_window", "modelperf_reference", "model_fairness_window")
     @classmethod
     def _window(cls, value: str) -> str:
         from core.clock import parse_window

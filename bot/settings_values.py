@@ -67,3 +67,25 @@ def split_mapping(value: Any) -> Any:
             result[name.strip()] = target.strip()
         return result
     return value
+
+
+def split_groups(value: Any) -> Any:
+    """Accept `name=a,b;name2=c` or a JSON object {"name": ["a", "b"]} for settings that give
+    each name a list; ValueError naming the part that is neither."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("{"):
+            import json
+
+            return json.loads(text)
+        result: dict[str, list[str]] = {}
+        for part in filter(None, (p.strip() for p in text.split(";"))):
+            name, sep, items = part.partition("=")
+            listed = [i for i in _items(items) if i]
+            if not sep or not name.strip() or not listed:
+                raise ValueError(f"expected name=a,b pairs separated by ';', got {part!r}")
+            result[name.strip()] = listed
+        return result
+    return value

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from graphs.port import AgentPort
     from tools.base import Toolbox
     from tools.changes.store import ChangeStore
+    from tools.modelperf.fairness_check import FairnessConfig
     from tools.modelperf.service import ModelPerf
     from tools.oncall.store import OncallStore
     from tools.prompts.store import PromptStore
@@ -133,6 +134,7 @@ class PerfCommands:
     perf: Callable[[], ModelPerf]
     pipelines: dict[str, str]  # MODEL_RETRAIN_PIPELINES
     terminal: Terminal
+    fairness: FairnessConfig  # MODEL_FAIRNESS_*
 
 
 def perf_commands(runtime: Runtime) -> PerfCommands:
@@ -140,6 +142,7 @@ def perf_commands(runtime: Runtime) -> PerfCommands:
         perf=lambda: runtime.model_perf,
         pipelines=dict(runtime.settings.model_retrain_pipelines),
         terminal=terminal(runtime),
+        fairness=runtime.settings.fairness_config(),
     )
 
 

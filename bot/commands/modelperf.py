@@ -6,7 +6,9 @@ Parquet when pyarrow is installed (tools/modelperf/files.py), in batches; every 
 reported with its line number and reason, the rest is kept; the exit status is 1 when a row
 was rejected. `performance NAME [--version V] [--window 1d]` runs the `model_performance`
 tool; `performance --check --json` prints the monitor's findings (bot/monitors/
-model_performance.py runs it in a child process).
+model_performance.py runs it in a child process). `fairness NAME --feature F` runs the
+`model_fairness` tool (default: the features of MODEL_FAIRNESS_FEATURES); `fairness --check
+--json` prints the fairness monitor's check (bot/monitors/model_fairness.py).
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ def register_performance(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--check", action="store_true", help="every model, as the monitor checks")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=bind(cmd_performance, perf_commands))
+
+    p = verbs.add_parser("fairness", help="fairness gaps by sensitive feature (MODEL_FAIRNESS_*)")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--feature", action="append", help="a sensitive feature (repeatable)")
+    p.add_argument("--check", action="store_true", help="every configured model, as the monitor")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=bind(cmd_fairness, perf_commands))
 
 
 def _import(deps: PerfCommands, path: Path, as_json: bool, take: Any) -> int:
@@ -105,4 +114,39 @@ def cmd_performance(args: argparse.Namespace, deps: PerfCommands) -> int:
     raw = {"model": args.name, "version": args.version, "window": args.window}
     return run_tool(
         deps.terminal, "model_performance", raw, user=deps.terminal.user, as_json=args.json
+    )
+
+
+def cmd_fairness(args: argparse.Namespace, deps: PerfCommands) -> int:
+    if args.check:
+        from core.clock import utcnow
+        from tools.modelperf.fairness_check import check_fairness
+
+        result = check_fairness(deps.perf(), deps.fairness, utcnow())
+        if args.json:
+            print_json(result.to_json())
+            return 0
+        for f in result.findings:
+            print(f"{f.title}\n  {f.summary}")
+        for item in result.unjudged:
+            print(f"not judged: {item.text()}")
+        if not result.findings:
+            print("no fairness gap over threshold")
+        return 0
+    if not args.name:
+        raise CliError("name the model (or --check for every configured model)", code=2)
+    features = args.feature or list(deps.fairness.features.get(args.name, ()))
+    if not features:
+        raise CliError(
+            f"name a --feature: no sensitive feature of {args.name} is configured "
+            "(MODEL_FAIRNESS_FEATURES)",
+            code=2,
+        )
+    raw = {
+        "model": args.name,
+        "features": features,
+        "min_group_size": deps.fairness.min_group_size,
+    }
+    return run_tool(
+        deps.terminal, "model_fairness", raw, user=deps.terminal.user, as_json=args.json
     )

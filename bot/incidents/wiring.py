@@ -174,6 +174,17 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
             min_interval=float(s.modelperf_check_interval_seconds),
         )
     )
+    if s.model_fairness_features:
+        from bot.monitors.model_fairness import ModelFairnessMonitor
+        from bot.monitors.model_fairness import checks_in_child as fairness_checks
+
+        monitors.append(
+            ModelFairnessMonitor(
+                lambda: runtime.model_perf.store.count() > 0,
+                lambda: fairness_checks(runtime.child_settings()),
+                min_interval=float(s.model_fairness_check_interval_seconds),
+            )
+        )
     retention = max(timedelta(hours=2), timedelta(seconds=40 * s.check_interval_seconds))
     return MonitorSuite(monitors, store, retention, sustain=s.monitor_sustain_samples)
 

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.monitors.suite import NotDue
 from core.incidents import Finding
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 class ModelPerformanceMonitor:
     name = "model_performance"
+    what = "performance"  # in "next performance check in 300s"
 
     def __init__(
         self,
@@ -47,7 +48,7 @@ class ModelPerformanceMonitor:
     def run(self, now: datetime) -> list[Finding]:
         if self._last is not None and time.monotonic() - self._last < self.min_interval:
             raise NotDue(
-                f"next performance check in "
+                f"next {self.what} check in "
                 f"{self.min_interval - (time.monotonic() - self._last):.0f}s"
             )
         if not self._has_predictions():
@@ -60,16 +61,21 @@ def checks_in_child(parent: ChildSettings, timeout: float = CHILD_TIMEOUT_SECOND
     """Every model's performance check, run by `opsbot models performance --check --json` in
     a child process; its findings. ChildFailed or ValueError (a clear message) when the child
     fails or prints something else than a list of findings."""
-    from bot.children import run_child
     from tools.modelperf.findings import from_json
 
-    out = run_child(parent, "models", "performance", "--check", "--json", timeout=timeout)
-    try:
-        rows = json.loads(out)
-    except ValueError:
-        raise ValueError(
-            f"`opsbot models performance --check` printed no JSON: {out[:200]!r}"
-        ) from None
+    rows = child_json(parent, "performance", timeout)
     if not isinstance(rows, list):
-        raise ValueError(f"`opsbot models performance --check` printed no list: {out[:200]!r}")
+        raise ValueError(f"`opsbot models performance --check` printed no list: {rows!r:.200}")
     return [from_json(row) for row in rows]
+
+
+def child_json(parent: ChildSettings, verb: str, timeout: float) -> Any:
+    """What `opsbot models VERB --check --json` printed in a child process, decoded;
+    ChildFailed when it fails, ValueError when it printed no JSON."""
+    from bot.children import run_child
+
+    out = run_child(parent, "models", verb, "--check", "--json", timeout=timeout)
+    try:
+        return json.loads(out)
+    except ValueError:
+        raise ValueError(f"`opsbot models {verb} --check` printed no JSON: {out[:200]!r}") from None

@@ -23,10 +23,10 @@ from sklearn.metrics import accuracy_score
 from core.errors import Invalid
 from tools.modelperf.fairness import (
     FairnessThresholds,
-    fairness_finding,
     fairness_from_rows,
     fairness_report,
 )
+from tools.modelperf.fairness_check import feature_finding
 
 TOL = 1e-12
 
@@ -201,19 +201,20 @@ def test_thresholds_and_finding(rossi: dict[str, np.ndarray]) -> None:
     race = report.feature("race")
     assert race.dpd is not None and race.eod is not None
     assert report.breaches(FairnessThresholds(max_dpd=1.0, max_eod=1.0)) == []
-    assert fairness_finding("recid", "3", report, FairnessThresholds(max_dpd=1.0)) is None
+    assert feature_finding("recid", 3, race, FairnessThresholds(max_dpd=1.0)) is None
     limit = race.dpd / 2
     breaches = report.breaches(FairnessThresholds(max_dpd=limit))
     assert [(b.feature, b.metric) for b in breaches] == [("race", "dpd")]
     assert math.isclose(breaches[0].value, race.dpd)
-    finding = fairness_finding("recid", "3", report, FairnessThresholds(max_dpd=limit, max_eod=0.0))
+    finding = feature_finding("recid", 3, race, FairnessThresholds(max_dpd=limit, max_eod=0.0))
     assert finding is not None
     assert finding.alertname == "ModelFairnessGap" and finding.labels == {
         "model": "recid",
-        "version": "3",
+        "feature": "race",
     }
     assert "demographic parity difference" in finding.summary and "race:" in finding.summary
-    assert ("race eod", f"{race.eod:.3f} (max 0.000)") in finding.fields
-    # figures in the fields, not the labels: another reading keeps the fingerprint
-    other = fairness_finding("recid", "3", report, FairnessThresholds(max_dpd=0.0))
+    assert ("eod", f"{race.eod:.3f} (max 0.000)") in finding.fields
+    # figures and version in the fields, not the labels: another reading, or another
+    # version of the model, keeps the fingerprint
+    other = feature_finding("recid", 4, race, FairnessThresholds(max_dpd=0.0))
     assert other is not None and other.fingerprint == finding.fingerprint

@@ -1,7 +1,8 @@
 """Fairness by segment: a binary classifier's metrics per group of a sensitive feature, and gaps.
 
 Pure functions over plain rows or arrays (no storage): the predictions store, the monitor and
-the model card call `fairness_report` / `fairness_from_rows` with what they hold. The figures
+the model card call `fairness_report` / `fairness_from_rows` with what they hold (the monitor's
+findings and the card's section: tools/modelperf/fairness_check.py). The figures
 are fairlearn's: `MetricFrame` with `selection_rate`, `true_positive_rate`,
 `false_positive_rate` and scikit-learn's `accuracy_score` per group; the gaps are its
 `difference()` between groups, so demographic parity difference (DPD) and equalized odds
@@ -26,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import Invalid
-from core.incidents import WARNING, Finding
 
 DEFAULT_MIN_GROUP_SIZE = 30
 RATES = ("selection_rate", "tpr", "fpr", "accuracy")
@@ -205,29 +205,6 @@ def fairness_from_rows(
         [r.get(prediction) for r in items],
         {name: [r.get(name) for r in items] for name in features},
         min_group_size=min_group_size,
-    )
-
-
-def fairness_finding(
-    model: str, version: str, report: FairnessReport, thresholds: FairnessThresholds
-) -> Finding | None:
-    """A `ModelFairnessGap` finding when a gap is over its threshold (None when none is): one
-    per model and version, the figures in its fields so the fingerprint stays put."""
-    breaches = report.breaches(thresholds)
-    if not breaches:
-        return None
-    fields = [("model", model), ("version", version)]
-    fields += [(f"{b.feature} {b.metric}", f"{b.value:.3f} (max {b.limit:.3f})") for b in breaches]
-    return Finding(
-        monitor="fairness",
-        alertname="ModelFairnessGap",
-        title=f"Model {model} v{version}: fairness gap over threshold ({breaches[0].text()})",
-        severity=WARNING,
-        kind="model_fairness",
-        labels={"model": model, "version": version},
-        summary="\n".join(b.text() for b in breaches) + "\n\n" + report.text(),
-        fields=fields,
-        details={"breaches": [b.__dict__ for b in breaches]},
     )
 
 

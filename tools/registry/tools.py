@@ -11,7 +11,8 @@ Each tool is one small class; `build_registry_tools` only assembles them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ from tools.registry.validation import parse_version
 from tools.registry.views import live_of
 
 LIVE_LIKE = {"production", "prod", "champion", "live"}
+
+# model name -> (text, data) of a further section of the model card, None when the model has
+# none; given by the wiring (the fairness gaps: tools/modelperf/fairness_check.py)
+CardSection = Callable[[str], tuple[str, dict[str, Any]] | None]
 
 
 def _version_arg(value: Any) -> Any:
@@ -125,20 +130,28 @@ class ListModels:
 
 @dataclass(frozen=True)
 class ModelStatus:
-    """One model's versions, production holder, metric diffs and last changes."""
+    """One model's versions, production holder, metric diffs and last changes: its card,
+    with the further sections the wiring gives (`sections`, by data key)."""
 
     registry: ModelRegistry
+    sections: Mapping[str, CardSection] = field(default_factory=dict)
 
     def run(self, args: ModelStatusArgs, _: Caller) -> ToolResult:
         status = self.registry.status(args.name)
-        return ToolResult(text=render.status_text(status), data=render.status_data(status))
+        text, data = render.status_text(status), render.status_data(status)
+        for key, section in self.sections.items():
+            part = section(args.name)
+            if part is not None:
+                text += "\n\n" + part[0]
+                data[key] = part[1]
+        return ToolResult(text=text, data=data)
 
     def tool(self) -> OpsTool:
         return OpsTool(
             name="model_status",
             description="One model: its versions (status, aliases, key metrics), which version "
             "is in production, each version's metric diff against production, the latest drift "
-            "check and the last alias change.",
+            "check, the last alias change and, when configured, the fairness gaps by segment.",
             args=ModelStatusArgs,
             run=self.run,
         )
@@ -245,11 +258,14 @@ class SetModelAlias:
         )
 
 
-def build_registry_tools(registry: ModelRegistry, data_dir: Path) -> list[OpsTool]:
-    """The four model registry tools; drift plots are written under `data_dir`/plots."""
+def build_registry_tools(
+    registry: ModelRegistry, data_dir: Path, card: Mapping[str, CardSection] | None = None
+) -> list[OpsTool]:
+    """The four model registry tools; drift plots are written under `data_dir`/plots; `card`:
+    further sections of the model card (`model_status`)."""
     return [
         ListModels(registry).tool(),
-        ModelStatus(registry).tool(),
+        ModelStatus(registry, dict(card or {})).tool(),
         ModelDrift(registry, data_dir / "plots").tool(),
         SetModelAlias(registry).tool(),
     ]
