@@ -59,6 +59,7 @@ class SlackFrontEnd:
         self.identity: BotIdentity | None = None  # set by start()
         self.app: Any = None  # the Bolt App, built by start()
         self.incident_clicks: Any = None  # set by incident_notifier()
+        self.reason_modal: Any = None  # set with approval_clicks (bot/slack/reasons.py)
 
     # ------------------------------------------------------------------ lazily built parts
     @cached_property
@@ -277,8 +278,9 @@ class SlackFrontEnd:
     @cached_property
     def approval_clicks(self) -> Any:
         from bot.slack.decisions import ApprovalClicks
+        from bot.slack.reasons import ReasonModal
 
-        return ApprovalClicks(
+        clicks = ApprovalClicks(
             self.deps.approvals,
             self.deps.flow,
             self.outbox,
@@ -286,6 +288,9 @@ class SlackFrontEnd:
             self.locks,
             kick=self.approval_feed.kick,
         )
+        self.reason_modal = ReasonModal(clicks, self.client, self.signer, self.pool)
+        clicks.ask_reason = self.reason_modal.open
+        return clicks
 
     def authorise_incident_action(self, user: str) -> None:
         """Raise ApprovalError unless `user` may press Acknowledge / Resolve / Snooze: an

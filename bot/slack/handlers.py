@@ -16,6 +16,8 @@ from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
 from bot.slack.feedback import FEEDBACK_ACTIONS
 from bot.slack.maintenance import CALLBACK_ID, MATCHERS
+from bot.slack.reasons import CALLBACK_ID as REASON_CALLBACK_ID
+from bot.slack.reasons import REASON
 from bot.slack.share import SHARE_ACTION_ID
 from bot.slack.swaps import SWAP_ACTION_ID
 
@@ -116,6 +118,14 @@ def register(app: Any, front: Any) -> None:
         except Exception:
             log.exception("maintenance modal submission failed")
             ack(response_action="errors", errors={MATCHERS: "Sorry, that failed; nothing made"})
+
+    @app.view(REASON_CALLBACK_ID)
+    def on_reason(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            front.reason_modal.submit(ack, body, view)
+        except Exception:
+            log.exception("approval reason modal submission failed")
+            ack(response_action="errors", errors={REASON: "Sorry, that failed; nothing decided"})
 
     @app.event("app_uninstalled")
     @app.event("tokens_revoked")

@@ -1,0 +1,53 @@
+"""Modals against the Slack emulator: the view a `views.open` call opened, and the
+`view_submission` Slack sends when the modal's submit button is pressed (the saved real
+payload, with the typed values filled in as Slack fills them)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import urllib.parse
+from typing import Any
+
+import httpx
+
+from tests.emulators.slack import SlackEmulator
+from tests.slack.helpers import SlackSender, payload
+
+
+def opened_view(emulator: SlackEmulator, trigger: str) -> dict[str, Any]:
+    """The modal opened with `trigger` (waits for the `views.open` call); it must be valid."""
+    call = emulator.wait_for(
+        lambda: emulator.calls_to("views.open", trigger_id=trigger), 30, what="the modal"
+    )
+    assert call[0].ok, call[0].response
+    return dict(call[0].response["view"])
+
+
+def submit_view(
+    sender: SlackSender, view: dict[str, Any], user: str, **fields: Any
+) -> httpx.Response:
+    """The view_submission of `view` by `user` with `fields` typed in (block_id -> text,
+    or a list of ticked checkbox values)."""
+    body = payload("view_submission")
+    body["user"]["id"] = user
+    body["team"]["id"] = body["user"]["team_id"] = "T0G9PQBBK"
+    submitted = copy.deepcopy(view)
+    values: dict[str, Any] = {}
+    for block in submitted["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        typed = fields.get(block["block_id"], element.get("initial_value"))
+        if element["type"] == "checkboxes":
+            chosen = [o for o in element["options"] if o["value"] in (typed or [])]
+            values[block["block_id"]] = {
+                element["action_id"]: {"type": "checkboxes", "selected_options": chosen}
+            }
+        else:
+            values[block["block_id"]] = {
+                element["action_id"]: {"type": element["type"], "value": typed}
+            }
+    submitted["state"] = {"values": values}
+    body["view"] = submitted
+    return sender.form("payload=" + urllib.parse.quote(json.dumps(body)))
