@@ -60,6 +60,7 @@ class SlackFrontEnd:
         self.app: Any = None  # the Bolt App, built by start()
         self.incident_clicks: Any = None  # set by incident_notifier()
         self.reason_modal: Any = None  # set with approval_clicks (bot/slack/reasons.py)
+        self.snooze_modal: Any = None  # set by incident_notifier() (bot/slack/snooze.py)
 
     # ------------------------------------------------------------------ lazily built parts
     @cached_property
@@ -324,6 +325,10 @@ class SlackFrontEnd:
         self.incident_clicks = IncidentClicks(
             notifier, self.signer, self.outbox, echo=echo, authorise=authorise
         )
+        from bot.slack.snooze import SnoozeModal
+
+        self.snooze_modal = SnoozeModal(self.incident_clicks, self.client)
+        self.incident_clicks.ask_snooze = self.snooze_modal.open
         self.approval_clicks.incident_update = notifier.refresh if echo else None
         return notifier
 

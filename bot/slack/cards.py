@@ -216,7 +216,7 @@ def incident_buttons(card: IncidentCard, signer: ButtonSigner) -> dict[str, Any]
         button(ACK, "Acknowledge", "primary")
     if card.status != "resolved":
         button(RESOLVE, "Resolve")
-        button(SNOOZE, "Snooze 1 h")
+        button(SNOOZE, "Snooze…")
     if not elements:
         return None
     return {"type": "actions", "block_id": f"incident:{card.id}", "elements": elements}

@@ -19,6 +19,8 @@ from bot.slack.maintenance import CALLBACK_ID, MATCHERS
 from bot.slack.reasons import CALLBACK_ID as REASON_CALLBACK_ID
 from bot.slack.reasons import REASON
 from bot.slack.share import SHARE_ACTION_ID
+from bot.slack.snooze import CALLBACK_ID as SNOOZE_CALLBACK_ID
+from bot.slack.snooze import DURATION
 from bot.slack.swaps import SWAP_ACTION_ID
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,16 @@ def register(app: Any, front: Any) -> None:
         except Exception:
             log.exception("approval reason modal submission failed")
             ack(response_action="errors", errors={REASON: "Sorry, that failed; nothing decided"})
+
+    @app.view(SNOOZE_CALLBACK_ID)
+    def on_snooze(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            if front.snooze_modal is None:
+                raise RuntimeError("INCIDENT_CHANNEL is not set")
+            front.snooze_modal.submit(ack, body, view)
+        except Exception:
+            log.exception("snooze modal submission failed")
+            ack(response_action="errors", errors={DURATION: "Sorry, that failed; nothing changed"})
 
     @app.event("app_uninstalled")
     @app.event("tokens_revoked")

@@ -4,7 +4,16 @@ and the modal's `private_metadata` (bot/slack/maintenance.py, bot/slack/reasons.
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bot.slack.outbox import slack_error
+
+if TYPE_CHECKING:
+    from bot.slack.decisions import Click
+    from bot.slack.outbox import Outbox
+
+log = logging.getLogger(__name__)
 
 VALUE = "value"  # the action_id of every input
 
@@ -38,3 +47,22 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def open_for_click(
+    client: Any, outbox: Outbox, click: Click, view: dict[str, Any], instead: str
+) -> bool:
+    """Open `view` with the click's `trigger_id`; when Slack refuses, tell the clicker
+    (ephemerally) that nothing changed and what to do `instead`. True when it opened."""
+    try:
+        client.views_open(trigger_id=click.trigger_id, view=view)
+        return True
+    except Exception as exc:
+        log.warning("could not open the %s modal: %s", view.get("callback_id"), slack_error(exc))
+        outbox.ephemeral(
+            click.channel,
+            click.user,
+            f"Sorry, the form could not open ({slack_error(exc)}); nothing was changed. " + instead,
+            click.thread_ts,
+        )
+        return False

@@ -25,9 +25,8 @@ from bot.approvals import ApprovalError
 from bot.slack.approvals import APPROVAL, APPROVE, REJECT, ButtonError, ButtonSigner
 from bot.slack.cards import RISK_BADGE, action_text
 from bot.slack.decisions import ApprovalClicks, Click, Where
-from bot.slack.modals import field, input_block, metadata, plain
+from bot.slack.modals import field, input_block, metadata, open_for_click, plain
 from bot.slack.mrkdwn import escape, truncate
-from bot.slack.outbox import slack_error
 from bot.slack.render import section
 from core.approvals import PENDING, ApprovalView
 
@@ -105,17 +104,13 @@ class ReasonModal:
             self.clicks.approvals.check_approver(click.user, view, "slack")
         except ApprovalError:
             return False  # the decision refuses it, with the reason
-        try:
-            self.client.views_open(trigger_id=click.trigger_id, view=modal(click, view, approve))
-        except Exception as exc:
-            log.warning("could not open the approval reason modal: %s", slack_error(exc))
-            self.clicks.outbox.ephemeral(
-                click.channel,
-                click.user,
-                f"Sorry, the form for a reason could not open ({slack_error(exc)}); nothing "
-                "was decided. Click again, or answer in the thread (“no, <reason>”).",
-                click.thread_ts,
-            )
+        open_for_click(
+            self.client,
+            self.clicks.outbox,
+            click,
+            modal(click, view, approve),
+            "Click again, or answer in the thread (“no, <reason>”).",
+        )
         return True
 
     def submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:

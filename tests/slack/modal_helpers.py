@@ -27,8 +27,8 @@ def opened_view(emulator: SlackEmulator, trigger: str) -> dict[str, Any]:
 def submit_view(
     sender: SlackSender, view: dict[str, Any], user: str, **fields: Any
 ) -> httpx.Response:
-    """The view_submission of `view` by `user` with `fields` typed in (block_id -> text,
-    or a list of ticked checkbox values)."""
+    """The view_submission of `view` by `user` with `fields` typed in (block_id -> text, a
+    list of ticked checkbox values, or the value of the option picked in a select)."""
     body = payload("view_submission")
     body["user"]["id"] = user
     body["team"]["id"] = body["user"]["team_id"] = "T0G9PQBBK"
@@ -43,6 +43,13 @@ def submit_view(
             chosen = [o for o in element["options"] if o["value"] in (typed or [])]
             values[block["block_id"]] = {
                 element["action_id"]: {"type": "checkboxes", "selected_options": chosen}
+            }
+        elif element["type"] == "static_select":
+            initial = (element.get("initial_option") or {}).get("value")
+            wanted = fields.get(block["block_id"], initial)
+            picked = next((o for o in element["options"] if o["value"] == wanted), None)
+            values[block["block_id"]] = {
+                element["action_id"]: {"type": "static_select", "selected_option": picked}
             }
         else:
             values[block["block_id"]] = {

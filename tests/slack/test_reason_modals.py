@@ -238,3 +238,14 @@ def test_a_form_that_is_not_mine_is_refused(stack: Stack) -> None:
         assert answer["response_action"] == "errors", metadata
         assert answer["errors"]["reason"].startswith("Refused:"), metadata
     assert stack.runtime.approvals.view(_approval_id(card)).status == "pending"
+
+
+def test_a_form_that_cannot_open_decides_nothing_and_says_so(stack: Stack) -> None:
+    emu = stack.emulator
+    card = _medium_card(stack)
+    emu.fail("views.open", "expired_trigger_id")
+    _click(stack, card, ONCALL, "approval_reject")
+    emu.wait_for(lambda: [e for e in emu.ephemerals if e["user"] == ONCALL], what="the note")
+    note = emu.ephemerals[-1]["text"]
+    assert "the form could not open (expired_trigger_id); nothing was changed" in note
+    assert stack.runtime.approvals.view(_approval_id(card)).status == "pending"
