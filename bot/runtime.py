@@ -551,7 +551,13 @@ class Runtime:
             scores=lambda: self.llm_scores,
             swaps=SwapStore(self.engine, self.oncall),
             maintenance=lambda: self.maintenance,
+            declare=self._declare,
         )
+
+    def _declare(self, title: str, severity: str, description: str, user: str) -> int:
+        from bot.incidents.declare import declare
+
+        return declare(self.incidents.engine, title, severity, description, user)
 
     def http_deps(self) -> HttpDeps:
         from bot.http.deps import HttpDeps

@@ -239,7 +239,7 @@ class SlackFrontEnd:
         private = PrivateAnswers(self.deps.agent, self.outbox, self.signer)
         return OpsCommand(
             self.deps.agent, self.deps.toolbox, self.conversations, self.pool, private,
-            self.swap_requests, maintenance=self.maintenance_modal,
+            self.swap_requests, maintenance=self.maintenance_modal, declare=self.declare_modal,
         )  # fmt: skip
 
     @cached_property
@@ -257,6 +257,14 @@ class SlackFrontEnd:
 
         factory = self.deps.maintenance
         return MaintenanceModal(factory, self.client, self.outbox) if factory else None
+
+    @cached_property
+    def declare_modal(self) -> Any:
+        """`/ops declare` (None when this process cannot open incidents)."""
+        from bot.slack.declare import DeclareModal
+
+        declare = self.deps.declare
+        return DeclareModal(declare, self.client, self.outbox) if declare else None
 
     @cached_property
     def share_clicks(self) -> Any:

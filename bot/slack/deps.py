@@ -34,3 +34,5 @@ class SlackDeps:
     swaps: SwapStore | None = None  # `/ops oncall swap` and its Take button
     # `/ops maintenance` and its modal (bot/slack/maintenance.py); None: not offered
     maintenance: Callable[[], MaintenanceService] | None = None
+    # `/ops declare` (bot/slack/declare.py): (title, severity, description, user) -> incident id
+    declare: Callable[[str, str, str, str], int] | None = None

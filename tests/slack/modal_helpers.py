@@ -7,12 +7,14 @@ from __future__ import annotations
 import copy
 import json
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.emulators.slack import SlackEmulator
 from tests.slack.helpers import SlackSender, payload
+from tests.slack.stack import Stack, start_stack
 
 
 def opened_view(emulator: SlackEmulator, trigger: str) -> dict[str, Any]:
@@ -58,3 +60,13 @@ def submit_view(
     submitted["state"] = {"values": values}
     body["view"] = submitted
     return sender.form("payload=" + urllib.parse.quote(json.dumps(body)))
+
+
+def incident_stack(tmp_path: Path, emulator: SlackEmulator, channel: str) -> Stack:
+    """A stack whose incident service posts to `channel` (as `opsbot run` wires it), without
+    triage; `runtime.incidents.outbox.pump()` delivers what its thread would."""
+    built = start_stack(tmp_path, emulator, incident_channel=channel)
+    runtime = built.runtime
+    runtime.incidents.add_notifier(runtime.slack.incident_notifier(runtime.incidents, echo=False))
+    runtime.incidents.disable_triage()
+    return built

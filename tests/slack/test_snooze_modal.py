@@ -20,8 +20,8 @@ from core.clock import as_utc, utcnow
 from tests.emulators.slack import SlackEmulator, view_problems
 from tests.incidents.alerts import payload
 from tests.slack.helpers import click_body
-from tests.slack.modal_helpers import opened_view, submit_view
-from tests.slack.stack import Stack, start_stack
+from tests.slack.modal_helpers import incident_stack, opened_view, submit_view
+from tests.slack.stack import Stack
 
 INCIDENTS = "C0INCIDENTS"
 ONCALL = "U0ONCALL"
@@ -29,10 +29,7 @@ ONCALL = "U0ONCALL"
 
 @pytest.fixture
 def stack(tmp_path: Path, slack_emulator: SlackEmulator) -> Iterator[Stack]:
-    built = start_stack(tmp_path, slack_emulator, incident_channel=INCIDENTS)
-    runtime = built.runtime
-    runtime.incidents.add_notifier(runtime.slack.incident_notifier(runtime.incidents, echo=False))
-    runtime.incidents.disable_triage()
+    built = incident_stack(tmp_path, slack_emulator, INCIDENTS)
     yield built
     built.close()
 
