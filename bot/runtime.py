@@ -566,7 +566,13 @@ class Runtime:
                 incidents=lambda: self.incidents,
                 windows=lambda: self.maintenance.store,
             ),
+            declare=self._declare,
         )
+
+    def _declare(self, title: str, severity: str, description: str, user: str) -> int:
+        from bot.incidents.declare import declare
+
+        return declare(self.incidents.engine, title, severity, description, user)
 
     def http_deps(self) -> HttpDeps:
         from bot.http.deps import HttpDeps

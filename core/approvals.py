@@ -50,6 +50,7 @@ class ApprovalView:
     result: str | None = None
     verification: str | None = None
     thread_id: str | None = None
+    reason: str | None = None  # the decider's words, when they gave any
 
     def to_json(self) -> dict[str, Any]:
         """The `pending_approval` object of `opsbot ask --json`."""

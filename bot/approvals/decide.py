@@ -117,6 +117,8 @@ def _record(
     approvals = [*row.approvers, user]
     done = len(approvals) >= row.approvals_needed
     values: dict[str, Any] = {"approvers": approvals}
+    if reason:  # shown on the card; every approver's words are in the audit
+        values["reason"] = reason
     if done:
         values.update(status=APPROVED, decided_by=user, decided_at=now, decided_via=via)
     outcome = "approved" if done else "approved (1 of 2)"

@@ -42,6 +42,7 @@ def to_view(row: Approval) -> ApprovalView:
         result=row.result,
         verification=row.verification,
         thread_id=row.thread_id,
+        reason=row.reason,
     )
 
 

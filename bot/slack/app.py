@@ -59,6 +59,8 @@ class SlackFrontEnd:
         self.identity: BotIdentity | None = None  # set by start()
         self.app: Any = None  # the Bolt App, built by start()
         self.incident_clicks: Any = None  # set by incident_notifier()
+        self.reason_modal: Any = None  # set with approval_clicks (bot/slack/reasons.py)
+        self.snooze_modal: Any = None  # set by incident_notifier() (bot/slack/snooze.py)
 
     # ------------------------------------------------------------------ lazily built parts
     @cached_property
@@ -238,7 +240,7 @@ class SlackFrontEnd:
         private = PrivateAnswers(self.deps.agent, self.outbox, self.signer)
         return OpsCommand(
             self.deps.agent, self.deps.toolbox, self.conversations, self.pool, private,
-            self.swap_requests, maintenance=self.maintenance_modal,
+            self.swap_requests, maintenance=self.maintenance_modal, declare=self.declare_modal,
         )  # fmt: skip
 
     @cached_property
@@ -268,6 +270,14 @@ class SlackFrontEnd:
         return HomeTab(sources, self.client, self.signer, self.approval_clicks)
 
     @cached_property
+    def declare_modal(self) -> Any:
+        """`/ops declare` (None when this process cannot open incidents)."""
+        from bot.slack.declare import DeclareModal
+
+        declare = self.deps.declare
+        return DeclareModal(declare, self.client, self.outbox) if declare else None
+
+    @cached_property
     def share_clicks(self) -> Any:
         from bot.slack.share import ShareClicks
 
@@ -288,8 +298,9 @@ class SlackFrontEnd:
     @cached_property
     def approval_clicks(self) -> Any:
         from bot.slack.decisions import ApprovalClicks
+        from bot.slack.reasons import ReasonModal
 
-        return ApprovalClicks(
+        clicks = ApprovalClicks(
             self.deps.approvals,
             self.deps.flow,
             self.outbox,
@@ -297,6 +308,9 @@ class SlackFrontEnd:
             self.locks,
             kick=self.approval_feed.kick,
         )
+        self.reason_modal = ReasonModal(clicks, self.client, self.signer, self.pool)
+        clicks.ask_reason = self.reason_modal.open
+        return clicks
 
     def authorise_incident_action(self, user: str) -> None:
         """Raise ApprovalError unless `user` may press Acknowledge / Resolve / Snooze: an
@@ -330,6 +344,10 @@ class SlackFrontEnd:
         self.incident_clicks = IncidentClicks(
             notifier, self.signer, self.outbox, echo=echo, authorise=authorise
         )
+        from bot.slack.snooze import SnoozeModal
+
+        self.snooze_modal = SnoozeModal(self.incident_clicks, self.client)
+        self.incident_clicks.ask_snooze = self.snooze_modal.open
         self.approval_clicks.incident_update = notifier.refresh if echo else None
         return notifier
 

@@ -64,14 +64,6 @@ def approval_buttons(view: ApprovalView, signer: ButtonSigner) -> dict[str, Any]
         "style": "primary",
         "value": signer.sign(APPROVAL, view.id, APPROVE, expires),
     }
-    if view.risk == "high":
-        approve["confirm"] = {
-            "title": {"type": "plain_text", "text": "Run a high-risk action?"},
-            "text": {"type": "mrkdwn", "text": truncate(escape(action_text(view)), 300)},
-            "confirm": {"type": "plain_text", "text": "Approve"},
-            "deny": {"type": "plain_text", "text": "Cancel"},
-            "style": "danger",
-        }
     reject = {
         "type": "button",
         "action_id": f"approval_{REJECT}",
@@ -94,6 +86,8 @@ def decision_line(
     when = f" {slack_date(decided_at)}" if decided_at else ""
     by = who(view.decided_by) + (f" {VIA_TEXT[via]}" if via in VIA_TEXT else "")
     result = "\n" + quote(escape(truncate(view.result, 1500))) if view.result else ""
+    if view.reason and view.status != PENDING:
+        when += f" · reason: “{escape(truncate(view.reason, 500))}”"
     if view.status == PENDING:
         if view.approvers:
             names = ", ".join(who(u) for u in view.approvers)
@@ -222,7 +216,7 @@ def incident_buttons(card: IncidentCard, signer: ButtonSigner) -> dict[str, Any]
         button(ACK, "Acknowledge", "primary")
     if card.status != "resolved":
         button(RESOLVE, "Resolve")
-        button(SNOOZE, "Snooze 1 h")
+        button(SNOOZE, "Snooze…")
     if not elements:
         return None
     return {"type": "actions", "block_id": f"incident:{card.id}", "elements": elements}

@@ -41,6 +41,7 @@ HELP = """*opsbot* — `/ops` commands:
 • `/ops oncall [schedule]` — who is on call now and next
 • `/ops oncall swap <schedule> <start> <end> [reason]` — ask someone to take that part of your shift
 • `/ops maintenance [list | end ID]` — create (a form), list or end maintenance windows
+• `/ops declare` — declare an incident (a form)
 • `/ops <question>` — ask the agent; only you see the answer, with a *Share in channel* button
 • `/ops share <question>` — ask in the channel; the answer is posted in a thread
 • `/ops help` — this text
@@ -79,6 +80,7 @@ class OpsCommand:
         private: PrivateAnswers,
         swaps: SwapRequests | None = None,
         maintenance: Any = None,
+        declare: Any = None,
     ) -> None:
         self._agent = agent  # built on first use
         self.toolbox = toolbox
@@ -87,6 +89,7 @@ class OpsCommand:
         self.private = private
         self.swaps = swaps
         self.maintenance = maintenance  # a MaintenanceModal, or None
+        self.declare = declare  # a DeclareModal (bot/slack/declare.py), or None
 
     def handle(self, ack: Callable[..., Any], body: dict[str, Any], respond: Any) -> None:
         """Bolt listener body: ack within milliseconds, do the work on the pool."""
@@ -114,6 +117,8 @@ class OpsCommand:
         ack()
         if word == "maintenance" and rest.strip().lower() in ("list", "ls"):
             self.pool.submit(self._lookup, MAINTENANCE_LIST, "", body, respond)
+        elif word == "declare" and self.declare is not None:
+            self.pool.submit(self.declare.open, body, respond)
         elif word == "maintenance" and self.maintenance is not None:
             self.pool.submit(self.maintenance.command, rest.strip(), body, respond)
         elif word in LOOKUPS:

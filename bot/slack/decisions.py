@@ -59,6 +59,7 @@ class Click:
     thread_ts: str
     action_id: str
     value: str
+    trigger_id: str = ""  # opens a modal (valid for 3 seconds, once)
 
     @classmethod
     def from_body(cls, body: dict[str, Any], action: dict[str, Any]) -> Click:
@@ -73,6 +74,7 @@ class Click:
             thread_ts=str(message.get("thread_ts") or message_ts),
             action_id=str(action.get("action_id") or ""),
             value=str(action.get("value") or ""),
+            trigger_id=str(body.get("trigger_id") or ""),
         )
 
     @property
@@ -101,6 +103,9 @@ class ApprovalClicks:
         self.incident_update = incident_update
         # wakes the approval feed, which shows chat approvals' changes (ApprovalFeed.kick)
         self.kick = kick or (lambda: None)
+        # set by the front end: asks for a reason in a modal instead of deciding at once
+        # (bot/slack/reasons.py); True when the modal opened
+        self.ask_reason: Callable[[Click, ApprovalView, bool], bool] | None = None
 
     def handle(self, click: Click, tell: Callable[[str], None] | None = None) -> None:
         """Process one click (already acked). Never raises. What the clicker must be told
@@ -131,7 +136,10 @@ class ApprovalClicks:
             say(f"Refused: no approval with id {approval_id}")
             return
 
-        said = self.decide(view, user=click.user, approve=action == APPROVE, where=click.where).said
+        approve = action == APPROVE
+        if self.ask_reason is not None and self.ask_reason(click, view, approve):
+            return  # the modal's submission decides
+        said = self.decide(view, user=click.user, approve=approve, where=click.where).said
         if said is not None:
             say(said)
 

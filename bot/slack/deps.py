@@ -36,3 +36,5 @@ class SlackDeps:
     # `/ops maintenance` and its modal (bot/slack/maintenance.py); None: not offered
     maintenance: Callable[[], MaintenanceService] | None = None
     home: HomeSources | None = None  # the App Home's data (bot/home.py); None: no App Home
+    # `/ops declare` (bot/slack/declare.py): (title, severity, description, user) -> incident id
+    declare: Callable[[str, str, str, str], int] | None = None

@@ -14,10 +14,16 @@ from typing import Any
 from bot.slack.approvals import APPROVAL_ACTIONS, INCIDENT_ACTIONS
 from bot.slack.client import redacting_respond
 from bot.slack.decisions import Click
+from bot.slack.declare import CALLBACK_ID as DECLARE_CALLBACK_ID
+from bot.slack.declare import TITLE
 from bot.slack.feedback import FEEDBACK_ACTIONS
 from bot.slack.home import REFRESH_ACTION_ID
 from bot.slack.maintenance import CALLBACK_ID, MATCHERS
+from bot.slack.reasons import CALLBACK_ID as REASON_CALLBACK_ID
+from bot.slack.reasons import REASON
 from bot.slack.share import SHARE_ACTION_ID
+from bot.slack.snooze import CALLBACK_ID as SNOOZE_CALLBACK_ID
+from bot.slack.snooze import DURATION
 from bot.slack.swaps import SWAP_ACTION_ID
 
 log = logging.getLogger(__name__)
@@ -34,6 +40,23 @@ def _click(body: dict[str, Any], action: dict[str, Any], what: str) -> Click | N
 
 def _ids(action_ids: Any) -> re.Pattern[str]:
     return re.compile("^(" + "|".join(map(re.escape, action_ids)) + ")$")
+
+
+def _submission(front: Any, attribute: str, where: str, undone: str) -> Any:
+    """The listener of one modal's `view_submission`: the modal checks and acks; a failure
+    is logged and answered under `where`, so the modal stays open."""
+
+    def on_submission(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            modal = getattr(front, attribute)
+            if modal is None:
+                raise RuntimeError(f"this process offers no {attribute}")
+            modal.submit(ack, body, view)
+        except Exception:
+            log.exception("%s submission failed", attribute)
+            ack(response_action="errors", errors={where: f"Sorry, that failed; {undone}"})
+
+    return on_submission
 
 
 def register(app: Any, front: Any) -> None:
@@ -122,16 +145,16 @@ def register(app: Any, front: Any) -> None:
             return
         front.pool.submit(clicks.handle, click)
 
-    @app.view(CALLBACK_ID)
-    def on_maintenance(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        modal = front.maintenance_modal
-        try:
-            if modal is None:
-                raise RuntimeError("maintenance windows are not offered by this process")
-            modal.submit(ack, body, view)
-        except Exception:
-            log.exception("maintenance modal submission failed")
-            ack(response_action="errors", errors={MATCHERS: "Sorry, that failed; nothing made"})
+    # every modal's view_submission: (callback_id, the front end's modal attribute, the
+    # field a failure is shown under, what was not done)
+    modals = (
+        (CALLBACK_ID, "maintenance_modal", MATCHERS, "nothing made"),
+        (REASON_CALLBACK_ID, "reason_modal", REASON, "nothing decided"),
+        (SNOOZE_CALLBACK_ID, "snooze_modal", DURATION, "nothing changed"),
+        (DECLARE_CALLBACK_ID, "declare_modal", TITLE, "nothing declared"),
+    )
+    for callback_id, attribute, where, undone in modals:
+        app.view(callback_id)(_submission(front, attribute, where, undone))
 
     @app.event("app_uninstalled")
     @app.event("tokens_revoked")

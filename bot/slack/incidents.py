@@ -34,6 +34,7 @@ from bot.slack.render import SlackMessage, Upload, section
 from bot.slack.uploads import attach, failure_note
 from bot.slack.users import UserNames
 from core.approvals import APPROVED, EXECUTING, PENDING, ApprovalView, outcome_text
+from core.errors import Refused
 from core.people import with_names
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,9 @@ class IncidentClicks:
         self.outbox = outbox
         self.echo = echo
         self.authorise = authorise
+        # set by the front end: Snooze opens a modal to pick how long (bot/slack/snooze.py);
+        # None: Snooze snoozes for SNOOZE_MINUTES at once
+        self.ask_snooze: Callable[[Click, int], None] | None = None
 
     def handle(self, click: Click) -> None:
         """Process one click (already acked). Never raises."""
@@ -187,8 +191,7 @@ class IncidentClicks:
 
     def _handle(self, click: Click) -> None:
         action = INCIDENT_ACTIONS.get(click.action_id)
-        actions = self.notifier.actions
-        if action is None or actions is None:
+        if action is None or self.notifier.actions is None:
             self.outbox.ephemeral(
                 click.channel,
                 click.user,
@@ -197,45 +200,62 @@ class IncidentClicks:
             )
             return
         try:
-            subject = self.signer.verify(INCIDENT, click.value, action).subject
-            incident_id = int(subject)
-        except (ButtonError, ValueError) as exc:
+            incident_id = self.checked(click, action)
+            if action == SNOOZE and self.ask_snooze is not None:
+                self.ask_snooze(click, incident_id)  # the modal's submission snoozes
+                return
+            done = self.apply(click, incident_id, action, SNOOZE_MINUTES)
+        except (Refused, ValueError) as exc:
             self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
             return
+        done()
+
+    def checked(self, click: Click, action: str) -> int:
+        """The incident of a genuine `action` button value that `click.user` may use;
+        raises Refused (shown to the clicker) otherwise."""
+        try:
+            incident_id = int(self.signer.verify(INCIDENT, click.value, action).subject)
+        except ValueError:
+            raise ButtonError("this button is not one of mine (malformed value)") from None
         if self.authorise is not None:
             try:
                 self.authorise(click.user)  # checked at every click: on-call lists change
             except ApprovalError as exc:
                 log.info("incident %s %s by %s refused: %s", incident_id, action, click.user, exc)
-                self.outbox.ephemeral(
-                    click.channel,
-                    click.user,
-                    f"Refused: {exc}. Nothing was changed.",
-                    click.thread_ts,
-                )
-                return
+                raise ApprovalError(f"{exc}. Nothing was changed") from None
+        return incident_id
+
+    def apply(
+        self, click: Click, incident_id: int, action: str, minutes: int
+    ) -> Callable[[], None]:
+        """Do `action` (raises ValueError when the incident refuses it); returns what shows
+        it (with `echo`: the root message and a thread note), to call after any ack."""
+        actions = self.notifier.actions
+        if actions is None:
+            raise ValueError("incident actions are not available right now")
         name = self.notifier.names.name(click.user) if self.echo else click.user
-        try:
-            if action == ACK:
-                card = actions.acknowledge(incident_id, click.user)
-                note = f"Acknowledged by {name}."
-            elif action == RESOLVE:
-                card = actions.resolve(incident_id, click.user)
-                note = f"Resolved by {name}."
-            elif action == SNOOZE:
-                card = actions.snooze(incident_id, click.user, SNOOZE_MINUTES)
-                note = f"Snoozed for {SNOOZE_MINUTES} minutes by {name}."
-            else:  # pragma: no cover - INCIDENT_ACTIONS holds exactly these three
-                raise ValueError(f"unknown incident action {action}")
-        except ValueError as exc:
-            self.outbox.ephemeral(click.channel, click.user, f"Refused: {exc}", click.thread_ts)
-            return
-        if not self.echo:
-            return
-        if not card.message_ts:
-            card = _with_message(card, click.channel, click.message_ts)
-        self.notifier.incident_changed(card)
-        self.notifier.thread_note(card, note)
+        if action == ACK:
+            card = actions.acknowledge(incident_id, click.user)
+            note = f"Acknowledged by {name}."
+        elif action == RESOLVE:
+            card = actions.resolve(incident_id, click.user)
+            note = f"Resolved by {name}."
+        elif action == SNOOZE:
+            card = actions.snooze(incident_id, click.user, minutes)
+            note = f"Snoozed for {minutes} minutes by {name}."
+        else:  # pragma: no cover - INCIDENT_ACTIONS holds exactly these three
+            raise ValueError(f"unknown incident action {action}")
+
+        def show() -> None:
+            if not self.echo:
+                return
+            shown = (
+                card if card.message_ts else _with_message(card, click.channel, click.message_ts)
+            )
+            self.notifier.incident_changed(shown)
+            self.notifier.thread_note(shown, note)
+
+        return show
 
 
 def _with_message(card: IncidentCard, channel: str, ts: str) -> IncidentCard:

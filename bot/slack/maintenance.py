@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.slack.modals import VALUE, field, input_block, metadata, plain
 from bot.slack.outbox import Outbox, slack_error
 from core.clock import parse_window
 from core.errors import Invalid, Refused, UserError
@@ -33,26 +34,8 @@ log = logging.getLogger(__name__)
 
 CALLBACK_ID = "maintenance_window"
 MATCHERS, DURATION, REASON, CONFIRM = "matchers", "duration", "reason", "match_all"
-VALUE = "value"  # the action_id of every input
 EVERYTHING = "everything"
 USAGE = "Usage: /ops maintenance (a form for a new window), /ops maintenance list, /ops maintenance end ID"
-
-
-def _text(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], hint: str, optional: bool = False
-) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": _text(label),
-        "element": {"action_id": VALUE, **element},
-        "hint": _text(hint),
-        "optional": optional,
-    }
 
 
 def modal(channel: str, max_length: timedelta) -> dict[str, Any]:
@@ -61,42 +44,42 @@ def modal(channel: str, max_length: timedelta) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "title": _text("Maintenance window"),
-        "submit": _text("Create"),
-        "close": _text("Cancel"),
+        "title": plain("Maintenance window"),
+        "submit": plain("Create"),
+        "close": plain("Cancel"),
         "private_metadata": json.dumps({"channel": channel}),
         "blocks": [
-            _input(
+            input_block(
                 MATCHERS,
                 "Alerts to hold back",
                 {
                     "type": "plain_text_input",
                     "multiline": True,
-                    "placeholder": _text('service=api\nalertname=~"Disk.*"'),
+                    "placeholder": plain('service=api\nalertname=~"Disk.*"'),
                 },
                 "One matcher a line: name=value, name!=value, name=~regex, name!~regex. "
                 "An alert is held back when all match.",
                 optional=True,
             ),
-            _input(
+            input_block(
                 DURATION,
                 "For how long, from now",
                 {"type": "plain_text_input", "initial_value": "2h"},
                 f"30m, 2h, 1d… at most {hours:g} hours",
             ),
-            _input(
+            input_block(
                 REASON,
                 "Reason",
                 {"type": "plain_text_input", "multiline": True},
                 "What is being worked on; it is shown with every alert the window holds back.",
             ),
-            _input(
+            input_block(
                 CONFIRM,
                 "Match everything?",
                 {
                     "type": "checkboxes",
                     "options": [
-                        {"text": _text("Hold back every alert (no matcher)"), "value": EVERYTHING}
+                        {"text": plain("Hold back every alert (no matcher)"), "value": EVERYTHING}
                     ],
                 },
                 "Only for a whole-system maintenance.",
@@ -104,10 +87,6 @@ def modal(channel: str, max_length: timedelta) -> dict[str, Any]:
             ),
         ],
     }
-
-
-def _value(values: dict[str, Any], block: str) -> str:
-    return str(((values.get(block) or {}).get(VALUE) or {}).get("value") or "")
 
 
 def _checked(values: dict[str, Any], block: str) -> bool:
@@ -165,7 +144,7 @@ class MaintenanceModal:
         service = self.service()
         matchers = []
         try:
-            matchers = parse_matchers(_value(values, MATCHERS).splitlines())
+            matchers = parse_matchers(field(values, MATCHERS).splitlines())
             if is_catch_all(matchers) and not _checked(values, CONFIRM):
                 errors[MATCHERS] = (
                     f"{describe(matchers).capitalize()} matches every alert: add a matcher "
@@ -175,13 +154,13 @@ class MaintenanceModal:
             errors[MATCHERS] = str(exc)
         length = timedelta(0)
         try:
-            length = parse_window(_value(values, DURATION))
+            length = parse_window(field(values, DURATION))
             if length > service.store.max_length:
                 hours = service.store.max_length.total_seconds() / 3600
                 errors[DURATION] = f"At most {hours:g} hours (MAINTENANCE_MAX_HOURS)"
         except Invalid as exc:
             errors[DURATION] = str(exc)
-        reason = _value(values, REASON).strip()
+        reason = field(values, REASON).strip()
         if not reason:
             errors[REASON] = "Say what is being worked on"
         elif len(reason) > MAX_REASON:
@@ -204,15 +183,8 @@ class MaintenanceModal:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        channel = _channel(view)
+        channel = str(metadata(view).get("channel") or "")
         if channel:
             self.outbox.ephemeral(
                 channel, user, f"Maintenance window created: {window.summary(now)}"
             )
-
-
-def _channel(view: dict[str, Any]) -> str:
-    try:
-        return str(json.loads(view.get("private_metadata") or "{}").get("channel") or "")
-    except (ValueError, AttributeError):
-        return ""

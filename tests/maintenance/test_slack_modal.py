@@ -5,7 +5,6 @@ may use it."""
 
 from __future__ import annotations
 
-import copy
 import json
 import urllib.parse
 from collections.abc import Iterator
@@ -16,7 +15,8 @@ import httpx
 import pytest
 
 from tests.emulators.slack import SlackEmulator, view_problems
-from tests.slack.helpers import payload, slash_body
+from tests.slack.helpers import slash_body
+from tests.slack.modal_helpers import opened_view, submit_view
 from tests.slack.stack import Stack, start_stack
 
 ONCALL = "U0ONCALL"
@@ -34,37 +34,14 @@ def _open_modal(stack: Stack, user: str = ONCALL) -> dict[str, Any]:
     raw = slash_body("maintenance", response_url=emu.response_url("m"), user=user)
     acked = stack.sender.form(raw)
     assert acked.status_code == 200 and not acked.content
-    trigger = urllib.parse.parse_qs(raw)["trigger_id"][0]
-    call = emu.wait_for(lambda: emu.calls_to("views.open", trigger_id=trigger), 30, what="modal")
-    assert call[0].ok, call[0].response
-    return dict(call[0].response["view"])
+    return opened_view(emu, urllib.parse.parse_qs(raw)["trigger_id"][0])
 
 
 def _submit(
     stack: Stack, view: dict[str, Any], user: str = ONCALL, **fields: Any
 ) -> httpx.Response:
-    """The view_submission Slack sends when `user` presses Create, with `fields` typed in
-    (block_id -> text, or a list of ticked checkbox values)."""
-    body = payload("view_submission")
-    body["user"]["id"] = user
-    body["team"]["id"] = body["user"]["team_id"] = "T0G9PQBBK"
-    submitted = copy.deepcopy(view)
-    values: dict[str, Any] = {}
-    for block in submitted["blocks"]:
-        element = block["element"]
-        typed = fields.get(block["block_id"], element.get("initial_value"))
-        if element["type"] == "checkboxes":
-            chosen = [o for o in element["options"] if o["value"] in (typed or [])]
-            values[block["block_id"]] = {
-                element["action_id"]: {"type": "checkboxes", "selected_options": chosen}
-            }
-        else:
-            values[block["block_id"]] = {
-                element["action_id"]: {"type": "plain_text_input", "value": typed}
-            }
-    submitted["state"] = {"values": values}
-    body["view"] = submitted
-    return stack.sender.form("payload=" + urllib.parse.quote(json.dumps(body)))
+    """The view_submission Slack sends when `user` presses Create, with `fields` typed in."""
+    return submit_view(stack.sender, view, user, **fields)
 
 
 def test_the_modal_round_trip_creates_a_window(stack: Stack) -> None:

@@ -4,8 +4,10 @@ button values, reject, and the two-person rule."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from bot.slack.approvals import APPROVAL
 from tests.emulators.slack import SlackEmulator
 from tests.slack.helpers import click_body, mention, sign, slash_body
 from tests.slack.helpers import message as message_event
+from tests.slack.modal_helpers import opened_view, submit_view
 from tests.slack.stack import Stack, start_stack
 
 CHANNEL = "C0APPROVE"
@@ -64,6 +67,14 @@ def _click(stack: Stack, card: dict[str, Any], user: str, action_id: str, value:
     response = stack.sender.form(raw)
     assert response.status_code == 200
     return response
+
+
+def _reject(stack: Stack, card: dict[str, Any], user: str) -> None:
+    """Reject opens the reason modal (bot/slack/reasons.py); submit it without a reason."""
+    raw = _click(stack, card, user, "approval_reject").request.content.decode()
+    trigger = json.loads(urllib.parse.unquote(raw.removeprefix("payload=")))["trigger_id"]
+    form = opened_view(stack.emulator, trigger)
+    assert submit_view(stack.sender, form, user, reason=None).status_code == 200
 
 
 def _ephemerals_for(stack: Stack, user: str, count: int) -> list[str]:
@@ -132,6 +143,7 @@ def test_card_then_refusals_then_one_run_for_double_click(stack: Stack) -> None:
     assert updated is not None
     assert not [b for b in updated["blocks"] if b["type"] == "actions"]  # buttons removed
     decided = str(updated["blocks"])
+    assert not emu.calls_to("views.open")  # a medium-risk Approve is one click
     assert "Approved by <@U0" in decided and "<!date^" in decided and "Done." in decided
     final = stack.runtime.approvals.view(approval_id)
     assert final.decided_by in ("U0ONCALL", "U0OTHER")
@@ -161,7 +173,7 @@ def test_reject_and_expired_values_run_nothing(stack: Stack) -> None:
     assert "expired" in note
     assert stack.runtime.approvals.view(approval_id).status == "pending"
 
-    _click(stack, card, "U0OTHER", "approval_reject")
+    _reject(stack, card, "U0OTHER")
     emu.wait_for(lambda: stack.runtime.approvals.view(approval_id).status == "rejected")
     emu.wait_for(
         lambda: [
@@ -223,7 +235,7 @@ def test_a_thread_still_waiting_does_not_post_the_card_again(stack: Stack) -> No
     time.sleep(0.5)
     assert len([m for m in emu.thread(CHANNEL, thread) if _has_buttons(m)]) == 2
     approval_id = card["blocks"][-1]["elements"][0]["text"].split(" ")[0]
-    _click(stack, card, "U0ONCALL", "approval_reject")
+    _reject(stack, card, "U0ONCALL")
     emu.wait_for(
         lambda: "Rejected by" in str((emu.message(CHANNEL, card["ts"]) or {}).get("blocks")),
         what="the first card updated in place",
