@@ -27,6 +27,7 @@ from core.clock import utcnow
 log = logging.getLogger(__name__)
 
 TURN, CHAT, TOOL = "invoke_agent", "chat", "execute_tool"
+TRIAGE = "triage"  # the root span of an incident's triage (graphs/triage.py), not a turn
 
 
 @dataclass
@@ -34,7 +35,7 @@ class SpanRecord:
     """One span of a turn."""
 
     span_id: str  # 16 hex characters
-    operation: str  # TURN, CHAT or TOOL
+    operation: str  # TURN (or TRIAGE), CHAT or TOOL
     start: datetime
     duration_ms: float
     error: bool = False
@@ -90,13 +91,16 @@ def current_trace() -> TurnTrace | None:
 
 
 @contextmanager
-def observed_turn(recorder: TurnRecorder | None, model: str) -> Iterator[TurnTrace]:
-    """One turn as a trace: its `invoke_agent` span around the block, the nodes' spans
-    inside it; recorded when the block ends (a failed record is logged, nothing more)."""
+def observed_turn(
+    recorder: TurnRecorder | None, model: str, operation: str = TURN
+) -> Iterator[TurnTrace]:
+    """One turn as a trace: its `operation` span (`invoke_agent`, or `triage`) around the
+    block, the nodes' spans inside it; recorded when the block ends (a failed record is
+    logged, nothing more)."""
     trace = TurnTrace()
     token = _CURRENT.set(trace)
     try:
-        with trace.span(TURN, model=model):
+        with trace.span(operation, model=model):
             yield trace
     finally:
         _CURRENT.reset(token)

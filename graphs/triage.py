@@ -10,11 +10,14 @@ redacted before it is stored or shown to any model; the whole prompt is redacted
 way out. With the offline planner the summary is written from the evidence by code.
 
 The types are in `triage_types.py`, the summary and the prompt in `triage_summary.py`.
+A run is observed like an agent turn (graphs/observe.py): one trace whose root span is
+`triage`, with an `execute_tool` span per evidence tool and a `chat` span for the model call.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +25,9 @@ from langchain_core.messages import HumanMessage
 from langgraph.graph import END, START, StateGraph
 
 from core.access import Caller
-from graphs.llm import describe_failure, is_offline, message_text
+from core.clock import utcnow
+from graphs.llm import describe_failure, is_offline, message_text, model_name
+from graphs.observe import CHAT, TOOL, TRIAGE, current_trace, model_of, observed_turn, usage_of
 from graphs.triage_changes import changes_evidence, revert_suggestion
 from graphs.triage_plan import QUERY_TOOL, evidence_plan
 from graphs.triage_summary import fill_prompt, offline_summary
@@ -77,6 +82,15 @@ class TriageNodes:
         tool = self.deps.toolbox.get(name)
         if tool is None:
             return None
+        trace = current_trace()
+        if trace is None:
+            return self._run_tool(tool, name, args)
+        with trace.span(TOOL, tool_name=name) as span:
+            item = self._run_tool(tool, name, args)
+            span.error = not item.ok
+        return item
+
+    def _run_tool(self, tool: Any, name: str, args: dict[str, Any]) -> Evidence:
         try:
             result = tool.invoke(args, TRIAGE_CALLER)
             return Evidence(
@@ -171,14 +185,32 @@ class TriageNodes:
         if model is None or is_offline(model) or self.deps.prompt is None:
             return {"summary": fallback, "writer": "offline", "error": None}
         prompt = fill_prompt(self.deps.prompt(), incident, evidence, found, proposed, dropped)
+        began, started = utcnow(), time.monotonic()
         try:
             reply = model.invoke([HumanMessage(content=prompt)])
         except Exception as exc:
+            _chat_span(began, started, model_name(model), None)
             reason = describe_failure(exc)
             log.warning("triage summary by the model failed: %s", reason)
             return {"summary": fallback, "writer": "offline", "error": reason}
+        _chat_span(began, started, model_name(model), reply)
         text = message_text(reply).strip() or fallback
         return {"summary": redact(text), "writer": "model", "error": None}
+
+
+def _chat_span(began: Any, started: float, name: str, reply: Any) -> None:
+    """The summary's model call as a `chat` span of the triage's trace (`reply` None: it
+    failed)."""
+    trace = current_trace()
+    if trace is None:
+        return
+    tokens_in, tokens_out = (None, None) if reply is None else usage_of(reply)
+    model = name if reply is None else model_of(reply, name)
+    seconds = time.monotonic() - started
+    trace.add(
+        CHAT, began, seconds, error=reply is None,
+        model=model, input_tokens=tokens_in, output_tokens=tokens_out,
+    )  # fmt: skip
 
 
 def build_triage_graph(deps: TriageDeps) -> Any:
@@ -234,7 +266,8 @@ def _proposed(item: Suggestion) -> ProposedAction:
 
 def run_triage(deps: TriageDeps, incident: IncidentInput, graph: Any = None) -> TriageResult:
     compiled = graph if graph is not None else build_triage_graph(deps)
-    state = compiled.invoke({"incident": incident})
+    with observed_turn(deps.recorder, model_name(deps.model), operation=TRIAGE):
+        state = compiled.invoke({"incident": incident})
     return TriageResult(
         summary=state.get("summary", ""),
         runbook=state.get("runbook"),

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from core.incidents import UNTRUSTED
+from graphs.observe import TurnRecorder
 from tools.base import Toolbox
 from tools.injection import warning
 from tools.remediation.catalogue import RemediationCatalogue
@@ -108,6 +109,7 @@ class TriageDeps:
     request_approval: Callable[[IncidentInput, ProposedAction], str | None] | None = None
     prompt: Callable[[], str] | None = None
     recent_changes: RecentChanges | None = None  # the change log (graphs/triage_changes.py)
+    recorder: TurnRecorder | None = None  # keeps each triage's spans (graphs/observe.py)
 
 
 class TriageState(TypedDict, total=False):

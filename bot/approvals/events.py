@@ -253,6 +253,7 @@ class StoredTurn:
     tool_calls: list[StoredCall] = field(default_factory=list)
     pending: list[ApprovalView] = field(default_factory=list)
     note: str | None = None
+    trace_id: str = ""  # the resumed run's trace (its answer's 👍/👎 score it)
 
     @property
     def files(self) -> list[str]:
@@ -267,6 +268,7 @@ def turn_payload(turn: Any) -> dict[str, Any]:
         "tool_calls": [{"name": c.name, "files": list(c.files)} for c in turn.tool_calls],
         "pending": [v.id for v in turn.pending],
         "note": turn.note,
+        "trace_id": getattr(turn, "trace_id", "") or "",
     }
 
 
@@ -288,4 +290,5 @@ def stored_turn(payload: dict[str, Any], view: Any) -> StoredTurn:
         ],
         pending=pending,
         note=payload.get("note"),
+        trace_id=str(payload.get("trace_id") or ""),
     )

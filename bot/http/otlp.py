@@ -12,6 +12,10 @@ stored in one transaction. An app's exporter points here:
 
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://opsbot:3000/v1/traces
     OTEL_EXPORTER_OTLP_TRACES_HEADERS="Authorization=Bearer $OTLP_TOKEN"
+
+`LANGFUSE_PATH` (`/api/public/otel/v1/traces`, where Langfuse's SDK and OTLP exporters post)
+is the same route, which also takes HTTP Basic `public key:secret key` with OTLP_TOKEN as the
+secret key, so an app set up for Langfuse needs only its host pointed at opsbot.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from bot.http.deps import HttpDeps
 log = logging.getLogger(__name__)
 
 PATH = "/v1/traces"
+LANGFUSE_PATH = "/api/public/otel/v1/traces"
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 INFLATE_FACTOR = 16  # a gzip body may inflate to this many times the body cap
 MAX_REASONS = 20  # rejections named in partial_success.error_message
@@ -114,7 +119,9 @@ def otlp_routes(deps: HttpDeps) -> list[Route]:
     from tools.llmops.spans import Intake, read_request
 
     async def traces(request: Request) -> Response:
-        denied = refused(request, deps.settings.otlp_token, "OTLP_TOKEN", "OTLP trace intake")
+        denied = refused(
+            request, deps.settings.otlp_token, "OTLP_TOKEN", "OTLP trace intake", basic=True
+        )
         if denied is not None:
             return denied
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -147,4 +154,7 @@ def otlp_routes(deps: HttpDeps) -> list[Route]:
             response.partial_success.error_message = "; ".join(reasons)
         return _answer(response, content_type)
 
-    return [Route(PATH, traces, methods=["POST"])]
+    return [
+        Route(PATH, traces, methods=["POST"]),
+        Route(LANGFUSE_PATH, traces, methods=["POST"]),
+    ]

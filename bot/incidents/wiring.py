@@ -190,6 +190,7 @@ def build_monitors(runtime: Runtime) -> MonitorSuite:
 
 
 def triage_deps(runtime: Runtime) -> TriageDeps:
+    from bot.self_traces import SelfTraces
     from graphs.triage_types import TriageDeps
 
     return TriageDeps(
@@ -200,6 +201,7 @@ def triage_deps(runtime: Runtime) -> TriageDeps:
         request_approval=runtime.incidents.request_approval,
         prompt=lambda: incident_prompt(runtime),
         recent_changes=lambda since: runtime.changes.list(since, limit=50),
+        recorder=SelfTraces(runtime.llm_spans) if runtime.settings.llm_self_traces else None,
     )
 
 

@@ -293,7 +293,9 @@ class SlackFrontEnd:
     def approval_feed(self) -> Any:
         from bot.slack.approval_feed import ApprovalFeed
 
-        return ApprovalFeed(self.deps.approvals, self.deps.flow, self.outbox, self.locks)
+        return ApprovalFeed(
+            self.deps.approvals, self.deps.flow, self.outbox, self.locks, signer=self.signer
+        )
 
     @cached_property
     def approval_clicks(self) -> Any:

@@ -8,7 +8,8 @@ approval:
 
 - a state change updates the approval card in place (who decided, how, when, the outcome);
 - `answer` posts the reply of the conversation the decision resumed, in its thread (a
-  `/ops` question answered privately has none: its asker gets it ephemerally);
+  `/ops` question answered privately has none: its asker gets it ephemerally), a final
+  answer with its 👍/👎 buttons when the feed has the button signer;
 - `outcome` posts one line on how it ended when no conversation was resumed;
 - `expired` also lets the paused conversation learn of it (its answer becomes the next
   row), so an approval that ran out of time in any process still closes its thread.
@@ -40,8 +41,10 @@ from bot.approvals import (
     stored_turn,
 )
 from bot.reply import reply_from_turn
+from bot.slack.approvals import ButtonSigner
 from bot.slack.cards import decision_line
 from bot.slack.conversation import KeyedLocks
+from bot.slack.feedback import end_with_feedback
 from bot.slack.mrkdwn import truncate
 from bot.slack.outbox import Outbox, slack_error
 from bot.slack.render import SlackMessage, render_reply, section
@@ -101,8 +104,10 @@ class ApprovalFeed(PollingWorker):
         locks: KeyedLocks,
         events: ApprovalEvents | None = None,
         period: float = 1.0,
+        signer: ButtonSigner | None = None,
     ) -> None:
         super().__init__(period)
+        self.signer = signer  # signs the 👍/👎 of the answers it posts (None: no buttons)
         self.approvals = approvals
         self.flow = flow
         self.outbox = outbox
@@ -220,11 +225,14 @@ class ApprovalFeed(PollingWorker):
     def _tell_asker(self, turn: Any, channel: str, user: str) -> None:
         """A private `/ops` question's resumed answer, privately to its asker (once: an
         ephemeral message is not worth a retry that could repeat it)."""
-        rendered = render_reply(reply_from_turn(turn))
+        reply = reply_from_turn(turn)
+        rendered = render_reply(reply)
         if not rendered.messages:
             return
+        first = rendered.messages[0]
+        end_with_feedback(first, reply, self.signer)  # only the first page is sent
         try:
-            self.outbox.ephemeral_message(channel, user, rendered.messages[0])
+            self.outbox.ephemeral_message(channel, user, first)
         except Exception as exc:
             why = slack_error(exc)
             log.warning("could not tell %s the outcome of their /ops question: %s", user, why)
@@ -232,4 +240,5 @@ class ApprovalFeed(PollingWorker):
     def _post_reply(self, turn: Any, place: tuple[str, str]) -> None:
         # approvals the conversation still waits for keep their card (the outbox posts cards
         # only for new ones, e.g. the next step the agent asks for)
-        self.outbox.deliver(render_reply(reply_from_turn(turn)), place[0], place[1])
+        rendered = render_reply(reply_from_turn(turn), self.signer)
+        self.outbox.deliver(rendered, place[0], place[1])

@@ -1,11 +1,14 @@
 """👍/👎 buttons on opsbot's answers, and their clicks: a `user_feedback` score (1 or 0) on the
 answer's trace, by the clicker.
 
-Each final answer ends with the two buttons; their values carry the turn's trace id
+Each final answer ends with the two buttons (a thread's answer, an `/ops` private answer, the
+answer posted or sent privately after an approval resumes a turn: `feedback_of`); their values carry the turn's trace id
 (graphs/observe.py), signed like the approval buttons (`ButtonSigner`, kind `feedback`), so
 a forged or edited value records nothing. One vote per person per answer: a second click
 changes the vote (the score store replaces the same trace, name and author's score), it
-never adds one. The clicker is told, ephemerally: thanks, the vote changed, or it was
+never adds one. A click on an ephemeral message (an `/ops` answer) is handled alike: nothing
+is updated in place (Slack's chat.update cannot touch an ephemeral message), the score is
+recorded from the signed value alone. The clicker is told, ephemerally: thanks, the vote changed, or it was
 already so. The scores feed `prompt_metrics` (mean feedback) and the regression monitor.
 """
 
@@ -21,6 +24,8 @@ from bot.slack.decisions import Click
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
+    from bot.reply import Reply
+    from bot.slack.render import SlackMessage
     from tools.llmops.scores import ScoreStore
 
 log = logging.getLogger(__name__)
@@ -54,6 +59,19 @@ def feedback_block(
             for action_id, vote in FEEDBACK_ACTIONS.items()
         ],
     }
+
+
+def end_with_feedback(message: SlackMessage, reply: Reply, signer: ButtonSigner | None) -> None:
+    """End `message` with the buttons when `reply` is a final answer (it carries a
+    `Feedback`) and there is a signer: for a message built outside `render_reply` (a private
+    answer shows only its first page, so the buttons end that page)."""
+    from bot.reply import Feedback
+    from bot.slack.render import MAX_BLOCKS
+
+    found = next((b for b in reply.blocks if isinstance(b, Feedback)), None)
+    if found is not None and signer is not None:
+        buttons = feedback_block(found.trace_id, signer)
+        message.blocks = [*message.blocks[: MAX_BLOCKS - 1], buttons]
 
 
 class FeedbackClicks:

@@ -13,7 +13,8 @@ An approval the turn asks for cannot stay private: an on-call engineer must see 
 Its card (with its buttons) is posted in the channel on its own, without the question, and
 the feed updates it in place as usual; the private answer says so. Where the bot cannot post,
 the card stays in the private answer without buttons, saying how to decide
-(`opsbot approve`), as before.
+(`opsbot approve`), as before. A final answer ends with the 👍/👎 buttons
+(bot/slack/feedback.py), after the Share button.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.metrics import counted_turn
 from bot.reply import reply_from_turn
 from bot.slack.approvals import ButtonSigner
 from bot.slack.cards import approval_blocks
+from bot.slack.feedback import end_with_feedback
 from bot.slack.mrkdwn import escape, quote
 from bot.slack.outbox import Outbox, slack_error
 from bot.slack.render import MAX_BLOCKS, Rendered, SlackMessage, context, render_reply, section
@@ -86,10 +88,12 @@ class PrivateAnswers:
         thread_id = f"slack:{team}:{channel}:cmd-{body.get('trigger_id', 'x')}"
         caller = Caller(user=user, via="slack", channel=channel, thread=thread_id)
         turn = counted_turn(self._agent(), text, thread_id=thread_id, caller=caller)
-        rendered = render_reply(reply_from_turn(turn))
+        reply = reply_from_turn(turn)
+        rendered = render_reply(reply)
         public_cards = can_post and bool(rendered.approvals) and self._post_cards(rendered, channel)
         can_post = can_post and (public_cards or not rendered.approvals)
         message = self.message(text, rendered, public_cards, user, channel, turn.answer, can_post)
+        end_with_feedback(message, reply, self.signer)
         send_private(respond, self.outbox, channel, user, message)
 
     def _post_cards(self, rendered: Rendered, channel: str) -> bool:

@@ -19,7 +19,7 @@ from graphs.prompts import SYSTEM_PROMPT_NAME
 from tests.emulators.anthropic import AnthropicEmulator
 from tests.emulators.anthropic import Reply as ModelReply
 from tests.emulators.slack import SlackEmulator, block_problems
-from tests.slack.helpers import click_body, mention
+from tests.slack.helpers import click_body, ephemeral_texts, mention
 from tests.slack.stack import Stack, start_stack
 
 BOT, CHANNEL = "U0BOT", "C0FEEDBACK"
@@ -60,13 +60,7 @@ def _click(stack: Stack, message: dict[str, Any], action_id: str, value: str, us
 
 
 def _said(stack: Stack, user: str, count: int) -> list[str]:
-    emu = stack.emulator
-    found = emu.wait_for(
-        lambda: seen if len(seen := [e for e in emu.ephemerals if e["user"] == user]) >= count
-        else None,
-        what=f"{count} ephemeral note(s) to {user}",
-    )  # fmt: skip
-    return [e["text"] for e in found]
+    return ephemeral_texts(stack.emulator, user, count)
 
 
 def test_votes_are_stored_once_per_person_and_show_in_the_metrics(

@@ -94,7 +94,7 @@ def test_wrong_or_missing_token_is_401(url: str, runtime: Any) -> None:
     for headers in ({"Content-Type": "application/x-protobuf"},
                     {"Content-Type": "application/x-protobuf", "Authorization": "Bearer no"}):  # fmt: skip
         answer = httpx.post(url, content=body, headers=headers, timeout=10)
-        assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
+        assert answer.status_code == 401 and "Bearer" in answer.headers["www-authenticate"]
     assert runtime.llm_spans.count() == 0
 
 

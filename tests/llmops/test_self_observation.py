@@ -117,7 +117,8 @@ def test_opsbot_usage_per_day_and_per_tool(make_runtime: Any, claude: Any, data_
     assert data["per_tool"]["llm_usage"]["calls"] == 1
     text = opsbot("usage", "--since", "1d", env=env)
     assert (
-        f"- {day}: 2 turn(s), 3 model call(s) (0 failed), tokens 3500 in / 350 out" in text.stdout
+        f"- {day}: 2 turn(s), 0 triage(s), 3 model call(s) (0 failed), tokens 3500 in / 350 out"
+        in text.stdout
     )
     assert "- llm_usage: 1 call(s), 0 failed" in text.stdout
     bad = opsbot("usage", "--since", "forever", env=env)

@@ -170,3 +170,16 @@ def ephemeral_click_body(
     body["actions"][0]["action_ts"] = new_ts()
     body["trigger_id"] = f"{next(_ts)}.0000000000.{next(_ts):x}"
     return "payload=" + urllib.parse.quote(json.dumps(body))
+
+
+def ephemeral_texts(emulator: Any, user: str, count: int) -> list[str]:
+    """The texts of the ephemeral messages to `user` once there are `count` of them."""
+    found = emulator.wait_for(
+        lambda: (
+            seen
+            if len(seen := [e for e in emulator.ephemerals if e["user"] == user]) >= count
+            else None
+        ),
+        what=f"{count} ephemeral message(s) to {user}",
+    )
+    return [str(e["text"]) for e in found]

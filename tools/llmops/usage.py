@@ -1,6 +1,6 @@
 """What opsbot itself used, from its own spans (service `opsbot`, bot/self_traces.py): per
-day, its turns, model calls, tokens, cost and turn latency p50/p95; per tool, its calls,
-errors and latency p50/p95. The agent tool `opsbot_usage` and `opsbot usage`.
+day, its turns, incident triages, model calls (the turns' and the triages'), tokens, cost and
+turn latency p50/p95; per tool, its calls, errors and latency p50/p95. The agent tool `opsbot_usage` and `opsbot usage`.
 
 The spans of the window are read in one query and summed here (a day is a UTC date, the
 same on SQLite and PostgreSQL); the window is at most 90 days and the store is bounded.
@@ -27,7 +27,7 @@ from tools.llmops.tables import LlmSpanRow
 from tools.llmops.tools import _ms
 
 SERVICE = "opsbot"
-TURN, CHAT, TOOL = "invoke_agent", "chat", "execute_tool"
+TURN, CHAT, TOOL, TRIAGE = "invoke_agent", "chat", "execute_tool", "triage"
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Bucket:
     """The figures of one day or one tool."""
 
     turns: int = 0
+    triages: int = 0  # incident triages (graphs/triage.py), each a trace of its own
     calls: int = 0  # model calls (a day), tool calls (a tool)
     errors: int = 0
     input_tokens: int = 0
@@ -47,6 +48,7 @@ class Bucket:
         ordered = sorted(self.durations)
         return {
             "turns": self.turns,
+            "triages": self.triages,
             "calls": self.calls,
             "errors": self.errors,
             "input_tokens": self.input_tokens,
@@ -81,6 +83,8 @@ class SelfUsage:
                 if operation == TURN:
                     day.turns += 1
                     day.durations.append(float(ms))
+                elif operation == TRIAGE:
+                    day.triages += 1
                 elif operation == TOOL:
                     bucket = tools[tool or "(unnamed)"]
                     bucket.calls += 1
@@ -108,7 +112,8 @@ class UsageArgs(BaseModel):
 def day_line(day: str, figures: dict[str, Any]) -> str:
     unpriced = " (+ unpriced: " + ", ".join(figures["unpriced_models"]) + ")"
     return (
-        f"{day}: {figures['turns']} turn(s), {figures['calls']} model call(s) "
+        f"{day}: {figures['turns']} turn(s), {figures['triages']} triage(s), "
+        f"{figures['calls']} model call(s) "
         f"({figures['errors']} failed), tokens {figures['input_tokens']} in / "
         f"{figures['output_tokens']} out, ${figures['cost_usd']:.4f}"
         f"{unpriced if figures['unpriced_models'] else ''}, "
